@@ -1,0 +1,34 @@
+package dev.autoscaler.common.config;
+
+import io.lettuce.core.RedisURI;
+
+/**
+ * Where Redis is and how keys are prefixed. {@code REDIS_URL} (with password or TLS) wins over the PoC's
+ * {@code REDIS_HOST}/{@code REDIS_PORT}.
+ */
+public record RedisSettings(String url, String keyPrefix) {
+
+    public static RedisSettings from(Env env) {
+        String url = env.raw("REDIS_URL").orElseGet(() -> {
+            String host = env.string("REDIS_HOST", "127.0.0.1");
+            int port = env.integer("REDIS_PORT", 6379, 1, 65535);
+            return "redis://" + host + ":" + port;
+        });
+        try {
+            RedisURI.create(url);
+        } catch (RuntimeException e) {
+            throw Env.bad(env.raw("REDIS_URL").isPresent() ? "REDIS_URL" : "REDIS_HOST", url,
+                    "a redis:// or rediss:// URL such as redis://127.0.0.1:6379");
+        }
+        String prefix = env.string("KEY_PREFIX", "autoscaler:");
+        if (!prefix.matches("[A-Za-z0-9_.:-]{1,64}")) {
+            throw Env.bad("KEY_PREFIX", prefix, "1-64 characters of [A-Za-z0-9_.:-]");
+        }
+        return new RedisSettings(url, prefix);
+    }
+
+    /** The URL with any password masked, for log lines. */
+    public String safeUrl() {
+        return url.replaceAll("//([^@/]*)@", "//***@");
+    }
+}

@@ -1,0 +1,94 @@
+package dev.autoscaler.planner.policy;
+
+import dev.autoscaler.common.config.ConfigException;
+import dev.autoscaler.common.config.Env;
+
+/**
+ * Every knob of the decision policy. The names in {@link #from(Env)} are the README's configuration table;
+ * the PoC's names keep their meaning.
+ *
+ * @param sloP95Ms            SLO on p95 in ms, or null for baseline mode (thresholds from the learned baseline)
+ * @param targetUtilisation   fraction of a replica's learned capacity to plan for (headroom for bursts)
+ * @param alphaUp             baseline mode: overload when p95 >= alphaUp × baseline (PoC ALPHA_UP)
+ * @param betaDown            baseline mode: "near baseline" when p95 <= betaDown × baseline + cushion (PoC BETA_DOWN)
+ * @param kSigma              baseline mode: the overload threshold is never closer than kSigma × sigma to the baseline
+ * @param panicFactor         p95 >= panicFactor × threshold bypasses the up-cooldown
+ * @param lowFraction         SLO mode: a window is "low" when p95 <= lowFraction × SLO
+ * @param tolerance           proportional sizing ignores changes smaller than this fraction (as HPA does)
+ * @param capacityRpsPrior    optional operator hint of one replica's capacity (rps); learned values replace it
+ * @param minSuccessRate      a window below this success rate is unhealthy (errors are treated as overload)
+ */
+public record PolicyConfig(
+        Double sloP95Ms,
+        int minReplicas,
+        int maxReplicas,
+        double upCooldownSec,
+        double downCooldownSec,
+        int maxStepUp,
+        int maxStepDown,
+        double downStabilisationSec,
+        double targetUtilisation,
+        double alphaUp,
+        double betaDown,
+        double kSigma,
+        int histWindows,
+        int warmupWindows,
+        int lowNeedN,
+        double idleHintMs,
+        double panicFactor,
+        double lowFraction,
+        double tolerance,
+        Double capacityRpsPrior,
+        double minSuccessRate) {
+
+    public PolicyConfig {
+        if (minReplicas < 0 || maxReplicas < 1 || minReplicas > maxReplicas) {
+            throw new ConfigException("invalid MIN_REPLICAS=" + minReplicas + " / MAX_REPLICAS=" + maxReplicas
+                    + ": expected 0 <= MIN_REPLICAS <= MAX_REPLICAS and MAX_REPLICAS >= 1");
+        }
+    }
+
+    public static PolicyConfig defaults() {
+        return from(new Env(java.util.Map.of()));
+    }
+
+    public PolicyConfig withSlo(Double slo) {
+        return new PolicyConfig(slo, minReplicas, maxReplicas, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown,
+                downStabilisationSec, targetUtilisation, alphaUp, betaDown, kSigma, histWindows, warmupWindows, lowNeedN,
+                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate);
+    }
+
+    public PolicyConfig withBounds(int min, int max) {
+        return new PolicyConfig(sloP95Ms, min, max, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown,
+                downStabilisationSec, targetUtilisation, alphaUp, betaDown, kSigma, histWindows, warmupWindows, lowNeedN,
+                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate);
+    }
+
+    public static PolicyConfig from(Env env) {
+        var slo = env.optionalNumber(new String[] {"SLO_P95_MS", "TARGET_P95_MS"}, 1, 3_600_000);
+        double cooldown = env.number("COOLDOWN_SEC", 20, 0, 86_400);
+        var prior = env.optionalNumber(new String[] {"CAPACITY_RPS"}, 0.001, 1e9);
+        return new PolicyConfig(
+                slo.isPresent() ? slo.getAsDouble() : null,
+                env.integer("MIN_REPLICAS", 1, 0, 10_000),
+                env.integer("MAX_REPLICAS", 10, 1, 10_000),
+                env.number("UP_COOLDOWN_SEC", 10, 0, 86_400),
+                env.number("DOWN_COOLDOWN_SEC", cooldown, 0, 86_400),
+                env.integer("MAX_STEP_UP", 10, 1, 10_000),
+                env.integer("MAX_STEP_DOWN", 4, 1, 10_000),
+                env.number("DOWN_STABILIZATION_SEC", 120, 0, 86_400),
+                env.number("TARGET_UTILIZATION", 0.7, 0.05, 1.0),
+                env.number("ALPHA_UP", 3.0, 1.01, 1000),
+                env.number("BETA_DOWN", 1.10, 1.0, 100),
+                env.number("K_SIGMA", 2.5, 0, 100),
+                env.integer("HIST_WINDOWS", 60, 3, 100_000),
+                env.integer("WARMUP_WINDOWS", 12, 1, 100_000),
+                env.integer("LOW_NEED_N", 3, 1, 1000),
+                env.number("IDLE_HINT_MS", 0, 0, 3_600_000),
+                env.number("PANIC_FACTOR", 2.0, 1.0, 100),
+                env.number("LOW_P95_FRACTION", 0.7, 0.01, 1.0),
+                env.number("SCALE_TOLERANCE", 0.1, 0, 0.9),
+                prior.isPresent() ? prior.getAsDouble() : null,
+                env.number("MIN_SUCCESS_RATE", 0.95, 0, 1));
+    }
+}

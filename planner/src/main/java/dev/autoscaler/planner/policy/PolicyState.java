@@ -1,0 +1,42 @@
+package dev.autoscaler.planner.policy;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything the policy remembers between windows. Immutable; {@link ScalingPolicy#decide} returns the next
+ * one. The planner service stores it as JSON under {@code planner:{target}} so a restart loses nothing.
+ *
+ * @param healthy          recent healthy windows (the baseline and the healthy per-replica rate come from these only)
+ * @param lowWindows       the last LOW_NEED_N "low latency" flags
+ * @param capacityRps      learned saturation throughput of one replica, or null while unknown
+ * @param recommendations  raw recommendations inside the down-stabilisation window
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record PolicyState(List<HealthySample> healthy, List<Boolean> lowWindows, Double capacityRps,
+                          double lastScaleUpTs, double lastScaleDownTs, List<Recommendation> recommendations,
+                          long windows) {
+
+    public record HealthySample(double ts, double p95Ms, double perReplicaRps) {}
+
+    public record Recommendation(double ts, int replicas) {}
+
+    public PolicyState {
+        healthy = healthy == null ? List.of() : List.copyOf(healthy);
+        lowWindows = lowWindows == null ? List.of() : List.copyOf(lowWindows);
+        recommendations = recommendations == null ? List.of() : List.copyOf(recommendations);
+    }
+
+    public static PolicyState initial() {
+        return new PolicyState(List.of(), List.of(), null, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), 0);
+    }
+
+    static <T> List<T> appendCapped(List<T> list, T item, int cap) {
+        List<T> out = new ArrayList<>(list.size() + 1);
+        out.addAll(list);
+        out.add(item);
+        while (out.size() > cap) out.remove(0);
+        return out;
+    }
+}

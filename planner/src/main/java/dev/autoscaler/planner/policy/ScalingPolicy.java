@@ -1,0 +1,213 @@
+package dev.autoscaler.planner.policy;
+
+import dev.autoscaler.common.msg.Plan.Action;
+import dev.autoscaler.planner.policy.PolicyState.HealthySample;
+import dev.autoscaler.planner.policy.PolicyState.Recommendation;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The decision policy: a pure function of (state, window, clock). No I/O, no sleeps, no wall clock — the
+ * planner service, the tests and the bench all call {@link #decide} with their own clock.
+ *
+ * <p>One decision, in order:
+ * <ol>
+ *   <li><b>Threshold.</b> SLO mode: the SLO. Baseline mode: max(ALPHA_UP × baseline, baseline + K_SIGMA × sigma),
+ *       where baseline = median and sigma = 1.4826 × MAD of recent <em>healthy</em> windows only, so a long
+ *       overload never becomes the baseline.</li>
+ *   <li><b>Learning.</b> A healthy window extends the baseline history and the highest healthy per-replica rate.
+ *       An overloaded window teaches capacity: the served rate per ready replica is what one replica can do
+ *       when saturated (EWMA over overloaded windows).</li>
+ *   <li><b>Recommendation.</b> With a capacity, size proportionally: ceil(rps / (capacity × TARGET_UTILIZATION)),
+ *       so a 4× step asks for about 4× replicas at once. Overloaded without a capacity: grow by the latency
+ *       ratio (at most doubling). Low latency for LOW_NEED_N windows: shrink to the sized count (or one less).</li>
+ *   <li><b>Asymmetry and bounds.</b> Up at once (the up-cooldown applies unless p95 >= PANIC_FACTOR × threshold);
+ *       down only to the highest recommendation of the last DOWN_STABILIZATION_SEC, after the down-cooldown;
+ *       MAX_STEP_UP/MAX_STEP_DOWN per decision; MIN_REPLICAS..MAX_REPLICAS always.</li>
+ * </ol>
+ */
+public final class ScalingPolicy {
+    /** Weight of the newest saturated sample in the capacity estimate. */
+    private static final double CAPACITY_EWMA = 0.5;
+
+    private final PolicyConfig cfg;
+
+    public ScalingPolicy(PolicyConfig cfg) {
+        this.cfg = cfg;
+    }
+
+    public PolicyConfig config() {
+        return cfg;
+    }
+
+    public PolicyDecision.Result decide(PolicyState s, Window w, double now) {
+        int n = w.currentReplicas();
+        int ready = w.readyReplicas();
+
+        // 1. thresholds from the state as it was before this window (a window never judges itself)
+        double[] hist = s.healthy().stream().mapToDouble(HealthySample::p95Ms).toArray();
+        Double baseline = null;
+        Double sigma = null;
+        if (hist.length > 0) {
+            baseline = RobustStats.median(hist);
+            sigma = RobustStats.sigma(hist, baseline);
+        }
+        boolean warm = hist.length >= cfg.warmupWindows();
+        Double threshold;
+        String thresholdSource;
+        if (cfg.sloP95Ms() != null) {
+            threshold = cfg.sloP95Ms();
+            thresholdSource = "slo";
+        } else if (warm) {
+            threshold = Math.max(baseline * cfg.alphaUp(), baseline + cfg.kSigma() * sigma);
+            thresholdSource = "baseline";
+        } else if (cfg.idleHintMs() > 0) {
+            threshold = cfg.idleHintMs() * cfg.alphaUp();
+            thresholdSource = "idle_hint";
+        } else {
+            threshold = null;
+            thresholdSource = "warming";
+        }
+
+        boolean noData = w.requests() == 0;
+        boolean errors = !noData && w.successRate() < cfg.minSuccessRate();
+        boolean slow = threshold != null && !noData && w.p95Ms() > threshold;
+        boolean overloaded = slow || errors;
+        boolean panic = overloaded && (errors || w.p95Ms() >= threshold * cfg.panicFactor());
+
+        // 2. learning
+        List<HealthySample> healthy = s.healthy();
+        if (!noData && !overloaded) {
+            double perReplica = ready > 0 ? w.rps() / ready : 0;
+            healthy = PolicyState.appendCapped(healthy, new HealthySample(w.ts(), w.p95Ms(), perReplica), cfg.histWindows());
+        }
+        Double capacity = s.capacityRps();
+        if (overloaded && ready > 0 && w.servedRps() > 0) {
+            double sample = w.servedRps() / ready;
+            capacity = capacity == null ? sample : (1 - CAPACITY_EWMA) * capacity + CAPACITY_EWMA * sample;
+        }
+        boolean low = !noData && !overloaded && isLow(w.p95Ms(), threshold, baseline, sigma);
+        List<Boolean> lowWindows = PolicyState.appendCapped(s.lowWindows(), low, cfg.lowNeedN());
+        boolean lowLongEnough = lowWindows.size() >= cfg.lowNeedN() && lowWindows.stream().allMatch(b -> b);
+
+        double healthyPerReplica = healthy.stream().mapToDouble(HealthySample::perReplicaRps).max().orElse(0);
+        Double cap = capacity != null ? capacity : cfg.capacityRpsPrior();
+        if (cap != null) cap = Math.max(cap, healthyPerReplica);
+        double load = w.rps();
+        Integer sized = cap != null && cap > 0 && load > 0 ? (int) Math.ceil(load / (cap * cfg.targetUtilisation())) : null;
+
+        // 3. raw recommendation
+        int rec;
+        String why;
+        double confidence;
+        if (noData) {
+            rec = n;
+            why = "no requests measured in the window";
+            confidence = 0.5;
+        } else if (overloaded) {
+            if (sized != null) {
+                rec = Math.max(n + 1, sized);
+                why = String.format(Locale.ROOT, "%s; %.1f rps needs %d replicas at %.0f rps/replica × %.2f", breach(w, threshold, errors),
+                        load, sized, cap, cfg.targetUtilisation());
+                confidence = 0.9;
+            } else {
+                double ratio = threshold == null ? 2.0 : Math.min(2.0, w.p95Ms() / threshold);
+                rec = Math.max(n + 1, (int) Math.ceil(n * ratio));
+                why = breach(w, threshold, errors) + "; capacity not learned yet, growing by the latency ratio";
+                confidence = 0.7;
+            }
+        } else if (threshold == null) {
+            rec = n;
+            why = String.format(Locale.ROOT, "warming: %d/%d healthy windows for a baseline", hist.length + 1, cfg.warmupWindows());
+            confidence = 0.5;
+        } else if (sized != null && sized > n * (1 + cfg.tolerance())) {
+            rec = sized;
+            why = String.format(Locale.ROOT, "%.1f rps needs %d replicas at %.0f rps/replica × %.2f (p95 %.1f ms still under %.1f ms)",
+                    load, sized, cap, cfg.targetUtilisation(), w.p95Ms(), threshold);
+            confidence = 0.8;
+        } else if (lowLongEnough && n > cfg.minReplicas()) {
+            if (sized != null) {
+                rec = sized < n * (1 - cfg.tolerance()) ? sized : n;
+                why = String.format(Locale.ROOT, "p95 low for %d windows; %.1f rps needs %d replicas at %.0f rps/replica × %.2f",
+                        cfg.lowNeedN(), load, sized, cap, cfg.targetUtilisation());
+            } else if (healthyPerReplica > 0 && load > 0) {
+                rec = Math.max(n - 1, (int) Math.ceil(load / healthyPerReplica));
+                why = String.format(Locale.ROOT, "p95 low for %d windows; keeping at most %.1f rps per replica (highest healthy rate seen)",
+                        cfg.lowNeedN(), healthyPerReplica);
+            } else {
+                rec = n - 1;
+                why = String.format(Locale.ROOT, "p95 low for %d windows", cfg.lowNeedN());
+            }
+            confidence = 0.8;
+        } else {
+            rec = n;
+            why = String.format(Locale.ROOT, "p95 %.1f ms within threshold %.1f ms", w.p95Ms(), threshold);
+            confidence = 0.9;
+        }
+
+        // 4. bounds, stabilisation, cooldowns, max step
+        int bounded = clamp(rec);
+        List<Recommendation> recs = s.recommendations().stream()
+                .filter(r -> now - r.ts() < cfg.downStabilisationSec()).toList();
+        recs = PolicyState.appendCapped(recs, new Recommendation(now, bounded), 10_000);
+        int target = bounded;
+        String source = "heuristic";
+        if (n < cfg.minReplicas() || n > cfg.maxReplicas()) {
+            target = clamp(n);
+            why = n < cfg.minReplicas() ? "below MIN_REPLICAS " + cfg.minReplicas() : "above MAX_REPLICAS " + cfg.maxReplicas();
+            confidence = 1.0;
+        } else if (bounded > n) {
+            target = Math.min(bounded, n + cfg.maxStepUp());
+            if (now - s.lastScaleUpTs() < cfg.upCooldownSec() && !panic) {
+                target = n;
+                why = why + String.format(Locale.ROOT, " (up-cooldown: %.0f s left)", cfg.upCooldownSec() - (now - s.lastScaleUpTs()));
+            } else if (target < bounded) {
+                why = why + " (MAX_STEP_UP " + cfg.maxStepUp() + ")";
+            } else if (rec > bounded) {
+                why = why + " (capped at MAX_REPLICAS " + cfg.maxReplicas() + ")";
+            }
+            if (panic && target > n && now - s.lastScaleUpTs() < cfg.upCooldownSec()) why = why + " (panic: cooldown bypassed)";
+        } else if (bounded < n) {
+            int stabilised = recs.stream().mapToInt(Recommendation::replicas).max().orElse(bounded);
+            target = Math.max(Math.min(n, stabilised), n - cfg.maxStepDown());
+            double sinceAny = now - Math.max(s.lastScaleUpTs(), s.lastScaleDownTs());
+            if (target >= n) {
+                target = n;
+                why = why + String.format(Locale.ROOT, " (held: a recommendation of %d in the last %.0f s)", stabilised,
+                        cfg.downStabilisationSec());
+            } else if (sinceAny < cfg.downCooldownSec()) {
+                target = n;
+                why = why + String.format(Locale.ROOT, " (down-cooldown: %.0f s left)", cfg.downCooldownSec() - sinceAny);
+            }
+        } else if (rec > cfg.maxReplicas() && overloaded) {
+            why = why + " (at MAX_REPLICAS " + cfg.maxReplicas() + ")";
+        }
+
+        Action action = target > n ? Action.scale_up : target < n ? Action.scale_down : Action.noop;
+        double lastUp = action == Action.scale_up ? now : s.lastScaleUpTs();
+        double lastDown = action == Action.scale_down ? now : s.lastScaleDownTs();
+        if (action == Action.scale_down) lowWindows = List.of();
+
+        PolicyState next = new PolicyState(healthy, lowWindows, capacity, lastUp, lastDown, recs, s.windows() + 1);
+        var numbers = new PolicyDecision.Numbers(w.p95Ms(), baseline, sigma, threshold, thresholdSource, lowWindows, n, ready,
+                load, cap, null, rec);
+        return new PolicyDecision.Result(new PolicyDecision(action, target, why, confidence, source, numbers), next);
+    }
+
+    private boolean isLow(double p95, Double threshold, Double baseline, Double sigma) {
+        if (threshold == null) return false;
+        if (cfg.sloP95Ms() != null) return p95 <= cfg.sloP95Ms() * cfg.lowFraction();
+        double b = baseline != null ? baseline : cfg.idleHintMs();
+        double sd = sigma != null ? sigma : 0;
+        return p95 <= b * cfg.betaDown() + Math.max(5.0, 0.25 * sd);
+    }
+
+    private static String breach(Window w, Double threshold, boolean errors) {
+        if (errors) return String.format(Locale.ROOT, "success rate %.1f%%", w.successRate() * 100);
+        return String.format(Locale.ROOT, "p95 %.1f ms > %.1f ms (%.1fx)", w.p95Ms(), threshold, w.p95Ms() / threshold);
+    }
+
+    private int clamp(int r) {
+        return Math.max(cfg.minReplicas(), Math.min(cfg.maxReplicas(), r));
+    }
+}

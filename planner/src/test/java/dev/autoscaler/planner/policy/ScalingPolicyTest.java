@@ -1,0 +1,207 @@
+package dev.autoscaler.planner.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.autoscaler.common.config.Env;
+import dev.autoscaler.common.msg.Plan.Action;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ScalingPolicyTest {
+    static final double WIN = 3.0;
+
+    static PolicyConfig config(String... kv) {
+        Map<String, String> m = new HashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put(kv[i], kv[i + 1]);
+        return PolicyConfig.from(new Env(m));
+    }
+
+    /** Drives the policy like the service does: current = last target. */
+    static final class Driver {
+        final ScalingPolicy policy;
+        PolicyState state = PolicyState.initial();
+        int current;
+        double now = 1_000;
+        PolicyDecision last;
+
+        Driver(PolicyConfig cfg, int replicas) {
+            policy = new ScalingPolicy(cfg);
+            current = replicas;
+        }
+
+        PolicyDecision step(double p95, double rps, double served) {
+            now += WIN;
+            var r = policy.decide(state, new Window(now, p95, rps, served, 1.0, 100, current, current), now);
+            state = r.state();
+            last = r.decision();
+            current = last.targetReplicas();
+            return last;
+        }
+    }
+
+    @Test
+    void aTenMinuteOverloadIsStillOverloadAtMinuteTen() {
+        Driver d = new Driver(config("MAX_REPLICAS", "1000", "MAX_STEP_UP", "1"), 2);
+        Random rnd = new Random(1);
+        for (int i = 0; i < 30; i++) d.step(50 + rnd.nextGaussian() * 3, 10, 10);
+        int windows = (int) (600 / WIN);
+        for (int i = 0; i < windows; i++) {
+            PolicyDecision dec = d.step(500 + rnd.nextGaussian() * 20, 10, 10);
+            assertNotEquals(Action.scale_down, dec.action(), "scaled down under overload at window " + i);
+        }
+        PolicyDecision lastDecision = d.last;
+        assertEquals("baseline", lastDecision.numbers().thresholdSource());
+        assertEquals(50, lastDecision.numbers().baselineMs(), 5, "baseline must not absorb the overload");
+        assertTrue(lastDecision.numbers().p95Ms() > lastDecision.numbers().thresholdMs(), "minute 10 is still a breach");
+        assertTrue(lastDecision.reason().contains("p95"), lastDecision.reason());
+    }
+
+    @Test
+    void aFourFoldRpsStepAsksForAboutFourFoldReplicasInOneDecision() {
+        Driver d = new Driver(config("SLO_P95_MS", "100"), 2);
+        // learn capacity: 2 replicas saturated at 200 rps each while 600 rps arrive
+        d.step(400, 600, 400);
+        assertEquals(200, d.state.capacityRps(), 1e-9);
+        // settle at 2 replicas with 280 rps (70 % of capacity), healthy
+        d.current = 2;
+        for (int i = 0; i < 40; i++) d.step(40, 280, 280);
+        assertEquals(2, d.current);
+        PolicyDecision dec = d.step(350, 1120, 400);
+        assertEquals(Action.scale_up, dec.action());
+        assertEquals(8, dec.targetReplicas(), dec.reason());
+    }
+
+    @Test
+    void noFlappingOnANoisySteadyLoad() {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "200"), 3);
+        Random rnd = new Random(7);
+        int actions = 0;
+        for (int i = 0; i < 1000; i++) {
+            double rps = 300 * (1 + 0.1 * rnd.nextGaussian());
+            double p95 = Math.max(5, 40 + 10 * rnd.nextGaussian());
+            if (d.step(p95, rps, rps).action() != Action.noop) actions++;
+        }
+        assertTrue(actions <= 1, "actions on a steady load: " + actions);
+        assertEquals(3, d.current);
+    }
+
+    @Test
+    void theBaselineIsLearnedFromHealthyWindowsOnly() {
+        Driver d = new Driver(config("WARMUP_WINDOWS", "5"), 1);
+        for (int i = 0; i < 5; i++) d.step(20, 5, 5);
+        for (int i = 0; i < 20; i++) d.step(300, 5, 5);
+        assertEquals(5, d.state.healthy().size());
+        assertEquals(20, d.last.numbers().baselineMs(), 1e-9);
+    }
+
+    @Test
+    void warmingUpInBaselineModeDoesNothingButSloModeActsAtOnce() {
+        Driver baseline = new Driver(config("WARMUP_WINDOWS", "12"), 1);
+        PolicyDecision dec = baseline.step(900, 5, 5);
+        assertEquals(Action.noop, dec.action());
+        assertTrue(dec.reason().startsWith("warming"), dec.reason());
+
+        Driver slo = new Driver(config("SLO_P95_MS", "100"), 1);
+        PolicyDecision up = slo.step(150, 5, 5);
+        assertEquals(Action.scale_up, up.action());
+        assertEquals("slo", up.numbers().thresholdSource());
+        assertEquals(100, up.numbers().thresholdMs());
+    }
+
+    @Test
+    void idleHintSeedsTheBaselineBeforeWarmUp() {
+        Driver d = new Driver(config("IDLE_HINT_MS", "20", "ALPHA_UP", "3"), 1);
+        PolicyDecision dec = d.step(100, 5, 5);
+        assertEquals("idle_hint", dec.numbers().thresholdSource());
+        assertEquals(Action.scale_up, dec.action());
+    }
+
+    @Test
+    void overloadWithoutCapacityGrowsByTheLatencyRatioAtMostDoubling() {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "MAX_REPLICAS", "100"), 4);
+        assertEquals(6, d.step(150, 0, 0).targetReplicas());
+        d.now += 100;
+        assertEquals(12, d.step(1000, 0, 0).targetReplicas());
+    }
+
+    @Test
+    void panicBypassesTheUpCooldownButAMildBreachWaits() {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "UP_COOLDOWN_SEC", "60", "PANIC_FACTOR", "2", "MAX_REPLICAS", "50"), 2);
+        assertEquals(Action.scale_up, d.step(150, 0, 0).action());
+        int after = d.current;
+        PolicyDecision mild = d.step(150, 0, 0);
+        assertEquals(Action.noop, mild.action());
+        assertTrue(mild.reason().contains("up-cooldown"), mild.reason());
+        PolicyDecision panic = d.step(450, 0, 0);
+        assertEquals(Action.scale_up, panic.action());
+        assertTrue(panic.targetReplicas() > after);
+        assertTrue(panic.reason().contains("panic"), panic.reason());
+    }
+
+    @Test
+    void scaleDownWaitsForTheStabilisationWindowAndTakesItsHighestRecommendation() {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "DOWN_STABILIZATION_SEC", "60",
+                "DOWN_COOLDOWN_SEC", "0", "LOW_NEED_N", "1", "MAX_STEP_DOWN", "100"), 10);
+        for (int i = 0; i < 5; i++) d.step(30, 700, 700); // needs 10 at 70 rps per replica
+        assertEquals(10, d.current);
+        d.step(30, 350, 350); // needs 5 now, but 10 was recommended within 60 s
+        assertEquals(10, d.current);
+        assertTrue(d.last.reason().contains("held"), d.last.reason());
+        for (int i = 0; i < 25 && d.current == 10; i++) d.step(30, 350, 350);
+        assertEquals(5, d.current, "after the window it goes down to the sized count in one step");
+        assertTrue(d.now - 1000 > 60);
+    }
+
+    @Test
+    void boundsAndMaxStepAreAlwaysApplied() {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "10", "MIN_REPLICAS", "2", "MAX_REPLICAS", "6",
+                "MAX_STEP_UP", "3"), 1);
+        PolicyDecision first = d.step(30, 1, 1);
+        assertEquals(2, first.targetReplicas());
+        assertTrue(first.reason().contains("MIN_REPLICAS"), first.reason());
+        d.now += 100;
+        PolicyDecision up = d.step(500, 1000, 20);
+        assertEquals(5, up.targetReplicas(), "max step of 3");
+        d.now += 100;
+        assertEquals(6, d.step(500, 1000, 30).targetReplicas(), "never above MAX_REPLICAS");
+    }
+
+    @Test
+    void lowSuccessRateCountsAsOverloadAndIsNotLearnedAsHealthy() {
+        var policy = new ScalingPolicy(config("SLO_P95_MS", "100"));
+        var r = policy.decide(PolicyState.initial(), new Window(10, 5, 50, 50, 0.5, 40, 1, 1), 10);
+        assertEquals(Action.scale_up, r.decision().action());
+        assertTrue(r.decision().reason().contains("success rate"));
+        assertTrue(r.state().healthy().isEmpty());
+    }
+
+    @Test
+    void everyDecisionIsExplainedWithTheNumbersItUsed() {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "50"), 2);
+        for (double p95 : new double[] {20, 40, 150, 400, 30, 30, 30}) {
+            PolicyDecision dec = d.step(p95, 120, 100);
+            assertNotNull(dec.reason());
+            assertTrue(!dec.reason().isBlank());
+            assertTrue(dec.confidence() > 0 && dec.confidence() <= 1);
+            assertEquals(p95, dec.numbers().p95Ms());
+            assertEquals(120, dec.numbers().rps());
+            assertNotNull(dec.numbers().thresholdMs());
+            assertNotNull(dec.numbers().capacityRps());
+        }
+    }
+
+    @Test
+    void stateSurvivesAJsonRoundTrip() throws Exception {
+        Driver d = new Driver(config("SLO_P95_MS", "100"), 2);
+        d.step(400, 600, 400);
+        for (int i = 0; i < 5; i++) d.step(40, 200, 200);
+        String json = dev.autoscaler.common.msg.Json.write(d.state);
+        PolicyState back = dev.autoscaler.common.msg.Json.read(json, PolicyState.class);
+        assertEquals(d.state, back);
+    }
+}
