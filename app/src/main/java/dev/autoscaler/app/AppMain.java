@@ -12,6 +12,12 @@ public final class AppMain {
 
     private AppMain() {}
 
+    /** Entry point for replicas started by the executor's process backend. */
+    public static void main(String[] args) {
+        int rc = run(Env.system());
+        if (rc != 0) System.exit(rc);
+    }
+
     public static int run(Env env) {
         AppSettings s;
         AppServer server;

@@ -45,6 +45,11 @@ public final class RedisBus implements AutoCloseable {
     private final Map<String, Long> lastMalformedLog = new ConcurrentHashMap<>();
 
     public RedisBus(RedisSettings settings, MeterRegistry meters) {
+        this(settings, meters, true);
+    }
+
+    /** @param waitForRedis services wait up to a minute for Redis to come up; tools fail at once */
+    public RedisBus(RedisSettings settings, MeterRegistry meters, boolean waitForRedis) {
         this.meters = meters;
         this.keys = new Keys(settings.keyPrefix());
         this.resources = ClientResources.builder()
@@ -56,8 +61,9 @@ public final class RedisBus implements AutoCloseable {
                 .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
                 .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(5)))
                 .build());
-        this.conn = connectWithRetry(client::connect, settings);
-        this.pubsub = connectWithRetry(client::connectPubSub, settings);
+        long waitSec = waitForRedis ? 60 : 0;
+        this.conn = connectWithRetry(client::connect, settings, waitSec);
+        this.pubsub = connectWithRetry(client::connectPubSub, settings, waitSec);
         pubsub.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String channel, String message) {
@@ -68,14 +74,18 @@ public final class RedisBus implements AutoCloseable {
     }
 
     /** Services may start before Redis; wait for it with the same bounded backoff instead of failing. */
-    private static <C> C connectWithRetry(java.util.function.Supplier<C> connect, RedisSettings settings) {
+    private <C> C connectWithRetry(java.util.function.Supplier<C> connect, RedisSettings settings, long waitSec) {
         long delay = 100;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSec);
         while (true) {
             try {
                 return connect.get();
             } catch (RuntimeException e) {
-                if (System.nanoTime() > deadline) throw e;
+                if (System.nanoTime() > deadline) {
+                    client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+                    resources.shutdown(0, 1, TimeUnit.SECONDS);
+                    throw e;
+                }
                 log.warn("redis {} not reachable yet ({}); retrying", settings.safeUrl(), e.getMessage());
                 sleep(delay);
                 delay = Math.min(1000, delay * 2);

@@ -1,0 +1,150 @@
+package dev.autoscaler.cli;
+
+import dev.autoscaler.loadgen.LoadGenerator;
+import dev.autoscaler.loadgen.LoadReport;
+import dev.autoscaler.loadgen.RateShape;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code autoscaler demo}: the whole pipeline on 127.0.0.1 with local processes, no Docker. With
+ * {@code --load step|spike|trace FILE} it also drives load so the replicas visibly follow it.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Start Redis, nginx, one app replica and every service on 127.0.0.1; Ctrl-C stops everything.")
+public final class DemoCommand implements Callable<Integer> {
+    static final Path RUN_DIR = Path.of(System.getProperty("autoscaler.home", ".")).resolve(".run/demo");
+
+    @Option(names = "--load", arity = "1..2", paramLabel = "step|spike|trace [FILE]",
+            description = "drive load: 'step' (4x step), 'spike', or 'trace FILE' (a t_seconds,rps CSV squeezed into 3 minutes)")
+    List<String> load;
+
+    @Option(names = "--duration", defaultValue = "0", description = "stop by itself after this many seconds (0: run until Ctrl-C)")
+    double duration;
+
+    @Option(names = "--peak-rps", defaultValue = "320", description = "peak rate of the demo load (default ${DEFAULT-VALUE})")
+    double peakRps;
+
+    /** The Redis URL of a demo running from this directory, for {@code status}. */
+    static Optional<String> runningDemoRedis() {
+        try {
+            Path f = RUN_DIR.resolve("redis.url");
+            if (!Files.exists(f)) return Optional.empty();
+            String url = Files.readString(f).trim();
+            int port = URI.create(url).getPort();
+            return Ports.answers(port) ? Optional.of(url) : Optional.empty();
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        RateShape shape;
+        try {
+            shape = shape();
+        } catch (Exception e) {
+            System.err.println("autoscaler demo: " + e.getMessage());
+            return 2;
+        }
+        deleteTree(RUN_DIR);
+        Map<String, String> overrides = new HashMap<>();
+        // demo defaults that make scaling visible within minutes; any of them can be overridden from the environment
+        Map<String, String> demoDefaults = Map.of("SLO_P95_MS", "100", "MAX_REPLICAS", "8", "SAMPLE_INTERVAL", "2",
+                "DOWN_STABILIZATION_SEC", "30", "COOLDOWN_SEC", "10", "WORK_MS", "20", "WORKERS", "4");
+        demoDefaults.forEach((k, v) -> overrides.put(k, System.getenv().getOrDefault(k, v)));
+        LocalStack stack = new LocalStack(RUN_DIR, overrides);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            System.err.println("stopping the demo ...");
+            stack.close();
+            stopped.countDown();
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stack.start();
+        } catch (Exception e) {
+            System.err.println("autoscaler demo: " + e.getMessage());
+            return 1;
+        }
+        Files.writeString(RUN_DIR.resolve("redis.url"), stack.redisUrl());
+        System.out.println("lb: " + stack.lbUrl());
+        System.out.println("redis: " + stack.redisUrl());
+        stack.opsPorts().forEach((name, port) -> System.out.println(name + ": http://127.0.0.1:" + port + "/health"));
+        System.out.println("logs: " + RUN_DIR.toAbsolutePath().resolve("logs"));
+        System.out.println("status: ./autoscaler status   (Ctrl-C stops everything)");
+        System.out.flush();
+
+        long started = System.nanoTime();
+        Thread printer = Thread.ofVirtual().start(() -> printStatus(stack, started));
+        if (shape != null) {
+            double loadSec = shape instanceof RateShape.Trace tr ? tr.durationSec() : 180;
+            var gen = new LoadGenerator(new LoadGenerator.Config(URI.create(stack.lbUrl()), shape, loadSec, 10_000_000, 4000, 10,
+                    false, 1));
+            LoadReport r = gen.run(null);
+            System.out.printf(Locale.ROOT, "load done: sent %d, ok %d, failed %d, p95 %.1f ms%n", r.sent(), r.ok(), r.failed(), r.p95Ms());
+        }
+        if (duration > 0) {
+            double left = duration - (System.nanoTime() - started) / 1e9;
+            if (left > 0) Thread.sleep((long) (left * 1000));
+            printer.interrupt();
+            System.exit(0); // runs the hook
+        }
+        stopped.await();
+        return 0;
+    }
+
+    private RateShape shape() throws Exception {
+        if (load == null || load.isEmpty()) return null;
+        double peak = peakRps;
+        double base = peak / 4;
+        return switch (load.get(0)) {
+            case "step" -> new RateShape.Trace(new double[] {0, 20, 100}, new double[] {base, peak, base / 2}, 1, 1);
+            case "spike" -> new RateShape.Trace(new double[] {0, 20, 50}, new double[] {base, peak * 1.25, base}, 1, 1);
+            case "trace" -> {
+                if (load.size() < 2) throw new IllegalArgumentException("--load trace needs a FILE");
+                RateShape.Trace raw = RateShape.Trace.read(Path.of(load.get(1)), 1, 1);
+                double max = Arrays.stream(raw.rates()).max().orElse(1);
+                yield new RateShape.Trace(raw.times(), raw.rates(), 180 / raw.durationSec(), max > 0 ? peak / max : 1);
+            }
+            default -> throw new IllegalArgumentException("unknown --load " + load.get(0) + " (step, spike or trace FILE)");
+        };
+    }
+
+    private static void printStatus(LocalStack stack, long started) {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(5000);
+                for (var s : StatusReader.read(stack.bus())) {
+                    System.out.printf(Locale.ROOT, "[%4.0fs] %s desired=%s ready=%d p95=%s rps=%s  %s%n", (System.nanoTime() - started) / 1e9,
+                            s.target(), s.desired(), s.ready(), s.p95Ms() == null ? "-" : String.format(Locale.ROOT, "%.1fms", s.p95Ms()),
+                            s.rps() == null ? "-" : String.format(Locale.ROOT, "%.0f", s.rps()),
+                            s.lastDecision() == null ? "" : s.lastDecision().action() + ": " + s.lastDecision().reason());
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // Redis going away during shutdown
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) throws Exception {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package dev.autoscaler.cli;
+
+import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.config.Env;
+import dev.autoscaler.common.config.RedisSettings;
+import dev.autoscaler.common.msg.Json;
+import dev.autoscaler.common.msg.ReplicaSet;
+import dev.autoscaler.executor.ReplicaRecord;
+import dev.autoscaler.executor.ReplicaScope;
+import dev.autoscaler.executor.backend.ProcessBackend;
+import dev.autoscaler.watcher.NginxConfig;
+import dev.autoscaler.watcher.NginxControl;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything on one machine, on 127.0.0.1: Redis (ours on a free port unless REDIS_URL is given), nginx with
+ * its own prefix, the executor (which starts the first app replica), the watcher, the monitor and the planner,
+ * each a separate process. The demo and the integration tests both use it, so the tests exercise what a
+ * newcomer runs.
+ */
+public final class LocalStack implements AutoCloseable {
+    public static final String TARGET = "app";
+    public static final List<String> SERVICES = List.of("executor", "watcher", "monitor", "planner");
+
+    private final Path runDir;
+    private final Map<String, String> overrides;
+    private final ProcessSupervisor procs;
+    private final Map<String, Integer> opsPorts = new LinkedHashMap<>();
+    private String redisUrl;
+    private int lbPort;
+    private boolean ownRedis;
+    private RedisBus bus;
+    private NginxControl nginx;
+    private Map<String, String> binaries;
+    private final int appPortBase = 20000 + (int) (Math.random() * 20000);
+
+    public LocalStack(Path runDir, Map<String, String> overrides) throws IOException {
+        this.runDir = runDir.toAbsolutePath();
+        this.overrides = Map.copyOf(overrides);
+        this.procs = new ProcessSupervisor(this.runDir.resolve("logs"));
+    }
+
+    public LocalStack start() throws Exception {
+        Map<String, String> want = new LinkedHashMap<>();
+        want.put("nginx", "nginx");
+        String givenRedis = overrides.getOrDefault("REDIS_URL", System.getenv("REDIS_URL"));
+        if (givenRedis == null || givenRedis.isBlank()) want.put("redis-server", "redis-server");
+        binaries = Prerequisites.ensure(want);
+
+        if (givenRedis == null || givenRedis.isBlank()) {
+            int port = Ports.free();
+            Path dir = Files.createDirectories(runDir.resolve("redis"));
+            procs.start("redis", List.of(binaries.get("redis-server"), "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--dir", dir.toString()), Map.of());
+            Ports.await(port, 15, "redis-server");
+            redisUrl = "redis://127.0.0.1:" + port;
+            ownRedis = true;
+        } else {
+            redisUrl = givenRedis;
+        }
+        lbPort = Integer.parseInt(overrides.getOrDefault("LB_PORT", String.valueOf(Ports.free())));
+        Path prefix = runDir.resolve("nginx");
+        NginxConfig.writePrefix(prefix, lbPort, TARGET);
+        nginx = new NginxControl(binaries.get("nginx"), prefix, "conf/nginx.conf");
+        bus = new RedisBus(RedisSettings.from(new Env(env())), new SimpleMeterRegistry());
+
+        startService("executor");
+        awaitReady(1, 60);
+        startService("watcher");
+        Path upstreamFile = prefix.resolve("conf/upstreams/" + TARGET + ".conf");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!Files.exists(upstreamFile)) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("the watcher wrote no upstreams; see " + procs.logFile("watcher"));
+            Thread.sleep(50);
+        }
+        procs.start("nginx", nginx.foregroundCommand(), Map.of());
+        Ports.await(lbPort, 15, "nginx");
+        startService("monitor");
+        startService("planner");
+        return this;
+    }
+
+    /** The environment every service gets: the caller's, then the stack's wiring, then the overrides. */
+    public Map<String, String> env() {
+        Map<String, String> env = new HashMap<>();
+        env.put("TARGET", TARGET);
+        env.put("TARGET_URL", lbUrl());
+        env.put("STATUS_URL", "http://127.0.0.1:" + lbPort + "/nginx_status");
+        env.put("ACCESS_LOG", runDir.resolve("nginx/logs/access.json").toString());
+        env.put("NGINX_PREFIX", runDir.resolve("nginx").toString());
+        env.put("NGINX_BIN", binaries.get("nginx"));
+        env.put("REPLICA_LOG_DIR", runDir.resolve("logs/replicas").toString());
+        env.put("APP_PORT_BASE", String.valueOf(appPortBase));
+        env.putAll(overrides);
+        if (redisUrl != null) env.put("REDIS_URL", redisUrl);
+        return env;
+    }
+
+    public void startService(String name) throws IOException {
+        int port = Ports.free();
+        Map<String, String> env = env();
+        env.put("OPS_PORT", String.valueOf(port));
+        opsPorts.put(name, port);
+        procs.start(name, ProcessSupervisor.serviceCommand(name), env);
+    }
+
+    public void killService(String name) throws InterruptedException {
+        procs.kill(name);
+    }
+
+    public void stopService(String name) {
+        procs.stop(name);
+    }
+
+    public Process process(String name) {
+        return procs.get(name);
+    }
+
+    public Path logFile(String name) {
+        return procs.logFile(name);
+    }
+
+    public String lbUrl() {
+        return "http://127.0.0.1:" + lbPort + "/";
+    }
+
+    public String redisUrl() {
+        return redisUrl;
+    }
+
+    public Map<String, Integer> opsPorts() {
+        return opsPorts;
+    }
+
+    public RedisBus bus() {
+        return bus;
+    }
+
+    public Path runDir() {
+        return runDir;
+    }
+
+    public List<ReplicaRecord> registry() {
+        return bus.redis().hgetall(bus.keys().registry(TARGET)).values().stream()
+                .map(j -> Json.read(j, ReplicaRecord.class)).toList();
+    }
+
+    public int readyReplicas() {
+        return (int) registry().stream().filter(r -> r.state() == ReplicaSet.State.ready).count();
+    }
+
+    public void awaitReady(int n, double seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < deadline) {
+            if (readyReplicas() >= n) return;
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException(n + " ready replica(s) expected within " + seconds + " s; have " + readyReplicas()
+                + " (see " + procs.logFile("executor") + ")");
+    }
+
+    /** Replica processes of this stack found on the machine, whatever the registry says. */
+    public List<ReplicaRecord> replicaProcesses() {
+        String scope = ReplicaScope.of(RedisSettings.from(new Env(env())));
+        return new ProcessBackend(scope, List.of(), Map.of(), 0, runDir, java.util.Set::of).discover(TARGET);
+    }
+
+    @Override
+    public void close() {
+        for (String s : List.of("planner", "monitor", "executor")) procs.stop(s);
+        // replicas outlive the executor on purpose (adoption); the stack owns them, so stop them here
+        if (redisUrl != null) {
+            String scope = ReplicaScope.of(RedisSettings.from(new Env(env())));
+            ProcessBackend backend = new ProcessBackend(scope, List.of(), Map.of(), 0, runDir, java.util.Set::of);
+            for (ReplicaRecord r : backend.discover(TARGET)) backend.stop(r, Duration.ofSeconds(5));
+        }
+        procs.stop("watcher");
+        procs.stop("nginx");
+        if (bus != null) bus.close();
+        if (ownRedis) procs.stop("redis");
+        procs.close();
+    }
+}

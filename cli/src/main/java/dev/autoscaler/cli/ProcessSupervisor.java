@@ -1,0 +1,89 @@
+package dev.autoscaler.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Starts child processes with their output in log files, and stops them (SIGTERM, grace, SIGKILL) in reverse order. */
+public final class ProcessSupervisor implements AutoCloseable {
+    private final Map<String, Process> children = new LinkedHashMap<>();
+    private final Path logDir;
+
+    public ProcessSupervisor(Path logDir) throws IOException {
+        this.logDir = Files.createDirectories(logDir);
+    }
+
+    /** The command that runs one of our services in a fresh JVM with this JVM's classpath. */
+    public static List<String> serviceCommand(String service) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        String opts = System.getenv().getOrDefault("SERVICE_JAVA_OPTS",
+                "-Xms16m -Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=128m -Xss512k");
+        for (String o : opts.trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.add(service);
+        return cmd;
+    }
+
+    public synchronized Process start(String name, List<String> command, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().putAll(env);
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(name).toFile()));
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        Process p = pb.start();
+        children.put(name, p);
+        return p;
+    }
+
+    public Path logFile(String name) {
+        return logDir.resolve(name + ".log");
+    }
+
+    public synchronized Process get(String name) {
+        return children.get(name);
+    }
+
+    /** SIGKILL: for tests of crash recovery. */
+    public synchronized void kill(String name) throws InterruptedException {
+        Process p = children.remove(name);
+        if (p != null) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    public synchronized void stop(String name) {
+        Process p = children.remove(name);
+        if (p != null) stop(p);
+    }
+
+    static void stop(Process p) {
+        if (!p.isAlive()) return;
+        p.destroy();
+        try {
+            if (!p.waitFor(15, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        List<String> names = new ArrayList<>(children.keySet());
+        java.util.Collections.reverse(names);
+        for (String n : names) stop(children.get(n));
+        children.clear();
+    }
+}

@@ -1,0 +1,68 @@
+package dev.autoscaler.cli;
+
+import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.config.ConfigException;
+import dev.autoscaler.common.config.Env;
+import dev.autoscaler.common.config.RedisSettings;
+import dev.autoscaler.common.msg.Json;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.PrintStream;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code autoscaler status [--json]}: per target, mode, desired and ready replicas, last window, last decision. */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show each target's mode, replicas, last window and last decision.")
+public final class StatusCommand implements Callable<Integer> {
+    @Option(names = "--json", description = "one JSON object: {\"targets\":[...]}")
+    boolean json;
+
+    @Option(names = "--redis", description = "Redis URL (default: REDIS_URL, else REDIS_HOST/REDIS_PORT, else the running demo's)")
+    String redis;
+
+    @Override
+    public Integer call() {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        if (redis != null) env.put("REDIS_URL", redis);
+        else if (!env.containsKey("REDIS_URL") && !env.containsKey("REDIS_HOST")) DemoCommand.runningDemoRedis().ifPresent(u -> env.put("REDIS_URL", u));
+        RedisSettings rs;
+        try {
+            rs = RedisSettings.from(new Env(env));
+        } catch (ConfigException e) {
+            System.err.println("autoscaler status: " + e.getMessage());
+            return 2;
+        }
+        List<StatusReader.TargetStatus> rows;
+        try (RedisBus bus = new RedisBus(rs, new SimpleMeterRegistry(), false)) {
+            rows = StatusReader.read(bus);
+        } catch (RuntimeException e) {
+            System.err.println("autoscaler status: cannot read " + rs.safeUrl() + ": " + e.getMessage());
+            return 1;
+        }
+        if (json) {
+            System.out.println(Json.write(Map.of("targets", rows)));
+        } else {
+            print(rows, System.out);
+        }
+        return 0;
+    }
+
+    static void print(List<StatusReader.TargetStatus> rows, PrintStream out) {
+        if (rows.isEmpty()) {
+            out.println("no targets yet (is the planner running?)");
+            return;
+        }
+        out.printf(Locale.ROOT, "%-12s %-8s %7s %5s %9s %8s  %s%n", "TARGET", "MODE", "DESIRED", "READY", "P95_MS", "RPS", "LAST DECISION");
+        for (var r : rows) {
+            String dec = r.lastDecision() == null ? "-" : r.lastDecision().action() + " -> " + r.lastDecision().targetReplicas()
+                    + ": " + r.lastDecision().reason();
+            out.printf(Locale.ROOT, "%-12s %-8s %7s %5d %9s %8s  %s%n", r.target(), r.mode(), r.desired() == null ? "-" : r.desired(),
+                    r.ready(), r.p95Ms() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.p95Ms()),
+                    r.rps() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.rps()), dec);
+        }
+    }
+}

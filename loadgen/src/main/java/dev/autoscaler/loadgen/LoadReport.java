@@ -1,0 +1,17 @@
+package dev.autoscaler.loadgen;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** The summary printed by {@code loadgen --json}; other tools read these names. */
+public record LoadReport(
+        @JsonProperty("sent") long sent,
+        @JsonProperty("ok") long ok,
+        @JsonProperty("failed") long failed,
+        @JsonProperty("p50_ms") double p50Ms,
+        @JsonProperty("p95_ms") double p95Ms,
+        @JsonProperty("p99_ms") double p99Ms,
+        @JsonProperty("max_ms") double maxMs,
+        @JsonProperty("mean_ms") double meanMs,
+        @JsonProperty("duration_sec") double durationSec,
+        @JsonProperty("achieved_rps") double achievedRps,
+        @JsonProperty("dropped") long dropped) {}

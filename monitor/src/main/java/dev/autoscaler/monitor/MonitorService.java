@@ -1,0 +1,121 @@
+package dev.autoscaler.monitor;
+
+import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.msg.Channels;
+import dev.autoscaler.common.msg.Json;
+import dev.autoscaler.common.msg.LatencyMetrics;
+import dev.autoscaler.common.msg.ReplicaSet;
+import dev.autoscaler.common.ops.OpsServer;
+import dev.autoscaler.common.service.Service;
+import dev.autoscaler.common.service.ServiceContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes one {@code latency_metrics} per SAMPLE_INTERVAL, on schedule. Latency comes from the access log
+ * when it saw at least MIN_LOG_REQUESTS requests in the window (the real traffic's distribution), else from
+ * the probes; rps is the arrival rate from stub_status when configured, else the access log's rate.
+ */
+public final class MonitorService implements Service {
+    private static final Logger log = LoggerFactory.getLogger(MonitorService.class);
+
+    private final MonitorSettings s;
+    private final RedisBus bus;
+    private final ProbeSampler probes;
+    private final AccessLogTailer accessLog;
+    private final StubStatusReader status;
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("window").daemon().factory());
+    private final AtomicLong published = new AtomicLong();
+    private volatile LatencyMetrics last;
+    private long lastTickNanos = System.nanoTime();
+
+    public MonitorService(ServiceContext ctx) {
+        this.s = MonitorSettings.from(ctx.env());
+        this.bus = ctx.bus();
+        this.probes = new ProbeSampler(s.targetUrl(), s.sampleIntervalSec(), s.probeRequests(), s.timeoutSec());
+        this.accessLog = s.accessLog() != null ? new AccessLogTailer(s.accessLog()) : null;
+        this.status = s.statusUrl() != null ? new StubStatusReader(s.statusUrl()) : null;
+        if (status != null) status.sample();
+        ctx.meters().gauge("autoscaler_monitor_access_log_malformed", this, m -> m.accessLog == null ? 0 : m.accessLog.malformed());
+        long period = (long) (s.sampleIntervalSec() * 1000);
+        ticker.scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
+        log.info("monitor: {} every {} s ({} probes, access log {}, stub_status {})", s.targetUrl(), s.sampleIntervalSec(),
+                s.probeRequests(), s.accessLog() == null ? "off" : s.accessLog(), s.statusUrl() == null ? "off" : s.statusUrl());
+    }
+
+    private void tick() {
+        try {
+            long now = System.nanoTime();
+            double windowSec = (now - lastTickNanos) / 1e9;
+            lastTickNanos = now;
+            LatencySample probe = probes.drain();
+            LatencySample logged = accessLog != null ? accessLog.drain() : null;
+            Optional<StubStatusReader.Rate> rate = status != null ? status.sample() : Optional.empty();
+            LatencyMetrics m = assemble(s, windowSec, probe, logged, rate.orElse(null), readyReplicas());
+            if (m == null) return;
+            last = m;
+            bus.publish(Channels.ALERTS, m);
+            published.incrementAndGet();
+        } catch (RuntimeException e) {
+            log.warn("window not published: {}", e.getMessage());
+        }
+    }
+
+    static LatencyMetrics assemble(MonitorSettings s, double windowSec, LatencySample probe, LatencySample logged,
+                                   StubStatusReader.Rate rate, int replicas) {
+        boolean useLog = logged != null && logged.total() >= s.minLogRequests();
+        LatencySample src = useLog ? logged : probe;
+        if (src.total() == 0 && (logged == null || logged.total() == 0)) {
+            if (probe.total() == 0) return null; // nothing finished at all: no information, publish nothing
+        }
+        if (src.total() == 0) src = logged;
+        Double served = logged != null ? logged.total() / windowSec : null;
+        double rps = rate != null ? rate.arrivalsPerSec() : served != null ? served : probe.total() / windowSec;
+        return new LatencyMetrics(LatencyMetrics.KIND, s.target(), s.targetUrl().toString(), round(windowSec, 3),
+                (int) src.total(), round(src.successRate(), 4), round(src.meanMs(), 2), round(src.percentileMs(50), 2),
+                round(src.percentileMs(95), 2), round(src.percentileMs(99), 2), round(src.maxMs(), 2), round(rps, 3),
+                served == null ? null : round(served, 3), rate == null ? null : rate.inFlight(), replicas,
+                useLog ? "access_log" : "probe", System.currentTimeMillis() / 1000.0);
+    }
+
+    private int readyReplicas() {
+        int ready = 0;
+        for (String json : bus.redis().hgetall(bus.keys().registry(s.target())).values()) {
+            try {
+                if (Json.read(json, ReplicaSet.Replica.class).state() == ReplicaSet.State.ready) ready++;
+            } catch (Json.MalformedMessageException e) {
+                // the executor logs its own registry problems
+            }
+        }
+        return ready;
+    }
+
+    private static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    @Override
+    public OpsServer.Health health() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("windows", published.get());
+        d.put("last_p95_ms", last == null ? null : last.p95Ms());
+        d.put("last_rps", last == null ? null : last.rps());
+        d.put("last_source", last == null ? null : last.source());
+        return new OpsServer.Health(true, d);
+    }
+
+    @Override
+    public void close() {
+        ticker.shutdownNow();
+        probes.close();
+    }
+}

@@ -1,0 +1,60 @@
+package dev.autoscaler.planner;
+
+import dev.autoscaler.planner.policy.PolicyConfig;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Settings an operator changes at run time in the hash {@code target:{target}} (mode, min, max, slo). A bad
+ * value there is ignored with a warning: the service must not stop because of a typo made at run time.
+ */
+record TargetOverrides(String mode, Integer min, Integer max, Double slo) {
+    private static final Logger log = LoggerFactory.getLogger(TargetOverrides.class);
+
+    static final java.util.Set<String> MODES = java.util.Set.of("enforce", "advise", "off");
+
+    static TargetOverrides parse(String target, Map<String, String> hash) {
+        String mode = hash.get("mode");
+        if (mode != null && !MODES.contains(mode)) {
+            log.warn("ignoring target:{} mode={} (allowed: enforce, advise, off)", target, mode);
+            mode = null;
+        }
+        return new TargetOverrides(mode, integer(target, hash, "min"), integer(target, hash, "max"), number(target, hash, "slo"));
+    }
+
+    PolicyConfig apply(PolicyConfig base) {
+        PolicyConfig c = base;
+        if (slo != null) c = c.withSlo(slo);
+        int lo = min != null ? min : c.minReplicas();
+        int hi = max != null ? max : c.maxReplicas();
+        if (lo <= hi && hi >= 1) c = c.withBounds(lo, hi);
+        return c;
+    }
+
+    private static Integer integer(String target, Map<String, String> h, String k) {
+        String v = h.get(k);
+        if (v == null) return null;
+        try {
+            int i = Integer.parseInt(v.trim());
+            if (i >= 0) return i;
+        } catch (NumberFormatException ignored) {
+            // fall through to the warning
+        }
+        log.warn("ignoring target:{} {}={} (expected an integer >= 0)", target, k, v);
+        return null;
+    }
+
+    private static Double number(String target, Map<String, String> h, String k) {
+        String v = h.get(k);
+        if (v == null || v.isBlank()) return null;
+        try {
+            double d = Double.parseDouble(v.trim());
+            if (d > 0 && Double.isFinite(d)) return d;
+        } catch (NumberFormatException ignored) {
+            // fall through to the warning
+        }
+        log.warn("ignoring target:{} {}={} (expected a number > 0)", target, k, v);
+        return null;
+    }
+}

@@ -1,0 +1,151 @@
+package dev.autoscaler.watcher;
+
+import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.config.Env;
+import dev.autoscaler.common.msg.Channels;
+import dev.autoscaler.common.msg.Json;
+import dev.autoscaler.common.msg.ReplicaSet;
+import dev.autoscaler.common.msg.Upstreams;
+import dev.autoscaler.common.ops.OpsServer;
+import dev.autoscaler.common.service.Service;
+import dev.autoscaler.common.service.ServiceContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps nginx's upstreams equal to the ready replicas: on every {@code replicas} message, and every
+ * {@code RESYNC_SEC} from the registry (so a lost message heals). Write to a temp file, rename over the old one,
+ * {@code nginx -t}; reload only if the test passes, otherwise put the previous file back.
+ */
+public final class WatcherService implements Service {
+    private static final Logger log = LoggerFactory.getLogger(WatcherService.class);
+
+    private final RedisBus bus;
+    private final NginxControl nginx;
+    private final Path upstreamDir;
+    private final List<String> targets;
+    private final Map<String, List<String>> applied = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService lane = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("watcher").daemon().factory());
+    private final AtomicLong reloads = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+
+    public WatcherService(ServiceContext ctx) {
+        Env env = ctx.env();
+        Path prefix = Path.of(env.string("NGINX_PREFIX", ".run/nginx")).toAbsolutePath();
+        String conf = env.string("NGINX_CONF", "conf/nginx.conf");
+        this.upstreamDir = Path.of(env.string("UPSTREAM_DIR", prefix.resolve("conf/upstreams").toString()));
+        this.nginx = new NginxControl(env.string("NGINX_BIN", "nginx"), prefix, conf);
+        this.targets = Arrays.stream(env.string("TARGETS", env.string("TARGET", "app")).split(",")).map(String::trim)
+                .filter(s -> !s.isEmpty()).toList();
+        double resync = env.number("RESYNC_SEC", 10, 0.5, 3600);
+        if (!Files.isDirectory(prefix)) throw Env.bad("NGINX_PREFIX", prefix.toString(), "an existing nginx prefix directory");
+        this.bus = ctx.bus();
+        bus.subscribe(Channels.REPLICAS, ReplicaSet.class, set -> lane.execute(() -> apply(set)));
+        lane.scheduleWithFixedDelay(this::resync, 0, (long) (resync * 1000), TimeUnit.MILLISECONDS);
+        log.info("watcher: nginx prefix {}, upstreams in {}, targets {}", prefix, upstreamDir, targets);
+    }
+
+    private void resync() {
+        for (String t : targets) {
+            try {
+                List<ReplicaSet.Replica> list = new ArrayList<>();
+                bus.redis().hgetall(bus.keys().registry(t)).values().forEach(json -> {
+                    try {
+                        list.add(Json.read(json, ReplicaSet.Replica.class));
+                    } catch (Json.MalformedMessageException e) {
+                        log.debug("unreadable registry entry", e);
+                    }
+                });
+                apply(new ReplicaSet(t, list, System.currentTimeMillis() / 1000.0));
+            } catch (RuntimeException e) {
+                log.warn("resync of {} failed: {}", t, e.getMessage());
+            }
+        }
+    }
+
+    void apply(ReplicaSet set) {
+        if (!targets.contains(set.target())) return;
+        List<String> servers = set.ready().stream().map(ReplicaSet.Replica::address).sorted().distinct().toList();
+        List<String> invalid = servers.stream().filter(a -> !UpstreamRenderer.validAddress(a)).toList();
+        if (!invalid.isEmpty()) {
+            rejected.incrementAndGet();
+            log.warn("{}: ignoring invalid addresses {}", set.target(), invalid);
+            servers = servers.stream().filter(UpstreamRenderer::validAddress).toList();
+        }
+        if (servers.equals(applied.get(set.target()))) return;
+        if (servers.isEmpty()) {
+            log.warn("{}: no ready replica; keeping the current upstreams rather than rendering an empty one", set.target());
+            return;
+        }
+        try {
+            boolean reloaded = write(set.target(), servers);
+            applied.put(set.target(), servers);
+            Upstreams u = new Upstreams(set.target(), servers, reloaded, System.currentTimeMillis() / 1000.0);
+            bus.redis().set(bus.keys().upstreams(set.target()), Json.write(u));
+            bus.publish(Channels.UPSTREAMS, u);
+        } catch (IOException | RuntimeException e) {
+            rejected.incrementAndGet();
+            log.error("{}: upstreams not applied: {}", set.target(), e.getMessage());
+        }
+    }
+
+    /** Atomic write, {@code nginx -t}, reload; the previous file is restored if the test fails. */
+    private boolean write(String target, List<String> servers) throws IOException {
+        String text = UpstreamRenderer.render(target, servers);
+        Files.createDirectories(upstreamDir);
+        Path file = upstreamDir.resolve(target + ".conf");
+        Path tmp = upstreamDir.resolve("." + target + ".conf.tmp");
+        String previous = Files.exists(file) ? Files.readString(file) : null;
+        Files.writeString(tmp, text);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        NginxControl.Result t = nginx.test();
+        if (!t.ok()) {
+            if (previous != null) {
+                Files.writeString(tmp, previous);
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                Files.deleteIfExists(file);
+            }
+            throw new IOException("nginx -t failed, previous upstreams kept: " + t.output().lines().reduce((a, b) -> b).orElse(""));
+        }
+        if (!nginx.running()) {
+            log.info("{}: upstreams written ({}); nginx not running yet, it will read them when it starts", target, servers);
+            return false;
+        }
+        NginxControl.Result r = nginx.reload();
+        if (!r.ok()) throw new IOException("nginx reload failed: " + r.output());
+        reloads.incrementAndGet();
+        log.info("{}: upstreams {} (nginx reloaded)", target, servers);
+        return true;
+    }
+
+    @Override
+    public OpsServer.Health health() {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("nginx_running", nginx.running());
+        d.put("reloads", reloads.get());
+        d.put("rejected", rejected.get());
+        d.put("upstreams", applied);
+        return new OpsServer.Health(true, d);
+    }
+
+    @Override
+    public void close() {
+        lane.shutdownNow();
+    }
+}
