@@ -91,6 +91,7 @@ public final class DemoCommand implements Callable<Integer> {
         Thread printer = Thread.ofVirtual().start(() -> printStatus(stack, started));
         if (shape != null) {
             double loadSec = shape instanceof RateShape.Trace tr ? tr.durationSec() : 180;
+            if (duration > 0) loadSec = Math.min(loadSec, duration);
             var gen = new LoadGenerator(new LoadGenerator.Config(URI.create(stack.lbUrl()), shape, loadSec, 10_000_000, 4000, 10,
                     false, 1));
             LoadReport r = gen.run(null);

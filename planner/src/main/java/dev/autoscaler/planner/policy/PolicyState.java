@@ -12,11 +12,12 @@ import java.util.List;
  * @param lowWindows       the last LOW_NEED_N "low latency" flags
  * @param capacityRps      learned saturation throughput of one replica, or null while unknown
  * @param recommendations  raw recommendations inside the down-stabilisation window
+ * @param lastReady        ready replicas in the previous window (capacity is learned only while it is stable)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PolicyState(List<HealthySample> healthy, List<Boolean> lowWindows, Double capacityRps,
                           double lastScaleUpTs, double lastScaleDownTs, List<Recommendation> recommendations,
-                          long windows) {
+                          long windows, int lastReady) {
 
     public record HealthySample(double ts, double p95Ms, double perReplicaRps) {}
 
@@ -29,7 +30,7 @@ public record PolicyState(List<HealthySample> healthy, List<Boolean> lowWindows,
     }
 
     public static PolicyState initial() {
-        return new PolicyState(List.of(), List.of(), null, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), 0);
+        return new PolicyState(List.of(), List.of(), null, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), 0, -1);
     }
 
     static <T> List<T> appendCapped(List<T> list, T item, int cap) {

@@ -27,8 +27,15 @@ import java.util.Locale;
  * </ol>
  */
 public final class ScalingPolicy {
-    /** Weight of the newest saturated sample in the capacity estimate. */
-    private static final double CAPACITY_EWMA = 0.5;
+    /**
+     * Weight of a saturated sample below the current estimate. A sample above it replaces it at once: with the
+     * replicas saturated, served/ready can only under-state what one replica does (a window that is saturated for
+     * part of its length averages in idle time), so the higher sample is the better one; the slow decay lets the
+     * estimate follow an app that really got slower.
+     */
+    private static final double CAPACITY_DECAY = 0.2;
+    /** Demand this much above completions means requests are queueing: the replicas are saturated. */
+    private static final double SATURATION_MARGIN = 1.05;
 
     private final PolicyConfig cfg;
 
@@ -81,11 +88,7 @@ public final class ScalingPolicy {
             double perReplica = ready > 0 ? w.rps() / ready : 0;
             healthy = PolicyState.appendCapped(healthy, new HealthySample(w.ts(), w.p95Ms(), perReplica), cfg.histWindows());
         }
-        Double capacity = s.capacityRps();
-        if (overloaded && ready > 0 && w.servedRps() > 0) {
-            double sample = w.servedRps() / ready;
-            capacity = capacity == null ? sample : (1 - CAPACITY_EWMA) * capacity + CAPACITY_EWMA * sample;
-        }
+        Double capacity = learnCapacity(s, w, overloaded);
         boolean low = !noData && !overloaded && isLow(w.p95Ms(), threshold, baseline, sigma);
         List<Boolean> lowWindows = PolicyState.appendCapped(s.lowWindows(), low, cfg.lowNeedN());
         boolean lowLongEnough = lowWindows.size() >= cfg.lowNeedN() && lowWindows.stream().allMatch(b -> b);
@@ -106,7 +109,10 @@ public final class ScalingPolicy {
             confidence = 0.5;
         } else if (overloaded) {
             if (sized != null) {
-                rec = Math.max(n + 1, sized);
+                // sized <= n with a known capacity: the breach is a backlog draining, not missing capacity;
+                // add one at a time, and only outside the up-cooldown (no panic bypass for a backlog)
+                rec = sized > n ? sized : n + 1;
+                if (sized <= n) panic = false;
                 why = String.format(Locale.ROOT, "%s; %.1f rps needs %d replicas at %.0f rps/replica × %.2f", breach(w, threshold, errors),
                         load, sized, cap, cfg.targetUtilisation());
                 confidence = 0.9;
@@ -188,10 +194,26 @@ public final class ScalingPolicy {
         double lastDown = action == Action.scale_down ? now : s.lastScaleDownTs();
         if (action == Action.scale_down) lowWindows = List.of();
 
-        PolicyState next = new PolicyState(healthy, lowWindows, capacity, lastUp, lastDown, recs, s.windows() + 1);
+        PolicyState next = new PolicyState(healthy, lowWindows, capacity, lastUp, lastDown, recs, s.windows() + 1, ready);
         var numbers = new PolicyDecision.Numbers(w.p95Ms(), baseline, sigma, threshold, thresholdSource, lowWindows, n, ready,
                 load, cap, null, rec);
         return new PolicyDecision.Result(new PolicyDecision(action, target, why, confidence, source, numbers), next);
+    }
+
+    /**
+     * Capacity is learned from windows in which the ready replicas were saturated: overloaded, the ready count
+     * unchanged since the previous window (replicas joining or leaving mid-window skew served/ready), and demand
+     * above completions (a queue is growing). A high p95 alone is not enough: a backlog draining after a
+     * scale-up is slow but not saturated, and its served/ready would under-state capacity.
+     */
+    private Double learnCapacity(PolicyState s, Window w, boolean overloaded) {
+        Double capacity = s.capacityRps();
+        int ready = w.readyReplicas();
+        if (!overloaded || ready <= 0 || w.servedRps() <= 0 || ready != s.lastReady()) return capacity;
+        if (w.rps() <= w.servedRps() * SATURATION_MARGIN) return capacity;
+        double sample = w.servedRps() / ready;
+        if (capacity == null || sample > capacity) return sample;
+        return (1 - CAPACITY_DECAY) * capacity + CAPACITY_DECAY * sample;
     }
 
     private boolean isLow(double p95, Double threshold, Double baseline, Double sigma) {

@@ -63,10 +63,14 @@ class ScalingPolicyTest {
 
     @Test
     void aFourFoldRpsStepAsksForAboutFourFoldReplicasInOneDecision() {
-        Driver d = new Driver(config("SLO_P95_MS", "100"), 2);
-        // learn capacity: 2 replicas saturated at 200 rps each while 600 rps arrive
+        Driver d = new Driver(config("SLO_P95_MS", "100", "MAX_STEP_UP", "20", "UP_COOLDOWN_SEC", "1000"), 2);
+        // learn capacity: 2 replicas saturated at 200 rps each while 600 rps arrive (the first window has no
+        // stable ready count to compare with, the second teaches)
+        d.step(400, 600, 400);
+        d.current = 2;
         d.step(400, 600, 400);
         assertEquals(200, d.state.capacityRps(), 1e-9);
+        d.now += 2000;
         // settle at 2 replicas with 280 rps (70 % of capacity), healthy
         d.current = 2;
         for (int i = 0; i < 40; i++) d.step(40, 280, 280);
@@ -74,6 +78,35 @@ class ScalingPolicyTest {
         PolicyDecision dec = d.step(350, 1120, 400);
         assertEquals(Action.scale_up, dec.action());
         assertEquals(8, dec.targetReplicas(), dec.reason());
+    }
+
+    @Test
+    void capacityIsLearnedOnlyFromSaturatedWindowsWithAStableReplicaCount() {
+        var policy = new ScalingPolicy(config("SLO_P95_MS", "100"));
+        PolicyState s = policy.decide(PolicyState.initial(), new Window(1, 30, 100, 100, 1, 100, 2, 2), 1).state();
+        // replicas changed since the last window: no lesson
+        PolicyState changed = policy.decide(s, new Window(4, 300, 900, 300, 1, 100, 3, 3), 4).state();
+        assertEquals(null, changed.capacityRps());
+        // a backlog draining (served >= arrivals) is slow but not saturated: no lesson
+        PolicyState draining = policy.decide(s, new Window(4, 300, 300, 320, 1, 100, 2, 2), 4).state();
+        assertEquals(null, draining.capacityRps());
+        // saturated: 900 arriving, 300 served by 2 -> 150 each; a higher saturated sample replaces it at once
+        PolicyState learned = policy.decide(s, new Window(4, 300, 900, 300, 1, 100, 2, 2), 4).state();
+        assertEquals(150, learned.capacityRps(), 1e-9);
+        PolicyState higher = policy.decide(learned, new Window(7, 300, 900, 400, 1, 100, 2, 2), 7).state();
+        assertEquals(200, higher.capacityRps(), 1e-9);
+        PolicyState lower = policy.decide(higher, new Window(10, 300, 900, 300, 1, 100, 2, 2), 10).state();
+        assertEquals(190, lower.capacityRps(), 1e-9, "a lower sample only pulls slowly");
+    }
+
+    @Test
+    void aBacklogAfterAScaleUpDoesNotTriggerAnotherPanicScaleUp() {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "200", "UP_COOLDOWN_SEC", "30"), 1);
+        PolicyDecision up = d.step(1500, 320, 200);
+        assertEquals(3, up.targetReplicas(), up.reason());
+        // replicas ready, load fits, but the old replica's queue still drains: p95 high for a while
+        PolicyDecision next = d.step(600, 320, 380);
+        assertEquals(Action.noop, next.action(), next.reason());
     }
 
     @Test
