@@ -48,6 +48,21 @@ public final class LocalStack implements AutoCloseable {
         this.procs = new ProcessSupervisor(this.runDir.resolve("logs"));
     }
 
+    /** Stops our redis-server and starts a fresh one on the same port (state is lost: the services must cope). */
+    public void restartRedis() throws Exception {
+        if (!ownRedis) throw new IllegalStateException("the stack uses an external Redis");
+        int port = java.net.URI.create(redisUrl).getPort();
+        procs.kill("redis");
+        startRedis(port);
+    }
+
+    private void startRedis(int port) throws Exception {
+        Path dir = Files.createDirectories(runDir.resolve("redis"));
+        procs.start("redis", List.of(binaries.get("redis-server"), "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", dir.toString()), Map.of());
+        Ports.await(port, 15, "redis-server");
+    }
+
     public LocalStack start() throws Exception {
         Map<String, String> want = new LinkedHashMap<>();
         want.put("nginx", "nginx");
@@ -57,10 +72,7 @@ public final class LocalStack implements AutoCloseable {
 
         if (givenRedis == null || givenRedis.isBlank()) {
             int port = Ports.free();
-            Path dir = Files.createDirectories(runDir.resolve("redis"));
-            procs.start("redis", List.of(binaries.get("redis-server"), "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", dir.toString()), Map.of());
-            Ports.await(port, 15, "redis-server");
+            startRedis(port);
             redisUrl = "redis://127.0.0.1:" + port;
             ownRedis = true;
         } else {

@@ -12,10 +12,12 @@ public record ExecutorSettings(String backend, List<String> targets, int minRepl
 
     public static ExecutorSettings from(Env env) {
         String backend = env.oneOf("EXECUTOR_BACKEND", "process", "process");
-        List<String> targets = Arrays.stream(env.string("TARGETS", env.string("TARGET", "app")).split(","))
-                .map(String::trim).filter(s -> !s.isEmpty()).toList();
+        String raw = env.string("TARGETS", env.string("TARGET", "app"));
+        List<String> targets = Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
         for (String t : targets) {
-            if (!t.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) throw Env.bad("TARGETS", t, "names of [A-Za-z0-9_.-]");
+            if (!t.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
+                throw Env.bad("TARGETS", raw, "comma-separated names of [A-Za-z0-9_.-] ('" + t + "' is not one)");
+            }
         }
         if (targets.isEmpty()) throw Env.bad("TARGETS", "", "at least one target name");
         int min = env.integer("MIN_REPLICAS", 1, 0, 10_000);

@@ -91,6 +91,7 @@ public final class Reconciler {
 
     public synchronized Outcome reconcile() {
         Map<String, ReplicaRecord> reg = readRegistry();
+        adoptStrays(reg);
         // replicas that died on their own leave the registry; reconcile below replaces them
         for (ReplicaRecord r : List.copyOf(reg.values())) {
             if (!backend.isAlive(r)) {
@@ -102,7 +103,7 @@ public final class Reconciler {
         }
         List<ReplicaRecord> active = reg.values().stream().filter(r -> r.state() != State.draining).toList();
         int before = (int) active.stream().filter(r -> r.state() == State.ready).count();
-        int desired = desired();
+        int desired = desired(active.size());
         if (active.size() < desired) {
             return scaleUp(desired - active.size(), before);
         } else if (active.size() > desired) {
@@ -119,9 +120,29 @@ public final class Reconciler {
         return new Outcome(before, before, "noop", desired + " replica(s) as desired");
     }
 
-    int desired() {
+    /**
+     * Live replicas the registry does not know (Redis lost its data, or the executor died between start and
+     * write) are taken back in, so they are neither duplicated nor orphaned.
+     */
+    private void adoptStrays(Map<String, ReplicaRecord> reg) {
+        for (ReplicaRecord found : backend.discover(target)) {
+            if (reg.containsKey(found.id())) continue;
+            ReplicaRecord r = healthy(found.address()) ? found.with(State.ready) : found;
+            log.info("{}: adopting {} ({}), missing from the registry", target, r.id(), r.state());
+            write(r);
+            reg.put(r.id(), r);
+            long seq = r.seq();
+            // keep new ids unique even if the counter was lost with Redis
+            String counter = bus.redis().get(keys.replicaCounter(target));
+            if (counter == null || Long.parseLong(counter) < seq) bus.redis().set(keys.replicaCounter(target), String.valueOf(seq));
+        }
+        if (!reg.isEmpty()) publishSet();
+    }
+
+    /** The desired count, clamped to the executor's bounds; with no desired state at all, keep what runs. */
+    int desired(int running) {
         String v = bus.redis().hget(keys.desired(target), "replicas");
-        int d = settings.minReplicas();
+        int d = running;
         if (v != null) {
             try {
                 d = Integer.parseInt(v.trim());

@@ -1,0 +1,86 @@
+package dev.autoscaler.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.autoscaler.cli.ProcessSupervisor;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A bad value of each configuration variable stops the service at start: exit code 2 and exactly one line that
+ * names the variable and the value. Each case is a real service process; Redis is never reached.
+ */
+@Execution(ExecutionMode.SAME_THREAD)
+class BadConfigIT {
+    static Path nginxPrefix;
+
+    @BeforeAll
+    static void prefix() throws Exception {
+        nginxPrefix = Files.createTempDirectory("it-badconfig-nginx");
+    }
+
+    static Stream<Arguments> cases() {
+        List<Arguments> c = new ArrayList<>();
+        String[][] common = {{"REDIS_PORT", "abc"}, {"REDIS_PORT", "70000"}, {"REDIS_URL", "http://not-redis"},
+                {"KEY_PREFIX", "bad prefix!"}, {"OPS_PORT", "99999"}};
+        for (String service : new String[] {"monitor", "planner", "executor", "watcher"}) {
+            for (String[] kv : common) c.add(Arguments.of(service, kv[0], kv[1]));
+        }
+        String[][] monitor = {{"SAMPLE_INTERVAL", "abc"}, {"SAMPLE_INTERVAL", "0"}, {"PROBE_REQUESTS", "-1"}, {"TIMEOUT_S", "0"},
+                {"TARGET_URL", "ftp://x/"}, {"TARGET_URL", "not a url"}, {"STATUS_URL", "nope"}, {"MIN_LOG_REQUESTS", "0"},
+                {"TARGET", "bad name!"}};
+        for (String[] kv : monitor) c.add(Arguments.of("monitor", kv[0], kv[1]));
+        String[][] planner = {{"SLO_P95_MS", "-5"}, {"TARGET_P95_MS", "abc"}, {"MIN_REPLICAS", "-1"}, {"MAX_REPLICAS", "0"},
+                {"COOLDOWN_SEC", "x"}, {"UP_COOLDOWN_SEC", "-1"}, {"DOWN_COOLDOWN_SEC", "soon"}, {"MAX_STEP_UP", "0"},
+                {"MAX_STEP_DOWN", "0"}, {"DOWN_STABILIZATION_SEC", "-1"}, {"TARGET_UTILIZATION", "2"}, {"ALPHA_UP", "1"},
+                {"BETA_DOWN", "0.5"}, {"K_SIGMA", "-1"}, {"HIST_WINDOWS", "1"}, {"WARMUP_WINDOWS", "0"}, {"LOW_NEED_N", "0"},
+                {"IDLE_HINT_MS", "-1"}, {"PANIC_FACTOR", "0.5"}, {"LOW_P95_FRACTION", "2"}, {"SCALE_TOLERANCE", "1"},
+                {"CAPACITY_RPS", "0"}, {"MIN_SUCCESS_RATE", "2"}, {"PLANNER_MODE", "bogus"}};
+        for (String[] kv : planner) c.add(Arguments.of("planner", kv[0], kv[1]));
+        String[][] executor = {{"EXECUTOR_BACKEND", "bogus"}, {"TARGETS", "a,b c!"}, {"MIN_REPLICAS", "-1"}, {"MAX_REPLICAS", "0"},
+                {"RECONCILE_SEC", "0"}, {"START_TIMEOUT_SEC", "0"}, {"DRAIN_SEC", "-1"}, {"DRAIN_SETTLE_SEC", "x"},
+                {"GRACE_SEC", "-1"}, {"APP_PORT_BASE", "80"}};
+        for (String[] kv : executor) c.add(Arguments.of("executor", kv[0], kv[1]));
+        String[][] watcher = {{"NGINX_PREFIX", "/nonexistent/prefix"}, {"RESYNC_SEC", "0"}};
+        for (String[] kv : watcher) c.add(Arguments.of("watcher", kv[0], kv[1]));
+        String[][] app = {{"PORT", "0"}, {"PORT", "http"}, {"WORKERS", "0"}, {"WORK_MS", "-1"}, {"EXTRA_DELAY_MS", "slow"},
+                {"MAX_QUEUE", "-1"}, {"SHUTDOWN_GRACE_SEC", "-1"}};
+        for (String[] kv : app) c.add(Arguments.of("app", kv[0], kv[1]));
+        return c.stream();
+    }
+
+    @ParameterizedTest(name = "{0}: {1}={2}")
+    @MethodSource("cases")
+    void aBadValueStopsTheServiceWithOneLineNamingIt(String service, String var, String value) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(ProcessSupervisor.serviceCommand(service)).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("REDIS") || k.equals("SLO_P95_MS"));
+        env.put("NGINX_PREFIX", nginxPrefix.toString());
+        env.put("REDIS_URL", "redis://127.0.0.1:1"); // nothing listens there; config must fail before any connection
+        if (!var.equals("REDIS_URL")) env.remove("REDIS_URL");
+        if (var.equals("REDIS_PORT")) env.put("REDIS_HOST", "127.0.0.1");
+        env.put(var, value);
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the service must stop by itself");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
+        assertEquals(2, p.exitValue(), out);
+        assertEquals(1, lines.size(), "exactly one line: " + out);
+        assertTrue(lines.get(0).contains(var), lines.get(0));
+        assertTrue(lines.get(0).contains(value), lines.get(0));
+        assertTrue(lines.get(0).startsWith("autoscaler " + service + ": "), lines.get(0));
+    }
+}
