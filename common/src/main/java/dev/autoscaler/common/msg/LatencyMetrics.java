@@ -20,7 +20,7 @@ public record LatencyMetrics(
         double successRate,
         double avgMs,
         double p50Ms,
-        double p95Ms,
+        Double p95Ms,
         double p99Ms,
         double maxMs,
         double rps,
@@ -40,6 +40,7 @@ public record LatencyMetrics(
         Checks.fraction("success_rate", successRate);
         Checks.finiteNonNegative("avg_ms", avgMs);
         Checks.finiteNonNegative("p50_ms", p50Ms);
+        if (p95Ms == null) throw new IllegalArgumentException("p95_ms is required");
         Checks.finiteNonNegative("p95_ms", p95Ms);
         Checks.finiteNonNegative("p99_ms", p99Ms);
         Checks.finiteNonNegative("max_ms", maxMs);
