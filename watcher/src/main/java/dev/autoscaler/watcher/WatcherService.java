@@ -12,7 +12,6 @@ import dev.autoscaler.common.service.ServiceContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -36,7 +35,7 @@ public final class WatcherService implements Service {
 
     private final RedisBus bus;
     private final NginxControl nginx;
-    private final Path upstreamDir;
+    private final UpstreamFile upstreamFile;
     private final List<String> targets;
     private final Map<String, List<String>> applied = new ConcurrentHashMap<>();
     private final ScheduledExecutorService lane = Executors.newSingleThreadScheduledExecutor(
@@ -48,8 +47,9 @@ public final class WatcherService implements Service {
         Env env = ctx.env();
         Path prefix = Path.of(env.string("NGINX_PREFIX", ".run/nginx")).toAbsolutePath();
         String conf = env.string("NGINX_CONF", "conf/nginx.conf");
-        this.upstreamDir = Path.of(env.string("UPSTREAM_DIR", prefix.resolve("conf/upstreams").toString()));
+        Path upstreamDir = Path.of(env.string("UPSTREAM_DIR", prefix.resolve("conf/upstreams").toString()));
         this.nginx = new NginxControl(env.string("NGINX_BIN", "nginx"), prefix, conf);
+        this.upstreamFile = new UpstreamFile(upstreamDir, nginx);
         this.targets = Arrays.stream(env.string("TARGETS", env.string("TARGET", "app")).split(",")).map(String::trim)
                 .filter(s -> !s.isEmpty()).toList();
         double resync = env.number("RESYNC_SEC", 10, 0.5, 3600);
@@ -93,7 +93,8 @@ public final class WatcherService implements Service {
             return;
         }
         try {
-            boolean reloaded = write(set.target(), servers);
+            boolean reloaded = upstreamFile.apply(set.target(), servers);
+            if (reloaded) reloads.incrementAndGet();
             applied.put(set.target(), servers);
             Upstreams u = new Upstreams(set.target(), servers, reloaded, System.currentTimeMillis() / 1000.0);
             bus.redis().set(bus.keys().upstreams(set.target()), Json.write(u));
@@ -102,36 +103,6 @@ public final class WatcherService implements Service {
             rejected.incrementAndGet();
             log.error("{}: upstreams not applied: {}", set.target(), e.getMessage());
         }
-    }
-
-    /** Atomic write, {@code nginx -t}, reload; the previous file is restored if the test fails. */
-    private boolean write(String target, List<String> servers) throws IOException {
-        String text = UpstreamRenderer.render(target, servers);
-        Files.createDirectories(upstreamDir);
-        Path file = upstreamDir.resolve(target + ".conf");
-        Path tmp = upstreamDir.resolve("." + target + ".conf.tmp");
-        String previous = Files.exists(file) ? Files.readString(file) : null;
-        Files.writeString(tmp, text);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        NginxControl.Result t = nginx.test();
-        if (!t.ok()) {
-            if (previous != null) {
-                Files.writeString(tmp, previous);
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } else {
-                Files.deleteIfExists(file);
-            }
-            throw new IOException("nginx -t failed, previous upstreams kept: " + t.output().lines().reduce((a, b) -> b).orElse(""));
-        }
-        if (!nginx.running()) {
-            log.info("{}: upstreams written ({}); nginx not running yet, it will read them when it starts", target, servers);
-            return false;
-        }
-        NginxControl.Result r = nginx.reload();
-        if (!r.ok()) throw new IOException("nginx reload failed: " + r.output());
-        reloads.incrementAndGet();
-        log.info("{}: upstreams {} (nginx reloaded)", target, servers);
-        return true;
     }
 
     @Override

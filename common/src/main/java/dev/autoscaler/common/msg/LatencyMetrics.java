@@ -17,7 +17,7 @@ public record LatencyMetrics(
         String endpoint,
         double windowSec,
         int requests,
-        double successRate,
+        Double successRate,
         double avgMs,
         double p50Ms,
         Double p95Ms,
@@ -37,6 +37,7 @@ public record LatencyMetrics(
         target = Checks.target(target);
         Checks.finiteNonNegative("window_sec", windowSec);
         Checks.nonNegative("requests", requests);
+        successRate = successRate == null ? 1.0 : successRate; // not measured: no known errors
         Checks.fraction("success_rate", successRate);
         Checks.finiteNonNegative("avg_ms", avgMs);
         Checks.finiteNonNegative("p50_ms", p50Ms);
