@@ -35,8 +35,10 @@ class MessagesTest {
         Plan p = Json.read(poc, Plan.class);
         assertEquals(Plan.Action.scale_up, p.decision().action());
         assertEquals(List.of(false, false, false), p.telemetry().lowWindows());
+        assertEquals("app", p.target(), "taken from decision.target");
         JsonNode out = Json.MAPPER.readTree(Json.write(p));
         assertEquals("scale_up", out.at("/decision/action").asText());
+        assertEquals("app", out.at("/target").asText());
         assertEquals(125.9, out.at("/telemetry/baseline_ms").asDouble());
         assertTrue(out.at("/decision/target_replicas").isMissingNode(), "absent fields are not written as null");
     }

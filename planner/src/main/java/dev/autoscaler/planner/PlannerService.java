@@ -97,7 +97,7 @@ public final class PlannerService implements Service {
         }
         String id = UUID.randomUUID().toString();
         var n = dec.numbers();
-        Plan plan = new Plan(Plan.KIND, now, id, target,
+        Plan plan = new Plan(Plan.KIND, now, id, target, target,
                 new Plan.Decision(dec.action(), target, dec.targetReplicas(), dec.reason(), dec.confidence(), dec.source(), mode),
                 new Plan.Telemetry(n.p95Ms(), n.baselineMs(), n.sigmaMs(), n.lowWindows(), n.readyReplicas(), n.rps(),
                         n.capacityRps(), n.thresholdMs(), n.forecastRps(), n.recommendedReplicas(), n.thresholdSource()));

@@ -13,6 +13,7 @@ class UpstreamRendererTest {
     void rendersOneServerLinePerReadyReplica() {
         String conf = UpstreamRenderer.render("app", List.of("127.0.0.1:9101", "127.0.0.1:9102"));
         assertTrue(conf.contains("upstream app_pool {"));
+        assertTrue(conf.contains("least_conn;"));
         assertEquals(2, conf.lines().filter(l -> l.trim().startsWith("server ")).count());
         assertTrue(conf.contains("server 127.0.0.1:9102 max_fails=3 fail_timeout=10s;"));
     }

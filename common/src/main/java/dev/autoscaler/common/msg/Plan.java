@@ -8,12 +8,15 @@ import java.util.List;
 /** A planner decision on {@code actions}; {@code container} and the decision/telemetry shapes are the PoC's. */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Plan(String kind, double ts, String id, String container, Decision decision, Telemetry telemetry) {
+public record Plan(String kind, double ts, String id, String target, String container, Decision decision, Telemetry telemetry) {
     public static final String KIND = "plan";
 
     public Plan {
         kind = kind == null ? KIND : kind;
         if (KIND.equals(kind) && decision == null) throw new IllegalArgumentException("plan without decision");
+        // the PoC put the target only in decision.target; every message of ours also carries it at the top
+        if (target == null) target = decision != null ? decision.target() : container;
+        target = Checks.target(target);
     }
 
     public boolean isPlan() { return KIND.equals(kind); }

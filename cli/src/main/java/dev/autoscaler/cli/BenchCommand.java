@@ -1,0 +1,20 @@
+package dev.autoscaler.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
+
+/** {@code autoscaler bench ...}: benchmarks that print numbers. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print numbers.",
+        subcommands = {PipelineBenchCommand.class})
+public final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(System.out);
+        return 0;
+    }
+}
