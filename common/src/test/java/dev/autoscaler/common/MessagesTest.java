@@ -11,6 +11,7 @@ import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.LatencyMetrics;
 import dev.autoscaler.common.msg.Plan;
 import dev.autoscaler.common.msg.ReplicaSet;
+import dev.autoscaler.common.msg.Upstreams;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +55,7 @@ class MessagesTest {
         assertThrows(Json.MalformedMessageException.class, () -> Json.read("{\"decision\":{\"action\":\"explode\"}}", Plan.class));
         assertThrows(Json.MalformedMessageException.class, () -> Json.read("{\"target\":\"app\"}", ReplicaSet.class));
         assertThrows(Json.MalformedMessageException.class, () -> Json.read("{\"target\":\"app\"}", ExecResult.class));
+        assertThrows(Json.MalformedMessageException.class, () -> Json.read("{\"target\":\"app\"}", Upstreams.class));
         assertThrows(Json.MalformedMessageException.class, () -> Json.read("[1,2]", LatencyMetrics.class));
     }
 

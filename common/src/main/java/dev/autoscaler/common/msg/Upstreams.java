@@ -9,6 +9,7 @@ import java.util.List;
 public record Upstreams(String target, List<String> servers, boolean reloaded, double ts) {
     public Upstreams {
         target = Checks.target(target);
-        servers = servers == null ? List.of() : List.copyOf(servers);
+        if (servers == null) throw new IllegalArgumentException("servers is required");
+        servers = List.copyOf(servers);
     }
 }
