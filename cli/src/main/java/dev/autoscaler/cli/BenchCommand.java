@@ -7,7 +7,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code autoscaler bench ...}: benchmarks that print numbers. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print numbers.",
-        subcommands = {PipelineBenchCommand.class})
+        subcommands = {PipelineBenchCommand.class, dev.autoscaler.bench.BenchCli.VerifyPeers.class})
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,32 @@
+package dev.autoscaler.bench.sim;
+
+/** What a policy may look at when it decides, at the end of second {@code now() - 1}. */
+public interface SimView {
+    /** Seconds simulated so far. */
+    int now();
+
+    int ready();
+
+    int starting();
+
+    /** The last desired count the simulator applied. */
+    int desired();
+
+    double arrivals(int second);
+
+    double served(int second);
+
+    double p95Ms(int second);
+
+    /** Busy fraction of the ready replicas in that second (served / capacity). */
+    double utilisation(int second);
+
+    int readyAt(int second);
+
+    SimConfig config();
+
+    double capacityRps();
+
+    /** Only the clairvoyant oracle may call this: arrivals in a future second (0 past the end). */
+    double futureArrivals(int second);
+}
