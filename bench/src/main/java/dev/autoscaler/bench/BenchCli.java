@@ -11,6 +11,75 @@ import picocli.CommandLine.Option;
 public final class BenchCli {
     private BenchCli() {}
 
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Replay t_seconds,rps traces through ours, hpa, kpa, poc and the oracle; write results.json, results.md and charts.")
+    public static final class Run implements Callable<Integer> {
+        @Option(names = "--trace", required = true, description = "a t_seconds,rps CSV (repeatable)")
+        java.util.List<Path> traces;
+
+        @Option(names = "--policies", defaultValue = "ours,hpa,kpa,poc,oracle", split = ",", description = "default ${DEFAULT-VALUE}")
+        java.util.List<String> policies;
+
+        @Option(names = "--startup-sec", defaultValue = "30", description = "replica start-up delay (default ${DEFAULT-VALUE})")
+        double startupSec;
+
+        @Option(names = "--peak-replicas", defaultValue = "20", description = "replicas the peak needs at the target utilisation (default ${DEFAULT-VALUE})")
+        int peakReplicas;
+
+        @Option(names = "--min-replicas", defaultValue = "1")
+        int minReplicas;
+
+        @Option(names = "--max-replicas", defaultValue = "40")
+        int maxReplicas;
+
+        @Option(names = "--slo-ms", defaultValue = "100", description = "SLO on p95 in ms (default ${DEFAULT-VALUE})")
+        double sloMs;
+
+        @Option(names = "--seed", defaultValue = "1")
+        long seed;
+
+        @Option(names = "--out", defaultValue = "bench-out", description = "output folder (default ${DEFAULT-VALUE})")
+        Path out;
+
+        @Option(names = "--ours", split = ",", description = "planner settings for ours, e.g. --ours TARGET_UTILIZATION=0.75")
+        java.util.List<String> ours;
+
+        @Override
+        public Integer call() throws Exception {
+            var d = dev.autoscaler.bench.sim.SimConfig.defaults();
+            var cfg = new dev.autoscaler.bench.sim.SimConfig(startupSec, peakReplicas, minReplicas, maxReplicas, sloMs, d.targetUtilisation(),
+                    d.workers(), d.serviceMs(), d.maxWaitSec(), seed);
+            java.util.Map<String, String> oursEnv = new java.util.HashMap<>();
+            if (ours != null) {
+                for (String kv : ours) {
+                    int eq = kv.indexOf('=');
+                    if (eq <= 0) {
+                        System.err.println("autoscaler bench run: --ours takes NAME=VALUE, got '" + kv + "'");
+                        return 2;
+                    }
+                    oursEnv.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+            }
+            BenchRunner runner = new BenchRunner(cfg, oursEnv);
+            try {
+                for (String p : policies) runner.policy(p);
+                runner.oursConfig();
+                for (Path t : traces) if (!Files.isRegularFile(t)) throw new IllegalArgumentException("no such trace file: " + t);
+            } catch (RuntimeException e) {
+                System.err.println("autoscaler bench run: " + e.getMessage());
+                return 2;
+            }
+            try {
+                runner.runAll(traces, policies, out, System.out);
+            } catch (java.io.IOException e) {
+                System.err.println("autoscaler bench run: " + e.getMessage());
+                return 2;
+            }
+            System.out.println("wrote " + out.resolve("results.json") + ", " + out.resolve("results.md") + " and one chart per trace");
+            return 0;
+        }
+    }
+
     @Command(name = "verify-peers", mixinStandardHelpOptions = true,
             description = "Run the upstream HPA/KPA test vectors in DIR against our implementations.")
     public static final class VerifyPeers implements Callable<Integer> {

@@ -31,7 +31,9 @@ public final class Simulator {
         int[] replicas = new int[n];
         int[] readySeries = new int[n];
         Deque<Integer> startingReadyAt = new ArrayDeque<>();
-        int ready = Math.max(cfg.minReplicas(), 1);
+        // every policy starts with what the first second needs at the target utilisation, so no run begins in a hole
+        int ready = Math.max(Math.max(cfg.minReplicas(), 1),
+                (int) Math.ceil(arrivals.length == 0 ? 0 : arrivals[0] / (cap * cfg.targetUtilisation())));
         int desired = ready;
         double backlog = 0;
         double replicaSeconds = 0;

@@ -17,6 +17,9 @@ import dev.autoscaler.common.config.Env;
  * @param tolerance           proportional sizing ignores changes smaller than this fraction (as HPA does)
  * @param capacityRpsPrior    optional operator hint of one replica's capacity (rps); learned values replace it
  * @param minSuccessRate      a window below this success rate is unhealthy (errors are treated as overload)
+ * @param replicaStartupSec   how long a new replica takes to serve; with windowSec it sets the forecast horizon
+ * @param windowSec           the monitor's window (SAMPLE_INTERVAL)
+ * @param forecast            size for the rps forecast (Holt's linear trend) when it is above the current rps
  */
 public record PolicyConfig(
         Double sloP95Ms,
@@ -39,7 +42,10 @@ public record PolicyConfig(
         double lowFraction,
         double tolerance,
         Double capacityRpsPrior,
-        double minSuccessRate) {
+        double minSuccessRate,
+        double replicaStartupSec,
+        double windowSec,
+        boolean forecast) {
 
     public PolicyConfig {
         if (minReplicas < 0 || maxReplicas < 1 || minReplicas > maxReplicas) {
@@ -55,13 +61,13 @@ public record PolicyConfig(
     public PolicyConfig withSlo(Double slo) {
         return new PolicyConfig(slo, minReplicas, maxReplicas, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown,
                 downStabilisationSec, targetUtilisation, alphaUp, betaDown, kSigma, histWindows, warmupWindows, lowNeedN,
-                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate);
+                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast);
     }
 
     public PolicyConfig withBounds(int min, int max) {
         return new PolicyConfig(sloP95Ms, min, max, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown,
                 downStabilisationSec, targetUtilisation, alphaUp, betaDown, kSigma, histWindows, warmupWindows, lowNeedN,
-                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate);
+                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast);
     }
 
     public static PolicyConfig from(Env env) {
@@ -89,6 +95,9 @@ public record PolicyConfig(
                 env.number("LOW_P95_FRACTION", 0.7, 0.01, 1.0),
                 env.number("SCALE_TOLERANCE", 0.1, 0, 0.9),
                 prior.isPresent() ? prior.getAsDouble() : null,
-                env.number("MIN_SUCCESS_RATE", 0.95, 0, 1));
+                env.number("MIN_SUCCESS_RATE", 0.95, 0, 1),
+                env.number("REPLICA_STARTUP_SEC", 5, 0, 3600),
+                env.number("SAMPLE_INTERVAL", 3, 0.5, 3600),
+                env.bool("FORECAST", true));
     }
 }

@@ -13,11 +13,15 @@ import java.util.List;
  * @param capacityRps      learned saturation throughput of one replica, or null while unknown
  * @param recommendations  raw recommendations inside the down-stabilisation window
  * @param lastReady        ready replicas in the previous window (capacity is learned only while it is stable)
+ * @param breachRps        lowest per-replica arrival rate at which the SLO was breached without saturation or backlog
+ *                         (raised again by any healthy window above it), or null
+ * @param level            Holt's smoothed rps level, or null before the first window
+ * @param trend            Holt's smoothed rps change per window
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PolicyState(List<HealthySample> healthy, List<Boolean> lowWindows, Double capacityRps,
                           double lastScaleUpTs, double lastScaleDownTs, List<Recommendation> recommendations,
-                          long windows, int lastReady) {
+                          long windows, int lastReady, Double breachRps, Double level, Double trend) {
 
     public record HealthySample(double ts, double p95Ms, double perReplicaRps) {}
 
@@ -30,7 +34,7 @@ public record PolicyState(List<HealthySample> healthy, List<Boolean> lowWindows,
     }
 
     public static PolicyState initial() {
-        return new PolicyState(List.of(), List.of(), null, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), 0, -1);
+        return new PolicyState(List.of(), List.of(), null, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), 0, -1, null, null, null);
     }
 
     static <T> List<T> appendCapped(List<T> list, T item, int cap) {

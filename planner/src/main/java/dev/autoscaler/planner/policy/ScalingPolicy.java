@@ -89,15 +89,20 @@ public final class ScalingPolicy {
             healthy = PolicyState.appendCapped(healthy, new HealthySample(w.ts(), w.p95Ms(), perReplica), cfg.histWindows());
         }
         Double capacity = learnCapacity(s, w, overloaded);
+        Double breach = learnBreach(s, w, overloaded, errors);
         boolean low = !noData && !overloaded && isLow(w.p95Ms(), threshold, baseline, sigma);
         List<Boolean> lowWindows = PolicyState.appendCapped(s.lowWindows(), low, cfg.lowNeedN());
         boolean lowLongEnough = lowWindows.size() >= cfg.lowNeedN() && lowWindows.stream().allMatch(b -> b);
 
         double healthyPerReplica = healthy.stream().mapToDouble(HealthySample::perReplicaRps).max().orElse(0);
         Double cap = capacity != null ? capacity : cfg.capacityRpsPrior();
+        if (breach != null) cap = cap == null ? breach : Math.min(cap, breach);
         if (cap != null) cap = Math.max(cap, healthyPerReplica);
-        double load = w.rps();
-        Integer sized = cap != null && cap > 0 && load > 0 ? (int) Math.ceil(load / (cap * cfg.targetUtilisation())) : null;
+        double[] holt = holt(s, w.rps());
+        double forecastRps = forecast(holt, w.rps());
+        double load = cfg.forecast() ? Math.max(w.rps(), forecastRps) : w.rps();
+        boolean starting = ready < n;
+        Integer sized = cap != null && cap > 0 && load > 0 ? ceil(load / (cap * cfg.targetUtilisation())) : null;
 
         // 3. raw recommendation
         int rec;
@@ -111,11 +116,16 @@ public final class ScalingPolicy {
             if (sized != null) {
                 // sized <= n with a known capacity: the breach is a backlog draining, not missing capacity;
                 // add one at a time, and only outside the up-cooldown (no panic bypass for a backlog)
-                rec = sized > n ? sized : n + 1;
+                rec = sized > n ? sized : starting ? n : n + 1;
                 if (sized <= n) panic = false;
                 why = String.format(Locale.ROOT, "%s; %.1f rps needs %d replicas at %.0f rps/replica × %.2f", breach(w, threshold, errors),
                         load, sized, cap, cfg.targetUtilisation());
                 confidence = 0.9;
+            } else if (starting) {
+                // the last scale-up has not arrived yet: growing again on the same evidence would overshoot
+                rec = n;
+                why = breach(w, threshold, errors) + String.format(Locale.ROOT, "; waiting for %d starting replica(s)", n - ready);
+                confidence = 0.7;
             } else {
                 double ratio = threshold == null ? 2.0 : Math.min(2.0, w.p95Ms() / threshold);
                 rec = Math.max(n + 1, (int) Math.ceil(n * ratio));
@@ -137,7 +147,8 @@ public final class ScalingPolicy {
                 why = String.format(Locale.ROOT, "p95 low for %d windows; %.1f rps needs %d replicas at %.0f rps/replica × %.2f",
                         cfg.lowNeedN(), load, sized, cap, cfg.targetUtilisation());
             } else if (healthyPerReplica > 0 && load > 0) {
-                rec = Math.max(n - 1, (int) Math.ceil(load / healthyPerReplica));
+                // never above n: this is the scale-down branch, and the healthy rate falls as replicas are added
+                rec = Math.min(n, Math.max(n - 1, ceil(load / healthyPerReplica)));
                 why = String.format(Locale.ROOT, "p95 low for %d windows; keeping at most %.1f rps per replica (highest healthy rate seen)",
                         cfg.lowNeedN(), healthyPerReplica);
             } else {
@@ -194,9 +205,10 @@ public final class ScalingPolicy {
         double lastDown = action == Action.scale_down ? now : s.lastScaleDownTs();
         if (action == Action.scale_down) lowWindows = List.of();
 
-        PolicyState next = new PolicyState(healthy, lowWindows, capacity, lastUp, lastDown, recs, s.windows() + 1, ready);
+        PolicyState next = new PolicyState(healthy, lowWindows, capacity, lastUp, lastDown, recs, s.windows() + 1, ready, breach,
+                holt[0], holt[1]);
         var numbers = new PolicyDecision.Numbers(w.p95Ms(), baseline, sigma, threshold, thresholdSource, lowWindows, n, ready,
-                load, cap, null, rec);
+                load, cap, cfg.forecast() ? forecastRps : null, rec);
         return new PolicyDecision.Result(new PolicyDecision(action, target, why, confidence, source, numbers), next);
     }
 
@@ -216,17 +228,73 @@ public final class ScalingPolicy {
         return (1 - CAPACITY_DECAY) * capacity + CAPACITY_DECAY * sample;
     }
 
+    /** Holt's linear trend smoothing constants, per window. */
+    private static final double HOLT_ALPHA = 0.5;
+    private static final double HOLT_BETA = 0.2;
+
+    /** {level, trend} after this window's rps. */
+    private static double[] holt(PolicyState s, double rps) {
+        if (s.level() == null) return new double[] {rps, 0};
+        double level = HOLT_ALPHA * rps + (1 - HOLT_ALPHA) * (s.level() + s.trend());
+        double trend = HOLT_BETA * (level - s.level()) + (1 - HOLT_BETA) * s.trend();
+        return new double[] {level, trend};
+    }
+
+    /**
+     * rps one horizon ahead (replica start-up plus one window: what a replica asked for now will meet). Only a
+     * rising trend counts, added to the current rps, and at most a doubling, so noise cannot ask for a fleet.
+     */
+    private double forecast(double[] holt, double rps) {
+        if (holt[1] <= 0) return rps; // a falling or flat trend: the present is the forecast (the level lags a drop)
+        double horizonWindows = (cfg.replicaStartupSec() + cfg.windowSec()) / cfg.windowSec();
+        double f = Math.max(rps, holt[0] + holt[1] * horizonWindows);
+        return Math.min(f, 2 * rps);
+    }
+
+    /**
+     * The per-replica arrival rate at which the SLO is known to break: learned from a breach that is neither
+     * saturation (demand above completions) nor a backlog draining (completions above demand), with the replica count
+     * unchanged; lowered at once by a lower breach, raised by any healthy window above it. Sizing never plans above it.
+     */
+    private Double learnBreach(PolicyState s, Window w, boolean overloaded, boolean errors) {
+        Double b = s.breachRps();
+        int ready = w.readyReplicas();
+        if (ready <= 0 || w.rps() <= 0) return b;
+        double perReplica = w.rps() / ready;
+        if (!overloaded) {
+            if (b != null && perReplica > b) return perReplica;
+            return b;
+        }
+        boolean stable = ready == s.lastReady();
+        boolean saturated = w.rps() > w.servedRps() * SATURATION_MARGIN;
+        boolean draining = w.servedRps() > w.rps() * SATURATION_MARGIN;
+        if (errors || !stable || saturated || draining) return b;
+        if (b == null) return perReplica;
+        return Math.min(b, perReplica);
+    }
+
+    /**
+     * Latency low enough to allow a scale-down. SLO mode: at most LOW_P95_FRACTION of the SLO, or at or below the usual
+     * healthy p95 (the baseline); an app whose idle p95 is already close to the SLO would otherwise never scale down.
+     * Baseline mode: near the baseline, as in the PoC.
+     */
     private boolean isLow(double p95, Double threshold, Double baseline, Double sigma) {
         if (threshold == null) return false;
-        if (cfg.sloP95Ms() != null) return p95 <= cfg.sloP95Ms() * cfg.lowFraction();
         double b = baseline != null ? baseline : cfg.idleHintMs();
         double sd = sigma != null ? sigma : 0;
-        return p95 <= b * cfg.betaDown() + Math.max(5.0, 0.25 * sd);
+        boolean nearBaseline = b > 0 && p95 <= b * cfg.betaDown() + Math.max(5.0, 0.25 * sd);
+        if (cfg.sloP95Ms() != null) return p95 <= cfg.sloP95Ms() * cfg.lowFraction() || (nearBaseline && p95 < cfg.sloP95Ms());
+        return nearBaseline;
     }
 
     private static String breach(Window w, Double threshold, boolean errors) {
         if (errors) return String.format(Locale.ROOT, "success rate %.1f%%", w.successRate() * 100);
         return String.format(Locale.ROOT, "p95 %.1f ms > %.1f ms (%.1fx)", w.p95Ms(), threshold, w.p95Ms() / threshold);
+    }
+
+    /** ceil that ignores floating-point dust: 280 / (200 × 0.7) is 2.0000000000000004 and must size to 2. */
+    static int ceil(double x) {
+        return (int) Math.ceil(x - 1e-9);
     }
 
     private int clamp(int r) {

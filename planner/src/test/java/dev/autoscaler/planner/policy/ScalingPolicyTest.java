@@ -74,7 +74,7 @@ class ScalingPolicyTest {
         // settle at 2 replicas with 280 rps (70 % of capacity), healthy
         d.current = 2;
         for (int i = 0; i < 40; i++) d.step(40, 280, 280);
-        assertEquals(2, d.current);
+        assertEquals(2, d.current, d.last.reason());
         PolicyDecision dec = d.step(350, 1120, 400);
         assertEquals(Action.scale_up, dec.action());
         assertEquals(8, dec.targetReplicas(), dec.reason());
@@ -188,6 +188,20 @@ class ScalingPolicyTest {
         for (int i = 0; i < 25 && d.current == 10; i++) d.step(30, 350, 350);
         assertEquals(5, d.current, "after the window it goes down to the sized count in one step");
         assertTrue(d.now - 1000 > 60);
+    }
+
+    @Test
+    void lowLatencyWithoutACapacityNeverScalesUp() {
+        // no capacity learned (never overloaded); the highest healthy per-replica rate falls as replicas are added,
+        // which once made the low-latency branch ratchet the count upwards
+        Driver d = new Driver(config("SLO_P95_MS", "100", "LOW_NEED_N", "1", "DOWN_COOLDOWN_SEC", "0",
+                "DOWN_STABILIZATION_SEC", "0", "MAX_REPLICAS", "40"), 4);
+        Random rnd = new Random(3);
+        for (int i = 0; i < 2000; i++) {
+            PolicyDecision dec = d.step(60, 500 * (1 + 0.1 * rnd.nextGaussian()), 500);
+            assertNotEquals(Action.scale_up, dec.action(), dec.reason());
+        }
+        assertTrue(d.current <= 4, "replicas: " + d.current);
     }
 
     @Test

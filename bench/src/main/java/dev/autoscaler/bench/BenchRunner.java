@@ -1,0 +1,123 @@
+package dev.autoscaler.bench;
+
+import dev.autoscaler.bench.policy.BenchPolicy;
+import dev.autoscaler.bench.policy.HpaPolicy;
+import dev.autoscaler.bench.policy.KpaPolicy;
+import dev.autoscaler.bench.policy.OraclePolicy;
+import dev.autoscaler.bench.policy.OursPolicy;
+import dev.autoscaler.bench.policy.PocPolicy;
+import dev.autoscaler.bench.report.Report;
+import dev.autoscaler.bench.report.Summary;
+import dev.autoscaler.bench.sim.SimConfig;
+import dev.autoscaler.bench.sim.SimResult;
+import dev.autoscaler.bench.sim.Simulator;
+import dev.autoscaler.bench.trace.Trace;
+import dev.autoscaler.bench.trace.TraceReader;
+import dev.autoscaler.common.config.Env;
+import dev.autoscaler.planner.policy.PolicyConfig;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Runs every policy over every trace (each policy with fresh state) and writes the report. */
+public final class BenchRunner {
+    public static final List<String> ALL = List.of("ours", "hpa", "kpa", "poc", "oracle");
+    /** Our policy's window, the monitor's SAMPLE_INTERVAL default. */
+    public static final int OURS_WINDOW_SEC = 3;
+
+    private final SimConfig cfg;
+    private final Map<String, String> oursEnv;
+
+    public BenchRunner(SimConfig cfg, Map<String, String> oursEnv) {
+        this.cfg = cfg;
+        this.oursEnv = oursEnv;
+    }
+
+    /** Our planner's configuration in the bench: the production defaults plus the bench's SLO, bounds and start-up time. */
+    public PolicyConfig oursConfig() {
+        Map<String, String> env = new HashMap<>();
+        env.put("SLO_P95_MS", String.valueOf(cfg.sloMs()));
+        env.put("MIN_REPLICAS", String.valueOf(cfg.minReplicas()));
+        env.put("MAX_REPLICAS", String.valueOf(cfg.maxReplicas()));
+        env.put("REPLICA_STARTUP_SEC", String.valueOf(cfg.startupSec()));
+        env.put("SAMPLE_INTERVAL", String.valueOf(OURS_WINDOW_SEC));
+        env.putAll(oursEnv);
+        return PolicyConfig.from(new Env(env));
+    }
+
+    public BenchPolicy policy(String name) {
+        return switch (name) {
+            case "ours" -> new OursPolicy(oursConfig(), OURS_WINDOW_SEC);
+            case "hpa" -> new HpaPolicy((int) Math.round(cfg.targetUtilisation() * 100), false);
+            case "hpa-behavior" -> new HpaPolicy((int) Math.round(cfg.targetUtilisation() * 100), true);
+            case "kpa" -> new KpaPolicy(cfg.targetUtilisation());
+            case "poc" -> new PocPolicy();
+            case "oracle" -> new OraclePolicy(cfg.model(), cfg.sloMs(), cfg.startupSec());
+            default -> throw new IllegalArgumentException("unknown policy '" + name + "' (ours, hpa, hpa-behavior, kpa, poc, oracle)");
+        };
+    }
+
+    /** Rates scaled so that the trace's peak needs {@code peakReplicas} at the target utilisation. */
+    public double scaleFor(Trace t) {
+        double peak = t.peak();
+        return peak <= 0 ? 1 : cfg.peakReplicas() * cfg.targetUtilisation() * cfg.model().capacityRps() / peak;
+    }
+
+    public record TraceRun(Trace trace, List<SimResult> results, List<Summary> summaries) {}
+
+    public TraceRun run(Trace trace, List<String> policies) {
+        double[] arrivals = trace.arrivalsPerSecond(scaleFor(trace), cfg.seed());
+        Simulator sim = new Simulator(cfg);
+        SimResult oracle = sim.run(trace.name(), arrivals, policy("oracle"));
+        List<SimResult> results = new ArrayList<>();
+        for (String p : policies) results.add(p.equals("oracle") ? oracle : sim.run(trace.name(), arrivals, policy(p)));
+        return new TraceRun(trace, results, Report.summaries(results, oracle.replicaSeconds()));
+    }
+
+    public List<Summary> runAll(List<Path> traces, List<String> policies, Path out, PrintStream progress) throws Exception {
+        Files.createDirectories(out);
+        List<Summary> all = new ArrayList<>();
+        for (Path file : traces) {
+            long t0 = System.nanoTime();
+            Trace trace = TraceReader.read(file);
+            TraceRun run = run(trace, policies);
+            all.addAll(run.summaries());
+            String name = trace.name().replaceAll("\\.csv$", "");
+            Report.chart(out.resolve(name + ".png"), name, run.results(), cfg.sloMs());
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s: %d s, peak %.1f rps scaled x%.2f (%.1f s):", trace.name(),
+                    trace.durationSec(), trace.peak(), scaleFor(trace), (System.nanoTime() - t0) / 1e9));
+            for (Summary s : run.summaries()) {
+                line.append(String.format(Locale.ROOT, "  %s %.3f%% %.3fx", s.policy(), s.violationPct(), s.oracleRatio()));
+            }
+            progress.println(line);
+        }
+        Map<String, Object> config = config(traces, policies);
+        Report.writeJson(out, config, all);
+        Report.writeMarkdown(out, config, all);
+        return all;
+    }
+
+    public Map<String, Object> config(List<Path> traces, List<String> policies) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("startup_sec", cfg.startupSec());
+        c.put("peak_replicas", cfg.peakReplicas());
+        c.put("min_replicas", cfg.minReplicas());
+        c.put("max_replicas", cfg.maxReplicas());
+        c.put("slo_p95_ms", cfg.sloMs());
+        c.put("target_utilisation", cfg.targetUtilisation());
+        c.put("workers_per_replica", cfg.workers());
+        c.put("service_ms", cfg.serviceMs());
+        c.put("replica_capacity_rps", cfg.model().capacityRps());
+        c.put("max_wait_sec", cfg.maxWaitSec());
+        c.put("seed", cfg.seed());
+        c.put("policies", policies);
+        c.put("traces", traces.stream().map(p -> p.getFileName().toString()).toList());
+        return c;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.autoscaler.bench.policy;
+
+import dev.autoscaler.bench.sim.SimView;
+import dev.autoscaler.planner.policy.PolicyConfig;
+import dev.autoscaler.planner.policy.PolicyState;
+import dev.autoscaler.planner.policy.ScalingPolicy;
+import dev.autoscaler.planner.policy.Window;
+
+/**
+ * The production planner policy, unchanged: every window (SAMPLE_INTERVAL, 3 s) it receives what the monitor would
+ * publish: the window's p95 (arrival-weighted over its seconds), the arrival rate (stub_status), the served rate
+ * (access log), the ready replicas, and the current desired count.
+ */
+public final class OursPolicy implements BenchPolicy {
+    private final ScalingPolicy policy;
+    private final int window;
+    private PolicyState state = PolicyState.initial();
+
+    public OursPolicy(PolicyConfig cfg, int windowSec) {
+        this.policy = new ScalingPolicy(cfg);
+        this.window = windowSec;
+    }
+
+    public String name() { return "ours"; }
+
+    public int tickSec() { return window; }
+
+    public int decide(SimView v) {
+        int now = v.now();
+        int from = Math.max(0, now - window);
+        double arrivals = 0;
+        double served = 0;
+        double weighted = 0;
+        for (int s = from; s < now; s++) {
+            arrivals += v.arrivals(s);
+            served += v.served(s);
+            weighted += v.p95Ms(s) * Math.max(1, v.arrivals(s));
+        }
+        double weights = 0;
+        for (int s = from; s < now; s++) weights += Math.max(1, v.arrivals(s));
+        double seconds = now - from;
+        Window w = new Window(now, weighted / weights, arrivals / seconds, served / seconds, 1.0, (int) Math.max(1, arrivals),
+                v.ready(), v.desired());
+        var r = policy.decide(state, w, now);
+        state = r.state();
+        return r.decision().targetReplicas();
+    }
+}

@@ -1,0 +1,116 @@
+package dev.autoscaler.bench.report;
+
+import dev.autoscaler.bench.sim.SimResult;
+import dev.autoscaler.common.msg.Json;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** Writes results.json, results.md and one PNG chart per trace (XChart). */
+public final class Report {
+    private static final int POINTS = 1500;
+
+    private Report() {}
+
+    public static void writeJson(Path out, Map<String, Object> config, List<Summary> rows) throws IOException {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("config", config);
+        root.put("results", rows);
+        Files.writeString(out.resolve("results.json"), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+    }
+
+    public static String markdown(List<Summary> rows) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| trace | policy | violation % | replica-seconds | × oracle | actions | worst p95 ms |\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|\n");
+        for (Summary s : rows) {
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.0f | %.3f | %d | %.0f |%n", s.trace(), s.policy(), s.violationPct(),
+                    s.replicaSeconds(), s.oracleRatio(), s.actions(), s.worstP95Ms()));
+        }
+        return sb.toString();
+    }
+
+    public static void writeMarkdown(Path out, Map<String, Object> config, List<Summary> rows) throws IOException {
+        String md = "# Bench results\n\nConfiguration: `" + Json.write(config) + "`\n\n" + markdown(rows);
+        Files.writeString(out.resolve("results.md"), md);
+    }
+
+    /** rps, replicas per policy and p95 per policy against the SLO, each down-sampled to about 1500 points. */
+    public static void chart(Path file, String trace, List<SimResult> results, double sloMs) throws IOException {
+        if (results.isEmpty()) return;
+        double[] arrivals = results.get(0).arrivals();
+        int n = arrivals.length;
+        int bucket = Math.max(1, n / POINTS);
+        double[] x = new double[(n + bucket - 1) / bucket];
+        for (int i = 0; i < x.length; i++) x[i] = i * bucket / 3600.0;
+
+        XYChart rps = chartOf(trace + ": requests per second", "rps");
+        add(rps, "arrivals", x, downsample(arrivals, bucket, false));
+        XYChart replicas = chartOf("replicas (starting + ready)", "replicas");
+        XYChart p95 = chartOf("p95 (max per bucket), SLO " + (int) sloMs + " ms", "p95 ms");
+        p95.getStyler().setYAxisLogarithmic(true);
+        for (SimResult r : results) {
+            double[] reps = new double[n];
+            for (int i = 0; i < n; i++) reps[i] = r.replicas()[i];
+            add(replicas, r.policy(), x, downsample(reps, bucket, true));
+            add(p95, r.policy(), x, downsample(r.p95Ms(), bucket, true));
+        }
+        double[] slo = new double[x.length];
+        java.util.Arrays.fill(slo, sloMs);
+        XYSeries s = p95.addSeries("SLO", x, slo);
+        s.setLineColor(Color.RED);
+        s.setMarker(SeriesMarkers.NONE);
+        BitmapEncoder.saveBitmap(List.of(rps, replicas, p95), 3, 1, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static XYChart chartOf(String title, String yTitle) {
+        XYChart c = new XYChartBuilder().width(1400).height(380).title(title).xAxisTitle("hours").yAxisTitle(yTitle).build();
+        c.getStyler().setMarkerSize(0);
+        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
+        return c;
+    }
+
+    private static void add(XYChart c, String name, double[] x, double[] y) {
+        XYSeries s = c.addSeries(name, x, y);
+        s.setMarker(SeriesMarkers.NONE);
+    }
+
+    static double[] downsample(double[] v, int bucket, boolean max) {
+        double[] out = new double[(v.length + bucket - 1) / bucket];
+        for (int i = 0; i < out.length; i++) {
+            double acc = max ? Double.NEGATIVE_INFINITY : 0;
+            int count = 0;
+            for (int j = i * bucket; j < Math.min(v.length, (i + 1) * bucket); j++) {
+                acc = max ? Math.max(acc, v[j]) : acc + v[j];
+                count++;
+            }
+            out[i] = max ? Math.max(acc, 1e-3) : acc / count;
+        }
+        return out;
+    }
+
+    public static List<Summary> summaries(List<SimResult> results, double oracleReplicaSeconds) {
+        List<Summary> rows = new ArrayList<>();
+        for (SimResult r : results) {
+            rows.add(new Summary(r.trace(), r.policy(), round(r.violationPct(), 4), Math.round(r.replicaSeconds()),
+                    round(r.replicaSeconds() / oracleReplicaSeconds, 4), r.actions(), round(r.worstP95Ms(), 1)));
+        }
+        return rows;
+    }
+
+    private static double round(double v, int digits) {
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+}
