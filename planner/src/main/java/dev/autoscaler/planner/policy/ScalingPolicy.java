@@ -136,14 +136,15 @@ public final class ScalingPolicy {
             rec = n;
             why = String.format(Locale.ROOT, "warming: %d/%d healthy windows for a baseline", hist.length + 1, cfg.warmupWindows());
             confidence = 0.5;
-        } else if (sized != null && sized > n * (1 + cfg.tolerance())) {
+        } else if (sized != null && sized > n && load / (n * cap * cfg.targetUtilisation()) > 1 + cfg.tolerance()) {
             rec = sized;
             why = String.format(Locale.ROOT, "%.1f rps needs %d replicas at %.0f rps/replica × %.2f (p95 %.1f ms still under %.1f ms)",
                     load, sized, cap, cfg.targetUtilisation(), w.p95Ms(), threshold);
             confidence = 0.8;
         } else if (lowLongEnough && n > cfg.minReplicas()) {
             if (sized != null) {
-                rec = sized < n * (1 - cfg.tolerance()) ? sized : n;
+                // as HPA: the tolerance applies to the load ratio, not to the (integer) replica count
+                rec = sized < n && load / (n * cap * cfg.targetUtilisation()) < 1 - cfg.tolerance() ? sized : n;
                 why = String.format(Locale.ROOT, "p95 low for %d windows; %.1f rps needs %d replicas at %.0f rps/replica × %.2f",
                         cfg.lowNeedN(), load, sized, cap, cfg.targetUtilisation());
             } else if (healthyPerReplica > 0 && load > 0) {
