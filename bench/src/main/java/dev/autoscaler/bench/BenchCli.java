@@ -80,6 +80,29 @@ public final class BenchCli {
         }
     }
 
+    @Command(name = "decision", mixinStandardHelpOptions = true,
+            description = "JMH: latency of one planner decision (sampled; prints p50, p99, p99.9 in microseconds).")
+    public static final class Decision implements Callable<Integer> {
+        @Option(names = "--seconds", defaultValue = "5", description = "measurement seconds (default ${DEFAULT-VALUE})")
+        int seconds;
+
+        @Override
+        public Integer call() throws Exception {
+            var opts = new org.openjdk.jmh.runner.options.OptionsBuilder()
+                    .include(dev.autoscaler.bench.jmh.DecisionBenchmark.class.getName())
+                    .forks(1).warmupIterations(3).warmupTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
+                    .measurementIterations(seconds).measurementTime(org.openjdk.jmh.runner.options.TimeValue.seconds(1))
+                    .build();
+            var results = new org.openjdk.jmh.runner.Runner(opts).run();
+            for (var r : results) {
+                var stats = r.getPrimaryResult().getStatistics();
+                System.out.printf(java.util.Locale.ROOT, "planner decision: p50 %.2f us, p99 %.2f us, p99.9 %.2f us, mean %.2f us (%d samples)%n",
+                        stats.getPercentile(50), stats.getPercentile(99), stats.getPercentile(99.9), stats.getMean(), stats.getN());
+            }
+            return 0;
+        }
+    }
+
     @Command(name = "verify-peers", mixinStandardHelpOptions = true,
             description = "Run the upstream HPA/KPA test vectors in DIR against our implementations.")
     public static final class VerifyPeers implements Callable<Integer> {
