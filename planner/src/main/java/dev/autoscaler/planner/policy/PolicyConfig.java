@@ -20,6 +20,7 @@ import dev.autoscaler.common.config.Env;
  * @param replicaStartupSec   how long a new replica takes to serve; with windowSec it sets the forecast horizon
  * @param windowSec           the monitor's window (SAMPLE_INTERVAL)
  * @param forecast            size for the rps forecast (Holt's linear trend) when it is above the current rps
+ * @param sloHeadroom         fraction of the per-replica rate at which the SLO was seen to break that sizing plans for
  */
 public record PolicyConfig(
         Double sloP95Ms,
@@ -45,7 +46,8 @@ public record PolicyConfig(
         double minSuccessRate,
         double replicaStartupSec,
         double windowSec,
-        boolean forecast) {
+        boolean forecast,
+        double sloHeadroom) {
 
     public PolicyConfig {
         if (minReplicas < 0 || maxReplicas < 1 || minReplicas > maxReplicas) {
@@ -61,13 +63,13 @@ public record PolicyConfig(
     public PolicyConfig withSlo(Double slo) {
         return new PolicyConfig(slo, minReplicas, maxReplicas, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown,
                 downStabilisationSec, targetUtilisation, alphaUp, betaDown, kSigma, histWindows, warmupWindows, lowNeedN,
-                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast);
+                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast, sloHeadroom);
     }
 
     public PolicyConfig withBounds(int min, int max) {
         return new PolicyConfig(sloP95Ms, min, max, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown,
                 downStabilisationSec, targetUtilisation, alphaUp, betaDown, kSigma, histWindows, warmupWindows, lowNeedN,
-                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast);
+                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast, sloHeadroom);
     }
 
     public static PolicyConfig from(Env env) {
@@ -98,6 +100,7 @@ public record PolicyConfig(
                 env.number("MIN_SUCCESS_RATE", 0.95, 0, 1),
                 env.number("REPLICA_STARTUP_SEC", 5, 0, 3600),
                 env.number("SAMPLE_INTERVAL", 3, 0.5, 3600),
-                env.bool("FORECAST", true));
+                env.bool("FORECAST", true),
+                env.number("SLO_HEADROOM", 0.9, 0.1, 1.0));
     }
 }

@@ -95,14 +95,18 @@ public final class ScalingPolicy {
         boolean lowLongEnough = lowWindows.size() >= cfg.lowNeedN() && lowWindows.stream().allMatch(b -> b);
 
         double healthyPerReplica = healthy.stream().mapToDouble(HealthySample::perReplicaRps).max().orElse(0);
-        Double cap = capacity != null ? capacity : cfg.capacityRpsPrior();
-        if (breach != null) cap = cap == null ? breach : Math.min(cap, breach);
-        if (cap != null) cap = Math.max(cap, healthyPerReplica);
+        // the rate to plan per replica: TARGET_UTILIZATION of the saturation throughput, and SLO_HEADROOM below the
+        // rate at which the SLO is known to break; never below what a replica was recently seen to serve healthily
+        Double sat = capacity != null ? capacity : cfg.capacityRpsPrior();
+        Double plan = sat != null ? sat * cfg.targetUtilisation() : null;
+        if (breach != null) plan = plan == null ? breach * cfg.sloHeadroom() : Math.min(plan, breach * cfg.sloHeadroom());
+        if (plan != null) plan = Math.max(plan, healthyPerReplica * cfg.targetUtilisation());
+        Double cap = sat != null ? sat : breach;
         double[] holt = holt(s, w.rps());
         double forecastRps = forecast(holt, w.rps());
         double load = cfg.forecast() ? Math.max(w.rps(), forecastRps) : w.rps();
         boolean starting = ready < n;
-        Integer sized = cap != null && cap > 0 && load > 0 ? ceil(load / (cap * cfg.targetUtilisation())) : null;
+        Integer sized = plan != null && plan > 0 && load > 0 ? ceil(load / plan) : null;
 
         // 3. raw recommendation
         int rec;
@@ -118,8 +122,8 @@ public final class ScalingPolicy {
                 // add one at a time, and only outside the up-cooldown (no panic bypass for a backlog)
                 rec = sized > n ? sized : starting ? n : n + 1;
                 if (sized <= n) panic = false;
-                why = String.format(Locale.ROOT, "%s; %.1f rps needs %d replicas at %.0f rps/replica × %.2f", breach(w, threshold, errors),
-                        load, sized, cap, cfg.targetUtilisation());
+                why = String.format(Locale.ROOT, "%s; %.1f rps needs %d replicas at %.0f rps each", breach(w, threshold, errors),
+                        load, sized, plan);
                 confidence = 0.9;
             } else if (starting) {
                 // the last scale-up has not arrived yet: growing again on the same evidence would overshoot
@@ -136,17 +140,17 @@ public final class ScalingPolicy {
             rec = n;
             why = String.format(Locale.ROOT, "warming: %d/%d healthy windows for a baseline", hist.length + 1, cfg.warmupWindows());
             confidence = 0.5;
-        } else if (sized != null && sized > n && load / (n * cap * cfg.targetUtilisation()) > 1 + cfg.tolerance()) {
+        } else if (sized != null && sized > n && load / (n * plan) > 1 + cfg.tolerance()) {
             rec = sized;
-            why = String.format(Locale.ROOT, "%.1f rps needs %d replicas at %.0f rps/replica × %.2f (p95 %.1f ms still under %.1f ms)",
-                    load, sized, cap, cfg.targetUtilisation(), w.p95Ms(), threshold);
+            why = String.format(Locale.ROOT, "%.1f rps needs %d replicas at %.0f rps each (p95 %.1f ms still under %.1f ms)",
+                    load, sized, plan, w.p95Ms(), threshold);
             confidence = 0.8;
         } else if (lowLongEnough && n > cfg.minReplicas()) {
             if (sized != null) {
                 // as HPA: the tolerance applies to the load ratio, not to the (integer) replica count
-                rec = sized < n && load / (n * cap * cfg.targetUtilisation()) < 1 - cfg.tolerance() ? sized : n;
-                why = String.format(Locale.ROOT, "p95 low for %d windows; %.1f rps needs %d replicas at %.0f rps/replica × %.2f",
-                        cfg.lowNeedN(), load, sized, cap, cfg.targetUtilisation());
+                rec = sized < n && load / (n * plan) < 1 - cfg.tolerance() ? sized : n;
+                why = String.format(Locale.ROOT, "p95 low for %d windows; %.1f rps needs %d replicas at %.0f rps each",
+                        cfg.lowNeedN(), load, sized, plan);
             } else if (healthyPerReplica > 0 && load > 0) {
                 // never above n: this is the scale-down branch, and the healthy rate falls as replicas are added
                 rec = Math.min(n, Math.max(n - 1, ceil(load / healthyPerReplica)));
