@@ -38,6 +38,9 @@ public final class BenchCli {
         @Option(names = "--seed", defaultValue = "1")
         long seed;
 
+        @Option(names = "--step-hold", description = "replay each row's rate as a step until the next row (default: linear between bin midpoints)")
+        boolean stepHold;
+
         @Option(names = "--out", defaultValue = "bench-out", description = "output folder (default ${DEFAULT-VALUE})")
         Path out;
 
@@ -48,7 +51,7 @@ public final class BenchCli {
         public Integer call() throws Exception {
             var d = dev.autoscaler.bench.sim.SimConfig.defaults();
             var cfg = new dev.autoscaler.bench.sim.SimConfig(startupSec, peakReplicas, minReplicas, maxReplicas, sloMs, d.targetUtilisation(),
-                    d.workers(), d.serviceMs(), d.maxWaitSec(), seed);
+                    d.workers(), d.serviceMs(), d.maxWaitSec(), seed, stepHold);
             java.util.Map<String, String> oursEnv = new java.util.HashMap<>();
             if (ours != null) {
                 for (String kv : ours) {

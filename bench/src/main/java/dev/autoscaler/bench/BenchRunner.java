@@ -72,7 +72,7 @@ public final class BenchRunner {
     public record TraceRun(Trace trace, List<SimResult> results, List<Summary> summaries) {}
 
     public TraceRun run(Trace trace, List<String> policies) {
-        double[] arrivals = trace.arrivalsPerSecond(scaleFor(trace), cfg.seed());
+        double[] arrivals = trace.arrivalsPerSecond(scaleFor(trace), cfg.seed(), cfg.stepHold());
         Simulator sim = new Simulator(cfg);
         SimResult oracle = sim.run(trace.name(), arrivals, policy("oracle"));
         List<SimResult> results = new ArrayList<>();
@@ -116,6 +116,7 @@ public final class BenchRunner {
         c.put("replica_capacity_rps", cfg.model().capacityRps());
         c.put("max_wait_sec", cfg.maxWaitSec());
         c.put("seed", cfg.seed());
+        c.put("rate_between_rows", cfg.stepHold() ? "step-hold" : "linear between bin midpoints");
         c.put("policies", policies);
         c.put("traces", traces.stream().map(p -> p.getFileName().toString()).toList());
         return c;

@@ -24,8 +24,16 @@ class TraceReaderTest {
         assertEquals(180, t.durationSec());
         assertEquals(60, t.step());
         assertEquals(3, t.peak());
-        assertEquals(1.5, t.rateAt(59, 1));
-        assertEquals(6, t.rateAt(60, 2));
+        // step-hold: each row until the next
+        assertEquals(1.5, t.rateAt(59, 1, true));
+        assertEquals(6, t.rateAt(60, 2, true));
+        // default: linear between bin midpoints (30 s, 90 s, 150 s), flat before the first and after the last
+        assertEquals(1.5, t.rateAt(10, 1), 1e-9);
+        assertEquals(1.5, t.rateAt(30, 1), 1e-9);
+        assertEquals(2.25, t.rateAt(60, 1), 1e-9);
+        assertEquals(3.0, t.rateAt(90, 1), 1e-9);
+        assertEquals(1.5, t.rateAt(120, 1), 1e-9);
+        assertEquals(0, t.rateAt(170, 1), 1e-9);
     }
 
     @Test
@@ -44,8 +52,11 @@ class TraceReaderTest {
         double[] a = t.arrivalsPerSecond(1, 7);
         double[] b = t.arrivalsPerSecond(1, 7);
         assertEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(b));
-        double first = java.util.Arrays.stream(a, 0, 600).average().orElse(0);
-        double second = java.util.Arrays.stream(a, 600, 1200).average().orElse(0);
+        // linear between the bins' midpoints (300 s and 900 s): flat 100 before, flat 1000 after
+        double first = java.util.Arrays.stream(a, 0, 300).average().orElse(0);
+        double second = java.util.Arrays.stream(a, 900, 1200).average().orElse(0);
+        double middle = java.util.Arrays.stream(a, 550, 650).average().orElse(0);
+        assertEquals(550, middle, 10);
         assertEquals(100, first, 2);
         assertEquals(1000, second, 5);
     }

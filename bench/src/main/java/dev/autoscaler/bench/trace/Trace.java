@@ -3,7 +3,9 @@ package dev.autoscaler.bench.trace;
 import java.util.Random;
 
 /**
- * A request-rate trace: {@code rps[i]} holds from {@code t[i]} until {@code t[i+1]} (the last row for one step).
+ * A request-rate trace: {@code rps[i]} is the average rate from {@code t[i]} to {@code t[i+1]} (the last row for one
+ * step). Replayed either as that step function ({@code stepHold}) or, by default, interpolated linearly between the
+ * bins' midpoints: a bin is an average, and demand inside it changes continuously, not at the bin edge.
  */
 public record Trace(String name, double[] t, double[] rps) {
     public Trace {
@@ -24,8 +26,31 @@ public record Trace(String name, double[] t, double[] rps) {
         return m;
     }
 
-    /** The rate at second {@code s} after the start, multiplied by {@code scale}. */
+    /** The rate at second {@code s} after the start, multiplied by {@code scale}, interpolated between bin midpoints. */
     public double rateAt(double s, double scale) {
+        return rateAt(s, scale, false);
+    }
+
+    public double rateAt(double s, double scale, boolean stepHold) {
+        if (stepHold) return heldRateAt(s, scale);
+        double half = step() / 2;
+        double abs = t[0] + s;
+        if (abs <= t[0] + half) return rps[0] * scale;
+        if (abs >= t[t.length - 1] + half) return rps[rps.length - 1] * scale;
+        int lo = 0;
+        int hi = t.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (t[mid] + half <= abs) lo = mid;
+            else hi = mid - 1;
+        }
+        double x0 = t[lo] + half;
+        double x1 = t[lo + 1] + (lo + 2 < t.length ? (t[lo + 2] - t[lo + 1]) / 2 : half);
+        double f = (abs - x0) / (x1 - x0);
+        return (rps[lo] + f * (rps[lo + 1] - rps[lo])) * scale;
+    }
+
+    private double heldRateAt(double s, double scale) {
         double abs = t[0] + s;
         int lo = 0;
         int hi = t.length - 1;
@@ -42,10 +67,14 @@ public record Trace(String name, double[] t, double[] rps) {
      * noise is realistic and the run is deterministic for a seed.
      */
     public double[] arrivalsPerSecond(double scale, long seed) {
+        return arrivalsPerSecond(scale, seed, false);
+    }
+
+    public double[] arrivalsPerSecond(double scale, long seed, boolean stepHold) {
         Random rnd = new Random(seed);
         double[] a = new double[durationSec()];
         for (int s = 0; s < a.length; s++) {
-            double mean = rateAt(s, scale);
+            double mean = rateAt(s + 0.5, scale, stepHold);
             a[s] = poisson(mean, rnd);
         }
         return a;

@@ -103,9 +103,12 @@ public final class ScalingPolicy {
         if (plan != null) plan = Math.max(plan, healthyPerReplica * cfg.targetUtilisation());
         Double cap = sat != null ? sat : breach;
         double[] holt = holt(s, w.rps());
-        double forecastRps = forecast(holt, w.rps());
-        double load = cfg.forecast() ? Math.max(w.rps(), forecastRps) : w.rps();
+        List<Double> recent = PolicyState.appendCapped(s.recentRps(), w.rps(), RECENT_WINDOWS);
+        double forecastRps = forecast(holt, w.rps(), recent);
         boolean starting = ready < n;
+        // while replicas asked for earlier still start, the forecast that asked for them is already in the count
+        double load = cfg.forecast() && !starting ? Math.max(w.rps(), forecastRps) : w.rps();
+        boolean draining = w.servedRps() > w.rps() * SATURATION_MARGIN;
         Integer sized = plan != null && plan > 0 && load > 0 ? ceil(load / plan) : null;
 
         // 3. raw recommendation
@@ -120,7 +123,8 @@ public final class ScalingPolicy {
             if (sized != null) {
                 // sized <= n with a known capacity: the breach is a backlog draining, not missing capacity;
                 // add one at a time, and only outside the up-cooldown (no panic bypass for a backlog)
-                rec = sized > n ? sized : starting ? n : n + 1;
+                // ... and while a backlog drains (completions above arrivals) the breach passes by itself
+                rec = sized > n ? sized : starting || draining ? n : n + 1;
                 if (sized <= n) panic = false;
                 why = String.format(Locale.ROOT, "%s; %.1f rps needs %d replicas at %.0f rps each", breach(w, threshold, errors),
                         load, sized, plan);
@@ -211,7 +215,7 @@ public final class ScalingPolicy {
         if (action == Action.scale_down) lowWindows = List.of();
 
         PolicyState next = new PolicyState(healthy, lowWindows, capacity, lastUp, lastDown, recs, s.windows() + 1, ready, breach,
-                holt[0], holt[1]);
+                holt[0], holt[1], recent);
         var numbers = new PolicyDecision.Numbers(w.p95Ms(), baseline, sigma, threshold, thresholdSource, lowWindows, n, ready,
                 load, cap, cfg.forecast() ? forecastRps : null, rec);
         return new PolicyDecision.Result(new PolicyDecision(action, target, why, confidence, source, numbers), next);
@@ -233,6 +237,8 @@ public final class ScalingPolicy {
         return (1 - CAPACITY_DECAY) * capacity + CAPACITY_DECAY * sample;
     }
 
+    /** Windows in the short-term slope that confirms a rising trend. */
+    private static final int RECENT_WINDOWS = 4;
     /** Holt's linear trend smoothing constants, per window. */
     private static final double HOLT_ALPHA = 0.5;
     private static final double HOLT_BETA = 0.2;
@@ -249,11 +255,29 @@ public final class ScalingPolicy {
      * rps one horizon ahead (replica start-up plus one window: what a replica asked for now will meet). Only a
      * rising trend counts, added to the current rps, and at most a doubling, so noise cannot ask for a fleet.
      */
-    private double forecast(double[] holt, double rps) {
-        if (holt[1] <= 0) return rps; // a falling or flat trend: the present is the forecast (the level lags a drop)
+    private double forecast(double[] holt, double rps, List<Double> recent) {
+        // a ramp is still rising in the most recent windows; a step has risen and gone flat, and Holt's trend would
+        // keep extrapolating it for many windows: use the smaller of the two slopes, and only when both rise
+        double slope = Math.min(holt[1], slope(recent));
+        if (slope <= 0) return rps;
         double horizonWindows = (cfg.replicaStartupSec() + cfg.windowSec()) / cfg.windowSec();
-        double f = Math.max(rps, holt[0] + holt[1] * horizonWindows);
+        double f = Math.max(rps, holt[0] + slope * horizonWindows);
         return Math.min(f, 2 * rps);
+    }
+
+    /** Least-squares slope per window of the recent rps values (0 with fewer than all of them). */
+    static double slope(List<Double> ys) {
+        int n = ys.size();
+        if (n < RECENT_WINDOWS) return 0;
+        double mx = (n - 1) / 2.0;
+        double my = ys.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < n; i++) {
+            num += (i - mx) * (ys.get(i) - my);
+            den += (i - mx) * (i - mx);
+        }
+        return num / den;
     }
 
     /**
