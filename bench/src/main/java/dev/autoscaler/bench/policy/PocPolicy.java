@@ -1,6 +1,7 @@
 package dev.autoscaler.bench.policy;
 
 import dev.autoscaler.bench.sim.SimView;
+import dev.autoscaler.planner.policy.RobustStats;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -51,9 +52,9 @@ public final class PocPolicy implements BenchPolicy {
         history.add(p95);
         if (history.size() > HIST_WINDOWS) history.remove(0);
         double[] h = history.stream().mapToDouble(Double::doubleValue).toArray();
-        double baseline = median(h);
+        double baseline = RobustStats.median(h);
         double[] dev = Arrays.stream(h).map(x -> Math.abs(x - baseline)).toArray();
-        double sigma = h.length > 1 ? 1.4826 * median(dev) : 0;
+        double sigma = h.length > 1 ? RobustStats.MAD_TO_SIGMA * RobustStats.median(dev) : 0;
         boolean warm = history.size() >= WARMUP_WINDOWS;
         boolean near = warm && baseline > 0 && p95 <= baseline * BETA_DOWN + Math.max(5.0, 0.25 * sigma);
         low.add(near);
@@ -69,12 +70,5 @@ public final class PocPolicy implements BenchPolicy {
             lastAction = now;
         }
         return want;
-    }
-
-    static double median(double[] values) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
     }
 }
