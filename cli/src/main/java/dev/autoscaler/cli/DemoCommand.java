@@ -92,8 +92,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (shape != null) {
             double loadSec = shape instanceof RateShape.Trace tr ? tr.durationSec() : 180;
             if (duration > 0) loadSec = Math.min(loadSec, duration);
-            var gen = new LoadGenerator(new LoadGenerator.Config(URI.create(stack.lbUrl()), shape, loadSec, 10_000_000, 4000, 10,
-                    false, 1));
+            var gen = new LoadGenerator(LoadGenerator.Config.bounded(URI.create(stack.lbUrl()), shape, loadSec));
             LoadReport r = gen.run(null);
             System.out.printf(Locale.ROOT, "load done: sent %d, ok %d, failed %d, p95 %.1f ms%n", r.sent(), r.ok(), r.failed(), r.p95Ms());
         }

@@ -136,7 +136,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
 
     static LoadReport load(String url, RateShape shape, double sec, java.util.function.Consumer<LoadGenerator.Progress> progress)
             throws InterruptedException {
-        return new LoadGenerator(new LoadGenerator.Config(URI.create(url), shape, sec, 10_000_000, 4000, 10, false, 1)).run(progress);
+        return new LoadGenerator(LoadGenerator.Config.bounded(URI.create(url), shape, sec)).run(progress);
     }
 
     static long rssKb(long pid) {

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.bus.ReplicaRegistry;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.LatencyMetrics;
 import dev.autoscaler.common.msg.Plan;
-import dev.autoscaler.common.msg.ReplicaSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,14 +38,7 @@ public final class StatusReader {
             String mode = overrides.getOrDefault("mode", last.getOrDefault("mode", "enforce"));
             String d = redis.hget(keys.desired(t), "replicas");
             Integer desired = d == null ? null : Integer.valueOf(d);
-            int ready = 0;
-            for (String json : redis.hgetall(keys.registry(t)).values()) {
-                try {
-                    if (Json.read(json, ReplicaSet.Replica.class).state() == ReplicaSet.State.ready) ready++;
-                } catch (Json.MalformedMessageException ignored) {
-                    // counted by the executor
-                }
-            }
+            int ready = ReplicaRegistry.ready(bus, t);
             Double p95 = null;
             Double rps = null;
             Double ts = null;

@@ -2,7 +2,6 @@ package dev.autoscaler.executor;
 
 import dev.autoscaler.common.config.Env;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 
 /** The executor's settings (README, "executor"). */
@@ -12,14 +11,7 @@ public record ExecutorSettings(String backend, List<String> targets, int minRepl
 
     public static ExecutorSettings from(Env env) {
         String backend = env.oneOf("EXECUTOR_BACKEND", "process", "process");
-        String raw = env.string("TARGETS", env.string("TARGET", "app"));
-        List<String> targets = Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
-        for (String t : targets) {
-            if (!t.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
-                throw Env.bad("TARGETS", raw, "comma-separated names of [A-Za-z0-9_.-] ('" + t + "' is not one)");
-            }
-        }
-        if (targets.isEmpty()) throw Env.bad("TARGETS", "", "at least one target name");
+        List<String> targets = env.targets();
         int min = env.integer("MIN_REPLICAS", 1, 0, 10_000);
         int max = env.integer("MAX_REPLICAS", 10, 1, 10_000);
         if (min > max) throw Env.bad("MIN_REPLICAS", String.valueOf(min), "at most MAX_REPLICAS (" + max + ")");

@@ -125,18 +125,20 @@ public final class Reconciler {
      * write) are taken back in, so they are neither duplicated nor orphaned.
      */
     private void adoptStrays(Map<String, ReplicaRecord> reg) {
+        boolean adopted = false;
         for (ReplicaRecord found : backend.discover(target)) {
             if (reg.containsKey(found.id())) continue;
             ReplicaRecord r = healthy(found.address()) ? found.with(State.ready) : found;
             log.info("{}: adopting {} ({}), missing from the registry", target, r.id(), r.state());
             write(r);
             reg.put(r.id(), r);
+            adopted = true;
             long seq = r.seq();
             // keep new ids unique even if the counter was lost with Redis
             String counter = bus.redis().get(keys.replicaCounter(target));
             if (counter == null || Long.parseLong(counter) < seq) bus.redis().set(keys.replicaCounter(target), String.valueOf(seq));
         }
-        if (!reg.isEmpty()) publishSet();
+        if (adopted) publishSet();
     }
 
     /** The desired count, clamped to the executor's bounds; with no desired state at all, keep what runs. */

@@ -55,7 +55,7 @@ class BadConfigIT {
                 {"RECONCILE_SEC", "0"}, {"START_TIMEOUT_SEC", "0"}, {"DRAIN_SEC", "-1"}, {"DRAIN_SETTLE_SEC", "x"},
                 {"GRACE_SEC", "-1"}, {"APP_PORT_BASE", "80"}};
         for (String[] kv : executor) c.add(Arguments.of("executor", kv[0], kv[1]));
-        String[][] watcher = {{"NGINX_PREFIX", "/nonexistent/prefix"}, {"RESYNC_SEC", "0"}};
+        String[][] watcher = {{"NGINX_PREFIX", "/nonexistent/prefix"}, {"RESYNC_SEC", "0"}, {"TARGETS", "a,b c!"}};
         for (String[] kv : watcher) c.add(Arguments.of("watcher", kv[0], kv[1]));
         String[][] app = {{"PORT", "0"}, {"PORT", "http"}, {"WORKERS", "0"}, {"WORK_MS", "-1"}, {"EXTRA_DELAY_MS", "slow"},
                 {"MAX_QUEUE", "-1"}, {"SHUTDOWN_GRACE_SEC", "-1"}};

@@ -30,7 +30,7 @@ class PipelineIT {
     }
 
     static LoadReport load(String url, RateShape shape, double seconds) throws InterruptedException {
-        return new LoadGenerator(new LoadGenerator.Config(URI.create(url), shape, seconds, 1_000_000, 3000, 10, false, 1)).run(null);
+        return new LoadGenerator(LoadGenerator.Config.bounded(URI.create(url), shape, seconds)).run(null);
     }
 
     @Test

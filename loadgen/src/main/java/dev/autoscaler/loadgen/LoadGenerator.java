@@ -25,7 +25,12 @@ import org.HdrHistogram.Recorder;
  */
 public final class LoadGenerator {
     public record Config(URI url, RateShape shape, double durationSec, long maxRequests, int maxInFlight, double timeoutSec,
-                         boolean poisson, long seed) {}
+                         boolean poisson, long seed) {
+        /** The bounds the demo, the pipeline bench and the tests use: 4000 in flight, 10 s timeout, even pacing. */
+        public static Config bounded(URI url, RateShape shape, double durationSec) {
+            return new Config(url, shape, durationSec, 10_000_000, 4000, 10, false, 1);
+        }
+    }
 
     /** A progress snapshot, once a second. */
     public record Progress(double tSec, double targetRps, long sent, long ok, long failed, double p95Ms) {}

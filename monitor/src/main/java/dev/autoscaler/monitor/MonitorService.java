@@ -1,10 +1,9 @@
 package dev.autoscaler.monitor;
 
 import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.bus.ReplicaRegistry;
 import dev.autoscaler.common.msg.Channels;
-import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.LatencyMetrics;
-import dev.autoscaler.common.msg.ReplicaSet;
 import dev.autoscaler.common.ops.OpsServer;
 import dev.autoscaler.common.service.Service;
 import dev.autoscaler.common.service.ServiceContext;
@@ -59,7 +58,7 @@ public final class MonitorService implements Service {
             LatencySample probe = probes.drain();
             LatencySample logged = accessLog != null ? accessLog.drain() : null;
             Optional<StubStatusReader.Rate> rate = status != null ? status.sample() : Optional.empty();
-            LatencyMetrics m = assemble(s, windowSec, probe, logged, rate.orElse(null), readyReplicas());
+            LatencyMetrics m = assemble(s, windowSec, probe, logged, rate.orElse(null), ReplicaRegistry.ready(bus, s.target()));
             if (m == null) return;
             last = m;
             bus.publish(Channels.ALERTS, m);
@@ -84,18 +83,6 @@ public final class MonitorService implements Service {
                 round(src.percentileMs(95), 2), round(src.percentileMs(99), 2), round(src.maxMs(), 2), round(rps, 3),
                 served == null ? null : round(served, 3), rate == null ? null : rate.inFlight(), replicas,
                 useLog ? "access_log" : "probe", System.currentTimeMillis() / 1000.0);
-    }
-
-    private int readyReplicas() {
-        int ready = 0;
-        for (String json : bus.redis().hgetall(bus.keys().registry(s.target())).values()) {
-            try {
-                if (Json.read(json, ReplicaSet.Replica.class).state() == ReplicaSet.State.ready) ready++;
-            } catch (Json.MalformedMessageException e) {
-                // the executor logs its own registry problems
-            }
-        }
-        return ready;
     }
 
     private static double round(double v, int digits) {

@@ -1,6 +1,7 @@
 package dev.autoscaler.watcher;
 
 import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.bus.ReplicaRegistry;
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.Json;
@@ -12,8 +13,6 @@ import dev.autoscaler.common.service.ServiceContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +49,7 @@ public final class WatcherService implements Service {
         Path upstreamDir = Path.of(env.string("UPSTREAM_DIR", prefix.resolve("conf/upstreams").toString()));
         this.nginx = new NginxControl(env.string("NGINX_BIN", "nginx"), prefix, conf);
         this.upstreamFile = new UpstreamFile(upstreamDir, nginx);
-        this.targets = Arrays.stream(env.string("TARGETS", env.string("TARGET", "app")).split(",")).map(String::trim)
-                .filter(s -> !s.isEmpty()).toList();
+        this.targets = env.targets();
         double resync = env.number("RESYNC_SEC", 10, 0.5, 3600);
         if (!Files.isDirectory(prefix)) throw Env.bad("NGINX_PREFIX", prefix.toString(), "an existing nginx prefix directory");
         this.bus = ctx.bus();
@@ -63,15 +61,7 @@ public final class WatcherService implements Service {
     private void resync() {
         for (String t : targets) {
             try {
-                List<ReplicaSet.Replica> list = new ArrayList<>();
-                bus.redis().hgetall(bus.keys().registry(t)).values().forEach(json -> {
-                    try {
-                        list.add(Json.read(json, ReplicaSet.Replica.class));
-                    } catch (Json.MalformedMessageException e) {
-                        log.debug("unreadable registry entry", e);
-                    }
-                });
-                apply(new ReplicaSet(t, list, System.currentTimeMillis() / 1000.0));
+                apply(new ReplicaSet(t, ReplicaRegistry.read(bus, t), System.currentTimeMillis() / 1000.0));
             } catch (RuntimeException e) {
                 log.warn("resync of {} failed: {}", t, e.getMessage());
             }

@@ -1,5 +1,6 @@
 package dev.autoscaler.common.config;
 
+import dev.autoscaler.common.msg.TargetNames;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.Locale;
@@ -95,6 +96,20 @@ public final class Env {
         String s = v.get().toLowerCase(Locale.ROOT);
         if (Arrays.asList(allowed).contains(s)) return s;
         throw bad(name, v.get(), "one of " + String.join(", ", new TreeSet<>(Set.of(allowed))));
+    }
+
+    /** {@code TARGETS} (comma-separated), else {@code TARGET}, else "app"; every name valid. */
+    public java.util.List<String> targets() {
+        String raw = string("TARGETS", string("TARGET", "app"));
+        String name = raw(new String[] {"TARGETS"}).isPresent() ? "TARGETS" : "TARGET";
+        java.util.List<String> targets = Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        for (String t : targets) {
+            if (!TargetNames.valid(t)) {
+                throw bad(name, raw, "comma-separated names of [A-Za-z0-9_.-] ('" + t + "' is not one)");
+            }
+        }
+        if (targets.isEmpty()) throw bad(name, raw, "at least one target name");
+        return targets;
     }
 
     /** An absolute http(s) URL. */

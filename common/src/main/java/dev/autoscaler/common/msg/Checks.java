@@ -6,7 +6,7 @@ final class Checks {
 
     static String target(String target) {
         if (target == null || target.isBlank()) return "app";
-        if (!target.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")) {
+        if (!TargetNames.valid(target)) {
             throw new IllegalArgumentException("target must be 1-63 characters of [A-Za-z0-9_.-], got '" + target + "'");
         }
         return target;

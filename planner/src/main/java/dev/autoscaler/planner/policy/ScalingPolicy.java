@@ -34,8 +34,6 @@ public final class ScalingPolicy {
      * estimate follow an app that really got slower.
      */
     private static final double CAPACITY_DECAY = 0.2;
-    /** Demand this much above completions means requests are queueing: the replicas are saturated. */
-    private static final double SATURATION_MARGIN = 1.05;
 
     private final PolicyConfig cfg;
 
@@ -108,7 +106,6 @@ public final class ScalingPolicy {
         boolean starting = ready < n;
         // while replicas asked for earlier still start, the forecast that asked for them is already in the count
         double load = cfg.forecast() && !starting ? Math.max(w.rps(), forecastRps) : w.rps();
-        boolean draining = w.servedRps() > w.rps() * SATURATION_MARGIN;
         Integer sized = plan != null && plan > 0 && load > 0 ? ceil(load / plan) : null;
 
         // 3. raw recommendation
@@ -124,7 +121,7 @@ public final class ScalingPolicy {
                 // sized <= n with a known capacity: the breach is a backlog draining, not missing capacity;
                 // add one at a time, and only outside the up-cooldown (no panic bypass for a backlog)
                 // ... and while a backlog drains (completions above arrivals) the breach passes by itself
-                rec = sized > n ? sized : starting || draining ? n : n + 1;
+                rec = sized > n ? sized : starting || w.draining() ? n : n + 1;
                 if (sized <= n) panic = false;
                 why = String.format(Locale.ROOT, "%s; %.1f rps needs %d replicas at %.0f rps each", breach(w, threshold, errors),
                         load, sized, plan);
@@ -231,7 +228,7 @@ public final class ScalingPolicy {
         Double capacity = s.capacityRps();
         int ready = w.readyReplicas();
         if (!overloaded || ready <= 0 || w.servedRps() <= 0 || ready != s.lastReady()) return capacity;
-        if (w.rps() <= w.servedRps() * SATURATION_MARGIN) return capacity;
+        if (!w.saturated()) return capacity;
         double sample = w.servedRps() / ready;
         if (capacity == null || sample > capacity) return sample;
         return (1 - CAPACITY_DECAY) * capacity + CAPACITY_DECAY * sample;
@@ -295,9 +292,7 @@ public final class ScalingPolicy {
             return b;
         }
         boolean stable = ready == s.lastReady();
-        boolean saturated = w.rps() > w.servedRps() * SATURATION_MARGIN;
-        boolean draining = w.servedRps() > w.rps() * SATURATION_MARGIN;
-        if (errors || !stable || saturated || draining) return b;
+        if (errors || !stable || w.saturated() || w.draining()) return b;
         if (b == null) return perReplica;
         return Math.min(b, perReplica);
     }
