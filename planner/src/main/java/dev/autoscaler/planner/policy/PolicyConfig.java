@@ -21,6 +21,9 @@ import dev.autoscaler.common.config.Env;
  * @param windowSec           the monitor's window (SAMPLE_INTERVAL)
  * @param forecast            size for the rps forecast (Holt's linear trend) when it is above the current rps
  * @param sloHeadroom         fraction of the per-replica rate at which the SLO was seen to break that sizing plans for
+ * @param riseQuantile        burst headroom: plan for the rise within one start-up horizon that this fraction of recent
+ *                            horizons stayed within (0 turns it off)
+ * @param riseMemorySec       how far back the rises that set the burst headroom are remembered (decay time)
  */
 public record PolicyConfig(
         Double sloP95Ms,
@@ -47,7 +50,9 @@ public record PolicyConfig(
         double replicaStartupSec,
         double windowSec,
         boolean forecast,
-        double sloHeadroom) {
+        double sloHeadroom,
+        double riseQuantile,
+        double riseMemorySec) {
 
     public PolicyConfig {
         if (minReplicas < 0 || maxReplicas < 1 || minReplicas > maxReplicas) {
@@ -63,13 +68,18 @@ public record PolicyConfig(
     public PolicyConfig withSlo(Double slo) {
         return new PolicyConfig(slo, minReplicas, maxReplicas, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown,
                 downStabilisationSec, targetUtilisation, alphaUp, betaDown, kSigma, histWindows, warmupWindows, lowNeedN,
-                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast, sloHeadroom);
+                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast, sloHeadroom, riseQuantile, riseMemorySec);
     }
 
     public PolicyConfig withBounds(int min, int max) {
         return new PolicyConfig(sloP95Ms, min, max, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown,
                 downStabilisationSec, targetUtilisation, alphaUp, betaDown, kSigma, histWindows, warmupWindows, lowNeedN,
-                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast, sloHeadroom);
+                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast, sloHeadroom, riseQuantile, riseMemorySec);
+    }
+
+    /** Windows a replica asked for now takes to serve: start-up plus the window it is asked in. */
+    public int horizonWindows() {
+        return (int) Math.ceil((replicaStartupSec + windowSec) / windowSec - 1e-9);
     }
 
     public static PolicyConfig from(Env env) {
@@ -84,7 +94,7 @@ public record PolicyConfig(
                 env.number("DOWN_COOLDOWN_SEC", cooldown, 0, 86_400),
                 env.integer("MAX_STEP_UP", 10, 1, 10_000),
                 env.integer("MAX_STEP_DOWN", 4, 1, 10_000),
-                env.number("DOWN_STABILIZATION_SEC", 120, 0, 86_400),
+                env.number("DOWN_STABILIZATION_SEC", 30, 0, 86_400),
                 env.number("TARGET_UTILIZATION", 0.7, 0.05, 1.0),
                 env.number("ALPHA_UP", 3.0, 1.01, 1000),
                 env.number("BETA_DOWN", 1.10, 1.0, 100),
@@ -101,6 +111,8 @@ public record PolicyConfig(
                 env.number("REPLICA_STARTUP_SEC", 5, 0, 3600),
                 env.number("SAMPLE_INTERVAL", 3, 0.5, 3600),
                 env.bool("FORECAST", true),
-                env.number("SLO_HEADROOM", 0.9, 0.1, 1.0));
+                env.number("SLO_HEADROOM", 0.95, 0.1, 1.0),
+                env.number("RISE_QUANTILE", 0.97, 0, 1.0),
+                env.number("RISE_MEMORY_SEC", 3600, 60, 30 * 86_400));
     }
 }

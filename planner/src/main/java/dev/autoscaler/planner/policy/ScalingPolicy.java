@@ -16,11 +16,17 @@ import java.util.Locale;
  *       where baseline = median and sigma = 1.4826 × MAD of recent <em>healthy</em> windows only, so a long
  *       overload never becomes the baseline.</li>
  *   <li><b>Learning.</b> A healthy window extends the baseline history and the highest healthy per-replica rate.
- *       An overloaded window teaches capacity: the served rate per ready replica is what one replica can do
- *       when saturated (EWMA over overloaded windows).</li>
- *   <li><b>Recommendation.</b> With a capacity, size proportionally: ceil(rps / (capacity × TARGET_UTILIZATION)),
- *       so a 4× step asks for about 4× replicas at once. Overloaded without a capacity: grow by the latency
- *       ratio (at most doubling). Low latency for LOW_NEED_N windows: shrink to the sized count (or one less).</li>
+ *       A saturated window (demand above completions, stable replicas) teaches capacity: served / ready. A breach
+ *       below saturation teaches the "breach rate", the per-replica arrival rate at which the SLO breaks. Every
+ *       window adds to the rise history ({@link RiseHistory}).</li>
+ *   <li><b>Load.</b> The highest of: the current rate; the rate times the rise that most recent start-up horizons
+ *       stayed within, from a rate like this one (RISE_QUANTILE, the burst headroom); Holt's trend forecast one
+ *       horizon ahead (a confirmed ramp in an overload is extrapolated from its latest rate).</li>
+ *   <li><b>Recommendation.</b> Size proportionally: ceil(load / per-replica rate), the rate being SLO_HEADROOM × the
+ *       breach rate, or TARGET_UTILIZATION × capacity while no breach is known, so a 4× step asks for about 4×
+ *       replicas at once. Up as soon as the sized count exceeds the current one; down only when the load ratio is
+ *       below 1 − SCALE_TOLERANCE for LOW_NEED_N windows. Overloaded with no rate known: grow by the latency ratio
+ *       (at most doubling); low latency for LOW_NEED_N windows: shrink by one.</li>
  *   <li><b>Asymmetry and bounds.</b> Up at once (the up-cooldown applies unless p95 >= PANIC_FACTOR × threshold);
  *       down only to the highest recommendation of the last DOWN_STABILIZATION_SEC, after the down-cooldown;
  *       MAX_STEP_UP/MAX_STEP_DOWN per decision; MIN_REPLICAS..MAX_REPLICAS always.</li>
@@ -88,25 +94,32 @@ public final class ScalingPolicy {
         }
         Double capacity = learnCapacity(s, w, overloaded);
         Double breach = learnBreach(s, w, overloaded, errors);
-        boolean low = !noData && !overloaded && isLow(w.p95Ms(), threshold, baseline, sigma);
-        List<Boolean> lowWindows = PolicyState.appendCapped(s.lowWindows(), low, cfg.lowNeedN());
-        boolean lowLongEnough = lowWindows.size() >= cfg.lowNeedN() && lowWindows.stream().allMatch(b -> b);
 
         double healthyPerReplica = healthy.stream().mapToDouble(HealthySample::perReplicaRps).max().orElse(0);
-        // the rate to plan per replica: TARGET_UTILIZATION of the saturation throughput, and SLO_HEADROOM below the
-        // rate at which the SLO is known to break; never below what a replica was recently seen to serve healthily
+        // the rate to plan per replica: SLO_HEADROOM below the rate at which the SLO is known to break; while that is
+        // unknown, TARGET_UTILIZATION of the saturation throughput. Never below what a replica was recently seen to
+        // serve healthily. The burst headroom is in the load, not here.
         Double sat = capacity != null ? capacity : cfg.capacityRpsPrior();
         Double plan = sat != null ? sat * cfg.targetUtilisation() : null;
-        if (breach != null) plan = plan == null ? breach * cfg.sloHeadroom() : Math.min(plan, breach * cfg.sloHeadroom());
+        if (breach != null) plan = breach * cfg.sloHeadroom();
         if (plan != null) plan = Math.max(plan, healthyPerReplica * cfg.targetUtilisation());
         Double cap = sat != null ? sat : breach;
         double[] holt = holt(s, w.rps());
         List<Double> recent = PolicyState.appendCapped(s.recentRps(), w.rps(), RECENT_WINDOWS);
-        double forecastRps = forecast(holt, w.rps(), recent);
+        double forecastRps = forecast(holt, w.rps(), recent, overloaded);
+        RiseHistory rises = s.rises().observe(w.rps(), cfg.horizonWindows(), cfg.riseMemorySec() / cfg.windowSec());
+        double riseFactor = rises.quantile(cfg.riseQuantile());
         boolean starting = ready < n;
-        // while replicas asked for earlier still start, the forecast that asked for them is already in the count
-        double load = cfg.forecast() && !starting ? Math.max(w.rps(), forecastRps) : w.rps();
+        // the load to size for: what most recent start-up horizons rose to from a rate like this one, or the trend
+        // forecast, whichever is higher
+        double demand = cfg.forecast() ? forecastRps : w.rps();
+        double load = Math.max(rises.base() * riseFactor, demand);
         Integer sized = plan != null && plan > 0 && load > 0 ? ceil(load / plan) : null;
+        // with a known per-replica rate, sizing itself says when fewer replicas do; without one, only a latency well
+        // under the threshold does
+        boolean low = !noData && !overloaded && (sized != null || isLow(w.p95Ms(), threshold, baseline, sigma));
+        List<Boolean> lowWindows = PolicyState.appendCapped(s.lowWindows(), low, cfg.lowNeedN());
+        boolean lowLongEnough = lowWindows.size() >= cfg.lowNeedN() && lowWindows.stream().allMatch(b -> b);
 
         // 3. raw recommendation
         int rec;
@@ -141,7 +154,9 @@ public final class ScalingPolicy {
             rec = n;
             why = String.format(Locale.ROOT, "warming: %d/%d healthy windows for a baseline", hist.length + 1, cfg.warmupWindows());
             confidence = 0.5;
-        } else if (sized != null && sized > n && load / (n * plan) > 1 + cfg.tolerance()) {
+        } else if (sized != null && sized > n && (demand > n * plan || load > n * plan * (1 + cfg.tolerance()))) {
+            // up at once when the demand itself (now or forecast) needs more; the burst headroom alone is a noisy
+            // estimate of a possibility, and acting on it without the tolerance makes a steady load flap
             rec = sized;
             why = String.format(Locale.ROOT, "%.1f rps needs %d replicas at %.0f rps each (p95 %.1f ms still under %.1f ms)",
                     load, sized, plan, w.p95Ms(), threshold);
@@ -212,7 +227,7 @@ public final class ScalingPolicy {
         if (action == Action.scale_down) lowWindows = List.of();
 
         PolicyState next = new PolicyState(healthy, lowWindows, capacity, lastUp, lastDown, recs, s.windows() + 1, ready, breach,
-                holt[0], holt[1], recent);
+                holt[0], holt[1], recent, rises);
         var numbers = new PolicyDecision.Numbers(w.p95Ms(), baseline, sigma, threshold, thresholdSource, lowWindows, n, ready,
                 load, cap, cfg.forecast() ? forecastRps : null, rec);
         return new PolicyDecision.Result(new PolicyDecision(action, target, why, confidence, source, numbers), next);
@@ -252,14 +267,31 @@ public final class ScalingPolicy {
      * rps one horizon ahead (replica start-up plus one window: what a replica asked for now will meet). Only a
      * rising trend counts, added to the current rps, and at most a doubling, so noise cannot ask for a fleet.
      */
-    private double forecast(double[] holt, double rps, List<Double> recent) {
-        // a ramp is still rising in the most recent windows; a step has risen and gone flat, and Holt's trend would
-        // keep extrapolating it for many windows: use the smaller of the two slopes, and only when both rise
-        double slope = Math.min(holt[1], slope(recent));
+    private double forecast(double[] holt, double rps, List<Double> recent, boolean urgent) {
+        // a ramp that rose in every one of the recent windows is extrapolated along its least-squares slope, starting
+        // from the latest rate. Otherwise a step may have risen and gone flat, and both slopes would keep extrapolating
+        // it: use the smaller of Holt's trend and the recent slope, and only when both rise
+        double ls = slope(recent);
+        boolean ramp = urgent && rising(recent, cfg.windowSec());
+        double slope = ramp ? ls : Math.min(holt[1], ls);
         if (slope <= 0) return rps;
         double horizonWindows = (cfg.replicaStartupSec() + cfg.windowSec()) / cfg.windowSec();
-        double f = Math.max(rps, holt[0] + slope * horizonWindows);
-        return Math.min(f, 2 * rps);
+        double f = Math.max(rps, (ramp ? rps : holt[0]) + slope * horizonWindows);
+        return Math.min(f, (ramp ? RAMP_CAP : 2) * rps);
+    }
+
+    /** A confirmed ramp is extrapolated to at most this multiple of the current rate (otherwise at most double). */
+    static final double RAMP_CAP = 3;
+
+    /**
+     * A confirmed ramp: every recent window above the one before it, and the whole rise beyond what counting noise
+     * explains (four standard deviations of one window's Poisson rate estimate, sqrt(rps / window)).
+     */
+    static boolean rising(List<Double> ys, double windowSec) {
+        if (ys.size() < RECENT_WINDOWS) return false;
+        for (int i = 1; i < ys.size(); i++) if (ys.get(i) <= ys.get(i - 1)) return false;
+        double last = ys.get(ys.size() - 1);
+        return last - ys.get(0) > 4 * Math.sqrt(last / windowSec);
     }
 
     /** Least-squares slope per window of the recent rps values (0 with fewer than all of them). */
