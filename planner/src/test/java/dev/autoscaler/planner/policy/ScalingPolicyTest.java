@@ -80,6 +80,44 @@ class ScalingPolicyTest {
         assertEquals(8, dec.targetReplicas(), dec.reason());
     }
 
+    /** Two replicas of 200 rps, planned at 140 each, a 30 s start-up (11 windows ahead), no burst headroom. */
+    static Driver rampDriver() {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "200", "MAX_STEP_UP", "40", "MAX_REPLICAS", "40",
+                "REPLICA_STARTUP_SEC", "30", "RISE_QUANTILE", "0"), 2);
+        for (int i = 0; i < 10; i++) d.step(60, 250, 250);
+        return d;
+    }
+
+    @Test
+    void aConfirmedRampInAnOverloadIsExtrapolatedFromItsLatestRate() {
+        Driver d = rampDriver();
+        // the two replicas saturate (at 190, then 200 rps each) while demand climbs
+        for (double rps : new double[] {400, 550, 700}) {
+            d.current = 2; // what was asked for is still starting
+            d.step(300, rps, rps == 400 ? 380 : 400);
+        }
+        d.current = 2;
+        // rising by 150 rps per window for four windows, now overloaded: 850 + 11 × 150 = 2500 rps in 33 s
+        PolicyDecision dec = d.step(300, 850, 400);
+        assertEquals(Action.scale_up, dec.action());
+        assertEquals(18, dec.targetReplicas(), dec.reason()); // ceil(2500 / 140)
+        assertEquals(2500, dec.numbers().forecastRps(), 1e-6);
+    }
+
+    @Test
+    void aStepThatWentFlatIsNotExtrapolatedAsARamp() {
+        Driver d = rampDriver();
+        for (int i = 0; i < 3; i++) {
+            d.current = 2;
+            d.step(300, 850, 400);
+        }
+        d.current = 2;
+        PolicyDecision dec = d.step(300, 850, 400);
+        // Holt's trend is still positive after the step, but at most a doubling: 1700 rps, 13 replicas
+        assertTrue(dec.numbers().forecastRps() <= 1700 + 1e-6, "forecast " + dec.numbers().forecastRps());
+        assertTrue(dec.targetReplicas() <= 13, dec.reason());
+    }
+
     @Test
     void capacityIsLearnedOnlyFromSaturatedWindowsWithAStableReplicaCount() {
         var policy = new ScalingPolicy(config("SLO_P95_MS", "100"));

@@ -1,0 +1,74 @@
+package dev.autoscaler.planner.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.autoscaler.common.msg.Json;
+import org.junit.jupiter.api.Test;
+
+class RiseHistoryTest {
+    static final int K = 3;
+    static final double MEMORY = 1000;
+
+    static RiseHistory feed(RiseHistory h, double... rps) {
+        for (double r : rps) h = h.observe(r, K, MEMORY);
+        return h;
+    }
+
+    @Test
+    void aFlatLoadNeedsNoHeadroomAndTooFewSamplesSayNothing() {
+        RiseHistory h = RiseHistory.empty();
+        for (int i = 0; i < 10; i++) h = feed(h, 100);
+        assertEquals(1.0, h.quantile(0.97), "10 windows: fewer samples than the minimum");
+        for (int i = 0; i < 100; i++) h = feed(h, 100);
+        assertEquals(1.0, h.quantile(0.97), 1e-12);
+        assertEquals(100, h.base(), 1e-12);
+    }
+
+    @Test
+    void theQuantileCoversTheRisesSeenWithinOneHorizon() {
+        // every 10th window jumps to 150 for one window: the rise from the base to the peak of the next K windows is
+        // 1.5 for the K bases before each jump, 1 otherwise (3 of 10 samples)
+        RiseHistory h = RiseHistory.empty();
+        for (int i = 0; i < 400; i++) h = feed(h, i % 10 == 9 ? 150 : 100);
+        h = feed(h, 100, 100); // the base back at the usual rate, where the samples were taken
+        double q97 = h.quantile(0.97);
+        assertTrue(q97 >= 1.5 && q97 <= 1.5 * Math.exp(RiseHistory.BIN_LOG) + 1e-9, "q97 " + q97);
+        // 60 % of the samples saw no rise at all
+        assertEquals(1.0, h.quantile(0.5), 1e-12);
+    }
+
+    @Test
+    void oldRisesFadeWithTheMemory() {
+        RiseHistory h = RiseHistory.empty();
+        for (int i = 0; i < 400; i++) h = feed(h, i % 10 == 9 ? 200 : 100);
+        h = feed(h, 100, 100);
+        assertTrue(h.quantile(0.97) > 1.9, "q97 " + h.quantile(0.97));
+        // ten memories of a flat load later, the old bursts weigh e^-10 of what they did
+        for (int i = 0; i < 10 * MEMORY; i++) h = feed(h, 100);
+        assertEquals(1.0, h.quantile(0.97), 1e-12);
+    }
+
+    @Test
+    void theHeadroomDependsOnWhereTheRateStandsAgainstItsLongRunMean() {
+        // a load that sits at 100 and bursts to 400: from the trough it often quadruples, from the top it never rises
+        RiseHistory h = RiseHistory.empty();
+        for (int i = 0; i < 3000; i++) h = feed(h, (i / 20) % 3 == 2 ? 400 : 100);
+        // end in a trough: the trough's own samples apply
+        h = feed(h, 100, 100, 100, 100, 100, 100);
+        double trough = h.quantile(0.97);
+        RiseHistory top = feed(h, 400, 400);
+        double peak = top.quantile(0.97);
+        assertTrue(trough > 3.5, "from the trough: " + trough);
+        assertTrue(peak < 1.1, "from the top: " + peak);
+    }
+
+    @Test
+    void survivesAJsonRoundTripInsideTheState() throws Exception {
+        RiseHistory h = RiseHistory.empty();
+        for (int i = 0; i < 200; i++) h = feed(h, i % 7 == 0 ? 180 : 120);
+        RiseHistory back = Json.read(Json.write(h), RiseHistory.class);
+        assertEquals(h, back);
+        assertEquals(h.quantile(0.9), back.quantile(0.9), 0);
+    }
+}
