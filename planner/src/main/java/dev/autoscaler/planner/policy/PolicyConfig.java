@@ -77,9 +77,14 @@ public record PolicyConfig(
                 idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast, sloHeadroom, riseQuantile, riseMemorySec);
     }
 
-    /** Windows a replica asked for now takes to serve: start-up plus the window it is asked in. */
+    /** Seconds until a replica asked for now serves: its start-up plus the window it is asked in. */
+    public double horizonSec() {
+        return replicaStartupSec + windowSec;
+    }
+
+    /** The horizon in whole windows. */
     public int horizonWindows() {
-        return (int) Math.ceil((replicaStartupSec + windowSec) / windowSec - 1e-9);
+        return (int) Math.ceil(horizonSec() / windowSec - 1e-9);
     }
 
     public static PolicyConfig from(Env env) {

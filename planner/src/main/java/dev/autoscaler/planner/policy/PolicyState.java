@@ -17,14 +17,14 @@ import java.util.List;
  *                         (raised again by any healthy window above it), or null
  * @param level            Holt's smoothed rps level, or null before the first window
  * @param trend            Holt's smoothed rps change per window
- * @param recentRps        the last few windows' rps, to tell a ramp (still rising) from a step (risen, now flat)
- * @param rises            how far the rps rose within one start-up horizon lately (the burst headroom)
+ * @param rises            how far the rps rose within one start-up horizon lately (the burst headroom), and the last
+ *                         windows' rps (the forecast tells a ramp, still rising, from a step, risen and now flat)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PolicyState(List<HealthySample> healthy, List<Boolean> lowWindows, Double capacityRps,
                           double lastScaleUpTs, double lastScaleDownTs, List<Recommendation> recommendations,
                           long windows, int lastReady, Double breachRps, Double level, Double trend,
-                          List<Double> recentRps, RiseHistory rises) {
+                          RiseHistory rises) {
 
     public record HealthySample(double ts, double p95Ms, double perReplicaRps) {}
 
@@ -34,12 +34,11 @@ public record PolicyState(List<HealthySample> healthy, List<Boolean> lowWindows,
         healthy = healthy == null ? List.of() : List.copyOf(healthy);
         lowWindows = lowWindows == null ? List.of() : List.copyOf(lowWindows);
         recommendations = recommendations == null ? List.of() : List.copyOf(recommendations);
-        recentRps = recentRps == null ? List.of() : List.copyOf(recentRps);
         rises = rises == null ? RiseHistory.empty() : rises;
     }
 
     public static PolicyState initial() {
-        return new PolicyState(List.of(), List.of(), null, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), 0, -1, null, null, null, List.of(), RiseHistory.empty());
+        return new PolicyState(List.of(), List.of(), null, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), 0, -1, null, null, null, RiseHistory.empty());
     }
 
     static <T> List<T> appendCapped(List<T> list, T item, int cap) {

@@ -20,7 +20,8 @@ import java.util.List;
  *
  * @param weights decayed sample weight per class and bin (class c, bin i at c × BINS + i; bin i holds g in
  *                [e^(i·BIN), e^((i+1)·BIN)))
- * @param lastRps the last K + BASE_WINDOWS windows' rps, oldest first; the oldest set the base of the next sample
+ * @param lastRps the last windows' rps, oldest first: at least K + BASE_WINDOWS (the first BASE_WINDOWS of the last
+ *                K + BASE_WINDOWS set the base of the next sample), and as many as the caller keeps for its own use
  * @param level   long-run mean rps (EWMA over the memory), or 0 before the first window
  */
 public record RiseHistory(double[] weights, List<Double> lastRps, double level) {
@@ -44,32 +45,40 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level) 
     }
 
     /**
-     * Adds this window's rps. Once K + BASE_WINDOWS windows are known, the oldest BASE_WINDOWS are the base of a
-     * sample: the highest rps of the K windows after them, relative to their mean.
+     * Adds this window's rps. Once K + BASE_WINDOWS windows are known, the oldest BASE_WINDOWS of the last
+     * K + BASE_WINDOWS are the base of a sample: the highest rps of the K windows after them, relative to their mean.
+     * At least {@code keepWindows} rates are kept for {@link #recent}.
      */
-    public RiseHistory observe(double rps, int horizonWindows, double memoryWindows) {
+    public RiseHistory observe(double rps, int horizonWindows, double memoryWindows, int keepWindows) {
         int k = Math.max(1, horizonWindows);
+        int span = k + BASE_WINDOWS;
         double keep = memoryWindows <= 1 ? 0 : 1 - 1 / memoryWindows;
         double lvl = lastRps.isEmpty() ? rps : keep * level + (1 - keep) * rps;
-        List<Double> last = PolicyState.appendCapped(lastRps, rps, k + BASE_WINDOWS);
+        List<Double> last = PolicyState.appendCapped(lastRps, rps, Math.max(span, keepWindows));
         double[] w = weights;
-        if (last.size() == k + BASE_WINDOWS) {
-            double base = mean(last.subList(0, BASE_WINDOWS));
+        if (last.size() >= span) {
+            List<Double> sample = last.subList(last.size() - span, last.size());
+            double base = mean(sample.subList(0, BASE_WINDOWS));
             if (base > 0) {
                 double peak = 0;
-                for (int i = BASE_WINDOWS; i < last.size(); i++) peak = Math.max(peak, last.get(i));
+                for (int i = BASE_WINDOWS; i < span; i++) peak = Math.max(peak, sample.get(i));
                 double g = Math.max(1, peak / base);
-                w = weights.clone();
-                for (int i = 0; i < w.length; i++) w[i] *= keep;
+                w = new double[weights.length];
+                for (int i = 0; i < w.length; i++) w[i] = weights[i] * keep;
                 w[classOf(base, lvl) * BINS + Math.min(BINS - 1, (int) (Math.log(g) / BIN_LOG))] += 1;
             }
         }
         return new RiseHistory(w, last, lvl);
     }
 
+    /** The last {@code n} windows' rps, oldest first (fewer while fewer are known). */
+    public List<Double> recent(int n) {
+        return lastRps.subList(Math.max(0, lastRps.size() - n), lastRps.size());
+    }
+
     /** The rate the headroom multiplies: the mean of the last BASE_WINDOWS windows. */
     public double base() {
-        return lastRps.isEmpty() ? 0 : mean(lastRps.subList(Math.max(0, lastRps.size() - BASE_WINDOWS), lastRps.size()));
+        return lastRps.isEmpty() ? 0 : mean(recent(BASE_WINDOWS));
     }
 
     /**

@@ -105,9 +105,8 @@ public final class ScalingPolicy {
         if (plan != null) plan = Math.max(plan, healthyPerReplica * cfg.targetUtilisation());
         Double cap = sat != null ? sat : breach;
         double[] holt = holt(s, w.rps());
-        List<Double> recent = PolicyState.appendCapped(s.recentRps(), w.rps(), RECENT_WINDOWS);
-        double forecastRps = forecast(holt, w.rps(), recent, overloaded);
-        RiseHistory rises = s.rises().observe(w.rps(), cfg.horizonWindows(), cfg.riseMemorySec() / cfg.windowSec());
+        RiseHistory rises = s.rises().observe(w.rps(), cfg.horizonWindows(), cfg.riseMemorySec() / cfg.windowSec(), RECENT_WINDOWS);
+        double forecastRps = forecast(holt, w.rps(), rises.recent(RECENT_WINDOWS), overloaded);
         double riseFactor = rises.quantile(cfg.riseQuantile());
         boolean starting = ready < n;
         // the load to size for: what most recent start-up horizons rose to from a rate like this one, or the trend
@@ -227,7 +226,7 @@ public final class ScalingPolicy {
         if (action == Action.scale_down) lowWindows = List.of();
 
         PolicyState next = new PolicyState(healthy, lowWindows, capacity, lastUp, lastDown, recs, s.windows() + 1, ready, breach,
-                holt[0], holt[1], recent, rises);
+                holt[0], holt[1], rises);
         var numbers = new PolicyDecision.Numbers(w.p95Ms(), baseline, sigma, threshold, thresholdSource, lowWindows, n, ready,
                 load, cap, cfg.forecast() ? forecastRps : null, rec);
         return new PolicyDecision.Result(new PolicyDecision(action, target, why, confidence, source, numbers), next);
@@ -275,7 +274,7 @@ public final class ScalingPolicy {
         boolean ramp = urgent && rising(recent, cfg.windowSec());
         double slope = ramp ? ls : Math.min(holt[1], ls);
         if (slope <= 0) return rps;
-        double horizonWindows = (cfg.replicaStartupSec() + cfg.windowSec()) / cfg.windowSec();
+        double horizonWindows = cfg.horizonSec() / cfg.windowSec();
         double f = Math.max(rps, (ramp ? rps : holt[0]) + slope * horizonWindows);
         return Math.min(f, (ramp ? RAMP_CAP : 2) * rps);
     }

@@ -11,7 +11,7 @@ class RiseHistoryTest {
     static final double MEMORY = 1000;
 
     static RiseHistory feed(RiseHistory h, double... rps) {
-        for (double r : rps) h = h.observe(r, K, MEMORY);
+        for (double r : rps) h = h.observe(r, K, MEMORY, 0);
         return h;
     }
 
