@@ -2,6 +2,7 @@ package dev.autoscaler.planner.policy;
 
 import dev.autoscaler.common.config.ConfigException;
 import dev.autoscaler.common.config.Env;
+import java.util.List;
 
 /**
  * Every knob of the decision policy. The names in {@link #from(Env)} are the README's configuration table;
@@ -52,9 +53,11 @@ public record PolicyConfig(
         boolean forecast,
         double sloHeadroom,
         double riseQuantile,
-        double riseMemorySec) {
+        double riseMemorySec,
+        List<Integer> seasonalPeriodsSec) {
 
     public PolicyConfig {
+        seasonalPeriodsSec = seasonalPeriodsSec == null ? List.of() : List.copyOf(seasonalPeriodsSec);
         if (minReplicas < 0 || maxReplicas < 1 || minReplicas > maxReplicas) {
             throw new ConfigException("invalid MIN_REPLICAS=" + minReplicas + " / MAX_REPLICAS=" + maxReplicas
                     + ": expected 0 <= MIN_REPLICAS <= MAX_REPLICAS and MAX_REPLICAS >= 1");
@@ -68,13 +71,13 @@ public record PolicyConfig(
     public PolicyConfig withSlo(Double slo) {
         return new PolicyConfig(slo, minReplicas, maxReplicas, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown,
                 downStabilisationSec, targetUtilisation, alphaUp, betaDown, kSigma, histWindows, warmupWindows, lowNeedN,
-                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast, sloHeadroom, riseQuantile, riseMemorySec);
+                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast, sloHeadroom, riseQuantile, riseMemorySec, seasonalPeriodsSec);
     }
 
     public PolicyConfig withBounds(int min, int max) {
         return new PolicyConfig(sloP95Ms, min, max, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown,
                 downStabilisationSec, targetUtilisation, alphaUp, betaDown, kSigma, histWindows, warmupWindows, lowNeedN,
-                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast, sloHeadroom, riseQuantile, riseMemorySec);
+                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast, sloHeadroom, riseQuantile, riseMemorySec, seasonalPeriodsSec);
     }
 
     /** Seconds until a replica asked for now serves: its start-up plus the window it is asked in. */
@@ -118,6 +121,28 @@ public record PolicyConfig(
                 env.bool("FORECAST", true),
                 env.number("SLO_HEADROOM", 0.95, 0.1, 1.0),
                 env.number("RISE_QUANTILE", 0.97, 0, 1.0),
-                env.number("RISE_MEMORY_SEC", 3600, 60, 30 * 86_400));
+                env.number("RISE_MEMORY_SEC", 3600, 60, 30 * 86_400),
+                seasonalPeriods(env));
+    }
+
+    /**
+     * SEASONAL_PERIODS: comma-separated periods in seconds, each a multiple of {@value SeasonalProfile#BIN_SEC} from
+     * 600 to 7 days, or "off".
+     */
+    static List<Integer> seasonalPeriods(Env env) {
+        String raw = env.string("SEASONAL_PERIODS", "3600,86400");
+        if (raw.equalsIgnoreCase("off") || raw.equalsIgnoreCase("none")) return List.of();
+        List<Integer> out = new java.util.ArrayList<>();
+        for (String part : raw.split(",", -1)) {
+            try {
+                int p = Integer.parseInt(part.trim());
+                if (p < 600 || p > 7 * 86_400 || p % SeasonalProfile.BIN_SEC != 0 || out.contains(p)) throw new NumberFormatException();
+                out.add(p);
+            } catch (NumberFormatException e) {
+                throw Env.bad("SEASONAL_PERIODS", raw, "\"off\" or distinct periods in seconds, each a multiple of "
+                        + SeasonalProfile.BIN_SEC + " from 600 to 604800, comma-separated");
+            }
+        }
+        return List.copyOf(out);
     }
 }

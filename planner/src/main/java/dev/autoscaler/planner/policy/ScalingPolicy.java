@@ -105,14 +105,14 @@ public final class ScalingPolicy {
         if (plan != null) plan = Math.max(plan, healthyPerReplica * cfg.targetUtilisation());
         Double cap = sat != null ? sat : breach;
         double[] holt = holt(s, w.rps());
-        RiseHistory rises = s.rises().observe(w.rps(), cfg.horizonWindows(), cfg.riseMemorySec() / cfg.windowSec(), RECENT_WINDOWS);
+        RiseHistory rises = s.rises().observe(w.rps(), now, cfg, RECENT_WINDOWS);
         double forecastRps = forecast(holt, w.rps(), rises.recent(RECENT_WINDOWS), overloaded);
         double riseFactor = rises.quantile(cfg.riseQuantile());
         boolean starting = ready < n;
         // the load to size for: what most recent start-up horizons rose to from a rate like this one, or the trend
         // forecast, whichever is higher
         double demand = cfg.forecast() ? forecastRps : w.rps();
-        double load = Math.max(rises.base() * riseFactor, demand);
+        double load = Math.max(rises.base() * rises.seasonal() * riseFactor, demand);
         Integer sized = plan != null && plan > 0 && load > 0 ? ceil(load / plan) : null;
         // with a known per-replica rate, sizing itself says when fewer replicas do; without one, only a latency well
         // under the threshold does

@@ -7,12 +7,21 @@ import dev.autoscaler.common.msg.Json;
 import org.junit.jupiter.api.Test;
 
 class RiseHistoryTest {
-    static final int K = 3;
     static final double MEMORY = 1000;
+    /** K = 3 windows: a 6 s start-up plus the 3 s window; memory 1000 windows; no seasonal periods. */
+    static final PolicyConfig CFG = ScalingPolicyTest.config("REPLICA_STARTUP_SEC", "6", "SAMPLE_INTERVAL", "3",
+            "RISE_MEMORY_SEC", String.valueOf(3 * MEMORY), "SEASONAL_PERIODS", "off");
 
-    static RiseHistory feed(RiseHistory h, double... rps) {
-        for (double r : rps) h = h.observe(r, K, MEMORY, 0);
+    double now;
+
+    RiseHistory feed(RiseHistory h, double... rps) {
+        for (double r : rps) h = h.observe(r, now += 3, CFG, 0);
         return h;
+    }
+
+    @Test
+    void theHorizonIsThreeWindows() {
+        assertEquals(3, CFG.horizonWindows());
     }
 
     @Test

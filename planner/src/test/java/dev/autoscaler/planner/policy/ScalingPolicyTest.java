@@ -297,4 +297,35 @@ class ScalingPolicyTest {
         PolicyState back = dev.autoscaler.common.msg.Json.read(json, PolicyState.class);
         assertEquals(d.state, back);
     }
+
+    /**
+     * A job that triples the load at minute 7 of every hour for 90 s. Replicas here are ready at once, so this checks
+     * the decision, not the start-up: where the replica count stands 3-18 s before the jump.
+     */
+    static int[] replicasJustBeforeTheJump(String periods, int hours) {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "REPLICA_STARTUP_SEC", "30",
+                "SEASONAL_PERIODS", periods, "MAX_REPLICAS", "20"), 2);
+        d.now = 0;
+        int[] before = new int[hours];
+        while (d.now < hours * 3600.0 - WIN) {
+            double phase = (d.now + WIN) % 3600;
+            double rps = phase > 420 && phase <= 510 ? 420 : 140;
+            double served = Math.min(rps, 100.0 * d.current);
+            d.step(rps / d.current <= 100 ? 50 : 300, rps, served);
+            if (phase > 402 && phase <= 417) before[(int) (d.now / 3600)] = Math.max(before[(int) (d.now / 3600)], d.current);
+        }
+        return before;
+    }
+
+    @Test
+    void anHourlyJumpIsMetByReplicasAskedForBeforeItOnceItHasRecurred() {
+        int[] seasonal = replicasJustBeforeTheJump("3600", 6);
+        int[] off = replicasJustBeforeTheJump("off", 6);
+        // 420 rps at 70 rps per replica (TARGET_UTILIZATION of the capacity hint) is 6 replicas
+        assertEquals(2, seasonal[0], "the first hour has nothing to go by");
+        assertEquals(2, seasonal[1], "one jump is not a pattern");
+        for (int h = 4; h < 6; h++) assertTrue(seasonal[h] >= 6, "hour " + h + ": " + java.util.Arrays.toString(seasonal));
+        // without the seasonal profile the jump, 1 % of all horizons, is too rare for the burst headroom
+        for (int h = 0; h < 6; h++) assertEquals(2, off[h], "hour " + h + ": " + java.util.Arrays.toString(off));
+    }
 }

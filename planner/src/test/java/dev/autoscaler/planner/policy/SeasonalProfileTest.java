@@ -1,0 +1,119 @@
+package dev.autoscaler.planner.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.autoscaler.common.config.ConfigException;
+import dev.autoscaler.common.config.Env;
+import dev.autoscaler.common.msg.Json;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+class SeasonalProfileTest {
+    static final int HOUR = 3600;
+    static final double KEEP = 1 - 1.0 / 1200;
+
+    /**
+     * One hour of records every 3 s of a load that jumps at minute 7: every horizon (33 s) that begins in the 33 s
+     * before the jump sees the rise {@code rise}, none other does.
+     */
+    static SeasonalProfile hour(SeasonalProfile p, int cycle, double rise) {
+        for (int t = 0; t < HOUR; t += 3) {
+            boolean burst = t >= 420 - 33 && t < 420;
+            p = p.record(cycle * HOUR + t, burst ? rise : 1, KEEP);
+        }
+        return p;
+    }
+
+    @Test
+    void aRiseAtTheSamePhaseOfTheLastTwoCyclesIsForecastOnceItHasEarnedTrust() {
+        SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
+        p = hour(p, 0, 2.0);
+        p = hour(p, 1, 1.8);
+        // two cycles seen, and the forecasts have not been scored yet: nothing is used
+        assertEquals(1.0, p.predict(2 * HOUR + 400), 0);
+        assertEquals(1.8, p.periods().get(0).raw(Math.floorDiv(2 * HOUR + 400, SeasonalProfile.BIN_SEC)), 1e-12,
+                "the smaller of the two cycles' rises");
+        // the third cycle rises again where forecast: the forecasts come true and beat the 1 % base rate of rises
+        p = hour(p, 2, 2.2);
+        assertTrue(p.periods().get(0).trusted(), p.periods().get(0).toString());
+        // the horizons that began in bins 12 (360-389 s) and 13 (390-419 s) rose; one bin of jitter either side counts
+        assertEquals(1.8, p.predict(3 * HOUR + 400), 1e-12);
+        assertEquals(1.8, p.predict(3 * HOUR + 330), 1e-12);
+        assertEquals(1.8, p.predict(3 * HOUR + 420), 1e-12);
+        assertEquals(1.0, p.predict(3 * HOUR + 300), 0);
+        assertEquals(1.0, p.predict(3 * HOUR + 450), 0);
+        assertEquals(1.0, p.predict(3 * HOUR + 1800), 0, "a phase that never rose");
+    }
+
+    @Test
+    void aOneOffBurstIsNeverAForecast() {
+        SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
+        p = hour(p, 0, 3.0);
+        p = hour(p, 1, 1.0);
+        p = hour(p, 2, 1.0);
+        assertEquals(1.0, p.periods().get(0).raw(Math.floorDiv(2 * HOUR + 400, SeasonalProfile.BIN_SEC)), 0,
+                "cycle 2 looks back at cycles 1 and 0: only one rose");
+        assertEquals(0, p.periods().get(0).forecasts(), 0);
+    }
+
+    @Test
+    void forecastsThatDoNotComeTrueAreNotUsed() {
+        // rises recur at minute 7 for two cycles, then stop: every forecast of the following cycles fails
+        SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
+        p = hour(p, 0, 2.0);
+        p = hour(p, 1, 2.0);
+        p = hour(p, 2, 1.0);
+        SeasonalProfile.Ring r = p.periods().get(0);
+        assertTrue(r.forecasts() > SeasonalProfile.MIN_FORECASTS, r.toString());
+        assertEquals(0, r.hits(), 0);
+        assertFalse(r.trusted());
+    }
+
+    @Test
+    void forecastsNoBetterThanChanceAreNotUsed() {
+        // a load that rises in every other bin, so each phase rose in both previous cycles half the time by chance
+        SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
+        java.util.Random rnd = new java.util.Random(7);
+        for (int c = 0; c < 6; c++) {
+            for (int t = 0; t < HOUR; t += SeasonalProfile.BIN_SEC) {
+                double rise = rnd.nextBoolean() ? 1.5 : 1;
+                for (int s = 0; s < SeasonalProfile.BIN_SEC; s += 3) p = p.record(c * HOUR + t + s, rise, KEEP);
+            }
+        }
+        SeasonalProfile.Ring r = p.periods().get(0);
+        assertTrue(r.hits() > SeasonalProfile.MIN_PRECISION * r.forecasts(), "precision alone would pass: " + r);
+        assertFalse(r.trusted(), "but the lift over the base rate is about 1: " + r);
+    }
+
+    @Test
+    void survivesAJsonRoundTrip() throws Exception {
+        SeasonalProfile p = SeasonalProfile.of(List.of(HOUR, 86_400));
+        p = hour(p, 0, 2.0);
+        SeasonalProfile back = Json.read(Json.write(p), SeasonalProfile.class);
+        assertEquals(p, back);
+        // a stored profile with other periods keeps the rings that still apply
+        SeasonalProfile only = back.forPeriods(List.of(HOUR));
+        assertEquals(p.periods().get(0), only.periods().get(0));
+        assertEquals(1, only.periods().size());
+    }
+
+    @Test
+    void seasonalPeriodsAreParsedAndBadValuesNamed() {
+        assertEquals(List.of(3600, 86_400), PolicyConfig.defaults().seasonalPeriodsSec());
+        assertEquals(List.of(), config("off").seasonalPeriodsSec());
+        assertEquals(List.of(900, 3600), config("900, 3600").seasonalPeriodsSec());
+        for (String bad : new String[] {"45", "3600,3600", "601", "abc", "3600,", "-3600", "864000"}) {
+            Executable e = () -> config(bad);
+            ConfigException ex = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class, e, bad);
+            assertTrue(ex.getMessage().startsWith("invalid SEASONAL_PERIODS=\"" + bad + "\""), ex.getMessage());
+        }
+    }
+
+    static PolicyConfig config(String periods) {
+        return PolicyConfig.from(new Env(Map.of("SEASONAL_PERIODS", periods)));
+    }
+}
