@@ -41,20 +41,21 @@ public record SeasonalProfile(List<Ring> periods) {
 
     /**
      * @param periodSec the period, a multiple of {@link #BIN_SEC}
-     * @param rises     per slot, the highest rise recorded in its bin (1 = none); slot = absolute bin mod length
-     * @param bins      per slot, the absolute bin (seconds / BIN_SEC) it holds, or -1
+     * @param rises     CYCLES + 1 cycles of bins, the highest rise recorded in each bin (1 = within noise, 0 = not
+     *                  seen), rounded to hundredths: the state is stored as JSON after every decision
+     * @param cycles    the absolute cycle (seconds / period) each third of {@code rises} holds, or -1
      * @param forecasts decayed count of the rises this period forecast (whether trusted yet or not)
      * @param hits      how many of them came: a rise beyond noise followed
      * @param samples   decayed count of all rises recorded
      * @param risen     how many of them were beyond noise (the base rate a forecast must beat)
      */
-    public record Ring(int periodSec, double[] rises, long[] bins, double forecasts, double hits, double samples, double risen) {
+    public record Ring(int periodSec, float[] rises, long[] cycles, double forecasts, double hits, double samples, double risen) {
         public Ring {
             int slots = (CYCLES + 1) * (periodSec / BIN_SEC);
-            if (rises == null || bins == null || rises.length != slots || bins.length != slots) {
-                rises = new double[slots];
-                bins = new long[slots];
-                Arrays.fill(bins, -1);
+            if (rises == null || cycles == null || rises.length != slots || cycles.length != CYCLES + 1) {
+                rises = new float[slots];
+                cycles = new long[CYCLES + 1];
+                Arrays.fill(cycles, -1);
             }
         }
 
@@ -65,8 +66,11 @@ public record SeasonalProfile(List<Ring> periods) {
         /** The rise recorded for absolute bin {@code b}, or NaN when that bin was not seen. */
         double at(long b) {
             if (b < 0) return Double.NaN;
-            int slot = (int) (b % bins.length);
-            return bins[slot] == b ? rises[slot] : Double.NaN;
+            long cycle = b / binsPerCycle();
+            int third = (int) (cycle % cycles.length);
+            if (cycles[third] != cycle) return Double.NaN;
+            float v = rises[third * binsPerCycle() + (int) (b % binsPerCycle())];
+            return v == 0 ? Double.NaN : v;
         }
 
         /**
@@ -74,7 +78,6 @@ public record SeasonalProfile(List<Ring> periods) {
          * period made for that bin.
          */
         Ring with(long b, double rise, double keep) {
-            int slot = (int) (b % bins.length);
             double f = forecasts * keep;
             double h = hits * keep;
             double n = samples * keep + 1;
@@ -83,11 +86,19 @@ public record SeasonalProfile(List<Ring> periods) {
                 f += 1;
                 h += rise > 1 ? 1 : 0;
             }
-            double[] r = rises.clone();
-            long[] k = bins.clone();
-            r[slot] = k[slot] == b ? Math.max(r[slot], rise) : rise;
-            k[slot] = b;
-            return new Ring(periodSec, r, k, f, h, n, rn);
+            long cycle = b / binsPerCycle();
+            int third = (int) (cycle % cycles.length);
+            float[] r = rises.clone();
+            long[] c = cycles;
+            if (c[third] != cycle) {
+                // the oldest cycle makes room for this one
+                Arrays.fill(r, third * binsPerCycle(), (third + 1) * binsPerCycle(), 0f);
+                c = cycles.clone();
+                c[third] = cycle;
+            }
+            int slot = third * binsPerCycle() + (int) (b % binsPerCycle());
+            r[slot] = Math.max(r[slot], (float) (Math.round(rise * 100) / 100.0));
+            return new Ring(periodSec, r, c, f, h, n, rn);
         }
 
         /** Whether enough of this period's forecasts came true for it to be used. */
@@ -116,13 +127,13 @@ public record SeasonalProfile(List<Ring> periods) {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Ring r && periodSec == r.periodSec && Arrays.equals(rises, r.rises) && Arrays.equals(bins, r.bins)
+            return o instanceof Ring r && periodSec == r.periodSec && Arrays.equals(rises, r.rises) && Arrays.equals(cycles, r.cycles)
                     && forecasts == r.forecasts && hits == r.hits && samples == r.samples && risen == r.risen;
         }
 
         @Override
         public int hashCode() {
-            return java.util.Objects.hash(periodSec, Arrays.hashCode(rises), Arrays.hashCode(bins), forecasts, hits, samples, risen);
+            return java.util.Objects.hash(periodSec, Arrays.hashCode(rises), Arrays.hashCode(cycles), forecasts, hits, samples, risen);
         }
 
         @Override

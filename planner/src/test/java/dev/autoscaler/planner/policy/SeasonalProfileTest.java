@@ -35,18 +35,32 @@ class SeasonalProfileTest {
         p = hour(p, 1, 1.8);
         // two cycles seen, and the forecasts have not been scored yet: nothing is used
         assertEquals(1.0, p.predict(2 * HOUR + 400), 0);
-        assertEquals(1.8, p.periods().get(0).raw(Math.floorDiv(2 * HOUR + 400, SeasonalProfile.BIN_SEC)), 1e-12,
+        assertEquals(1.8, p.periods().get(0).raw(Math.floorDiv(2 * HOUR + 400, SeasonalProfile.BIN_SEC)), 1e-6,
                 "the smaller of the two cycles' rises");
         // the third cycle rises again where forecast: the forecasts come true and beat the 1 % base rate of rises
         p = hour(p, 2, 2.2);
         assertTrue(p.periods().get(0).trusted(), p.periods().get(0).toString());
         // the horizons that began in bins 12 (360-389 s) and 13 (390-419 s) rose; one bin of jitter either side counts
-        assertEquals(1.8, p.predict(3 * HOUR + 400), 1e-12);
-        assertEquals(1.8, p.predict(3 * HOUR + 330), 1e-12);
-        assertEquals(1.8, p.predict(3 * HOUR + 420), 1e-12);
+        assertEquals(1.8, p.predict(3 * HOUR + 400), 1e-6);
+        assertEquals(1.8, p.predict(3 * HOUR + 330), 1e-6);
+        assertEquals(1.8, p.predict(3 * HOUR + 420), 1e-6);
         assertEquals(1.0, p.predict(3 * HOUR + 300), 0);
         assertEquals(1.0, p.predict(3 * HOUR + 450), 0);
         assertEquals(1.0, p.predict(3 * HOUR + 1800), 0, "a phase that never rose");
+    }
+
+    @Test
+    void aCycleOlderThanTheLastTwoIsForgotten() {
+        SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
+        p = hour(p, 0, 2.0);
+        p = hour(p, 1, 2.0);
+        p = hour(p, 2, 2.0);
+        long b = Math.floorDiv(400, SeasonalProfile.BIN_SEC);
+        assertEquals(2.0, p.periods().get(0).at(b), 1e-6);
+        // cycle 3 reuses cycle 0's third of the ring
+        p = p.record(3 * HOUR, 1, KEEP);
+        assertTrue(Double.isNaN(p.periods().get(0).at(b)), "cycle 0 is gone");
+        assertEquals(2.0, p.periods().get(0).at(b + 120), 1e-6, "cycle 1 is kept");
     }
 
     @Test
