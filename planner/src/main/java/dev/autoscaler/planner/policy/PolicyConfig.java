@@ -25,6 +25,7 @@ import java.util.List;
  * @param riseQuantile        burst headroom: plan for the rise within one start-up horizon that this fraction of recent
  *                            horizons stayed within (0 turns it off)
  * @param riseMemorySec       how far back the rises that set the burst headroom are remembered (decay time)
+ * @param seasonalPeriodsSec  periods at which rises are expected to recur (SEASONAL_PERIODS); empty turns it off
  */
 public record PolicyConfig(
         Double sloP95Ms,
@@ -69,15 +70,18 @@ public record PolicyConfig(
     }
 
     public PolicyConfig withSlo(Double slo) {
-        return new PolicyConfig(slo, minReplicas, maxReplicas, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown,
-                downStabilisationSec, targetUtilisation, alphaUp, betaDown, kSigma, histWindows, warmupWindows, lowNeedN,
-                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast, sloHeadroom, riseQuantile, riseMemorySec, seasonalPeriodsSec);
+        return with(slo, minReplicas, maxReplicas);
     }
 
     public PolicyConfig withBounds(int min, int max) {
-        return new PolicyConfig(sloP95Ms, min, max, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown,
+        return with(sloP95Ms, min, max);
+    }
+
+    private PolicyConfig with(Double slo, int min, int max) {
+        return new PolicyConfig(slo, min, max, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown,
                 downStabilisationSec, targetUtilisation, alphaUp, betaDown, kSigma, histWindows, warmupWindows, lowNeedN,
-                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec, forecast, sloHeadroom, riseQuantile, riseMemorySec, seasonalPeriodsSec);
+                idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec,
+                forecast, sloHeadroom, riseQuantile, riseMemorySec, seasonalPeriodsSec);
     }
 
     /** Seconds until a replica asked for now serves: its start-up plus the window it is asked in. */

@@ -15,14 +15,24 @@ import java.util.List;
  * EWMA over the memory), and the quantile comes from the current class (or all classes while it has few samples).
  * Without this, the wide margin a trough needs would also be held at every peak, where it costs the most.
  *
- * <p>Bins are logarithmic ({@value #BIN_LOG} apart in ln g, up to about 4×); each sample first multiplies every
- * weight by the decay, so the histograms cover about the last {@code memoryWindows} windows.
+ * <p>Some rises recur at the same phase of an hour or a day; {@link SeasonalProfile} learns those from the same
+ * samples and forecasts a rise s for the coming horizon. Windows with such a forecast keep their own histograms of
+ * the residual g / s (what the forecast did not explain), so the load sized for is base × s × quantile(g / s) there
+ * and base × quantile(g) elsewhere, and a forecast rise is not covered twice.
  *
- * @param weights decayed sample weight per class and bin (class c, bin i at c × BINS + i; bin i holds g in
- *                [e^(i·BIN), e^((i+1)·BIN)))
- * @param lastRps the last windows' rps, oldest first: at least K + BASE_WINDOWS (the first BASE_WINDOWS of the last
- *                K + BASE_WINDOWS set the base of the next sample), and as many as the caller keeps for its own use
- * @param level   long-run mean rps (EWMA over the memory), or 0 before the first window
+ * <p>Bins are logarithmic ({@value #BIN_LOG} apart in ln r, from 1/4 to about 4×, r below 1 being a forecast rise
+ * that did not come); each sample first multiplies every weight by the decay, so the histograms cover about the last
+ * RISE_MEMORY_SEC.
+ *
+ * @param weights      decayed sample weight per histogram and bin (histogram c, bin i at c × BINS + i; histograms
+ *                     0..CLASSES-1 are the level classes without a seasonal forecast, the next CLASSES those with
+ *                     one; bin i holds r in [e^(i·BIN − LOW), e^((i+1)·BIN − LOW)))
+ * @param lastRps      the last windows' rps, oldest first: at least K + BASE_WINDOWS (the first BASE_WINDOWS of the
+ *                     last K + BASE_WINDOWS set the base of the next sample), and as many as the caller keeps for
+ *                     its own use
+ * @param level        long-run mean rps (EWMA over the memory), or 0 before the first window
+ * @param lastSeasonal the seasonal rise forecast at each of those windows (1 = none), to score the sample it starts
+ * @param seasons      the seasonal profile
  */
 public record RiseHistory(double[] weights, List<Double> lastRps, double level, List<Double> lastSeasonal,
                           SeasonalProfile seasons) {

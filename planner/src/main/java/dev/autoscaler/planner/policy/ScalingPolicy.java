@@ -20,7 +20,8 @@ import java.util.Locale;
  *       below saturation teaches the "breach rate", the per-replica arrival rate at which the SLO breaks. Every
  *       window adds to the rise history ({@link RiseHistory}).</li>
  *   <li><b>Load.</b> The highest of: the current rate; the rate times the rise that most recent start-up horizons
- *       stayed within, from a rate like this one (RISE_QUANTILE, the burst headroom); Holt's trend forecast one
+ *       stayed within, from a rate like this one (RISE_QUANTILE, the burst headroom), times the rise that recurs at
+ *       this phase of an hour or a day ({@link SeasonalProfile}, once its forecasts beat chance); Holt's trend forecast one
  *       horizon ahead (a confirmed ramp in an overload is extrapolated from its latest rate).</li>
  *   <li><b>Recommendation.</b> Size proportionally: ceil(load / per-replica rate), the rate being SLO_HEADROOM × the
  *       breach rate, or TARGET_UTILIZATION × capacity while no breach is known, so a 4× step asks for about 4×
