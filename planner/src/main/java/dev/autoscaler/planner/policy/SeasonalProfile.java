@@ -88,6 +88,11 @@ public record SeasonalProfile(List<Ring> periods) {
             }
             long cycle = b / binsPerCycle();
             int third = (int) (cycle % cycles.length);
+            int slot = third * binsPerCycle() + (int) (b % binsPerCycle());
+            float v = (float) (Math.round(rise * 100) / 100.0);
+            // most windows leave their bin as it is: share the arrays then (a day's ring is 8640 floats, and this
+            // runs on every decision)
+            if (cycles[third] == cycle && rises[slot] >= v) return new Ring(periodSec, rises, cycles, f, h, n, rn);
             float[] r = rises.clone();
             long[] c = cycles;
             if (c[third] != cycle) {
@@ -96,8 +101,7 @@ public record SeasonalProfile(List<Ring> periods) {
                 c = cycles.clone();
                 c[third] = cycle;
             }
-            int slot = third * binsPerCycle() + (int) (b % binsPerCycle());
-            r[slot] = Math.max(r[slot], (float) (Math.round(rise * 100) / 100.0));
+            r[slot] = Math.max(r[slot], v);
             return new Ring(periodSec, r, c, f, h, n, rn);
         }
 

@@ -28,11 +28,16 @@ class SeasonalProfileTest {
         return p;
     }
 
+    /** An hourly profile fed cycles 0, 1, ... with these rises at minute 7. */
+    static SeasonalProfile hours(double... rises) {
+        SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
+        for (int c = 0; c < rises.length; c++) p = hour(p, c, rises[c]);
+        return p;
+    }
+
     @Test
     void aRiseAtTheSamePhaseOfTheLastTwoCyclesIsForecastOnceItHasEarnedTrust() {
-        SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
-        p = hour(p, 0, 2.0);
-        p = hour(p, 1, 1.8);
+        SeasonalProfile p = hours(2.0, 1.8);
         // two cycles seen, and the forecasts have not been scored yet: nothing is used
         assertEquals(1.0, p.predict(2 * HOUR + 400), 0);
         assertEquals(1.8, p.periods().get(0).raw(Math.floorDiv(2 * HOUR + 400, SeasonalProfile.BIN_SEC)), 1e-6,
@@ -51,10 +56,7 @@ class SeasonalProfileTest {
 
     @Test
     void aCycleOlderThanTheLastTwoIsForgotten() {
-        SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
-        p = hour(p, 0, 2.0);
-        p = hour(p, 1, 2.0);
-        p = hour(p, 2, 2.0);
+        SeasonalProfile p = hours(2.0, 2.0, 2.0);
         long b = Math.floorDiv(400, SeasonalProfile.BIN_SEC);
         assertEquals(2.0, p.periods().get(0).at(b), 1e-6);
         // cycle 3 reuses cycle 0's third of the ring
@@ -65,10 +67,7 @@ class SeasonalProfileTest {
 
     @Test
     void aOneOffBurstIsNeverAForecast() {
-        SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
-        p = hour(p, 0, 3.0);
-        p = hour(p, 1, 1.0);
-        p = hour(p, 2, 1.0);
+        SeasonalProfile p = hours(3.0, 1.0, 1.0);
         assertEquals(1.0, p.periods().get(0).raw(Math.floorDiv(2 * HOUR + 400, SeasonalProfile.BIN_SEC)), 0,
                 "cycle 2 looks back at cycles 1 and 0: only one rose");
         assertEquals(0, p.periods().get(0).forecasts(), 0);
@@ -77,10 +76,7 @@ class SeasonalProfileTest {
     @Test
     void forecastsThatDoNotComeTrueAreNotUsed() {
         // rises recur at minute 7 for two cycles, then stop: every forecast of the following cycles fails
-        SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
-        p = hour(p, 0, 2.0);
-        p = hour(p, 1, 2.0);
-        p = hour(p, 2, 1.0);
+        SeasonalProfile p = hours(2.0, 2.0, 1.0);
         SeasonalProfile.Ring r = p.periods().get(0);
         assertTrue(r.forecasts() > SeasonalProfile.MIN_FORECASTS, r.toString());
         assertEquals(0, r.hits(), 0);
