@@ -20,8 +20,9 @@ import java.util.Locale;
  *       below saturation teaches the "breach rate", the per-replica arrival rate at which the SLO breaks. Every
  *       window adds to the rise history ({@link RiseHistory}).</li>
  *   <li><b>Load.</b> The highest of: the current rate; the rate times the rise that most recent start-up horizons
- *       stayed within, from a rate like this one (RISE_QUANTILE, the burst headroom), times the rise that recurs at
- *       this phase of an hour or a day ({@link SeasonalProfile}, once its forecasts beat chance); Holt's trend forecast one
+ *       stayed within, from a rate like this one (RISE_QUANTILE, the burst headroom), times the rise forecast by a ramp
+ *       in the latest windows and by the rise that recurs at this phase of an hour or a day ({@link RiseHistory},
+ *       {@link SeasonalProfile}, once its forecasts beat chance); Holt's trend forecast one
  *       horizon ahead (a confirmed ramp in an overload is extrapolated from its latest rate).</li>
  *   <li><b>Recommendation.</b> Size proportionally: ceil(load / per-replica rate), the rate being SLO_HEADROOM × the
  *       breach rate, or TARGET_UTILIZATION × capacity while no breach is known, so a 4× step asks for about 4×
@@ -113,7 +114,7 @@ public final class ScalingPolicy {
         // the load to size for: what most recent start-up horizons rose to from a rate like this one, or the trend
         // forecast, whichever is higher
         double demand = cfg.forecast() ? forecastRps : w.rps();
-        double load = Math.max(rises.base() * rises.seasonal() * riseFactor, demand);
+        double load = Math.max(rises.base() * rises.forecastRise() * riseFactor, demand);
         Integer sized = plan != null && plan > 0 && load > 0 ? ceil(load / plan) : null;
         // with a known per-replica rate, sizing itself says when fewer replicas do; without one, only a latency well
         // under the threshold does

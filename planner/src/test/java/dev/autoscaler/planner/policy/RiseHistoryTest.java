@@ -80,4 +80,44 @@ class RiseHistoryTest {
         assertEquals(h, back);
         assertEquals(h.quantile(0.9), back.quantile(0.9), 0);
     }
+
+    @Test
+    void aRampBeyondCountingNoiseIsExtrapolatedOverTheHorizon() {
+        RiseHistory h = feed(RiseHistory.empty(), 100, 100, 100, 100, 100, 100);
+        assertEquals(1.0, h.trend(), 0);
+        // counting noise at 100 rps is sqrt(100 / 3) = 5.8 rps per 3 s window: neither wiggles of that size nor a
+        // slope of 1 rps per window (0.7 standard errors) is a ramp
+        assertEquals(1.0, feed(h, 100, 103, 97, 104, 98, 102).trend(), 0);
+        assertEquals(1.0, feed(h, 101, 102, 103, 104, 105, 106).trend(), 0);
+        // 10 rps per window is 6 standard errors: from the fitted latest rate (160) on for K = 3 windows, 190 rps,
+        // against a base of 155 (the mean of the last two windows)
+        RiseHistory ramp = feed(h, 110, 120, 130, 140, 150, 160);
+        assertEquals(190 / 155.0, ramp.trend(), 1e-9);
+        assertEquals(ramp.trend(), ramp.forecastRise(), 0, "no seasonal forecast here");
+    }
+
+    /** {@code cycles} times: ten windows at 100, then {@code up} windows rising by 4.7 rps each. */
+    RiseHistory ramps(int cycles, int up) {
+        RiseHistory h = RiseHistory.empty();
+        for (int c = 0; c < cycles; c++) {
+            for (int i = 0; i < 10; i++) h = feed(h, 100);
+            for (int i = 1; i <= up; i++) h = feed(h, 100 + 4.7 * i);
+        }
+        return h;
+    }
+
+    @Test
+    void rampsThatRunOnAreMetAndRampsThatStopAreNotPaidFor() {
+        // 4.7 rps per window is a ramp (3.2 standard errors) once the last six windows all rise, not before (2.8):
+        // so the forecast is made at the fifth window of every ramp, the same in both histories below
+        RiseHistory runOn = feed(ramps(60, 30), 100, 100, 100, 100, 100, 104.7, 109.4, 114.1, 118.8, 123.5);
+        RiseHistory stop = feed(ramps(60, 5), 100, 100, 100, 100, 100, 104.7, 109.4, 114.1, 118.8, 123.5);
+        assertEquals(137.6 / 121.15, stop.trend(), 1e-9, "fitted 123.5, + 3 windows of 4.7, over the base");
+        assertEquals(stop.trend(), runOn.trend(), 1e-9);
+        // where ramps ran on, the rate one horizon later was what the extrapolation said: a residual of 1
+        assertEquals(1.0, runOn.quantile(0.97), 0.03);
+        // where every ramp stopped at its fifth window, the rate fell back to the base: the residual learned cancels
+        // the extrapolation, and the load sized for stays at the base
+        assertEquals(1.0, stop.trend() * stop.quantile(0.97), 0.03);
+    }
 }

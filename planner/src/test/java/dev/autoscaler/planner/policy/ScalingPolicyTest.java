@@ -105,6 +105,19 @@ class ScalingPolicyTest {
     }
 
     @Test
+    void aHealthyRampIsSizedForTheRateOneHorizonAhead() {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "200", "REPLICA_STARTUP_SEC", "30"), 2);
+        for (int i = 0; i < 50; i++) d.step(60, 280, 280);
+        assertEquals(2, d.current, d.last.reason());
+        // +15 rps per window, healthy: six rising windows are a ramp (6 standard errors of counting noise), so the
+        // load is the fitted latest rate plus 11 windows (30 s start-up + one window) of the slope: 370 + 165 rps.
+        // Holt's smoothed trend alone would say about 490, and the burst headroom of a flat history nothing
+        for (int i = 1; i <= 6; i++) d.step(60, 280 + 15 * i, 280 + 15 * i);
+        assertEquals(535, d.last.numbers().rps(), 1e-6, d.last.reason());
+        assertEquals(4, d.last.targetReplicas(), d.last.reason()); // ceil(535 / 140): sized before the rate needs it
+    }
+
+    @Test
     void aStepThatWentFlatIsNotExtrapolatedAsARamp() {
         Driver d = rampDriver();
         for (int i = 0; i < 3; i++) {
