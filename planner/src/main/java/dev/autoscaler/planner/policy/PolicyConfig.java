@@ -9,6 +9,10 @@ import java.util.List;
  * the PoC's names keep their meaning.
  *
  * @param sloP95Ms            SLO on p95 in ms, or null for baseline mode (thresholds from the learned baseline)
+ * @param upCooldownSec       seconds between scale-ups outside the panic path. 0 by default, as HPA's scale-up
+ *                            stabilisation: sizing is absolute (ceil(load / rate)), so a second scale-up soon after
+ *                            the first only comes from a higher measured load, and waiting only meets it later
+ *                            (measured on the bench: 11 % fewer violation seconds than 10 s, at +0.4 % replica-seconds)
  * @param targetUtilisation   fraction of a replica's learned capacity to plan for (headroom for bursts)
  * @param alphaUp             baseline mode: overload when p95 >= alphaUp × baseline (PoC ALPHA_UP)
  * @param betaDown            baseline mode: "near baseline" when p95 <= betaDown × baseline + cushion (PoC BETA_DOWN)
@@ -102,7 +106,7 @@ public record PolicyConfig(
                 slo.isPresent() ? slo.getAsDouble() : null,
                 env.integer("MIN_REPLICAS", 1, 0, 10_000),
                 env.integer("MAX_REPLICAS", 10, 1, 10_000),
-                env.number("UP_COOLDOWN_SEC", 10, 0, 86_400),
+                env.number("UP_COOLDOWN_SEC", 0, 0, 86_400),
                 env.number("DOWN_COOLDOWN_SEC", cooldown, 0, 86_400),
                 env.integer("MAX_STEP_UP", 10, 1, 10_000),
                 env.integer("MAX_STEP_DOWN", 4, 1, 10_000),
