@@ -11,15 +11,8 @@ import picocli.CommandLine.Option;
 public final class BenchCli {
     private BenchCli() {}
 
-    @Command(name = "run", mixinStandardHelpOptions = true,
-            description = "Replay t_seconds,rps traces through ours, hpa, kpa, poc and the oracle; write results.json, results.md and charts.")
-    public static final class Run implements Callable<Integer> {
-        @Option(names = "--trace", required = true, description = "a t_seconds,rps CSV (repeatable)")
-        java.util.List<Path> traces;
-
-        @Option(names = "--policies", defaultValue = "ours,hpa,kpa,poc,oracle", split = ",", description = "default ${DEFAULT-VALUE}")
-        java.util.List<String> policies;
-
+    /** The simulation settings both {@code run} and {@code frontier} take. */
+    public static final class SimOptions {
         @Option(names = "--startup-sec", defaultValue = "30", description = "replica start-up delay (default ${DEFAULT-VALUE})")
         double startupSec;
 
@@ -41,37 +34,63 @@ public final class BenchCli {
         @Option(names = "--step-hold", description = "replay each row's rate as a step until the next row (default: linear between bin midpoints)")
         boolean stepHold;
 
-        @Option(names = "--out", defaultValue = "bench-out", description = "output folder (default ${DEFAULT-VALUE})")
-        Path out;
-
         @Option(names = "--ours", split = ",", description = "planner settings for ours, e.g. --ours TARGET_UTILIZATION=0.75")
         java.util.List<String> ours;
 
-        @Override
-        public Integer call() throws Exception {
+        dev.autoscaler.bench.sim.SimConfig config() {
             var d = dev.autoscaler.bench.sim.SimConfig.defaults();
-            var cfg = new dev.autoscaler.bench.sim.SimConfig(startupSec, peakReplicas, minReplicas, maxReplicas, sloMs, d.targetUtilisation(),
+            return new dev.autoscaler.bench.sim.SimConfig(startupSec, peakReplicas, minReplicas, maxReplicas, sloMs, d.targetUtilisation(),
                     d.workers(), d.serviceMs(), d.maxWaitSec(), seed, stepHold);
+        }
+
+        /**
+         * A runner for these settings, after checking the policies, ours' settings and the trace files; on bad input,
+         * one line on stderr and null.
+         */
+        BenchRunner runner(String command, java.util.List<String> policies, java.util.List<Path> traces) {
             java.util.Map<String, String> oursEnv = new java.util.HashMap<>();
             if (ours != null) {
                 for (String kv : ours) {
                     int eq = kv.indexOf('=');
                     if (eq <= 0) {
-                        System.err.println("autoscaler bench run: --ours takes NAME=VALUE, got '" + kv + "'");
-                        return 2;
+                        System.err.println("autoscaler bench " + command + ": --ours takes NAME=VALUE, got '" + kv + "'");
+                        return null;
                     }
                     oursEnv.put(kv.substring(0, eq), kv.substring(eq + 1));
                 }
             }
-            BenchRunner runner = new BenchRunner(cfg, oursEnv);
+            BenchRunner runner = new BenchRunner(config(), oursEnv);
             try {
                 for (String p : policies) runner.policy(p);
                 runner.oursConfig();
                 for (Path t : traces) if (!Files.isRegularFile(t)) throw new IllegalArgumentException("no such trace file: " + t);
             } catch (RuntimeException e) {
-                System.err.println("autoscaler bench run: " + e.getMessage());
-                return 2;
+                System.err.println("autoscaler bench " + command + ": " + e.getMessage());
+                return null;
             }
+            return runner;
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Replay t_seconds,rps traces through ours, hpa, kpa, poc and the oracle; write results.json, results.md and charts.")
+    public static final class Run implements Callable<Integer> {
+        @Option(names = "--trace", required = true, description = "a t_seconds,rps CSV (repeatable)")
+        java.util.List<Path> traces;
+
+        @Option(names = "--policies", defaultValue = "ours,hpa,kpa,poc,oracle", split = ",", description = "default ${DEFAULT-VALUE}")
+        java.util.List<String> policies;
+
+        @Option(names = "--out", defaultValue = "bench-out", description = "output folder (default ${DEFAULT-VALUE})")
+        Path out;
+
+        @picocli.CommandLine.Mixin
+        SimOptions sim;
+
+        @Override
+        public Integer call() throws Exception {
+            BenchRunner runner = sim.runner("run", policies, traces);
+            if (runner == null) return 2;
             try {
                 runner.runAll(traces, policies, out, System.out);
             } catch (java.io.IOException e) {
@@ -79,6 +98,46 @@ public final class BenchCli {
                 return 2;
             }
             System.out.println("wrote " + out.resolve("results.json") + ", " + out.resolve("results.md") + " and one chart per trace");
+            return 0;
+        }
+    }
+
+    @Command(name = "frontier", mixinStandardHelpOptions = true,
+            description = "Per trace: the policies, then a reference that knows the exact present rate and slope (not the future) "
+                    + "at each fixed headroom; prints one markdown table. Where the reference cannot meet a target at any headroom, "
+                    + "no reactive policy with a fixed margin can.")
+    public static final class Frontier implements Callable<Integer> {
+        @Option(names = "--trace", required = true, description = "a t_seconds,rps CSV (repeatable)")
+        java.util.List<Path> traces;
+
+        @Option(names = "--policies", defaultValue = "ours,hpa,kpa", split = ",", description = "default ${DEFAULT-VALUE}")
+        java.util.List<String> policies;
+
+        @Option(names = "--headrooms", defaultValue = "1.0,1.1,1.2,1.3,1.5,1.75,2.0,2.5", split = ",",
+                description = "the reference's margins over its straight-line forecast (default ${DEFAULT-VALUE})")
+        java.util.List<Double> headrooms;
+
+        @picocli.CommandLine.Mixin
+        SimOptions sim;
+
+        @Override
+        public Integer call() throws Exception {
+            if (headrooms.stream().anyMatch(h -> !(h > 0) || h > 100)) {
+                System.err.println("autoscaler bench frontier: --headrooms must be numbers in (0, 100], got " + headrooms);
+                return 2;
+            }
+            BenchRunner runner = sim.runner("frontier", policies, traces);
+            if (runner == null) return 2;
+            java.util.List<dev.autoscaler.bench.report.Summary> rows = new java.util.ArrayList<>();
+            for (Path t : traces) {
+                try {
+                    rows.addAll(runner.frontier(dev.autoscaler.bench.trace.TraceReader.read(t), policies, headrooms));
+                } catch (java.io.IOException | IllegalArgumentException e) {
+                    System.err.println("autoscaler bench frontier: " + t + ": " + e.getMessage());
+                    return 2;
+                }
+            }
+            System.out.print(dev.autoscaler.bench.report.Report.markdown(rows));
             return 0;
         }
     }

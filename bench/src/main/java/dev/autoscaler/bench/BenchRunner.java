@@ -2,6 +2,7 @@ package dev.autoscaler.bench;
 
 import dev.autoscaler.bench.policy.BenchPolicy;
 import dev.autoscaler.bench.policy.HpaPolicy;
+import dev.autoscaler.bench.policy.InformedPolicy;
 import dev.autoscaler.bench.policy.KpaPolicy;
 import dev.autoscaler.bench.policy.OraclePolicy;
 import dev.autoscaler.bench.policy.OursPolicy;
@@ -78,6 +79,24 @@ public final class BenchRunner {
         List<SimResult> results = new ArrayList<>();
         for (String p : policies) results.add(p.equals("oracle") ? oracle : sim.run(trace.name(), arrivals, policy(p)));
         return new TraceRun(trace, results, Report.summaries(results, oracle.replicaSeconds()));
+    }
+
+    /**
+     * The named policies, then the {@link InformedPolicy} reference at each headroom, on one trace (same arrivals, the
+     * oracle's replica-seconds as the floor).
+     */
+    public List<Summary> frontier(Trace trace, List<String> policies, List<Double> headrooms) {
+        double scale = scaleFor(trace);
+        double[] arrivals = trace.arrivalsPerSecond(scale, cfg.seed(), cfg.stepHold());
+        Simulator sim = new Simulator(cfg);
+        SimResult oracle = sim.run(trace.name(), arrivals, policy("oracle"));
+        List<SimResult> results = new ArrayList<>();
+        for (String p : policies) results.add(p.equals("oracle") ? oracle : sim.run(trace.name(), arrivals, policy(p)));
+        for (double h : headrooms) {
+            var informed = new InformedPolicy(s -> trace.rateAt(s, scale, cfg.stepHold()), cfg.model(), cfg.sloMs(), cfg.startupSec(), h);
+            results.add(sim.run(trace.name(), arrivals, informed));
+        }
+        return Report.summaries(results, oracle.replicaSeconds());
     }
 
     public List<Summary> runAll(List<Path> traces, List<String> policies, Path out, PrintStream progress) throws Exception {
