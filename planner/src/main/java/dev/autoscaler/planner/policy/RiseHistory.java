@@ -151,20 +151,11 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
     static double trend(List<Double> last, int k, double windowSec) {
         int n = TREND_WINDOWS;
         if (last.size() < Math.max(n, BASE_WINDOWS)) return 1;
-        List<Double> ys = last.subList(last.size() - n, last.size());
-        double mx = (n - 1) / 2.0;
-        double my = mean(ys);
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < n; i++) {
-            num += (i - mx) * (ys.get(i) - my);
-            den += (i - mx) * (i - mx);
-        }
-        double slope = num / den;
-        double se = Math.sqrt(Math.max(my, 1 / windowSec) / windowSec / den);
+        LineFit line = LineFit.of(last.subList(last.size() - n, last.size()));
+        double se = Math.sqrt(Math.max(line.mean(), 1 / windowSec) / windowSec / line.sxx());
         double base = mean(last.subList(last.size() - BASE_WINDOWS, last.size()));
-        if (slope <= TREND_Z * se || base <= 0) return 1;
-        return Math.max(1, Math.min(TREND_CAP, (my + slope * (mx + k)) / base));
+        if (line.slope() <= TREND_Z * se || base <= 0) return 1;
+        return Math.max(1, Math.min(TREND_CAP, line.after(n, k) / base));
     }
 
     private static int bin(double r) {

@@ -297,17 +297,7 @@ public final class ScalingPolicy {
 
     /** Least-squares slope per window of the recent rps values (0 with fewer than all of them). */
     static double slope(List<Double> ys) {
-        int n = ys.size();
-        if (n < RECENT_WINDOWS) return 0;
-        double mx = (n - 1) / 2.0;
-        double my = ys.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-        double num = 0;
-        double den = 0;
-        for (int i = 0; i < n; i++) {
-            num += (i - mx) * (ys.get(i) - my);
-            den += (i - mx) * (i - mx);
-        }
-        return num / den;
+        return ys.size() < RECENT_WINDOWS ? 0 : LineFit.of(ys).slope();
     }
 
     /**
