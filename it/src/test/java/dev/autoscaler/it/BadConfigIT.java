@@ -45,7 +45,7 @@ class BadConfigIT {
         for (String[] kv : monitor) c.add(Arguments.of("monitor", kv[0], kv[1]));
         String[][] planner = {{"SLO_P95_MS", "-5"}, {"TARGET_P95_MS", "abc"}, {"MIN_REPLICAS", "-1"}, {"MAX_REPLICAS", "0"},
                 {"COOLDOWN_SEC", "x"}, {"UP_COOLDOWN_SEC", "-1"}, {"DOWN_COOLDOWN_SEC", "soon"}, {"MAX_STEP_UP", "0"},
-                {"MAX_STEP_DOWN", "0"}, {"DOWN_STABILIZATION_SEC", "-1"}, {"TARGET_UTILIZATION", "2"}, {"ALPHA_UP", "1"},
+                {"MAX_STEP_DOWN", "0"}, {"MAX_STEP_DOWN_PERCENT", "101"}, {"DOWN_STABILIZATION_SEC", "-1"}, {"TARGET_UTILIZATION", "2"}, {"ALPHA_UP", "1"},
                 {"BETA_DOWN", "0.5"}, {"K_SIGMA", "-1"}, {"HIST_WINDOWS", "1"}, {"WARMUP_WINDOWS", "0"}, {"LOW_NEED_N", "0"},
                 {"IDLE_HINT_MS", "-1"}, {"PANIC_FACTOR", "0.5"}, {"LOW_P95_FRACTION", "2"}, {"SCALE_TOLERANCE", "1"},
                 {"CAPACITY_RPS", "0"}, {"MIN_SUCCESS_RATE", "2"}, {"PLANNER_MODE", "bogus"}, {"SLO_HEADROOM", "1.5"},

@@ -19,12 +19,14 @@ import java.util.List;
  * @param trend            Holt's smoothed rps change per window
  * @param rises            how far the rps rose within one start-up horizon lately (the burst headroom), and the last
  *                         windows' rps (the forecast tells a ramp, still rising, from a step, risen and now flat)
+ * @param nearRps          while no breach is known: the per-replica rate at which p95 was seen well on its way from the
+ *                         baseline to the threshold (raised by any healthy window above it), or null
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PolicyState(List<HealthySample> healthy, List<Boolean> lowWindows, Double capacityRps,
                           double lastScaleUpTs, double lastScaleDownTs, List<Recommendation> recommendations,
                           long windows, int lastReady, Double breachRps, Double level, Double trend,
-                          RiseHistory rises) {
+                          RiseHistory rises, Double nearRps) {
 
     public record HealthySample(double ts, double p95Ms, double perReplicaRps) {}
 
@@ -38,7 +40,7 @@ public record PolicyState(List<HealthySample> healthy, List<Boolean> lowWindows,
     }
 
     public static PolicyState initial() {
-        return new PolicyState(List.of(), List.of(), null, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), 0, -1, null, null, null, RiseHistory.empty());
+        return new PolicyState(List.of(), List.of(), null, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), 0, -1, null, null, null, RiseHistory.empty(), null);
     }
 
     static <T> List<T> appendCapped(List<T> list, T item, int cap) {

@@ -17,21 +17,24 @@ import java.util.Locale;
  *       overload never becomes the baseline.</li>
  *   <li><b>Learning.</b> A healthy window extends the baseline history and the highest healthy per-replica rate.
  *       A saturated window (demand above completions, stable replicas) teaches capacity: served / ready. A breach
- *       below saturation teaches the "breach rate", the per-replica arrival rate at which the SLO breaks. Every
- *       window adds to the rise history ({@link RiseHistory}).</li>
+ *       below saturation teaches the "breach rate", the per-replica arrival rate at which the SLO breaks. Until one
+ *       does, a healthy window with p95 half-way from the baseline to the threshold teaches the "near rate", a rate
+ *       just below it. Every window adds to the rise history ({@link RiseHistory}).</li>
  *   <li><b>Load.</b> The highest of: the current rate; the rate times the rise that most recent start-up horizons
  *       stayed within, from a rate like this one (RISE_QUANTILE, the burst headroom), times the rise forecast by a ramp
  *       in the latest windows and by the rise that recurs at this phase of an hour or a day ({@link RiseHistory},
  *       {@link SeasonalProfile}, once its forecasts beat chance); Holt's trend forecast one
  *       horizon ahead (a confirmed ramp in an overload is extrapolated from its latest rate).</li>
  *   <li><b>Recommendation.</b> Size proportionally: ceil(load / per-replica rate), the rate being SLO_HEADROOM × the
- *       breach rate, or TARGET_UTILIZATION × capacity while no breach is known, so a 4× step asks for about 4×
+ *       breach rate, or the near rate while no breach is known, or TARGET_UTILIZATION × capacity while neither is,
+ *       so a 4× step asks for about 4×
  *       replicas at once. Up as soon as the sized count exceeds the current one; down only when the load ratio is
  *       below 1 − SCALE_TOLERANCE for LOW_NEED_N windows. Overloaded with no rate known: grow by the latency ratio
  *       (at most doubling); low latency for LOW_NEED_N windows: shrink by one.</li>
  *   <li><b>Asymmetry and bounds.</b> Up at once (the up-cooldown applies unless p95 >= PANIC_FACTOR × threshold);
  *       down only to the highest recommendation of the last DOWN_STABILIZATION_SEC, after the down-cooldown;
- *       MAX_STEP_UP/MAX_STEP_DOWN per decision; MIN_REPLICAS..MAX_REPLICAS always.</li>
+ *       MAX_STEP_UP per decision, and MAX_STEP_DOWN or MAX_STEP_DOWN_PERCENT, whichever removes more;
+ *       MIN_REPLICAS..MAX_REPLICAS always.</li>
  * </ol>
  */
 public final class ScalingPolicy {
@@ -96,16 +99,19 @@ public final class ScalingPolicy {
         }
         Double capacity = learnCapacity(s, w, overloaded);
         Double breach = learnBreach(s, w, overloaded, errors);
+        Double near = breach != null ? null : learnNear(s, w, overloaded, threshold, baseline);
 
         double healthyPerReplica = healthy.stream().mapToDouble(HealthySample::perReplicaRps).max().orElse(0);
         // the rate to plan per replica: SLO_HEADROOM below the rate at which the SLO is known to break; while that is
-        // unknown, TARGET_UTILIZATION of the saturation throughput. Never below what a replica was recently seen to
-        // serve healthily. The burst headroom is in the load, not here.
+        // unknown, the rate at which p95 was seen near the threshold (itself below the breach, so no headroom), else
+        // TARGET_UTILIZATION of the saturation throughput. Never below what a replica was recently seen to serve
+        // healthily. The burst headroom is in the load, not here.
         Double sat = capacity != null ? capacity : cfg.capacityRpsPrior();
         Double plan = sat != null ? sat * cfg.targetUtilisation() : null;
         if (breach != null) plan = breach * cfg.sloHeadroom();
+        else if (near != null) plan = near;
         if (plan != null) plan = Math.max(plan, healthyPerReplica * cfg.targetUtilisation());
-        Double cap = sat != null ? sat : breach;
+        Double cap = sat != null ? sat : breach != null ? breach : near;
         double[] holt = holt(s, w.rps());
         RiseHistory rises = s.rises().observe(w.rps(), now, cfg, RECENT_WINDOWS);
         double forecastRps = forecast(holt, w.rps(), rises.recent(RECENT_WINDOWS), overloaded);
@@ -208,7 +214,7 @@ public final class ScalingPolicy {
             if (panic && target > n && now - s.lastScaleUpTs() < cfg.upCooldownSec()) why = why + " (panic: cooldown bypassed)";
         } else if (bounded < n) {
             int stabilised = recs.stream().mapToInt(Recommendation::replicas).max().orElse(bounded);
-            target = Math.max(Math.min(n, stabilised), n - cfg.maxStepDown());
+            target = Math.max(Math.min(n, stabilised), lowestStepDown(n));
             double sinceAny = now - Math.max(s.lastScaleUpTs(), s.lastScaleDownTs());
             if (target >= n) {
                 target = n;
@@ -228,7 +234,7 @@ public final class ScalingPolicy {
         if (action == Action.scale_down) lowWindows = List.of();
 
         PolicyState next = new PolicyState(healthy, lowWindows, capacity, lastUp, lastDown, recs, s.windows() + 1, ready, breach,
-                holt[0], holt[1], rises);
+                holt[0], holt[1], rises, near);
         var numbers = new PolicyDecision.Numbers(w.p95Ms(), baseline, sigma, threshold, thresholdSource, lowWindows, n, ready,
                 load, cap, cfg.forecast() ? forecastRps : null, rec);
         return new PolicyDecision.Result(new PolicyDecision(action, target, why, confidence, source, numbers), next);
@@ -321,6 +327,35 @@ public final class ScalingPolicy {
     }
 
     /**
+     * How far from the baseline towards the threshold a healthy window's p95 must be to teach the near rate: half-way
+     * is well into the rise that queueing puts before a breach (an M/M/c replica is there at about 90 % of the rate at
+     * which it breaks), yet far enough above the baseline's noise that an idle fleet never teaches it.
+     */
+    static final double NEAR_FRACTION = 0.5;
+
+    /**
+     * While no breach is known: the per-replica rate of the first healthy window whose p95 was past NEAR_FRACTION of
+     * the way from the baseline to the threshold, as the window before it was (one noisy window is not evidence: at
+     * 3 σ of latency noise it would come once an hour), with the replicas stable and no backlog draining; raised by
+     * any healthy window above it. The SLO breaks above it, so sizing plans at it rather than waiting for a first breach to learn a rate;
+     * without it a fleet fed a smooth rise sits at the edge of the SLO, reacting to nothing until a window breaks.
+     * A breach replaces it (callers drop it once the breach rate is known).
+     */
+    private Double learnNear(PolicyState s, Window w, boolean overloaded, Double threshold, Double baseline) {
+        Double near = s.nearRps();
+        int ready = w.readyReplicas();
+        if (overloaded || ready <= 0 || w.rps() <= 0) return near;
+        double perReplica = w.rps() / ready;
+        if (near != null) return Math.max(near, perReplica);
+        if (threshold == null || baseline == null || baseline >= threshold) return null;
+        double bar = baseline + NEAR_FRACTION * (threshold - baseline);
+        List<HealthySample> h = s.healthy();
+        HealthySample before = h.isEmpty() ? null : h.get(h.size() - 1);
+        boolean twice = w.p95Ms() >= bar && before != null && before.p95Ms() >= bar && w.ts() - before.ts() <= 1.5 * cfg.windowSec();
+        return twice && ready == s.lastReady() && !w.draining() ? perReplica : null;
+    }
+
+    /**
      * Latency low enough to allow a scale-down. SLO mode: at most LOW_P95_FRACTION of the SLO, or at or below the usual
      * healthy p95 (the baseline); an app whose idle p95 is already close to the SLO would otherwise never scale down.
      * Baseline mode: near the baseline, as in the PoC.
@@ -342,6 +377,12 @@ public final class ScalingPolicy {
     /** ceil that ignores floating-point dust: 280 / (200 × 0.7) is 2.0000000000000004 and must size to 2. */
     static int ceil(double x) {
         return (int) Math.ceil(x - 1e-9);
+    }
+
+    /** The fewest replicas one scale-down from n may leave: MAX_STEP_DOWN fewer, or MAX_STEP_DOWN_PERCENT fewer if more. */
+    int lowestStepDown(int n) {
+        int byPercent = (int) Math.floor(n * (1 - cfg.maxStepDownPercent() / 100) + 1e-9);
+        return Math.min(n - cfg.maxStepDown(), byPercent);
     }
 
     private int clamp(int r) {

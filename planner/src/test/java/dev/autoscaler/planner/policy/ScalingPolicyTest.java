@@ -278,6 +278,60 @@ class ScalingPolicyTest {
     }
 
     @Test
+    void aScaleDownRemovesHalfTheFleetOrMaxStepDownWhicheverIsMore() {
+        String[] quick = {"SLO_P95_MS", "100", "CAPACITY_RPS", "100", "MAX_REPLICAS", "40", "DOWN_STABILIZATION_SEC", "0",
+                "DOWN_COOLDOWN_SEC", "0", "LOW_NEED_N", "1"};
+        Driver d = new Driver(config(quick), 30);
+        java.util.List<Integer> path = new java.util.ArrayList<>();
+        for (int i = 0; i < 6 && d.current > 1; i++) path.add(d.step(30, 50, 50).targetReplicas()); // 50 rps needs 1
+        assertEquals(java.util.List.of(15, 7, 3, 1), path, "30 - 50 %, 15 - 50 % (floor), 7 - 4, then the sized count");
+
+        String[] countOnly = java.util.Arrays.copyOf(quick, quick.length + 2);
+        countOnly[quick.length] = "MAX_STEP_DOWN_PERCENT";
+        countOnly[quick.length + 1] = "0";
+        Driver c = new Driver(config(countOnly), 30);
+        assertEquals(26, c.step(30, 50, 50).targetReplicas(), "MAX_STEP_DOWN_PERCENT=0: MAX_STEP_DOWN (4) alone");
+    }
+
+    @Test
+    void aRateSeenNearTheSloIsPlannedForBeforeAnyBreach() {
+        // no capacity hint and no breach yet: the baseline is 60 ms, so half-way to the 100 ms SLO is 80 ms
+        Driver seen = new Driver(config("SLO_P95_MS", "100", "MAX_REPLICAS", "40"), 2);
+        Driver unseen = new Driver(config("SLO_P95_MS", "100", "MAX_REPLICAS", "40"), 2);
+        for (int i = 0; i < 20; i++) {
+            seen.step(60, 190, 190);
+            unseen.step(60, 190, 190);
+        }
+        seen.step(85, 190, 190);
+        assertEquals(null, seen.state.nearRps(), "one window past half-way is not evidence");
+        seen.step(85, 190, 190); // 95 rps per replica at 85 ms, twice: well on the way to a breach
+        unseen.step(75, 190, 190);
+        unseen.step(75, 190, 190); // 75 ms: not yet half-way
+        assertEquals(95, seen.state.nearRps(), 1e-9);
+        assertEquals(null, unseen.state.nearRps());
+        assertEquals(2, seen.current, "the near rate alone asks for nothing: 190 rps is 95 per replica");
+
+        // the same healthy rise (78 ms: under half-way) reaches both; only the fleet that knows a rate sizes ahead of it
+        int seenMax = 2;
+        for (double rps = 200; rps <= 260; rps += 10) {
+            seenMax = Math.max(seenMax, seen.step(78, rps, rps).targetReplicas());
+            assertEquals(2, unseen.step(78, rps, rps).targetReplicas(), "with no rate known only a breach acts: " + unseen.last.reason());
+        }
+        assertTrue(seenMax >= 3, "a rise to 260 rps is met before any breach: " + seen.last.reason());
+        assertEquals(110, seen.state.nearRps(), 1e-9, "raised by a healthy window above it: 220 rps on 2 replicas");
+
+        // a breach teaches the real rate, which replaces the near rate even when it is higher
+        Driver b = new Driver(config("SLO_P95_MS", "100", "MAX_REPLICAS", "40"), 2);
+        for (int i = 0; i < 20; i++) b.step(60, 190, 190);
+        b.step(85, 190, 190);
+        b.step(85, 190, 190);
+        assertEquals(95, b.state.nearRps(), 1e-9);
+        b.step(150, 300, 300); // 150 per replica breaks the SLO; arrivals equal completions, so not saturation
+        assertEquals(150, b.state.breachRps(), 1e-9);
+        assertEquals(null, b.state.nearRps(), "the breach rate replaces the near rate");
+    }
+
+    @Test
     void lowSuccessRateCountsAsOverloadAndIsNotLearnedAsHealthy() {
         var policy = new ScalingPolicy(config("SLO_P95_MS", "100"));
         var r = policy.decide(PolicyState.initial(), new Window(10, 5, 50, 50, 0.5, 40, 1, 1), 10);
