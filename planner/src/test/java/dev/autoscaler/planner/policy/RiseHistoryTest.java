@@ -25,6 +25,19 @@ class RiseHistoryTest {
     }
 
     @Test
+    void aSeasonalRiseThatHasComeIsNotForecastAgain() {
+        java.util.List<Double> flat = java.util.List.of(100.0, 100.0, 100.0, 100.0, 100.0, 100.0);
+        assertEquals(3.0, RiseHistory.unrealised(3, flat), 1e-12, "nothing has risen yet: the whole rise is to come");
+        java.util.List<Double> half = java.util.List.of(100.0, 100.0, 100.0, 150.0, 150.0, 150.0);
+        assertEquals(2.0, RiseHistory.unrealised(3, half), 1e-12, "risen 1.5x of the 3x: 2x to come");
+        java.util.List<Double> risen = java.util.List.of(100.0, 100.0, 300.0, 320.0, 320.0, 320.0);
+        assertEquals(1.0, RiseHistory.unrealised(3, risen), 1e-12, "risen beyond the forecast: nothing to come");
+        java.util.List<Double> noisy = java.util.List.of(90.0, 110.0, 90.0, 110.0, 100.0, 100.0);
+        assertEquals(3.0, RiseHistory.unrealised(3, noisy), 1e-12, "the rate before is a base (two windows' mean), not one low window");
+        assertEquals(1.0, RiseHistory.unrealised(1, half), 1e-12, "no forecast stays no forecast");
+    }
+
+    @Test
     void aFlatLoadNeedsNoHeadroomAndTooFewSamplesSayNothing() {
         RiseHistory h = RiseHistory.empty();
         for (int i = 0; i < 10; i++) h = feed(h, 100);
