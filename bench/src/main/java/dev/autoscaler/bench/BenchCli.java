@@ -11,8 +11,11 @@ import picocli.CommandLine.Option;
 public final class BenchCli {
     private BenchCli() {}
 
-    /** The simulation settings both {@code run} and {@code frontier} take. */
+    /** The traces and simulation settings both {@code run} and {@code frontier} take. */
     public static final class SimOptions {
+        @Option(names = "--trace", required = true, description = "a t_seconds,rps CSV (repeatable)")
+        java.util.List<Path> traces;
+
         @Option(names = "--startup-sec", defaultValue = "30", description = "replica start-up delay (default ${DEFAULT-VALUE})")
         double startupSec;
 
@@ -47,7 +50,7 @@ public final class BenchCli {
          * A runner for these settings, after checking the policies, ours' settings and the trace files; on bad input,
          * one line on stderr and null.
          */
-        BenchRunner runner(String command, java.util.List<String> policies, java.util.List<Path> traces) {
+        BenchRunner runner(String command, java.util.List<String> policies) {
             java.util.Map<String, String> oursEnv = new java.util.HashMap<>();
             if (ours != null) {
                 for (String kv : ours) {
@@ -75,9 +78,6 @@ public final class BenchCli {
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = "Replay t_seconds,rps traces through ours, hpa, kpa, poc and the oracle; write results.json, results.md and charts.")
     public static final class Run implements Callable<Integer> {
-        @Option(names = "--trace", required = true, description = "a t_seconds,rps CSV (repeatable)")
-        java.util.List<Path> traces;
-
         @Option(names = "--policies", defaultValue = "ours,hpa,kpa,poc,oracle", split = ",", description = "default ${DEFAULT-VALUE}")
         java.util.List<String> policies;
 
@@ -89,10 +89,10 @@ public final class BenchCli {
 
         @Override
         public Integer call() throws Exception {
-            BenchRunner runner = sim.runner("run", policies, traces);
+            BenchRunner runner = sim.runner("run", policies);
             if (runner == null) return 2;
             try {
-                runner.runAll(traces, policies, out, System.out);
+                runner.runAll(sim.traces, policies, out, System.out);
             } catch (java.io.IOException e) {
                 System.err.println("autoscaler bench run: " + e.getMessage());
                 return 2;
@@ -107,9 +107,6 @@ public final class BenchCli {
                     + "at each fixed headroom; prints one markdown table. Where the reference cannot meet a target at any headroom, "
                     + "no reactive policy with a fixed margin can.")
     public static final class Frontier implements Callable<Integer> {
-        @Option(names = "--trace", required = true, description = "a t_seconds,rps CSV (repeatable)")
-        java.util.List<Path> traces;
-
         @Option(names = "--policies", defaultValue = "ours,hpa,kpa", split = ",", description = "default ${DEFAULT-VALUE}")
         java.util.List<String> policies;
 
@@ -126,10 +123,10 @@ public final class BenchCli {
                 System.err.println("autoscaler bench frontier: --headrooms must be numbers in (0, 100], got " + headrooms);
                 return 2;
             }
-            BenchRunner runner = sim.runner("frontier", policies, traces);
+            BenchRunner runner = sim.runner("frontier", policies);
             if (runner == null) return 2;
             java.util.List<dev.autoscaler.bench.report.Summary> rows = new java.util.ArrayList<>();
-            for (Path t : traces) {
+            for (Path t : sim.traces) {
                 try {
                     rows.addAll(runner.frontier(dev.autoscaler.bench.trace.TraceReader.read(t), policies, headrooms));
                 } catch (java.io.IOException | IllegalArgumentException e) {

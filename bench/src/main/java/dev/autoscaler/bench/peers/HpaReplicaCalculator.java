@@ -50,6 +50,15 @@ public final class HpaReplicaCalculator {
         return new Groups(ready, unready, missing, ignored);
     }
 
+    /** Groups the pods and drops the samples of ignored and unready pods from {@code metrics}, as both paths start. */
+    private static Groups readyOnly(List<Pod> pods, Map<String, Long> metrics, boolean cpu) {
+        Groups g = group(pods, metrics, cpu);
+        g.ignored().forEach(metrics::remove);
+        g.unready().forEach(metrics::remove);
+        if (metrics.isEmpty()) throw new IllegalArgumentException("no metrics for ready pods");
+        return g;
+    }
+
     private static Map<String, Long> metrics(List<Pod> pods, List<Long> extraUnknown) {
         Map<String, Long> m = new LinkedHashMap<>();
         for (Pod p : pods) if (p.metricMilli() != null) m.put(p.name(), p.metricMilli());
@@ -78,10 +87,7 @@ public final class HpaReplicaCalculator {
     /** Resource metric with an averageUtilization target (percent). */
     public Result resourceUtilization(int currentReplicas, List<Pod> pods, List<Long> extraUnknown, int targetUtilization, boolean cpu) {
         Map<String, Long> metrics = metrics(pods, extraUnknown);
-        Groups g = group(pods, metrics, cpu);
-        g.ignored().forEach(metrics::remove);
-        g.unready().forEach(metrics::remove);
-        if (metrics.isEmpty()) throw new IllegalArgumentException("no metrics for ready pods");
+        Groups g = readyOnly(pods, metrics, cpu);
         Map<String, Long> requests = new LinkedHashMap<>();
         for (Pod p : pods) requests.put(p.name(), p.requestMilli());
         Utilization u = utilizationRatio(metrics, requests, targetUtilization);
@@ -107,10 +113,7 @@ public final class HpaReplicaCalculator {
     /** Pods metric (AverageValue per pod) or a raw resource value target: the plain-metric path. */
     public Result plainMetric(int currentReplicas, List<Pod> pods, List<Long> extraUnknown, long targetMilli, boolean cpu) {
         Map<String, Long> metrics = metrics(pods, extraUnknown);
-        Groups g = group(pods, metrics, cpu);
-        g.ignored().forEach(metrics::remove);
-        g.unready().forEach(metrics::remove);
-        if (metrics.isEmpty()) throw new IllegalArgumentException("no metrics for ready pods");
+        Groups g = readyOnly(pods, metrics, cpu);
         long usage = usage(metrics);
         double ratio = (double) usage / targetMilli;
         boolean scaleUpWithUnready = !g.unready().isEmpty() && ratio > 1.0;

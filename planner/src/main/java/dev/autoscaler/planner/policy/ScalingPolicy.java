@@ -380,7 +380,7 @@ public final class ScalingPolicy {
     }
 
     /** The fewest replicas one scale-down from n may leave: MAX_STEP_DOWN fewer, or MAX_STEP_DOWN_PERCENT fewer if more. */
-    int lowestStepDown(int n) {
+    private int lowestStepDown(int n) {
         int byPercent = (int) Math.floor(n * (1 - cfg.maxStepDownPercent() / 100) + 1e-9);
         return Math.min(n - cfg.maxStepDown(), byPercent);
     }
