@@ -24,6 +24,7 @@ import java.util.List;
  * noise, it is extrapolated over the horizon ({@link #trend}), and windows with a ramp keep a third group of residual
  * histograms. A load whose ramps run on (a rate interpolated over minutes) learns residuals near 1 and meets its ramps
  * one horizon early; a load whose ramps are ten-second wiggles learns residuals below 1 and stops paying for them.
+ * Where both forecast a rise, the larger one is used (see {@link #forecastRise}), and the residual is g over it.
  *
  * <p>Bins are logarithmic ({@value #BIN_LOG} apart in ln r, from 1/4 to about 4×, r below 1 being a forecast rise
  * that did not come); each sample first multiplies every weight by the decay, so the histograms cover about the last
@@ -136,7 +137,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
                 double tr = ramps.get(from + BASE_WINDOWS - 1);
                 w = new double[weights.length];
                 for (int i = 0; i < w.length; i++) w[i] = weights[i] * keep;
-                w[histogram(base, lvl, s, tr) * BINS + bin(g / (s * tr))] += 1;
+                w[histogram(base, lvl, s, tr) * BINS + bin(g / Math.max(s, tr))] += 1;
             }
         }
         return new RiseHistory(w, last, lvl, predicted, ramps, sp);
@@ -190,9 +191,13 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
         return lastTrend.isEmpty() ? 1 : lastTrend.get(lastTrend.size() - 1);
     }
 
-    /** Both forecasts together: the rise the quantile's residual multiplies. */
+    /**
+     * The rise the quantile's residual multiplies: the larger of the two forecasts, not their product. Both forecast
+     * the rise over the same horizon from the same base, and a recurring burst is also a ramp while it climbs, so the
+     * product would count it twice.
+     */
     public double forecastRise() {
-        return seasonal() * trend();
+        return Math.max(seasonal(), trend());
     }
 
     /** The last {@code n} windows' rps, oldest first (fewer while fewer are known). */

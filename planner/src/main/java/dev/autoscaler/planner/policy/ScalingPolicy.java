@@ -21,8 +21,8 @@ import java.util.Locale;
  *       does, a healthy window with p95 half-way from the baseline to the threshold teaches the "near rate", a rate
  *       just below it. Every window adds to the rise history ({@link RiseHistory}).</li>
  *   <li><b>Load.</b> The highest of: the current rate; the rate times the rise that most recent start-up horizons
- *       stayed within, from a rate like this one (RISE_QUANTILE, the burst headroom), times the rise forecast by a ramp
- *       in the latest windows and by the rise that recurs at this phase of an hour or a day ({@link RiseHistory},
+ *       stayed within, from a rate like this one (RISE_QUANTILE, the burst headroom), times the larger of the rise
+ *       forecast by a ramp in the latest windows and the rise that recurs at this phase of an hour or a day ({@link RiseHistory},
  *       {@link SeasonalProfile}, once its forecasts beat chance); Holt's trend forecast one
  *       horizon ahead (a confirmed ramp in an overload is extrapolated from its latest rate).</li>
  *   <li><b>Recommendation.</b> Size proportionally: ceil(load / per-replica rate), the rate being SLO_HEADROOM × the
@@ -32,7 +32,8 @@ import java.util.Locale;
  *       below 1 − SCALE_TOLERANCE for LOW_NEED_N windows. Overloaded with no rate known: grow by the latency ratio
  *       (at most doubling); low latency for LOW_NEED_N windows: shrink by one.</li>
  *   <li><b>Asymmetry and bounds.</b> Up at once (the up-cooldown applies unless p95 >= PANIC_FACTOR × threshold);
- *       down only to the highest recommendation of the last DOWN_STABILIZATION_SEC, after the down-cooldown;
+ *       down only to the highest recommendation of the last DOWN_STABILIZATION_SEC (a healthy window that keeps the
+ *       count records the count its load needs), after the down-cooldown;
  *       MAX_STEP_UP per decision, and MAX_STEP_DOWN or MAX_STEP_DOWN_PERCENT, whichever removes more;
  *       MIN_REPLICAS..MAX_REPLICAS always.</li>
  * </ol>
@@ -194,7 +195,11 @@ public final class ScalingPolicy {
         int bounded = clamp(rec);
         List<Recommendation> recs = s.recommendations().stream()
                 .filter(r -> now - r.ts() < cfg.downStabilisationSec()).toList();
-        recs = PolicyState.appendCapped(recs, new Recommendation(now, bounded), 10_000);
+        // the stabilisation window remembers what the load needed: a healthy window that keeps n only because the
+        // latency has not been low for long enough (or the load is within the tolerance) records its sized count, not
+        // n, so each step of a scale-down does not hold the fleet for another DOWN_STABILIZATION_SEC by itself
+        int need = !overloaded && !noData && sized != null && rec <= n ? clamp(sized) : bounded;
+        recs = PolicyState.appendCapped(recs, new Recommendation(now, need), 10_000);
         int target = bounded;
         String source = "heuristic";
         if (n < cfg.minReplicas() || n > cfg.maxReplicas()) {

@@ -249,6 +249,29 @@ class ScalingPolicyTest {
         assertTrue(firstDown - lastTen >= 60, "held for the whole window: first down " + (firstDown - lastTen) + " s after the 10");
     }
 
+
+    @Test
+    void eachStepOfAScaleDownWaitsForLowLatencyNotForAnotherStabilisationWindow() {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "DOWN_STABILIZATION_SEC", "30",
+                "DOWN_COOLDOWN_SEC", "0", "LOW_NEED_N", "3", "MAX_REPLICAS", "40"), 20);
+        for (int i = 0; i < 5; i++) d.step(30, 1400, 1400); // needs 20 at 70 rps per replica
+        assertEquals(20, d.current);
+        double lastTwenty = d.now;
+        java.util.List<Double> downs = new java.util.ArrayList<>();
+        for (int i = 0; i < 60 && d.current > 2; i++) {
+            int before = d.current;
+            d.step(30, 140, 140); // needs 2
+            if (d.current < before) downs.add(d.now);
+        }
+        assertEquals(2, d.current, d.last.reason());
+        assertEquals(3, downs.size(), "20 -> 10 -> 5 -> 2: half, or MAX_STEP_DOWN (4) when that is more");
+        assertTrue(downs.get(0) - lastTwenty >= 30, "the first step waits out the recommendation of 20");
+        for (int i = 1; i < downs.size(); i++) {
+            // a step leaves LOW_NEED_N windows of 'not low long enough' behind it; what they record is the need (2),
+            // not the count they kept, so the next step waits only for those windows
+            assertEquals(3 * WIN, downs.get(i) - downs.get(i - 1), 1e-9, "step " + i);
+        }
+    }
     @Test
     void lowLatencyWithoutACapacityNeverScalesUp() {
         // no capacity learned (never overloaded); the highest healthy per-replica rate falls as replicas are added,

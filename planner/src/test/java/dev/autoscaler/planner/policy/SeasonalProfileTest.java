@@ -15,6 +15,8 @@ import org.junit.jupiter.api.function.Executable;
 class SeasonalProfileTest {
     static final int HOUR = 3600;
     static final double KEEP = 1 - 1.0 / 1200;
+    /** The hourly ring's phase bin. */
+    static final int BIN = SeasonalProfile.binSec(HOUR);
 
     /**
      * One hour of records every 3 s of a load that jumps at minute 7: every horizon (33 s) that begins in the 33 s
@@ -40,35 +42,36 @@ class SeasonalProfileTest {
         SeasonalProfile p = hours(2.0, 1.8);
         // two cycles seen, and the forecasts have not been scored yet: nothing is used
         assertEquals(1.0, p.predict(2 * HOUR + 400), 0);
-        assertEquals(1.8, p.periods().get(0).raw(Math.floorDiv(2 * HOUR + 400, SeasonalProfile.BIN_SEC)), 1e-6,
+        assertEquals(1.8, p.periods().get(0).raw(Math.floorDiv(2 * HOUR + 400, BIN)), 1e-6,
                 "the smaller of the two cycles' rises");
         // the third cycle rises again where forecast: the forecasts come true and beat the 1 % base rate of rises
         p = hour(p, 2, 2.2);
         assertTrue(p.periods().get(0).trusted(), p.periods().get(0).toString());
-        // the horizons that began in bins 12 (360-389 s) and 13 (390-419 s) rose; one bin of jitter either side counts
+        // the horizons that began in bins 25 to 27 (375-419 s) rose; one bin of jitter either side counts
+        assertEquals(15, BIN, "an hour has fine bins");
         assertEquals(1.8, p.predict(3 * HOUR + 400), 1e-6);
-        assertEquals(1.8, p.predict(3 * HOUR + 330), 1e-6);
-        assertEquals(1.8, p.predict(3 * HOUR + 420), 1e-6);
-        assertEquals(1.0, p.predict(3 * HOUR + 300), 0);
-        assertEquals(1.0, p.predict(3 * HOUR + 450), 0);
+        assertEquals(1.8, p.predict(3 * HOUR + 360), 1e-6);
+        assertEquals(1.8, p.predict(3 * HOUR + 434), 1e-6);
+        assertEquals(1.0, p.predict(3 * HOUR + 359), 0);
+        assertEquals(1.0, p.predict(3 * HOUR + 435), 0);
         assertEquals(1.0, p.predict(3 * HOUR + 1800), 0, "a phase that never rose");
     }
 
     @Test
     void aCycleOlderThanTheLastTwoIsForgotten() {
         SeasonalProfile p = hours(2.0, 2.0, 2.0);
-        long b = Math.floorDiv(400, SeasonalProfile.BIN_SEC);
+        long b = Math.floorDiv(400, BIN);
         assertEquals(2.0, p.periods().get(0).at(b), 1e-6);
         // cycle 3 reuses cycle 0's third of the ring
         p = p.record(3 * HOUR, 1, KEEP);
         assertTrue(Double.isNaN(p.periods().get(0).at(b)), "cycle 0 is gone");
-        assertEquals(2.0, p.periods().get(0).at(b + 120), 1e-6, "cycle 1 is kept");
+        assertEquals(2.0, p.periods().get(0).at(b + HOUR / BIN), 1e-6, "cycle 1 is kept");
     }
 
     @Test
     void aOneOffBurstIsNeverAForecast() {
         SeasonalProfile p = hours(3.0, 1.0, 1.0);
-        assertEquals(1.0, p.periods().get(0).raw(Math.floorDiv(2 * HOUR + 400, SeasonalProfile.BIN_SEC)), 0,
+        assertEquals(1.0, p.periods().get(0).raw(Math.floorDiv(2 * HOUR + 400, BIN)), 0,
                 "cycle 2 looks back at cycles 1 and 0: only one rose");
         assertEquals(0, p.periods().get(0).forecasts(), 0);
     }
@@ -89,14 +92,25 @@ class SeasonalProfileTest {
         SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
         java.util.Random rnd = new java.util.Random(7);
         for (int c = 0; c < 6; c++) {
-            for (int t = 0; t < HOUR; t += SeasonalProfile.BIN_SEC) {
+            for (int t = 0; t < HOUR; t += BIN) {
                 double rise = rnd.nextBoolean() ? 1.5 : 1;
-                for (int s = 0; s < SeasonalProfile.BIN_SEC; s += 3) p = p.record(c * HOUR + t + s, rise, KEEP);
+                for (int s = 0; s < BIN; s += 3) p = p.record(c * HOUR + t + s, rise, KEEP);
             }
         }
         SeasonalProfile.Ring r = p.periods().get(0);
         assertTrue(r.hits() > SeasonalProfile.MIN_PRECISION * r.forecasts(), "precision alone would pass: " + r);
         assertFalse(r.trusted(), "but the lift over the base rate is about 1: " + r);
+    }
+
+    @Test
+    void periodsUpToHalfADayHaveFifteenSecondBinsLongerOnesThirty() {
+        assertEquals(15, SeasonalProfile.binSec(HOUR));
+        assertEquals(15, SeasonalProfile.binSec(43_200));
+        assertEquals(30, SeasonalProfile.binSec(86_400), "a day's ring would be twice as large at 15 s");
+        SeasonalProfile.Ring day = SeasonalProfile.of(List.of(86_400)).periods().get(0);
+        assertEquals(2880, day.binsPerCycle());
+        assertEquals(2880 * 3, day.rises().length);
+        assertEquals(2, day.binOf(60) - day.binOf(0));
     }
 
     @Test
