@@ -22,8 +22,8 @@ import java.util.Locale;
  *       just below it. Every window adds to the rise history ({@link RiseHistory}).</li>
  *   <li><b>Load.</b> The highest of: the current rate; the rate times the rise that most recent start-up horizons
  *       stayed within, from a rate like this one (RISE_QUANTILE, the burst headroom), times the larger of the rise
- *       forecast by a ramp in the latest windows and the rise that recurs at this phase of an hour or a day ({@link RiseHistory},
- *       {@link SeasonalProfile}, once its forecasts beat chance); Holt's trend forecast one
+ *       forecast by a ramp in the latest windows and the rise that recurs at this phase of an hour or a day
+ *       ({@link RiseHistory}, {@link SeasonalProfile}, once its forecasts beat chance); Holt's trend forecast one
  *       horizon ahead (a confirmed ramp in an overload is extrapolated from its latest rate).</li>
  *   <li><b>Recommendation.</b> Size proportionally: ceil(load / per-replica rate), the rate being SLO_HEADROOM × the
  *       breach rate, or the near rate while no breach is known, or TARGET_UTILIZATION × capacity while neither is,

@@ -7,8 +7,8 @@ import java.util.List;
 /**
  * The rises that recur at the same phase of a period: timer-triggered jobs fire at the same minute every hour, a
  * news site's traffic climbs at the same time every morning. For each period (an hour, a day) it remembers, per
- * phase bin ({@value #FINE_BIN_SEC} s, or {@value #BIN_SEC} s for periods over half a day), the highest rise within one start-up horizon that began in that bin
- * (the samples {@link RiseHistory} takes). It predicts a rise only when the same phase rose in <em>each</em> of the
+ * phase bin ({@value #FINE_BIN_SEC} s, or {@value #BIN_SEC} s for periods over half a day), the highest rise within
+ * one start-up horizon that began in that bin (the samples {@link RiseHistory} takes). It predicts a rise only when the same phase rose in <em>each</em> of the
  * last {@value #CYCLES} cycles: the smaller of those rises, so a one-off burst never becomes a forecast, and a phase
  * that rises every cycle is met by replicas asked for one horizon before it. A period's forecasts are scored as
  * they come due, and used only while they beat chance (see {@link #MIN_LIFT}): most loads have no hourly rhythm.
@@ -26,10 +26,11 @@ public record SeasonalProfile(List<Ring> periods) {
      * jitter bins either side, so narrower bins hold the replicas for a recurring burst for less time before and after
      * it; a day's ring stays at BIN_SEC, so the stored state does not double. (Measured over the shared traces and
      * their time-reversed copies, three seeds: an hourly ring at 15 s instead of 30 s gave 3 % fewer violation seconds
-     * at the same replica-seconds, and 10 % fewer replica-seconds on a synthetic trace of one-minute bursts every 15
+     * at the same replica-seconds, and 9 % fewer replica-seconds on a synthetic trace of one-minute bursts every 15
      * minutes; 10 s bins did no better than 15 s.)
      */
     static final int FINE_BIN_SEC = 15;
+    /** Half a day of fine bins: as many bins per cycle as a day's ring has at BIN_SEC. */
     static final int MAX_FINE_BINS = 2880;
 
     /** The phase bin width of a period: FINE_BIN_SEC where the cycle fits in MAX_FINE_BINS bins, else BIN_SEC. */
