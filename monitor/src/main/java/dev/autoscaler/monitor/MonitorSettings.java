@@ -1,6 +1,7 @@
 package dev.autoscaler.monitor;
 
 import dev.autoscaler.common.config.Env;
+import dev.autoscaler.common.msg.TargetNames;
 import java.net.URI;
 import java.nio.file.Path;
 
@@ -9,7 +10,7 @@ public record MonitorSettings(String target, URI targetUrl, double sampleInterva
                               Path accessLog, URI statusUrl, int minLogRequests) {
     public static MonitorSettings from(Env env) {
         String target = env.string("TARGET", "app");
-        if (!dev.autoscaler.common.msg.TargetNames.valid(target)) throw Env.bad("TARGET", target, "a name of [A-Za-z0-9_.-]");
+        if (!TargetNames.valid(target)) throw Env.bad("TARGET", target, "a name of [A-Za-z0-9_.-]");
         double interval = env.number("SAMPLE_INTERVAL", 3, 0.5, 3600);
         double timeout = env.number("TIMEOUT_S", 2.5, 0.05, 600);
         Path log = env.raw("ACCESS_LOG").map(Path::of).orElse(null);

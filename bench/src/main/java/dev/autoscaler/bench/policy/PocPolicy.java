@@ -3,7 +3,6 @@ package dev.autoscaler.bench.policy;
 import dev.autoscaler.bench.sim.SimView;
 import dev.autoscaler.planner.policy.RobustStats;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -53,8 +52,7 @@ public final class PocPolicy implements BenchPolicy {
         if (history.size() > HIST_WINDOWS) history.remove(0);
         double[] h = history.stream().mapToDouble(Double::doubleValue).toArray();
         double baseline = RobustStats.median(h);
-        double[] dev = Arrays.stream(h).map(x -> Math.abs(x - baseline)).toArray();
-        double sigma = h.length > 1 ? RobustStats.MAD_TO_SIGMA * RobustStats.median(dev) : 0;
+        double sigma = RobustStats.sigma(h, baseline);
         boolean warm = history.size() >= WARMUP_WINDOWS;
         boolean near = warm && baseline > 0 && p95 <= baseline * BETA_DOWN + Math.max(5.0, 0.25 * sigma);
         low.add(near);

@@ -1,6 +1,5 @@
 package dev.autoscaler.planner.policy;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.Arrays;
 import java.util.List;
 
@@ -233,8 +232,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
         return Math.exp(BINS * BIN_LOG - LOW_LOG);
     }
 
-    @JsonIgnore
-    public double totalWeight() {
+    private double totalWeight() {
         return sum(weights);
     }
 

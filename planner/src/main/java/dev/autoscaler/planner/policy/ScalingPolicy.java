@@ -342,9 +342,9 @@ public final class ScalingPolicy {
      * While no breach is known: the per-replica rate of the first healthy window whose p95 was past NEAR_FRACTION of
      * the way from the baseline to the threshold, as the window before it was (one noisy window is not evidence: at
      * 3 σ of latency noise it would come once an hour), with the replicas stable and no backlog draining; raised by
-     * any healthy window above it. The SLO breaks above it, so sizing plans at it rather than waiting for a first breach to learn a rate;
-     * without it a fleet fed a smooth rise sits at the edge of the SLO, reacting to nothing until a window breaks.
-     * A breach replaces it (callers drop it once the breach rate is known).
+     * any healthy window above it. The SLO breaks above it, so sizing plans at it rather than waiting for a first
+     * breach to learn a rate; without it a fleet fed a smooth rise sits at the edge of the SLO, reacting to nothing
+     * until a window breaks. A breach replaces it (callers drop it once the breach rate is known).
      */
     private Double learnNear(PolicyState s, Window w, boolean overloaded, Double threshold, Double baseline) {
         Double near = s.nearRps();
