@@ -34,6 +34,8 @@ import java.util.List;
  *                            horizons stayed within (0 turns it off)
  * @param riseMemorySec       how far back the rises that set the burst headroom are remembered (decay time)
  * @param seasonalPeriodsSec  periods at which rises are expected to recur (SEASONAL_PERIODS); empty turns it off
+ * @param sloBudgetPct        the share of windows (%) that may be over the SLO; the burst margin widens or thins
+ *                            towards it ({@link ErrorBudget}); 0 keeps the margin as RISE_QUANTILE sets it
  */
 public record PolicyConfig(
         Double sloP95Ms,
@@ -64,7 +66,8 @@ public record PolicyConfig(
         double sloHeadroom,
         double riseQuantile,
         double riseMemorySec,
-        List<Integer> seasonalPeriodsSec) {
+        List<Integer> seasonalPeriodsSec,
+        double sloBudgetPct) {
 
     public PolicyConfig {
         seasonalPeriodsSec = seasonalPeriodsSec == null ? List.of() : List.copyOf(seasonalPeriodsSec);
@@ -90,7 +93,7 @@ public record PolicyConfig(
         return new PolicyConfig(slo, min, max, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown, maxStepDownPercent,
                 downStabilisationSec, targetUtilisation, alphaUp, betaDown, kSigma, histWindows, warmupWindows, lowNeedN,
                 idleHintMs, panicFactor, lowFraction, tolerance, capacityRpsPrior, minSuccessRate, replicaStartupSec, windowSec,
-                forecast, sloHeadroom, riseQuantile, riseMemorySec, seasonalPeriodsSec);
+                forecast, sloHeadroom, riseQuantile, riseMemorySec, seasonalPeriodsSec, sloBudgetPct);
     }
 
     /** Seconds until a replica asked for now serves: its start-up plus the window it is asked in. */
@@ -136,7 +139,8 @@ public record PolicyConfig(
                 env.number("SLO_HEADROOM", 0.95, 0.1, 1.0),
                 env.number("RISE_QUANTILE", 0.97, 0, 1.0),
                 env.number("RISE_MEMORY_SEC", 3600, 60, 30 * 86_400),
-                seasonalPeriods(env));
+                seasonalPeriods(env),
+                env.number("SLO_BUDGET_PCT", 0.4, 0, 50));
     }
 
     /**

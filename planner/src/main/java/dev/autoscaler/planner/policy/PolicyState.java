@@ -13,20 +13,25 @@ import java.util.List;
  * @param capacityRps      learned saturation throughput of one replica, or null while unknown
  * @param recommendations  raw recommendations inside the down-stabilisation window
  * @param lastReady        ready replicas in the previous window (capacity is learned only while it is stable)
- * @param breachRps        lowest per-replica arrival rate at which the SLO was breached without saturation or backlog
- *                         (raised again by any healthy window above it), or null
+ * @param breach           the per-replica arrival rate at which the SLO breaks, or null while no breach taught one
  * @param level            Holt's smoothed rps level, or null before the first window
  * @param trend            Holt's smoothed rps change per window
  * @param rises            how far the rps rose within one start-up horizon lately (the burst headroom), and the last
  *                         windows' rps (the forecast tells a ramp, still rising, from a step, risen and now flat)
  * @param nearRps          while no breach is known: the per-replica rate at which p95 was seen well on its way from the
  *                         baseline to the threshold (raised by any healthy window above it), or null
+ * @param budget           the error budget's multiplier on the burst margin and the recent share of slow windows
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PolicyState(List<HealthySample> healthy, List<Boolean> lowWindows, Double capacityRps,
                           double lastScaleUpTs, double lastScaleDownTs, List<Recommendation> recommendations,
-                          long windows, int lastReady, Double breachRps, Double level, Double trend,
-                          RiseHistory rises, Double nearRps) {
+                          long windows, int lastReady, BreachRate breach, Double level, Double trend,
+                          RiseHistory rises, Double nearRps, ErrorBudget budget) {
+
+    /** The breach rate sizing plans below, or null while none is known. */
+    public Double breachRps() {
+        return breach == null ? null : breach.rate();
+    }
 
     public record HealthySample(double ts, double p95Ms, double perReplicaRps) {}
 
@@ -37,10 +42,11 @@ public record PolicyState(List<HealthySample> healthy, List<Boolean> lowWindows,
         lowWindows = lowWindows == null ? List.of() : List.copyOf(lowWindows);
         recommendations = recommendations == null ? List.of() : List.copyOf(recommendations);
         rises = rises == null ? RiseHistory.empty() : rises;
+        budget = budget == null ? ErrorBudget.initial() : budget;
     }
 
     public static PolicyState initial() {
-        return new PolicyState(List.of(), List.of(), null, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), 0, -1, null, null, null, RiseHistory.empty(), null);
+        return new PolicyState(List.of(), List.of(), null, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), 0, -1, null, null, null, RiseHistory.empty(), null, ErrorBudget.initial());
     }
 
     static <T> List<T> appendCapped(List<T> list, T item, int cap) {

@@ -273,6 +273,45 @@ class ScalingPolicyTest {
         }
     }
     @Test
+    void aScaleDownLeavesRoomSoTheDemandsNoiseDoesNotTakeItStraightBackUp() {
+        String[] quick = {"SLO_P95_MS", "100", "CAPACITY_RPS", "100", "DOWN_STABILIZATION_SEC", "0", "DOWN_COOLDOWN_SEC", "0",
+                "LOW_NEED_N", "1"};
+        Driver d = new Driver(config(quick), 10); // 70 rps per replica planned, 700 for the fleet
+        for (int i = 0; i < 10; i++) {
+            d.step(30, 600, 600); // 86 % of the fleet's 700, under the tolerance; but 9 replicas would be at 95 %
+            assertEquals(10, d.current, d.last.reason());
+        }
+        d.step(30, 580, 580); // 9 replicas at 92 %
+        assertEquals(9, d.current, d.last.reason());
+    }
+
+    static PolicyState withBudget(PolicyState s, ErrorBudget b) {
+        return new PolicyState(s.healthy(), s.lowWindows(), s.capacityRps(), s.lastScaleUpTs(), s.lastScaleDownTs(),
+                s.recommendations(), s.windows(), s.lastReady(), s.breach(), s.level(), s.trend(), s.rises(), s.nearRps(), b);
+    }
+
+    @Test
+    void theErrorBudgetScalesTheBurstMarginNotTheDemand() {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "MAX_REPLICAS", "100",
+                "SEASONAL_PERIODS", "off", "FORECAST", "false"), 10);
+        Random rnd = new Random(5);
+        // a load that jumps by half now and then: the burst headroom learns a margin above 1
+        for (int i = 0; i < 600; i++) d.step(40, (i / 7) % 3 == 0 ? 600 : 400 + rnd.nextGaussian() * 5, 500);
+        Window w = new Window(d.now + WIN, 40, 400, 400, 1.0, 100, d.current, d.current);
+        double[] margin = new double[3];
+        double[] multipliers = {1, 2, 0.5};
+        for (int i = 0; i < 3; i++) {
+            PolicyState s = withBudget(d.state, new ErrorBudget(Math.log(multipliers[i]), 0, false));
+            var r = d.policy.decide(s, w, d.now + WIN);
+            RiseHistory rises = r.state().rises();
+            margin[i] = r.decision().numbers().rps() / (rises.base() * rises.forecastRise()) - 1;
+        }
+        assertTrue(margin[0] > 0.1, "a margin was learned: " + margin[0]);
+        assertEquals(2 * margin[0], margin[1], 1e-9, "m = 2 doubles the margin above the forecast base");
+        assertEquals(margin[0] / 2, margin[2], 1e-9, "m = 0.5 halves it");
+    }
+
+    @Test
     void lowLatencyWithoutACapacityNeverScalesUp() {
         // no capacity learned (never overloaded); the highest healthy per-replica rate falls as replicas are added,
         // which once made the low-latency branch ratchet the count upwards

@@ -1,0 +1,67 @@
+package dev.autoscaler.planner.policy;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
+/**
+ * The SLO error budget: how wide the burst margin should be for this load, learned from how often the SLO broke.
+ *
+ * <p>The burst headroom ({@link RiseHistory#quantile}) covers the rises that RISE_QUANTILE of recent horizons stayed
+ * within, whatever that costs. On one load that margin leaves a few windows over the SLO; on another it leaves many.
+ * An operator states the share of windows that may be slow (SLO_BUDGET_PCT, as an SRE error budget), and this
+ * controller scales the margin above 1 by a multiplier m = e^x in [{@value #MIN_MULTIPLIER}, {@value #MAX_MULTIPLIER}]
+ * so that the slow share meets the budget: wider where bursts break it, thinner where it is not being spent.
+ *
+ * <p>It is a stochastic-approximation (Robbins–Monro) controller on x: a slow window that a wider margin could have
+ * prevented raises x by STEP × (1 − budget), and a window within the SLO lowers it by STEP × budget, so x stands still
+ * when the slow share is the budget. Lowering waits while the slow share over the last few hours ({@code slowRate}, an
+ * EWMA) is above the budget: slow windows a margin cannot prevent (a spike of several times the rate) still spend the
+ * budget, and the margin must not be thinned to pay for them. The steps are small, so one burst moves the margin by a
+ * percent or two and the multiplier follows the load over hours to days, not windows.
+ *
+ * @param log      x, the natural log of the multiplier (0: the margin as the quantile says)
+ * @param slowRate the share of recent windows over the SLO (EWMA over {@value #RATE_MEMORY_SEC} s)
+ * @param lastSlow the last window was over the SLO ({@link BreachRate} takes a breach right after one as confirmed)
+ */
+public record ErrorBudget(double log, double slowRate, boolean lastSlow) {
+    static final double MIN_MULTIPLIER = 0.5;
+    static final double MAX_MULTIPLIER = 2;
+    /** Change of x per window, scaled by the budget (down) or its complement (up). */
+    static final double STEP = 0.003;
+    /** Memory of the slow share that gates the lowering: a few hours, longer than a burst, shorter than a day. */
+    static final double RATE_MEMORY_SEC = 4 * 3600;
+
+    public static ErrorBudget initial() {
+        return new ErrorBudget(0, 0, false);
+    }
+
+    /** The factor on the burst margin above 1 (1 with no budget set). */
+    @JsonIgnore
+    public double multiplier() {
+        return Math.exp(log);
+    }
+
+    /** The rise to size for: a margin above 1 scaled by the multiplier; a rise below 1 (a forecast that overshoots) kept. */
+    public double scale(double rise) {
+        return rise > 1 ? 1 + (rise - 1) * multiplier() : rise;
+    }
+
+    /**
+     * After a window measured against a threshold: {@code slow} when its p95 was over it (or its errors too many),
+     * {@code avoidable} when a margin MAX_MULTIPLIER wide would have had the replicas for its rate.
+     */
+    public ErrorBudget observe(boolean slow, boolean avoidable, PolicyConfig cfg) {
+        double budget = cfg.sloBudgetPct() / 100;
+        double keep = Math.exp(-cfg.windowSec() / RATE_MEMORY_SEC);
+        double rate = keep * slowRate + (1 - keep) * (slow ? 1 : 0);
+        double x = log;
+        if (budget > 0 && slow && avoidable) x += STEP * (1 - budget);
+        else if (budget > 0 && !slow && slowRate < budget) x -= STEP * budget;
+        x = Math.max(Math.log(MIN_MULTIPLIER), Math.min(Math.log(MAX_MULTIPLIER), x));
+        return new ErrorBudget(x, rate, slow);
+    }
+
+    /** After a window with nothing to judge (no requests, or no threshold yet): it spends nothing and saves nothing. */
+    public ErrorBudget unmeasured() {
+        return new ErrorBudget(log, slowRate, false);
+    }
+}
