@@ -154,8 +154,7 @@ public final class ScalingPolicy {
                 // ... and while a backlog drains (completions above arrivals) the breach passes by itself
                 rec = sized > n ? sized : starting || w.draining() ? n : n + 1;
                 if (sized <= n) panic = false;
-                why = String.format(Locale.ROOT, "%s; %.1f rps needs %d replicas at %.0f rps each", breach(w, threshold, errors),
-                        load, sized, plan);
+                why = breach(w, threshold, errors) + "; " + needs(load, sized, plan, s.budget());
                 confidence = 0.9;
             } else if (starting) {
                 // the last scale-up has not arrived yet: growing again on the same evidence would overshoot
@@ -176,8 +175,8 @@ public final class ScalingPolicy {
             // up at once when the demand itself (now or forecast) needs more; the burst headroom alone is a noisy
             // estimate of a possibility, and acting on it without the tolerance makes a steady load flap
             rec = sized;
-            why = String.format(Locale.ROOT, "%.1f rps needs %d replicas at %.0f rps each (p95 %.1f ms still under %.1f ms)",
-                    load, sized, plan, w.p95Ms(), threshold);
+            why = needs(load, sized, plan, s.budget())
+                    + String.format(Locale.ROOT, " (p95 %.1f ms still under %.1f ms)", w.p95Ms(), threshold);
             confidence = 0.8;
         } else if (lowLongEnough && n > cfg.minReplicas()) {
             if (sized != null) {
@@ -186,8 +185,7 @@ public final class ScalingPolicy {
                 // back up (the up-path acts on demand above capacity without a tolerance)
                 int down = ceil(load / (plan * (1 - DOWN_ROOM)));
                 rec = down < n && load / (n * plan) < 1 - cfg.tolerance() ? down : n;
-                why = String.format(Locale.ROOT, "p95 low for %d windows; %.1f rps needs %d replicas at %.0f rps each",
-                        cfg.lowNeedN(), load, sized, plan);
+                why = String.format(Locale.ROOT, "p95 low for %d windows; ", cfg.lowNeedN()) + needs(load, sized, plan, s.budget());
             } else if (healthyPerReplica > 0 && load > 0) {
                 // never above n: this is the scale-down branch, and the healthy rate falls as replicas are added
                 rec = Math.min(n, Math.max(n - 1, ceil(load / healthyPerReplica)));
@@ -372,6 +370,14 @@ public final class ScalingPolicy {
         boolean nearBaseline = b > 0 && p95 <= b * cfg.betaDown() + Math.max(5.0, 0.25 * sd);
         if (cfg.sloP95Ms() != null) return p95 <= cfg.sloP95Ms() * cfg.lowFraction() || (nearBaseline && p95 < cfg.sloP95Ms());
         return nearBaseline;
+    }
+
+    /** The sizing, and the error budget's factor on the burst margin when it is far enough from 1 to matter. */
+    private static String needs(double load, int sized, double plan, ErrorBudget budget) {
+        String sizing = String.format(Locale.ROOT, "%.1f rps needs %d replicas at %.0f rps each", load, sized, plan);
+        double m = budget.multiplier();
+        if (Math.abs(m - 1) < 0.05) return sizing;
+        return sizing + String.format(Locale.ROOT, ", burst margin x%.2f (%.2f %% of recent windows slow)", m, 100 * budget.slowRate());
     }
 
     private static String breach(Window w, Double threshold, boolean errors) {

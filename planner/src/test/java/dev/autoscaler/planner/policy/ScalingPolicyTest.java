@@ -309,6 +309,13 @@ class ScalingPolicyTest {
         assertTrue(margin[0] > 0.1, "a margin was learned: " + margin[0]);
         assertEquals(2 * margin[0], margin[1], 1e-9, "m = 2 doubles the margin above the forecast base");
         assertEquals(margin[0] / 2, margin[2], 1e-9, "m = 0.5 halves it");
+
+        Window busy = new Window(d.now + WIN, 40, 900, 900, 1.0, 100, d.current, d.current); // needs more replicas
+        String wide = d.policy.decide(withBudget(d.state, new ErrorBudget(Math.log(2), 0.012, false)), busy, d.now + WIN)
+                .decision().reason();
+        assertTrue(wide.contains("burst margin x2.00 (1.20 % of recent windows slow)"), wide);
+        String plain = d.policy.decide(withBudget(d.state, ErrorBudget.initial()), busy, d.now + WIN).decision().reason();
+        assertTrue(plain.contains("needs") && !plain.contains("burst margin"), plain);
     }
 
     @Test
