@@ -35,7 +35,7 @@ import java.util.Locale;
  *       windows: shrink by one.</li>
  *   <li><b>Asymmetry and bounds.</b> Up at once (the up-cooldown applies unless p95 >= PANIC_FACTOR × threshold);
  *       down only to the highest recommendation of the last DOWN_STABILIZATION_SEC (a healthy window that keeps the
- *       count records the count its load needs), after the down-cooldown;
+ *       count records the count its load needs; replicas still starting are not held), after the down-cooldown;
  *       MAX_STEP_UP per decision, and MAX_STEP_DOWN or MAX_STEP_DOWN_PERCENT, whichever removes more;
  *       MIN_REPLICAS..MAX_REPLICAS always.</li>
  * </ol>
@@ -230,6 +230,9 @@ public final class ScalingPolicy {
             if (panic && target > n && now - s.lastScaleUpTs() < cfg.upCooldownSec()) why = why + " (panic: cooldown bypassed)";
         } else if (bounded < n) {
             int stabilised = recs.stream().mapToInt(Recommendation::replicas).max().orElse(bounded);
+            // the window holds ready capacity against flapping; replicas still starting have served nothing, so once the
+            // load no longer needs them (a burst shorter than their start-up has passed) they are cancelled at once
+            if (n > ready) stabilised = Math.min(stabilised, Math.max(bounded, ready));
             target = Math.max(Math.min(n, stabilised), lowestStepDown(n));
             double sinceAny = now - Math.max(s.lastScaleUpTs(), s.lastScaleDownTs());
             if (target >= n) {

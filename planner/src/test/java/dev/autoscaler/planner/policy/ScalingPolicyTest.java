@@ -35,8 +35,13 @@ class ScalingPolicyTest {
         }
 
         PolicyDecision step(double p95, double rps, double served) {
+            return step(p95, rps, served, current);
+        }
+
+        /** A window in which only {@code ready} of the current replicas served (the rest still starting). */
+        PolicyDecision step(double p95, double rps, double served, int ready) {
             now += WIN;
-            var r = policy.decide(state, new Window(now, p95, rps, served, 1.0, 100, current, current), now);
+            var r = policy.decide(state, new Window(now, p95, rps, served, 1.0, 100, ready, current), now);
             state = r.state();
             last = r.decision();
             current = last.targetReplicas();
@@ -316,6 +321,28 @@ class ScalingPolicyTest {
         assertTrue(wide.contains("burst margin x2.00 (1.20 % of recent windows slow)"), wide);
         String plain = d.policy.decide(withBudget(d.state, ErrorBudget.initial()), busy, d.now + WIN).decision().reason();
         assertTrue(plain.contains("needs") && !plain.contains("burst margin"), plain);
+    }
+
+    @Test
+    void replicasStillStartingAreCancelledOnceTheBurstHasPassedReadyOnesWaitForTheWindow() {
+        for (boolean started : new boolean[] {false, true}) {
+            Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "DOWN_COOLDOWN_SEC", "0",
+                    "DOWN_STABILIZATION_SEC", "30", "MAX_REPLICAS", "40"), 10);
+            for (int i = 0; i < 5; i++) d.step(30, 600, 600);
+            d.step(30, 1400, 1400, 10); // a burst: more replicas asked for, all of them starting
+            int asked = d.current;
+            assertTrue(asked > 12, d.last.reason());
+            double burst = d.now;
+            while (d.current == asked && d.now - burst < 60) d.step(30, 600, 600, started ? asked : 10); // the burst is over
+            double after = d.now - burst;
+            if (started) {
+                assertTrue(after >= 30, "ready replicas wait out the stabilisation window: " + after + " s");
+            } else {
+                assertTrue(d.current < asked && d.current >= 10, "the starting ones the load no longer needs are cancelled, the ready"
+                        + " ten kept: " + d.current + ", " + d.last.reason());
+                assertTrue(after <= 3 * WIN, "within LOW_NEED_N windows, not after the 30 s window: " + after + " s");
+            }
+        }
     }
 
     @Test
