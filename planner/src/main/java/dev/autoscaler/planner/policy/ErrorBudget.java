@@ -46,22 +46,31 @@ public record ErrorBudget(double log, double slowRate, boolean lastSlow) {
     }
 
     /**
-     * After a window measured against a threshold: {@code slow} when its p95 was over it (or its errors too many),
-     * {@code avoidable} when a margin MAX_MULTIPLIER wide would have had the replicas for its rate.
+     * After a window measured against a threshold with a per-replica rate to size by: {@code slow} when its p95 was over
+     * the threshold (or its errors too many), {@code avoidable} when a margin MAX_MULTIPLIER wide would have had the
+     * replicas for its rate.
      */
     public ErrorBudget observe(boolean slow, boolean avoidable, PolicyConfig cfg) {
         double budget = cfg.sloBudgetPct() / 100;
-        double keep = Math.exp(-cfg.windowSec() / RATE_MEMORY_SEC);
-        double rate = keep * slowRate + (1 - keep) * (slow ? 1 : 0);
         double x = log;
         if (budget > 0 && slow && avoidable) x += STEP * (1 - budget);
         else if (budget > 0 && !slow && slowRate < budget) x -= STEP * budget;
         x = Math.max(Math.log(MIN_MULTIPLIER), Math.min(Math.log(MAX_MULTIPLIER), x));
-        return new ErrorBudget(x, rate, slow);
+        return new ErrorBudget(x, rate(slow, cfg), slow);
+    }
+
+    /** After a window measured against a threshold while no rate sizes the fleet: it spends the budget, the margin waits. */
+    public ErrorBudget track(boolean slow, PolicyConfig cfg) {
+        return new ErrorBudget(log, rate(slow, cfg), slow);
     }
 
     /** After a window with nothing to judge (no requests, or no threshold yet): it spends nothing and saves nothing. */
     public ErrorBudget unmeasured() {
         return new ErrorBudget(log, slowRate, false);
+    }
+
+    private double rate(boolean slow, PolicyConfig cfg) {
+        double keep = Math.exp(-cfg.windowSec() / RATE_MEMORY_SEC);
+        return keep * slowRate + (1 - keep) * (slow ? 1 : 0);
     }
 }

@@ -258,6 +258,8 @@ public final class ScalingPolicy {
         if (threshold != null && !noData && plan != null) {
             double widest = ErrorBudget.MAX_MULTIPLIER / s.budget().multiplier();
             budget = s.budget().observe(overloaded, w.rps() <= ready * plan * widest, cfg);
+        } else if (threshold != null && !noData) {
+            budget = s.budget().track(overloaded, cfg);
         }
         PolicyState next = new PolicyState(healthy, lowWindows, capacity, lastUp, lastDown, recs, s.windows() + 1, ready, breachRate,
                 holt[0], holt[1], rises, near, budget);

@@ -58,6 +58,17 @@ class ErrorBudgetTest {
     }
 
     @Test
+    void withoutARateToSizeBySlowWindowsAreCountedButTheMarginWaits() {
+        PolicyConfig cfg = budget("0.5");
+        ErrorBudget b = new ErrorBudget(Math.log(1.5), 0, false);
+        for (int i = 0; i < 1000; i++) b = b.track(i % 10 == 0, cfg);
+        assertEquals(1.5, b.multiplier(), 1e-12);
+        assertTrue(b.slowRate() > 0.01, "a tenth of the windows were slow: " + b.slowRate());
+        assertTrue(b.track(true, cfg).lastSlow());
+        assertTrue(!b.track(true, cfg).unmeasured().lastSlow(), "a window without requests breaks a run of slow ones");
+    }
+
+    @Test
     void theMultiplierStaysWithinItsBoundsAndAZeroBudgetNeverMovesIt() {
         ErrorBudget hot = run(ErrorBudget.initial(), budget("0.5"), 50_000, 0.5, 5);
         assertEquals(ErrorBudget.MAX_MULTIPLIER, hot.multiplier(), 1e-9);
