@@ -1,7 +1,6 @@
 package dev.autoscaler.planner.policy;
 
 import java.util.Arrays;
-import java.util.List;
 
 /** Median and MAD-based sigma: robust to the odd outlier window that would drag a mean around. */
 public final class RobustStats {
@@ -23,9 +22,5 @@ public final class RobustStats {
         double[] dev = new double[values.length];
         for (int i = 0; i < values.length; i++) dev[i] = Math.abs(values[i] - median);
         return MAD_TO_SIGMA * median(dev);
-    }
-
-    public static double[] toArray(List<Double> values) {
-        return values.stream().mapToDouble(Double::doubleValue).toArray();
     }
 }
