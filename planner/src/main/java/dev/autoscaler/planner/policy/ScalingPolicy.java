@@ -119,7 +119,7 @@ public final class ScalingPolicy {
         // healthily. The burst headroom is in the load, not here.
         Double sat = capacity != null ? capacity : cfg.capacityRpsPrior();
         Double plan = sat != null ? sat * cfg.targetUtilisation() : null;
-        if (breach != null) plan = breach * cfg.sloHeadroom();
+        if (breach != null) plan = breach * planFraction(breach, w.rps(), s.budget().multiplier());
         else if (near != null) plan = near;
         if (plan != null) plan = Math.max(plan, healthyPerReplica * cfg.targetUtilisation());
         Double cap = sat != null ? sat : breach != null ? breach : near;
@@ -282,6 +282,25 @@ public final class ScalingPolicy {
         double sample = w.servedRps() / ready;
         if (capacity == null || sample > capacity) return sample;
         return (1 - CAPACITY_DECAY) * capacity + CAPACITY_DECAY * sample;
+    }
+
+    /**
+     * Standard errors of a window's per-replica arrival rate kept below the breach rate, where that is more than
+     * SLO_HEADROOM takes off: a small fleet's rate is noisier (Poisson: one replica at 160 rps sees ±4.6 % over a 3 s
+     * window, twenty see ±1 %). (Measured over the shared traces and their time-reversed copies, three seeds: 2 gave
+     * 3 % fewer violation seconds than SLO_HEADROOM alone at the same replica-seconds; 3 was on the frontier.)
+     */
+    static final double PLAN_NOISE_Z = 2;
+
+    /**
+     * The fraction of the breach rate to plan per replica: 1 − SLO_HEADROOM off it, or PLAN_NOISE_Z standard errors of
+     * the per-replica rate of the fleet this rate needs when that is more, and that headroom scaled by the error
+     * budget's multiplier like the burst margin (a budget left unspent for days plans closer to the breach rate).
+     */
+    double planFraction(double breach, double rps, double multiplier) {
+        double replicas = Math.max(1, rps / breach);
+        double noise = PLAN_NOISE_Z * Math.sqrt(1 / (replicas * breach * cfg.windowSec()));
+        return 1 - multiplier * Math.max(1 - cfg.sloHeadroom(), noise);
     }
 
     /** Windows in the short-term slope that confirms a rising trend. */

@@ -290,6 +290,19 @@ class ScalingPolicyTest {
         assertEquals(9, d.current, d.last.reason());
     }
 
+    @Test
+    void aSmallFleetPlansFurtherBelowTheBreachRateAndTheErrorBudgetScalesTheHeadroom() {
+        ScalingPolicy p = new ScalingPolicy(config("SLO_P95_MS", "100")); // SLO_HEADROOM 0.95, 3 s windows
+        assertEquals(0.95, p.planFraction(160, 20 * 160, 1), 1e-12, "twenty replicas: SLO_HEADROOM");
+        assertEquals(1 - 2 / Math.sqrt(160 * 3), p.planFraction(160, 160, 1), 1e-12,
+                "one replica: two standard errors of its 3 s rate (9 %), more than SLO_HEADROOM");
+        assertTrue(p.planFraction(160, 2 * 160, 1) < 0.95 && p.planFraction(160, 2 * 160, 1) > p.planFraction(160, 160, 1));
+        assertEquals(0.975, p.planFraction(160, 20 * 160, 0.5), 1e-12, "an unspent budget halves the headroom");
+        assertEquals(0.90, p.planFraction(160, 20 * 160, 2), 1e-12, "an overspent one doubles it");
+        assertEquals(0.8, new ScalingPolicy(config("SLO_P95_MS", "100", "SLO_HEADROOM", "0.8")).planFraction(160, 160, 1),
+                1e-12, "a wider SLO_HEADROOM wins over the noise");
+    }
+
     static PolicyState withBudget(PolicyState s, ErrorBudget b) {
         return new PolicyState(s.healthy(), s.lowWindows(), s.capacityRps(), s.lastScaleUpTs(), s.lastScaleDownTs(),
                 s.recommendations(), s.windows(), s.lastReady(), s.breach(), s.level(), s.trend(), s.rises(), s.nearRps(), b);
