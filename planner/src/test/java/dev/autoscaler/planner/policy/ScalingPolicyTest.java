@@ -303,6 +303,21 @@ class ScalingPolicyTest {
                 1e-12, "a wider SLO_HEADROOM wins over the noise");
     }
 
+    @Test
+    void aSlowWindowWidensTheMarginUnlessItIsABacklogDrainingOrASpikeNoMarginMeets() {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "MAX_REPLICAS", "40"), 10);
+        for (int i = 0; i < 5; i++) d.step(30, 600, 600); // 70 rps per replica planned
+        double before = d.state.budget().log();
+        d.step(300, 650, 650); // slow at 65 rps per replica: a wider margin would have had more replicas
+        double widened = d.state.budget().log();
+        assertEquals(ErrorBudget.STEP * (1 - 0.004), widened - before, 1e-12);
+        assertTrue(d.state.budget().lastSlow());
+        d.step(300, 400, 700); // slow, but completions above arrivals: the backlog of the window before draining
+        assertEquals(widened, d.state.budget().log(), 1e-12, "a backlog draining is not a margin too thin");
+        d.step(300, 10 * 70 * 3, 10 * 70 * 3); // three times what ten replicas plan for: twice the margin would not do
+        assertEquals(widened, d.state.budget().log(), 1e-12, "a spike beyond the widest margin is not chased");
+    }
+
     static PolicyState withBudget(PolicyState s, ErrorBudget b) {
         return new PolicyState(s.healthy(), s.lowWindows(), s.capacityRps(), s.lastScaleUpTs(), s.lastScaleDownTs(),
                 s.recommendations(), s.windows(), s.lastReady(), s.breach(), s.level(), s.trend(), s.rises(), s.nearRps(), b);
