@@ -484,9 +484,17 @@ class ScalingPolicyTest {
         Driver d = new Driver(config("SLO_P95_MS", "100"), 2);
         d.step(400, 600, 400);
         for (int i = 0; i < 5; i++) d.step(40, 200, 200);
+        int n = d.current;
+        d.step(300, 50.0 * n, 50.0 * n); // a breach below saturation on a stable fleet: teaches the breach rate
+        d.step(300, 48.0 * n, 48.0 * n); // and confirms it
+        for (int i = 0; i < 5; i++) d.step(40, 200, 200);
+        assertNotNull(d.state.breach());
+        assertTrue(d.state.budget().log() != 0 && d.state.budget().slowRate() > 0, d.state.budget().toString());
         String json = dev.autoscaler.common.msg.Json.write(d.state);
         PolicyState back = dev.autoscaler.common.msg.Json.read(json, PolicyState.class);
         assertEquals(d.state, back);
+        assertEquals(d.state.breach(), back.breach());
+        assertEquals(d.state.budget(), back.budget());
     }
 
     /**
