@@ -3,7 +3,8 @@ package dev.autoscaler.planner.policy;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 
 /**
- * The SLO error budget: how wide the burst margin should be for this load, learned from how often the SLO broke.
+ * The SLO error budget: how wide the burst margin (and the headroom below the breach rate, see
+ * {@link ScalingPolicy#planFraction}) should be for this load, learned from how often the SLO broke.
  *
  * <p>The burst headroom ({@link RiseHistory#quantile}) covers the rises that RISE_QUANTILE of recent horizons stayed
  * within, whatever that costs. On one load that margin leaves a few windows over the SLO; on another it leaves many.
@@ -62,9 +63,10 @@ public record ErrorBudget(double log, double slowRate, boolean lastSlow) {
      */
     public ErrorBudget observe(boolean slow, boolean avoidable, PolicyConfig cfg) {
         double budget = cfg.sloBudgetPct() / 100;
+        if (budget <= 0) return track(slow, cfg);
         double x = log;
-        if (budget > 0 && slow && avoidable) x += STEP * (1 - budget);
-        else if (budget > 0 && !slow && slowRate < budget) x -= STEP * budget;
+        if (slow && avoidable) x += STEP * (1 - budget);
+        else if (!slow && slowRate < budget) x -= STEP * budget;
         x = Math.max(Math.log(MIN_MULTIPLIER), Math.min(Math.log(MAX_MULTIPLIER), x));
         return new ErrorBudget(x, rate(slow, cfg), slow);
     }

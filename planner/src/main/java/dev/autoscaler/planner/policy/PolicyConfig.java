@@ -34,8 +34,9 @@ import java.util.List;
  *                            horizons stayed within (0 turns it off)
  * @param riseMemorySec       how far back the rises that set the burst headroom are remembered (decay time)
  * @param seasonalPeriodsSec  periods at which rises are expected to recur (SEASONAL_PERIODS); empty turns it off
- * @param sloBudgetPct        the share of windows (%) that may be over the SLO; the burst margin widens or thins
- *                            towards it ({@link ErrorBudget}); 0 keeps the margin as RISE_QUANTILE sets it
+ * @param sloBudgetPct        the share of windows (%) that may be over the SLO; the burst margin and the headroom below
+ *                            the breach rate widen or thin towards it ({@link ErrorBudget}); 0 keeps them as
+ *                            RISE_QUANTILE and SLO_HEADROOM set them
  */
 public record PolicyConfig(
         Double sloP95Ms,

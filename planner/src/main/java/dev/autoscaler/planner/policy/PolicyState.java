@@ -28,11 +28,6 @@ public record PolicyState(List<HealthySample> healthy, List<Boolean> lowWindows,
                           long windows, int lastReady, BreachRate breach, Double level, Double trend,
                           RiseHistory rises, Double nearRps, ErrorBudget budget) {
 
-    /** The breach rate sizing plans below, or null while none is known. */
-    public Double breachRps() {
-        return breach == null ? null : breach.rate();
-    }
-
     public record HealthySample(double ts, double p95Ms, double perReplicaRps) {}
 
     public record Recommendation(double ts, int replicas) {}

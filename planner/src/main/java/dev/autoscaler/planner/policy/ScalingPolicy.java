@@ -255,12 +255,14 @@ public final class ScalingPolicy {
         // a slow window spends the budget; a wider margin could have prevented it unless its rate was beyond what the
         // ready replicas serve at the widest margin, or it is a backlog draining (the aftermath of an overload that was
         // judged when it came: a spike no margin meets leaves one behind, and that must not widen the margin either)
-        ErrorBudget budget = s.budget().unmeasured();
-        if (threshold != null && !noData && plan != null) {
+        ErrorBudget budget;
+        if (threshold == null || noData) {
+            budget = s.budget().unmeasured();
+        } else if (plan == null) {
+            budget = s.budget().track(overloaded, cfg);
+        } else {
             double widest = ErrorBudget.MAX_MULTIPLIER / s.budget().multiplier();
             budget = s.budget().observe(overloaded, !w.draining() && w.rps() <= ready * plan * widest, cfg);
-        } else if (threshold != null && !noData) {
-            budget = s.budget().track(overloaded, cfg);
         }
         PolicyState next = new PolicyState(healthy, lowWindows, capacity, lastUp, lastDown, recs, s.windows() + 1, ready, breachRate,
                 holt[0], holt[1], rises, near, budget);

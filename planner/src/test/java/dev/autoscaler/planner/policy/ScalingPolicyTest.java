@@ -451,7 +451,7 @@ class ScalingPolicyTest {
         b.step(85, 190, 190);
         assertEquals(95, b.state.nearRps(), 1e-9);
         b.step(150, 300, 300); // 150 per replica breaks the SLO; arrivals equal completions, so not saturation
-        assertEquals(150, b.state.breachRps(), 1e-9);
+        assertEquals(150, b.state.breach().rate(), 1e-9);
         assertEquals(null, b.state.nearRps(), "the breach rate replaces the near rate");
     }
 
