@@ -86,6 +86,24 @@ class RiseHistoryTest {
     }
 
     @Test
+    void aLevelRarelyReachedBorrowsTheRisesOfTheLevelsNextToItBeforeThoseOfTheTroughs() {
+        // the trough class (base under half the mean) often quadruples; the class just below the top (1.25-2x the mean)
+        // never rose; nothing was seen at the top class itself
+        double[] w = new double[RiseHistory.GROUPS * RiseHistory.CLASSES * RiseHistory.BINS];
+        w[RiseHistory.ONE_BIN] = 90;
+        w[RiseHistory.BINS - 1] = 10;
+        w[3 * RiseHistory.BINS + RiseHistory.ONE_BIN] = 100;
+        RiseHistory atTop = new RiseHistory(w, java.util.List.of(300.0, 300.0), 100, null, null, null);
+        assertEquals(1.0, atTop.quantile(0.97), 1e-12, "3x the mean: the neighbouring class, not the trough's bursts");
+        RiseHistory inTrough = new RiseHistory(w, java.util.List.of(40.0, 40.0), 100, null, null, null);
+        assertTrue(inTrough.quantile(0.97) > 3.9, "the trough has its own samples: " + inTrough.quantile(0.97));
+        // with no neighbour either, every class of the group is pooled
+        w[3 * RiseHistory.BINS + RiseHistory.ONE_BIN] = 0;
+        RiseHistory alone = new RiseHistory(w, java.util.List.of(300.0, 300.0), 100, null, null, null);
+        assertTrue(alone.quantile(0.97) > 3.9, "all classes: " + alone.quantile(0.97));
+    }
+
+    @Test
     void survivesAJsonRoundTripInsideTheState() throws Exception {
         RiseHistory h = RiseHistory.empty();
         for (int i = 0; i < 200; i++) h = feed(h, i % 7 == 0 ? 180 : 120);

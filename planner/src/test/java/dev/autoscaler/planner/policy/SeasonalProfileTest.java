@@ -58,6 +58,21 @@ class SeasonalProfileTest {
     }
 
     @Test
+    void withTheDefaultPeriodsAJobEveryFifteenMinutesIsForecastFromItsFourthRun() {
+        SeasonalProfile withShort = SeasonalProfile.of(PolicyConfig.defaults().seasonalPeriodsSec());
+        SeasonalProfile hourOnly = SeasonalProfile.of(List.of(HOUR, 86_400));
+        int period = 900;
+        for (int t = 0; t < 3 * period; t += 3) {
+            int phase = t % period;
+            double rise = phase >= 420 - 33 && phase < 420 ? 3 : 1;
+            withShort = withShort.record(t, rise, KEEP);
+            hourOnly = hourOnly.record(t, rise, KEEP);
+        }
+        assertEquals(3.0, withShort.predict(3 * period + 400), 1e-6, "the 15-minute ring has seen it come true once");
+        assertEquals(1.0, hourOnly.predict(3 * period + 400), 0, "an hour's ring has not seen two cycles yet");
+    }
+
+    @Test
     void aCycleOlderThanTheLastTwoIsForgotten() {
         SeasonalProfile p = hours(2.0, 2.0, 2.0);
         long b = Math.floorDiv(400, BIN);
@@ -127,7 +142,7 @@ class SeasonalProfileTest {
 
     @Test
     void seasonalPeriodsAreParsedAndBadValuesNamed() {
-        assertEquals(List.of(3600, 86_400), PolicyConfig.defaults().seasonalPeriodsSec());
+        assertEquals(List.of(600, 900, 1200, 1800, 3600, 86_400), PolicyConfig.defaults().seasonalPeriodsSec());
         assertEquals(List.of(), config("off").seasonalPeriodsSec());
         assertEquals(List.of(900, 3600), config("900, 3600").seasonalPeriodsSec());
         for (String bad : new String[] {"45", "3600,3600", "601", "abc", "3600,", "-3600", "864000"}) {
