@@ -36,10 +36,11 @@ public record ErrorBudget(double log, double slowRate, boolean lastSlow) {
     /** Never wider than twice it: beyond that a spike is not a burst the margin can meet, and it is not chased. */
     static final double MAX_MULTIPLIER = 2;
     /**
-     * Change of x per window, scaled by the budget (down) or its complement (up): at a 0.4 % budget, thinning the margin
-     * to its floor takes a day and a half of quiet windows and doubling it about 230 slow windows. (Measured over the shared traces and their
-     * time-reversed copies, three seeds: 0.0015 adapted too slowly for a day-long trace, Azure staying over a 0.4 %
-     * budget; 0.006 bought 3 % fewer violation seconds for 0.8 % more replica-seconds, on the frontier.)
+     * Change of x per window, scaled by the budget (down) or its complement (up): at a 0.4 % budget, thinning the
+     * margin to its floor takes a day and a half of quiet windows and doubling it about 230 slow windows. (Measured
+     * over the shared traces and their time-reversed copies, three seeds: 0.0015 adapted too slowly for a day-long
+     * trace, Azure staying over a 0.4 % budget; 0.006 bought 3 % fewer violation seconds for 0.8 % more
+     * replica-seconds, on the frontier.)
      */
     static final double STEP = 0.003;
     /**

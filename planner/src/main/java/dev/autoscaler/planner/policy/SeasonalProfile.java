@@ -6,12 +6,13 @@ import java.util.List;
 
 /**
  * The rises that recur at the same phase of a period: timer-triggered jobs fire at the same minute every hour, a
- * news site's traffic climbs at the same time every morning. For each period (an hour, a day) it remembers, per
+ * news site's traffic climbs at the same time every morning. For each period (ten minutes to a day) it remembers, per
  * phase bin ({@value #FINE_BIN_SEC} s, or {@value #BIN_SEC} s for periods over half a day), the highest rise within
  * one start-up horizon that began in that bin (the samples {@link RiseHistory} takes). It predicts a rise only when
  * the same phase rose in <em>each</em> of the last {@value #CYCLES} cycles: the smaller of those rises, so a one-off
- * burst never becomes a forecast, and a phase that rises every cycle is met by replicas asked for one horizon before it. A period's forecasts are scored as
- * they come due, and used only while they beat chance (see {@link #MIN_LIFT}): most loads have no hourly rhythm.
+ * burst never becomes a forecast, and a phase that rises every cycle is met by replicas asked for one horizon before
+ * it. A period's forecasts are scored as they come due, and used only while they beat chance (see {@link #MIN_LIFT}):
+ * most loads have no such rhythm.
  *
  * <p>This is the "same time yesterday" forecast of predictive autoscalers, applied to the rise rather than the level:
  * a ratio carries across a slow change of level (an hourly job on a busier afternoon still doubles the rate).

@@ -254,7 +254,6 @@ class ScalingPolicyTest {
         assertTrue(firstDown - lastTen >= 60, "held for the whole window: first down " + (firstDown - lastTen) + " s after the 10");
     }
 
-
     @Test
     void eachStepOfAScaleDownWaitsForLowLatencyNotForAnotherStabilisationWindow() {
         Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "DOWN_STABILIZATION_SEC", "30",
