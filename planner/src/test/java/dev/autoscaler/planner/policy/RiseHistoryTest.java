@@ -27,14 +27,27 @@ class RiseHistoryTest {
     @Test
     void aSeasonalRiseThatHasComeIsNotForecastAgain() {
         java.util.List<Double> flat = java.util.List.of(100.0, 100.0, 100.0, 100.0, 100.0, 100.0);
-        assertEquals(3.0, RiseHistory.unrealised(3, flat), 1e-12, "nothing has risen yet: the whole rise is to come");
+        assertEquals(3.0, RiseHistory.unrealised(3, flat, 3), 1e-12, "nothing has risen yet: the whole rise is to come");
         java.util.List<Double> half = java.util.List.of(100.0, 100.0, 100.0, 150.0, 150.0, 150.0);
-        assertEquals(2.0, RiseHistory.unrealised(3, half), 1e-12, "risen 1.5x of the 3x: 2x to come");
+        assertEquals(2.0, RiseHistory.unrealised(3, half, 3), 1e-12, "risen 1.5x of the 3x: 2x to come");
         java.util.List<Double> risen = java.util.List.of(100.0, 100.0, 300.0, 320.0, 320.0, 320.0);
-        assertEquals(1.0, RiseHistory.unrealised(3, risen), 1e-12, "risen beyond the forecast: nothing to come");
+        assertEquals(1.0, RiseHistory.unrealised(3, risen, 3), 1e-12, "risen beyond the forecast: nothing to come");
         java.util.List<Double> noisy = java.util.List.of(90.0, 110.0, 90.0, 110.0, 100.0, 100.0);
-        assertEquals(3.0, RiseHistory.unrealised(3, noisy), 1e-12, "the rate before is a base (two windows' mean), not one low window");
-        assertEquals(1.0, RiseHistory.unrealised(1, half), 1e-12, "no forecast stays no forecast");
+        assertEquals(3.03, RiseHistory.unrealised(3, noisy, 3), 1e-12,
+                "the rate before is the mean of the bases (two windows' means) within noise of the lowest (101), not one low window (90)");
+        assertEquals(1.0, RiseHistory.unrealised(1, half, 3), 1e-12, "no forecast stays no forecast");
+    }
+
+    @Test
+    void theRateBeforeASeasonalRiseIsNotTheLowestOfSeveralNoisyBases() {
+        // 8 rps in 3 s windows is 24 requests a window: bases (two windows) of 5 and 11 are both counting noise around 8.
+        // The lowest alone would forecast the 300x rise from 5 rps (1500 rps); the bases within noise of it average 7.5
+        java.util.List<Double> trickle = java.util.List.of(8.0, 8.0, 11.0, 11.0, 6.0, 4.0, 8.0, 8.0, 9.0, 7.0, 8.0, 8.0);
+        double load = 8 * RiseHistory.unrealised(300, trickle, 3);
+        assertTrue(load > 2100 && load <= 2400, "forecast load " + load);
+        // a real rise (to 150 from 100) is far beyond the noise of 100 rps: the bases after it are not "before"
+        java.util.List<Double> half = java.util.List.of(100.0, 100.0, 100.0, 100.0, 150.0, 150.0, 150.0, 150.0);
+        assertEquals(2.0, RiseHistory.unrealised(3, half, 3), 1e-12);
     }
 
     @Test
