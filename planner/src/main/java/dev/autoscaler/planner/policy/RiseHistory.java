@@ -175,14 +175,16 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
      */
     static double unrealised(double s, List<Double> last, double windowSec) {
         if (s <= 1 || last.size() < BASE_WINDOWS) return s;
-        double base = mean(last.subList(last.size() - BASE_WINDOWS, last.size()));
-        if (base <= 0) return s;
+        // bases[i] is the mean of windows i .. i + BASE_WINDOWS - 1; the last one is the base now
         double[] bases = new double[last.size() - BASE_WINDOWS + 1];
         for (int i = 0; i < bases.length; i++) bases[i] = mean(last.subList(i, i + BASE_WINDOWS));
-        double lowest = Math.min(base, Arrays.stream(bases).min().orElse(base));
+        double base = bases[bases.length - 1];
+        if (base <= 0) return s;
+        double lowest = Arrays.stream(bases).min().getAsDouble();
         // the standard error of the difference of two bases, each a mean of BASE_WINDOWS windows' Poisson counts
         double bar = lowest + BEFORE_Z * Math.sqrt(2 * Math.max(lowest, 1 / windowSec) / (BASE_WINDOWS * windowSec));
-        double before = Arrays.stream(bases).filter(b -> b <= bar).average().orElse(lowest);
+        // the lowest itself is within the bar, so the average is never empty
+        double before = Arrays.stream(bases).filter(b -> b <= bar).average().getAsDouble();
         return Math.max(1, s * before / base);
     }
 
