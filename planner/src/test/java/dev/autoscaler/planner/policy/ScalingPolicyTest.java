@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.msg.Plan.Action;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -384,6 +386,32 @@ class ScalingPolicyTest {
             assertNotEquals(Action.scale_up, dec.action(), dec.reason());
         }
         assertTrue(d.current <= 4, "replicas: " + d.current);
+    }
+
+    @Test
+    void aFleetStartedLargerThanItsLoadNeedsTriesFewerReplicasUntilItLearnsARate() {
+        // ten replicas for a steady 250 rps, and an app whose p95 sits at its idle 20 ms until a replica nears 160 rps
+        // (past it the SLO breaks). Nothing raises a replica's rate on its own, so without trying fewer the fleet
+        // stayed at ten, "keeping at most 25 rps per replica", for good
+        Driver d = new Driver(config("SLO_P95_MS", "100"), 10);
+        Random rnd = new Random(4);
+        List<Integer> tried = new ArrayList<>();
+        double breachedSec = 0;
+        for (int i = 0; i < (int) (4 * 3600 / WIN); i++) {
+            double rps = 250 * (1 + 0.03 * rnd.nextGaussian());
+            double p95 = 20 + 80 * Math.pow(rps / d.current / 160, 8);
+            if (p95 > 100) breachedSec += WIN;
+            int before = d.current;
+            PolicyDecision dec = d.step(p95, rps, rps);
+            if (dec.action() == Action.scale_down && dec.reason().contains("trying")) {
+                tried.add(before);
+                assertEquals((int) Math.ceil(before / ScalingPolicy.MAX_EXPLORE_RISE), dec.targetReplicas(), dec.reason());
+                assertTrue(before > 2, "never from two to one: " + dec.reason());
+            }
+        }
+        assertEquals(List.of(10, 7, 5, 4, 3), tried, "ceil(n / 1.5) every EXPLORE_SEC with the count unchanged, never from two");
+        assertEquals(2, d.current, "250 rps at 160 a replica needs two: " + d.last.reason());
+        assertEquals(0, breachedSec, "the steps of at most 1.5x never crossed the knee");
     }
 
     @Test
