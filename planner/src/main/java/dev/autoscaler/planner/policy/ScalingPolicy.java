@@ -155,7 +155,7 @@ public final class ScalingPolicy {
                 // ... and while a backlog drains (completions above arrivals) the breach passes by itself
                 rec = sized > n ? sized : starting || w.draining() ? n : n + 1;
                 if (sized <= n) panic = false;
-                why = breach(w, threshold, errors) + "; " + needs(load, sized, plan, s.budget());
+                why = breach(w, threshold, errors) + "; " + needs(load, w.rps(), sized, plan, s.budget());
                 confidence = 0.9;
             } else if (starting) {
                 // the last scale-up has not arrived yet: growing again on the same evidence would overshoot
@@ -176,7 +176,7 @@ public final class ScalingPolicy {
             // up at once when the demand itself (now or forecast) needs more; the burst headroom alone is a noisy
             // estimate of a possibility, and acting on it without the tolerance makes a steady load flap
             rec = sized;
-            why = needs(load, sized, plan, s.budget())
+            why = needs(load, w.rps(), sized, plan, s.budget())
                     + String.format(Locale.ROOT, " (p95 %.1f ms still under %.1f ms)", w.p95Ms(), threshold);
             confidence = 0.8;
         } else if (lowLongEnough && n > cfg.minReplicas()) {
@@ -186,7 +186,7 @@ public final class ScalingPolicy {
                 // back up (the up-path acts on demand above capacity without a tolerance)
                 int down = ceil(load / (plan * (1 - DOWN_ROOM)));
                 rec = down < n && load / (n * plan) < 1 - cfg.tolerance() ? down : n;
-                why = String.format(Locale.ROOT, "p95 low for %d windows; ", cfg.lowNeedN()) + needs(load, sized, plan, s.budget());
+                why = String.format(Locale.ROOT, "p95 low for %d windows; ", cfg.lowNeedN()) + needs(load, w.rps(), sized, plan, s.budget());
             } else if (healthyPerReplica > 0 && load > 0) {
                 // never above n: this is the scale-down branch, and the healthy rate falls as replicas are added
                 rec = Math.min(n, Math.max(n - 1, ceil(load / healthyPerReplica)));
@@ -429,9 +429,17 @@ public final class ScalingPolicy {
         return unchanged >= EXPLORE_SEC;
     }
 
-    /** The sizing, and the error budget's factor on the burst margin when it is far enough from 1 to matter. */
-    private static String needs(double load, int sized, double plan, ErrorBudget budget) {
+    /**
+     * The sizing; where the load sized for is well above the rate now, how much (otherwise "1266 rps needs 11" under a
+     * steady 325 rps reads as a bug); and the error budget's factor on the burst margin when it is far enough from 1 to
+     * matter.
+     */
+    private static String needs(double load, double rps, int sized, double plan, ErrorBudget budget) {
         String sizing = String.format(Locale.ROOT, "%.1f rps needs %d replicas at %.0f rps each", load, sized, plan);
+        if (rps > 0 && load > 1.1 * rps) {
+            sizing = String.format(Locale.ROOT, "%.1f rps (%.1f now x%.2f, the rise expected before a replica asked for now is ready)"
+                    + " needs %d replicas at %.0f rps each", load, rps, load / rps, sized, plan);
+        }
         double m = budget.multiplier();
         if (Math.abs(m - 1) < 0.05) return sizing;
         return sizing + String.format(Locale.ROOT, ", burst margin x%.2f (%.2f %% of recent windows slow)", m, 100 * budget.slowRate());
