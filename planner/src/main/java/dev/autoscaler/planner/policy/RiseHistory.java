@@ -263,10 +263,6 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
         return h;
     }
 
-    private double totalWeight() {
-        return sum(weights);
-    }
-
     /**
      * Histograms 0..CLASSES-1 hold rises with no forecast, the next CLASSES the residuals of seasonal forecasts, the last
      * CLASSES the residuals of ramps (a ramp's own record tells how far ramps go here, whether or not a season adds).
@@ -307,6 +303,6 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
 
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT, "RiseHistory[level=%.1f, base=%.1f, weight=%.1f]", level, base(), totalWeight());
+        return String.format(java.util.Locale.ROOT, "RiseHistory[level=%.1f, base=%.1f, weight=%.1f]", level, base(), sum(weights));
     }
 }

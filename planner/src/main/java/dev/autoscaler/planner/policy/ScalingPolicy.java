@@ -241,7 +241,7 @@ public final class ScalingPolicy {
             // load no longer needs them (a burst shorter than their start-up has passed) they are cancelled at once
             if (n > ready) stabilised = Math.min(stabilised, Math.max(bounded, ready));
             target = Math.max(Math.min(n, stabilised), lowestStepDown(n));
-            double sinceAny = now - Math.max(s.lastScaleUpTs(), s.lastScaleDownTs());
+            double sinceAny = sinceLastScale(s, now);
             if (target >= n) {
                 target = n;
                 why = why + String.format(Locale.ROOT, " (held: a recommendation of %d in the last %.0f s)", stabilised,
@@ -424,9 +424,13 @@ public final class ScalingPolicy {
      */
     static final double MAX_EXPLORE_RISE = 1.5;
 
+    /** The count has been unchanged for EXPLORE_SEC, and the policy has watched it that long. */
     private boolean explores(PolicyState s, double now) {
-        double unchanged = Math.min(now - Math.max(s.lastScaleUpTs(), s.lastScaleDownTs()), s.windows() * cfg.windowSec());
-        return unchanged >= EXPLORE_SEC;
+        return Math.min(sinceLastScale(s, now), s.windows() * cfg.windowSec()) >= EXPLORE_SEC;
+    }
+
+    private static double sinceLastScale(PolicyState s, double now) {
+        return now - Math.max(s.lastScaleUpTs(), s.lastScaleDownTs());
     }
 
     /**
@@ -435,11 +439,10 @@ public final class ScalingPolicy {
      * matter.
      */
     private static String needs(double load, double rps, int sized, double plan, ErrorBudget budget) {
-        String sizing = String.format(Locale.ROOT, "%.1f rps needs %d replicas at %.0f rps each", load, sized, plan);
-        if (rps > 0 && load > 1.1 * rps) {
-            sizing = String.format(Locale.ROOT, "%.1f rps (%.1f now x%.2f, the rise expected before a replica asked for now is ready)"
-                    + " needs %d replicas at %.0f rps each", load, rps, load / rps, sized, plan);
-        }
+        String rise = rps > 0 && load > 1.1 * rps
+                ? String.format(Locale.ROOT, " (%.1f now x%.2f, the rise expected before a replica asked for now is ready)", rps, load / rps)
+                : "";
+        String sizing = String.format(Locale.ROOT, "%.1f rps%s needs %d replicas at %.0f rps each", load, rise, sized, plan);
         double m = budget.multiplier();
         if (Math.abs(m - 1) < 0.05) return sizing;
         return sizing + String.format(Locale.ROOT, ", burst margin x%.2f (%.2f %% of recent windows slow)", m, 100 * budget.slowRate());

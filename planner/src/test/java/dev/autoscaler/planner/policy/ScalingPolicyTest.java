@@ -325,13 +325,22 @@ class ScalingPolicyTest {
                 s.recommendations(), s.windows(), s.lastReady(), s.breach(), s.level(), s.trend(), s.rises(), s.nearRps(), b);
     }
 
+    /** Ten replicas planned at 70 rps each, with no seasonal or trend forecast: the burst headroom alone sizes. */
+    static Driver jumpyLoadDriver() {
+        return new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "MAX_REPLICAS", "100",
+                "SEASONAL_PERIODS", "off", "FORECAST", "false"), 10);
+    }
+
+    /** Window i of a load that jumps by half now and then (the burst headroom learns a margin above 1). */
+    static double jumpyRps(int i, Random rnd) {
+        return (i / 7) % 3 == 0 ? 600 : 400 + rnd.nextGaussian() * 5;
+    }
+
     @Test
     void theErrorBudgetScalesTheBurstMarginNotTheDemand() {
-        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "MAX_REPLICAS", "100",
-                "SEASONAL_PERIODS", "off", "FORECAST", "false"), 10);
+        Driver d = jumpyLoadDriver();
         Random rnd = new Random(5);
-        // a load that jumps by half now and then: the burst headroom learns a margin above 1
-        for (int i = 0; i < 600; i++) d.step(40, (i / 7) % 3 == 0 ? 600 : 400 + rnd.nextGaussian() * 5, 500);
+        for (int i = 0; i < 600; i++) d.step(40, jumpyRps(i, rnd), 500);
         Window w = new Window(d.now + WIN, 40, 400, 400, 1.0, 100, d.current, d.current);
         double[] margin = new double[3];
         double[] multipliers = {1, 2, 0.5};
@@ -356,12 +365,11 @@ class ScalingPolicyTest {
     @Test
     void aReasonSaysHowFarTheLoadSizedForIsAboveTheRateNow() {
         // "1266 rps needs 11 replicas" under a steady 325 rps read as a bug in the demo: the headroom is named
-        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "MAX_REPLICAS", "100",
-                "SEASONAL_PERIODS", "off", "FORECAST", "false"), 10);
+        Driver d = jumpyLoadDriver();
         Random rnd = new Random(5);
         int explained = 0;
         for (int i = 0; i < 600; i++) {
-            double rps = (i / 7) % 3 == 0 ? 600 : 400 + rnd.nextGaussian() * 5;
+            double rps = jumpyRps(i, rnd);
             PolicyDecision dec = d.step(40, rps, rps);
             double load = dec.numbers().rps();
             if (!dec.reason().contains("needs")) continue;
