@@ -109,9 +109,12 @@ public final class ScalingPolicy {
             healthy = PolicyState.appendCapped(healthy, new HealthySample(w.ts(), w.p95Ms(), perReplica), cfg.histWindows());
         }
         Double capacity = learnCapacity(s, w, overloaded);
-        BreachRate breachRate = BreachRate.learn(s.breach(), w, overloaded, errors, s.lastReady(), s.budget().lastSlow(), cfg.windowSec());
+        HealthySample before = previousHealthy(s, w);
+        boolean beforeNear = before != null && threshold != null && baseline != null && before.p95Ms() >= nearBar(baseline, threshold);
+        BreachRate breachRate = BreachRate.learn(s.breach(), w, overloaded, errors, s.lastReady(), s.budget().lastSlow(),
+                beforeNear ? before : null, threshold == null ? Double.NaN : threshold, cfg.windowSec());
         Double breach = breachRate == null ? null : breachRate.rate();
-        Double near = breach != null ? null : learnNear(s, w, overloaded, threshold, baseline);
+        Double near = breach != null ? null : learnNear(s, w, overloaded, threshold, baseline, before);
 
         double healthyPerReplica = healthy.stream().mapToDouble(HealthySample::perReplicaRps).max().orElse(0);
         // the rate to plan per replica: SLO_HEADROOM below the rate at which the SLO is known to break; while that is
@@ -366,7 +369,8 @@ public final class ScalingPolicy {
     /**
      * How far from the baseline towards the threshold a healthy window's p95 must be to teach the near rate: half-way
      * is well into the rise that queueing puts before a breach (an M/M/c replica is there at about 90 % of the rate at
-     * which it breaks), yet far enough above the baseline's noise that an idle fleet never teaches it.
+     * which it breaks), yet far enough above the baseline's noise that an idle fleet never teaches it. A healthy window
+     * this far along also places the first breach between it and the slow window after it ({@link BreachRate#crossing}).
      */
     static final double NEAR_FRACTION = 0.5;
 
@@ -378,18 +382,27 @@ public final class ScalingPolicy {
      * breach to learn a rate; without it a fleet fed a smooth rise sits at the edge of the SLO, reacting to nothing
      * until a window breaks. A breach replaces it (callers drop it once the breach rate is known).
      */
-    private Double learnNear(PolicyState s, Window w, boolean overloaded, Double threshold, Double baseline) {
+    private Double learnNear(PolicyState s, Window w, boolean overloaded, Double threshold, Double baseline, HealthySample before) {
         Double near = s.nearRps();
         int ready = w.readyReplicas();
         if (overloaded || ready <= 0 || w.rps() <= 0) return near;
         double perReplica = w.rps() / ready;
         if (near != null) return Math.max(near, perReplica);
         if (threshold == null || baseline == null || baseline >= threshold) return null;
-        double bar = baseline + NEAR_FRACTION * (threshold - baseline);
-        List<HealthySample> h = s.healthy();
-        HealthySample before = h.isEmpty() ? null : h.get(h.size() - 1);
-        boolean twice = w.p95Ms() >= bar && before != null && before.p95Ms() >= bar && w.ts() - before.ts() <= 1.5 * cfg.windowSec();
+        double bar = nearBar(baseline, threshold);
+        boolean twice = w.p95Ms() >= bar && before != null && before.p95Ms() >= bar;
         return twice && ready == s.lastReady() && !w.draining() ? perReplica : null;
+    }
+
+    private static double nearBar(double baseline, double threshold) {
+        return baseline + NEAR_FRACTION * (threshold - baseline);
+    }
+
+    /** The window before this one, if it was healthy. */
+    private HealthySample previousHealthy(PolicyState s, Window w) {
+        List<HealthySample> h = s.healthy();
+        HealthySample last = h.isEmpty() ? null : h.get(h.size() - 1);
+        return last != null && w.ts() - last.ts() <= 1.5 * cfg.windowSec() ? last : null;
     }
 
     /**

@@ -515,8 +515,17 @@ class ScalingPolicyTest {
         b.step(85, 190, 190);
         assertEquals(95, b.state.nearRps(), 1e-9);
         b.step(150, 300, 300); // 150 per replica breaks the SLO; arrivals equal completions, so not saturation
-        assertEquals(150, b.state.breach().rate(), 1e-9);
+        // it broke somewhere between 95 rps (85 ms, the window before) and 150 (150 ms): linear in p95
+        assertEquals(95 + 55 * 15.0 / 65, b.state.breach().rate(), 1e-9);
+        assertEquals(150, b.state.breach().ceiling(), 1e-9);
         assertEquals(null, b.state.nearRps(), "the breach rate replaces the near rate");
+
+        // a window before at 75 ms is not past half-way, and places nothing: the breach's own rate
+        Driver c = new Driver(config("SLO_P95_MS", "100", "MAX_REPLICAS", "40"), 2);
+        for (int i = 0; i < 20; i++) c.step(60, 190, 190);
+        c.step(75, 190, 190);
+        c.step(150, 300, 300);
+        assertEquals(150, c.state.breach().rate(), 1e-9);
     }
 
     @Test
