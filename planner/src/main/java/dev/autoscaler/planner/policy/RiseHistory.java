@@ -136,7 +136,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
                 // the seasonal profile learns the rise itself; the histogram learns what the seasonal forecast made at
                 // the time did not explain (1 where it forecast nothing)
                 double noise = NOISE_Z * Math.sqrt(1 / (base * cfg.windowSec()));
-                sp = sp.record(now - k * cfg.windowSec(), g - 1 > noise ? g : 1, keep);
+                sp = sp.record(now - k * cfg.windowSec(), g - 1 > noise ? g : 1, peak, keep);
                 double s = predicted.get(from + BASE_WINDOWS - 1);
                 double tr = ramps.get(from + BASE_WINDOWS - 1);
                 w = new double[weights.length];
@@ -204,6 +204,14 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
     /** The rise the seasonal profile forecasts from now (1 without one). */
     public double seasonal() {
         return lastSeasonal.isEmpty() ? 1 : lastSeasonal.get(lastSeasonal.size() - 1);
+    }
+
+    /**
+     * The rate that a rise recurring at this phase reached within one horizon in each of the previous cycles (the
+     * smaller of them; see {@link SeasonalProfile#predictPeak}), 0 without one.
+     */
+    public double recurringPeak(double now) {
+        return seasons.predictPeak(now);
     }
 
     /** The rise a ramp in the latest windows forecasts for the coming horizon (1 without one). */

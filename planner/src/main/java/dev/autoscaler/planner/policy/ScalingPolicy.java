@@ -25,8 +25,9 @@ import java.util.Locale;
  *       stayed within, from a rate like this one (RISE_QUANTILE, the burst headroom), times the larger of the rise
  *       forecast by a ramp in the latest windows and the rise that recurs at this phase of an hour or a day
  *       ({@link RiseHistory}, {@link SeasonalProfile}, once its forecasts beat chance), the margin above 1 scaled by
- *       the error budget's multiplier ({@link ErrorBudget}, SLO_BUDGET_PCT); Holt's trend forecast one
- *       horizon ahead (a confirmed ramp in an overload is extrapolated from its latest rate).</li>
+ *       the error budget's multiplier ({@link ErrorBudget}, SLO_BUDGET_PCT); the rate that a rise recurring at this
+ *       phase of an hour or a day reached in the previous cycles; Holt's trend forecast one horizon ahead (a
+ *       confirmed ramp in an overload is extrapolated from its latest rate).</li>
  *   <li><b>Recommendation.</b> Size proportionally: ceil(load / per-replica rate), the rate being SLO_HEADROOM × the
  *       breach rate, or the near rate while no breach is known, or TARGET_UTILIZATION × capacity while neither is,
  *       so a 4× step asks for about 4× replicas at once. Up as soon as the sized count exceeds the current one; down
@@ -135,7 +136,9 @@ public final class ScalingPolicy {
         // the load to size for: what most recent start-up horizons rose to from a rate like this one, or the trend
         // forecast, whichever is higher
         double demand = cfg.forecast() ? forecastRps : w.rps();
-        double load = Math.max(rises.base() * rises.forecastRise() * s.budget().scale(riseFactor), demand);
+        // ... or the rate a rise that recurs at this phase reached in the previous cycles: a timer job adds its own rate
+        // to whatever the base is, so the ratio it rose by from a busier base under-states it from a quiet one
+        double load = Math.max(Math.max(rises.base() * rises.forecastRise() * s.budget().scale(riseFactor), demand), rises.recurringPeak(now));
         Integer sized = plan != null && plan > 0 && load > 0 ? ceil(load / plan) : null;
         // with a known per-replica rate, sizing itself says when fewer replicas do; without one, only a latency well
         // under the threshold does

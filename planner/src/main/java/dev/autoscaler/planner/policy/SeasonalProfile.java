@@ -15,7 +15,11 @@ import java.util.List;
  * most loads have no such rhythm.
  *
  * <p>This is the "same time yesterday" forecast of predictive autoscalers, applied to the rise rather than the level:
- * a ratio carries across a slow change of level (an hourly job on a busier afternoon still doubles the rate).
+ * a ratio carries across a slow change of level (an hourly job on a busier afternoon still doubles the rate). Each bin
+ * also keeps the peak rate the rise reached, because a timer job adds its own rate whatever the base is: from a quiet
+ * base the ratio it rose by from a busier one under-states it, and the fleet meets it a start-up late (Azure trace: a
+ * job at minute 14 of each hour, seen as 1.3× from the bases of the previous hours, took 66 rps to 220). Sizing takes
+ * the larger of the two forecasts ({@link #predictPeak}).
  *
  * @param periods one ring per period, oldest cycle overwritten first
  */
@@ -60,20 +64,24 @@ public record SeasonalProfile(List<Ring> periods) {
      * @param periodSec the period, a multiple of {@link #BIN_SEC}
      * @param rises     CYCLES + 1 cycles of bins, the highest rise recorded in each bin (1 = within noise, 0 = not
      *                  seen), rounded to hundredths: the state is stored as JSON after every decision
+     * @param peaks     the same bins' highest rate reached within the horizon by a rise beyond noise (rps, rounded to
+     *                  tenths; 0 = none)
      * @param cycles    the absolute cycle (seconds / period) each third of {@code rises} holds, or -1
      * @param forecasts decayed count of the rises this period forecast (whether trusted yet or not)
      * @param hits      how many of them came: a rise beyond noise followed
      * @param samples   decayed count of all rises recorded
      * @param risen     how many of them were beyond noise (the base rate a forecast must beat)
      */
-    public record Ring(int periodSec, float[] rises, long[] cycles, double forecasts, double hits, double samples, double risen) {
+    public record Ring(int periodSec, float[] rises, float[] peaks, long[] cycles, double forecasts, double hits, double samples, double risen) {
         public Ring {
             int slots = (CYCLES + 1) * (periodSec / binSec(periodSec));
             if (rises == null || cycles == null || rises.length != slots || cycles.length != CYCLES + 1) {
                 rises = new float[slots];
+                peaks = new float[slots];
                 cycles = new long[CYCLES + 1];
                 Arrays.fill(cycles, -1);
             }
+            if (peaks == null || peaks.length != slots) peaks = new float[slots];
         }
 
         int binsPerCycle() {
@@ -87,19 +95,63 @@ public record SeasonalProfile(List<Ring> periods) {
 
         /** The rise recorded for absolute bin {@code b}, or NaN when that bin was not seen. */
         double at(long b) {
+            return valueAt(rises, b);
+        }
+
+        /** What {@code values} (rises or peaks) holds for absolute bin {@code b}, or NaN when that bin was not seen. */
+        private double valueAt(float[] values, long b) {
             if (b < 0) return Double.NaN;
             long cycle = b / binsPerCycle();
             int third = (int) (cycle % cycles.length);
             if (cycles[third] != cycle) return Double.NaN;
-            float v = rises[third * binsPerCycle() + (int) (b % binsPerCycle())];
+            float v = values[third * binsPerCycle() + (int) (b % binsPerCycle())];
             return v == 0 ? Double.NaN : v;
         }
 
         /**
-         * Records the rise that began in bin {@code b} (1 when it was within noise), and scores the forecast this
-         * period made for that bin.
+         * The smaller of the previous CYCLES cycles' {@code values} at this phase, each the highest within the jitter, so
+         * a one-off burst never becomes a forecast; NaN when a cycle did not see the phase.
          */
-        Ring with(long b, double rise, double keep) {
+        private double consensus(float[] values, long b) {
+            double consensus = Double.POSITIVE_INFINITY;
+            for (int c = 1; c <= CYCLES; c++) {
+                double best = Double.NaN;
+                for (int j = -JITTER_BINS; j <= JITTER_BINS; j++) {
+                    double v = valueAt(values, b - (long) c * binsPerCycle() + j);
+                    if (!Double.isNaN(v)) best = Double.isNaN(best) ? v : Math.max(best, v);
+                }
+                if (Double.isNaN(best)) return Double.NaN;
+                consensus = Math.min(consensus, best);
+            }
+            return consensus;
+        }
+
+        /** The previous cycles' rise at this phase ({@link #consensus}), or 1. */
+        double raw(long b) {
+            double c = consensus(rises, b);
+            return Double.isNaN(c) ? 1 : Math.max(1, c);
+        }
+
+        /**
+         * Where the phase rose in each previous cycle ({@link #raw} above 1), the rate those rises reached
+         * ({@link #consensus}); else 0. Only a rising phase: this is not a forecast of the level at the same time
+         * yesterday, which a load that shrinks from day to day would turn into a fleet too large.
+         */
+        double rawPeak(long b) {
+            if (raw(b) <= 1) return 0;
+            double c = consensus(peaks, b);
+            return Double.isNaN(c) ? 0 : c;
+        }
+
+        double predictPeak(long b) {
+            return trusted() ? rawPeak(b) : 0;
+        }
+
+        /**
+         * Records the rise that began in bin {@code b} (1 when it was within noise) and the rate it reached, and scores
+         * the forecast this period made for that bin.
+         */
+        Ring with(long b, double rise, double peak, double keep) {
             double f = forecasts * keep;
             double h = hits * keep;
             double n = samples * keep + 1;
@@ -112,19 +164,28 @@ public record SeasonalProfile(List<Ring> periods) {
             int third = (int) (cycle % cycles.length);
             int slot = third * binsPerCycle() + (int) (b % binsPerCycle());
             float v = (float) (Math.round(rise * 100) / 100.0);
-            // most windows leave their bin as it is: share the arrays then (a day's ring is 8640 floats, and this
-            // runs on every decision)
-            if (cycles[third] == cycle && rises[slot] >= v) return new Ring(periodSec, rises, cycles, f, h, n, rn);
-            float[] r = rises.clone();
+            // a peak only where the rate rose beyond noise: elsewhere it is just the level, and a day of levels would
+            // double the stored state for nothing the forecast reads
+            float pk = rise > 1 ? (float) (Math.round(peak * 10) / 10.0) : 0f;
+            // most windows leave their bin as it is: share the arrays then, and copy only the one that changes (a day's
+            // ring is 8640 floats each, and this runs on every decision)
+            boolean newCycle = cycles[third] != cycle;
+            boolean riseUp = newCycle || rises[slot] < v;
+            boolean peakUp = newCycle || peaks[slot] < pk;
+            if (!riseUp && !peakUp) return new Ring(periodSec, rises, peaks, cycles, f, h, n, rn);
+            float[] r = riseUp ? rises.clone() : rises;
+            float[] pp = peakUp ? peaks.clone() : peaks;
             long[] c = cycles;
-            if (c[third] != cycle) {
+            if (newCycle) {
                 // the oldest cycle makes room for this one
                 Arrays.fill(r, third * binsPerCycle(), (third + 1) * binsPerCycle(), 0f);
+                Arrays.fill(pp, third * binsPerCycle(), (third + 1) * binsPerCycle(), 0f);
                 c = cycles.clone();
                 c[third] = cycle;
             }
-            r[slot] = Math.max(r[slot], v);
-            return new Ring(periodSec, r, c, f, h, n, rn);
+            if (riseUp) r[slot] = Math.max(r[slot], v);
+            if (peakUp) pp[slot] = Math.max(pp[slot], pk);
+            return new Ring(periodSec, r, pp, c, f, h, n, rn);
         }
 
         /** Whether enough of this period's forecasts came true for it to be used. */
@@ -136,24 +197,9 @@ public record SeasonalProfile(List<Ring> periods) {
             return trusted() ? raw(b) : 1;
         }
 
-        /** The smaller of the previous cycles' rises at this phase (each the highest within the jitter), or 1. */
-        double raw(long b) {
-            double consensus = Double.POSITIVE_INFINITY;
-            for (int c = 1; c <= CYCLES; c++) {
-                double best = Double.NaN;
-                for (int j = -JITTER_BINS; j <= JITTER_BINS; j++) {
-                    double v = at(b - (long) c * binsPerCycle() + j);
-                    if (!Double.isNaN(v)) best = Double.isNaN(best) ? v : Math.max(best, v);
-                }
-                if (Double.isNaN(best)) return 1;
-                consensus = Math.min(consensus, best);
-            }
-            return Math.max(1, consensus);
-        }
-
         @Override
         public boolean equals(Object o) {
-            return o instanceof Ring r && periodSec == r.periodSec && Arrays.equals(rises, r.rises) && Arrays.equals(cycles, r.cycles)
+            return o instanceof Ring r && periodSec == r.periodSec && Arrays.equals(rises, r.rises) && Arrays.equals(peaks, r.peaks) && Arrays.equals(cycles, r.cycles)
                     && forecasts == r.forecasts && hits == r.hits && samples == r.samples && risen == r.risen;
         }
 
@@ -173,7 +219,7 @@ public record SeasonalProfile(List<Ring> periods) {
     }
 
     public static SeasonalProfile of(List<Integer> periodsSec) {
-        return new SeasonalProfile(periodsSec.stream().map(p -> new Ring(p, null, null, 0, 0, 0, 0)).toList());
+        return new SeasonalProfile(periodsSec.stream().map(p -> new Ring(p, null, null, null, 0, 0, 0, 0)).toList());
     }
 
     /** The same profile, with rings for exactly these periods (kept where they already exist). */
@@ -181,15 +227,38 @@ public record SeasonalProfile(List<Ring> periods) {
         if (periods.stream().map(Ring::periodSec).toList().equals(periodsSec)) return this;
         List<Ring> out = new ArrayList<>();
         for (int p : periodsSec) {
-            out.add(periods.stream().filter(r -> r.periodSec() == p).findFirst().orElse(new Ring(p, null, null, 0, 0, 0, 0)));
+            out.add(periods.stream().filter(r -> r.periodSec() == p).findFirst().orElse(new Ring(p, null, null, null, 0, 0, 0, 0)));
         }
         return new SeasonalProfile(out);
     }
 
-    /** Records that the rate rose by {@code rise} within one horizon from time {@code ts} (seconds). */
-    public SeasonalProfile record(double ts, double rise, double keep) {
+    /** Records that the rate rose by {@code rise}, to {@code peak} rps, within one horizon from time {@code ts} (seconds). */
+    public SeasonalProfile record(double ts, double rise, double peak, double keep) {
         if (periods.isEmpty() || ts < 0) return this;
-        return new SeasonalProfile(periods.stream().map(r -> r.with(r.binOf(ts), rise, keep)).toList());
+        return new SeasonalProfile(periods.stream().map(r -> r.with(r.binOf(ts), rise, peak, keep)).toList());
+    }
+
+    /**
+     * Only periods of the clock, an hour or longer, forecast a peak. Timers fire at a minute of the hour or a time of the
+     * day, and there a rate reached in the previous cycles is a rate the job reaches again. Over a cycle of minutes
+     * the level itself drifts, and the peaks of the last two cycles follow it a cycle late: at the end of the World Cup
+     * swim the 10- and 20-minute rings held the fleet at the match's peak while the load fell. (Measured over the
+     * shared traces, their time-reversed copies and synthetic loads, three seeds: with the hour and day rings, 1.6 %
+     * fewer violation seconds at 0.03 % more replica-seconds, nearly all on the Azure trace and its variants; with every
+     * ring, 2.4 % fewer at 0.24 % more, the rest paid on the swim and on a cron over a daily pattern, whose peaks
+     * followed the day down a cycle late.)
+     */
+    static final int PEAK_MIN_PERIOD_SEC = 3600;
+
+    /**
+     * The rate a rise recurring at this phase is expected to reach within one horizon from time {@code ts}: the highest
+     * that any trusted period of at least PEAK_MIN_PERIOD_SEC forecasts, 0 without one.
+     */
+    public double predictPeak(double ts) {
+        if (ts < 0) return 0;
+        double p = 0;
+        for (Ring r : periods) if (r.periodSec() >= PEAK_MIN_PERIOD_SEC) p = Math.max(p, r.predictPeak(r.binOf(ts)));
+        return p;
     }
 
     /** The rise expected within one horizon from time {@code ts}: the highest any period forecasts, at least 1. */

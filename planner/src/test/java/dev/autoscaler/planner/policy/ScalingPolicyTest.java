@@ -600,4 +600,28 @@ class ScalingPolicyTest {
         // without the seasonal profile the jump, 1 % of all horizons, is too rare for the burst headroom
         for (int h = 0; h < 6; h++) assertEquals(2, off[h], "hour " + h + ": " + java.util.Arrays.toString(off));
     }
+
+    @Test
+    void anHourlyJobIsSizedForThePeakItReachedWhenTheBaseHasFallen() {
+        // a job adds 150 rps for a minute at minute 5 of every hour; for six hours on a base of 200 rps (1.75x), then on a
+        // base of 60 rps, where the same job is a 3.5x rise: the rise seen before under-states it
+        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "200", "MAX_REPLICAS", "40", "SEASONAL_PERIODS", "3600",
+                "REPLICA_STARTUP_SEC", "30"), 3);
+        d.now = -WIN;
+        double loadBeforeJob = 0;
+        double ratioBeforeJob = 0;
+        for (int cycle = 0; cycle < 7; cycle++) {
+            double base = cycle < 6 ? 200 : 60;
+            for (int t = 0; t < 3600; t += (int) WIN) {
+                double rps = base + (t >= 300 && t < 360 ? 150 : 0);
+                d.step(60, rps, rps);
+                if (cycle == 6 && t == 285) {
+                    loadBeforeJob = d.last.numbers().rps();
+                    ratioBeforeJob = d.state.rises().base() * d.state.rises().seasonal();
+                }
+            }
+        }
+        assertTrue(ratioBeforeJob > 60 && ratioBeforeJob < 150, "the ratio forecast from the base now: " + ratioBeforeJob);
+        assertEquals(350, loadBeforeJob, 1, "15 s before the job, sized for the rate it reached in the previous hours");
+    }
 }

@@ -25,7 +25,7 @@ class SeasonalProfileTest {
     static SeasonalProfile hour(SeasonalProfile p, int cycle, double rise) {
         for (int t = 0; t < HOUR; t += 3) {
             boolean burst = t >= 420 - 33 && t < 420;
-            p = p.record(cycle * HOUR + t, burst ? rise : 1, KEEP);
+            p = p.record(cycle * HOUR + t, burst ? rise : 1, burst ? 100 * rise : 100, KEEP);
         }
         return p;
     }
@@ -65,8 +65,8 @@ class SeasonalProfileTest {
         for (int t = 0; t < 3 * period; t += 3) {
             int phase = t % period;
             double rise = phase >= 420 - 33 && phase < 420 ? 3 : 1;
-            withShort = withShort.record(t, rise, KEEP);
-            hourOnly = hourOnly.record(t, rise, KEEP);
+            withShort = withShort.record(t, rise, 100 * rise, KEEP);
+            hourOnly = hourOnly.record(t, rise, 100 * rise, KEEP);
         }
         assertEquals(3.0, withShort.predict(3 * period + 400), 1e-6, "the 15-minute ring has seen it come true once");
         assertEquals(1.0, hourOnly.predict(3 * period + 400), 0, "an hour's ring has not seen two cycles yet");
@@ -78,7 +78,7 @@ class SeasonalProfileTest {
         long b = Math.floorDiv(400, BIN);
         assertEquals(2.0, p.periods().get(0).at(b), 1e-6);
         // cycle 3 reuses cycle 0's third of the ring
-        p = p.record(3 * HOUR, 1, KEEP);
+        p = p.record(3 * HOUR, 1, 100, KEEP);
         assertTrue(Double.isNaN(p.periods().get(0).at(b)), "cycle 0 is gone");
         assertEquals(2.0, p.periods().get(0).at(b + HOUR / BIN), 1e-6, "cycle 1 is kept");
     }
@@ -109,7 +109,7 @@ class SeasonalProfileTest {
         for (int c = 0; c < 6; c++) {
             for (int t = 0; t < HOUR; t += BIN) {
                 double rise = rnd.nextBoolean() ? 1.5 : 1;
-                for (int s = 0; s < BIN; s += 3) p = p.record(c * HOUR + t + s, rise, KEEP);
+                for (int s = 0; s < BIN; s += 3) p = p.record(c * HOUR + t + s, rise, 100 * rise, KEEP);
             }
         }
         SeasonalProfile.Ring r = p.periods().get(0);
@@ -154,5 +154,56 @@ class SeasonalProfileTest {
 
     static PolicyConfig config(String periods) {
         return PolicyConfig.from(new Env(Map.of("SEASONAL_PERIODS", periods)));
+    }
+
+    /** One hour of a job at minute 7 that adds {@code added} rps to a base of {@code base} rps. */
+    static SeasonalProfile jobHour(SeasonalProfile p, int cycle, double base, double added) {
+        return job(p, HOUR, cycle, base, added);
+    }
+
+    /** One cycle of {@code period} seconds with a job at 420 s that adds {@code added} rps to a base of {@code base} rps. */
+    static SeasonalProfile job(SeasonalProfile p, int period, int cycle, double base, double added) {
+        for (int t = 0; t < period; t += 3) {
+            boolean burst = t >= 420 - 33 && t < 420;
+            p = p.record((long) cycle * period + t, burst ? (base + added) / base : 1, burst ? base + added : base, KEEP);
+        }
+        return p;
+    }
+
+    @Test
+    void aJobThatAddsItsOwnRateIsForecastAtThePeakItReachedNotOnlyAsARatioOfAQuieterBase() {
+        SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
+        p = jobHour(p, 0, 200, 150);
+        p = jobHour(p, 1, 190, 150);
+        p = jobHour(p, 2, 60, 150); // the base has fallen: the same job is now a 3.5x rise
+        assertTrue(p.periods().get(0).trusted(), p.periods().get(0).toString());
+        double at = 3 * HOUR + 400;
+        assertEquals(340.0 / 190, p.predict(at), 1e-2, "the smaller of the last two cycles' rises");
+        assertEquals(210, p.predictPeak(at), 1e-9, "the smaller of the last two cycles' peaks");
+        assertEquals(0, p.predictPeak(3 * HOUR + 1800), 0, "a phase that never rose forecasts no peak, not the level");
+
+        // a job every 20 minutes, seen by a 20-minute ring: its rise is forecast, but no peak
+        SeasonalProfile short20 = SeasonalProfile.of(List.of(1200));
+        for (int c = 0; c < 3; c++) short20 = job(short20, 1200, c, 200, 150);
+        assertTrue(short20.predict(3 * 1200 + 400) > 1.5, "the rise is forecast: " + short20.predict(3 * 1200 + 400));
+        assertEquals(0, short20.predictPeak(3 * 1200 + 400), 0, "no peak from a period under an hour: its level drifts");
+
+        SeasonalProfile untrusted = jobHour(jobHour(SeasonalProfile.of(List.of(HOUR)), 0, 200, 150), 1, 190, 150);
+        assertEquals(0, untrusted.predictPeak(2 * HOUR + 400), 0, "no peak before the period's forecasts have earned trust");
+        assertEquals(340, untrusted.periods().get(0).rawPeak(Math.floorDiv(2 * HOUR + 400, BIN)), 1e-9);
+    }
+
+    @Test
+    void peaksSurviveAJsonRoundTripAndAStateStoredWithoutThemStillLoads() {
+        SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
+        for (int c = 0; c < 3; c++) p = jobHour(p, c, 100, 100);
+        SeasonalProfile back = Json.read(Json.write(p), SeasonalProfile.class);
+        assertEquals(p, back);
+        assertEquals(200, back.predictPeak(3 * HOUR + 400), 1e-9);
+        String old = Json.write(p).replaceAll("\"peaks\":\\[[^\\]]*\\],", "");
+        assertFalse(old.contains("peaks"), old.substring(0, 200));
+        SeasonalProfile fromOld = Json.read(old, SeasonalProfile.class);
+        assertEquals(p.predict(3 * HOUR + 400), fromOld.predict(3 * HOUR + 400), 0, "the rises a stored state learned are kept");
+        assertEquals(0, fromOld.predictPeak(3 * HOUR + 400), 0);
     }
 }
