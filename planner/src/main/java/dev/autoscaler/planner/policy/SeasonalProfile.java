@@ -65,7 +65,7 @@ public record SeasonalProfile(List<Ring> periods) {
      * @param rises     CYCLES + 1 cycles of bins, the highest rise recorded in each bin (1 = within noise, 0 = not
      *                  seen), rounded to hundredths: the state is stored as JSON after every decision
      * @param peaks     the same bins' highest rate reached within the horizon by a rise beyond noise (rps, rounded to
-     *                  tenths; 0 = none)
+     *                  tenths; 0 = none), in rings of at least PEAK_MIN_PERIOD_SEC only
      * @param cycles    the absolute cycle (seconds / period) each third of {@code rises} holds, or -1
      * @param forecasts decayed count of the rises this period forecast (whether trusted yet or not)
      * @param hits      how many of them came: a rise beyond noise followed
@@ -164,9 +164,9 @@ public record SeasonalProfile(List<Ring> periods) {
             int third = (int) (cycle % cycles.length);
             int slot = third * binsPerCycle() + (int) (b % binsPerCycle());
             float v = (float) (Math.round(rise * 100) / 100.0);
-            // a peak only where the rate rose beyond noise: elsewhere it is just the level, and a day of levels would
-            // double the stored state for nothing the forecast reads
-            float pk = rise > 1 ? (float) (Math.round(peak * 10) / 10.0) : 0f;
+            // a peak only where the rate rose beyond noise (elsewhere it is just the level, and a day of levels would
+            // double the stored state for nothing the forecast reads), and only in a ring that forecasts peaks
+            float pk = rise > 1 && periodSec >= PEAK_MIN_PERIOD_SEC ? (float) (Math.round(peak * 10) / 10.0) : 0f;
             // most windows leave their bin as it is: share the arrays then, and copy only the one that changes (a day's
             // ring is 8640 floats each, and this runs on every decision)
             boolean newCycle = cycles[third] != cycle;
