@@ -1,5 +1,6 @@
 package dev.autoscaler.planner.policy;
 
+import com.fasterxml.jackson.databind.annotation.JsonSerialize;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -72,7 +73,9 @@ public record SeasonalProfile(List<Ring> periods) {
      * @param samples   decayed count of all rises recorded
      * @param risen     how many of them were beyond noise (the base rate a forecast must beat)
      */
-    public record Ring(int periodSec, float[] rises, float[] peaks, long[] cycles, double forecasts, double hits, double samples, double risen) {
+    public record Ring(int periodSec, @JsonSerialize(using = CompactFloatsSerializer.class) float[] rises,
+                       @JsonSerialize(using = CompactFloatsSerializer.class) float[] peaks, long[] cycles, double forecasts,
+                       double hits, double samples, double risen) {
         public Ring {
             int slots = (CYCLES + 1) * (periodSec / binSec(periodSec));
             if (rises == null || cycles == null || rises.length != slots || cycles.length != CYCLES + 1) {
