@@ -110,12 +110,13 @@ public final class ScalingPolicy {
             healthy = PolicyState.appendCapped(healthy, new HealthySample(w.ts(), w.p95Ms(), perReplica), cfg.histWindows());
         }
         Double capacity = learnCapacity(s, w, overloaded);
+        // a healthy window before this one with p95 past half-way places a first breach, and with this one teaches the near rate
         HealthySample before = previousHealthy(s, w);
         boolean beforeNear = before != null && threshold != null && baseline != null && before.p95Ms() >= nearBar(baseline, threshold);
         BreachRate breachRate = BreachRate.learn(s.breach(), w, overloaded, errors, s.lastReady(), s.budget().lastSlow(),
                 beforeNear ? before : null, threshold == null ? Double.NaN : threshold, cfg.windowSec());
         Double breach = breachRate == null ? null : breachRate.rate();
-        Double near = breach != null ? null : learnNear(s, w, overloaded, threshold, baseline, before);
+        Double near = breach != null ? null : learnNear(s, w, overloaded, threshold, baseline, beforeNear);
 
         double healthyPerReplica = healthy.stream().mapToDouble(HealthySample::perReplicaRps).max().orElse(0);
         // the rate to plan per replica: SLO_HEADROOM below the rate at which the SLO is known to break; while that is
@@ -385,15 +386,14 @@ public final class ScalingPolicy {
      * breach to learn a rate; without it a fleet fed a smooth rise sits at the edge of the SLO, reacting to nothing
      * until a window breaks. A breach replaces it (callers drop it once the breach rate is known).
      */
-    private Double learnNear(PolicyState s, Window w, boolean overloaded, Double threshold, Double baseline, HealthySample before) {
+    private Double learnNear(PolicyState s, Window w, boolean overloaded, Double threshold, Double baseline, boolean beforeNear) {
         Double near = s.nearRps();
         int ready = w.readyReplicas();
         if (overloaded || ready <= 0 || w.rps() <= 0) return near;
         double perReplica = w.rps() / ready;
         if (near != null) return Math.max(near, perReplica);
         if (threshold == null || baseline == null || baseline >= threshold) return null;
-        double bar = nearBar(baseline, threshold);
-        boolean twice = w.p95Ms() >= bar && before != null && before.p95Ms() >= bar;
+        boolean twice = beforeNear && w.p95Ms() >= nearBar(baseline, threshold);
         return twice && ready == s.lastReady() && !w.draining() ? perReplica : null;
     }
 

@@ -105,10 +105,19 @@ public record SeasonalProfile(List<Ring> periods) {
         private double valueAt(float[] values, long b) {
             if (b < 0) return Double.NaN;
             long cycle = b / binsPerCycle();
-            int third = (int) (cycle % cycles.length);
-            if (cycles[third] != cycle) return Double.NaN;
-            float v = values[third * binsPerCycle() + (int) (b % binsPerCycle())];
+            if (cycles[third(cycle)] != cycle) return Double.NaN;
+            float v = values[slot(b)];
             return v == 0 ? Double.NaN : v;
+        }
+
+        /** Which of the kept cycles' places absolute cycle {@code cycle} takes. */
+        private int third(long cycle) {
+            return (int) (cycle % cycles.length);
+        }
+
+        /** The array index of absolute bin {@code b}: its phase within its cycle's place. */
+        private int slot(long b) {
+            return third(b / binsPerCycle()) * binsPerCycle() + (int) (b % binsPerCycle());
         }
 
         /**
@@ -164,8 +173,8 @@ public record SeasonalProfile(List<Ring> periods) {
                 h += rise > 1 ? 1 : 0;
             }
             long cycle = b / binsPerCycle();
-            int third = (int) (cycle % cycles.length);
-            int slot = third * binsPerCycle() + (int) (b % binsPerCycle());
+            int third = third(cycle);
+            int slot = slot(b);
             float v = (float) (Math.round(rise * 100) / 100.0);
             // a peak only where the rate rose beyond noise (elsewhere it is just the level, and a day of levels would
             // double the stored state for nothing the forecast reads), and only in a ring that forecasts peaks

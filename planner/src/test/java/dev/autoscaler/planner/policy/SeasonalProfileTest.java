@@ -18,16 +18,21 @@ class SeasonalProfileTest {
     /** The hourly ring's phase bin. */
     static final int BIN = SeasonalProfile.binSec(HOUR);
 
-    /**
-     * One hour of records every 3 s of a load that jumps at minute 7: every horizon (33 s) that begins in the 33 s
-     * before the jump sees the rise {@code rise}, none other does.
-     */
-    static SeasonalProfile hour(SeasonalProfile p, int cycle, double rise) {
-        for (int t = 0; t < HOUR; t += 3) {
+    /** One cycle of {@code period} seconds with a job at 420 s that adds {@code added} rps to a base of {@code base} rps. */
+    static SeasonalProfile job(SeasonalProfile p, int period, int cycle, double base, double added) {
+        for (int t = 0; t < period; t += 3) {
             boolean burst = t >= 420 - 33 && t < 420;
-            p = p.record(cycle * HOUR + t, burst ? rise : 1, burst ? 100 * rise : 100, KEEP);
+            p = p.record((long) cycle * period + t, burst ? (base + added) / base : 1, burst ? base + added : base, KEEP);
         }
         return p;
+    }
+
+    /**
+     * One hour of records every 3 s of a load that jumps at minute 7: every horizon (33 s) that begins in the 33 s
+     * before the jump sees the rise {@code rise}, none other does (a job on a base of 100 rps).
+     */
+    static SeasonalProfile hour(SeasonalProfile p, int cycle, double rise) {
+        return job(p, HOUR, cycle, 100, 100 * (rise - 1));
     }
 
     /** An hourly profile fed cycles 0, 1, ... with these rises at minute 7. */
@@ -156,26 +161,12 @@ class SeasonalProfileTest {
         return PolicyConfig.from(new Env(Map.of("SEASONAL_PERIODS", periods)));
     }
 
-    /** One hour of a job at minute 7 that adds {@code added} rps to a base of {@code base} rps. */
-    static SeasonalProfile jobHour(SeasonalProfile p, int cycle, double base, double added) {
-        return job(p, HOUR, cycle, base, added);
-    }
-
-    /** One cycle of {@code period} seconds with a job at 420 s that adds {@code added} rps to a base of {@code base} rps. */
-    static SeasonalProfile job(SeasonalProfile p, int period, int cycle, double base, double added) {
-        for (int t = 0; t < period; t += 3) {
-            boolean burst = t >= 420 - 33 && t < 420;
-            p = p.record((long) cycle * period + t, burst ? (base + added) / base : 1, burst ? base + added : base, KEEP);
-        }
-        return p;
-    }
-
     @Test
     void aJobThatAddsItsOwnRateIsForecastAtThePeakItReachedNotOnlyAsARatioOfAQuieterBase() {
         SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
-        p = jobHour(p, 0, 200, 150);
-        p = jobHour(p, 1, 190, 150);
-        p = jobHour(p, 2, 60, 150); // the base has fallen: the same job is now a 3.5x rise
+        p = job(p, HOUR, 0, 200, 150);
+        p = job(p, HOUR, 1, 190, 150);
+        p = job(p, HOUR, 2, 60, 150); // the base has fallen: the same job is now a 3.5x rise
         assertTrue(p.periods().get(0).trusted(), p.periods().get(0).toString());
         double at = 3 * HOUR + 400;
         assertEquals(340.0 / 190, p.predict(at), 1e-2, "the smaller of the last two cycles' rises");
@@ -188,7 +179,7 @@ class SeasonalProfileTest {
         assertTrue(short20.predict(3 * 1200 + 400) > 1.5, "the rise is forecast: " + short20.predict(3 * 1200 + 400));
         assertEquals(0, short20.predictPeak(3 * 1200 + 400), 0, "no peak from a period under an hour: its level drifts");
 
-        SeasonalProfile untrusted = jobHour(jobHour(SeasonalProfile.of(List.of(HOUR)), 0, 200, 150), 1, 190, 150);
+        SeasonalProfile untrusted = job(job(SeasonalProfile.of(List.of(HOUR)), HOUR, 0, 200, 150), HOUR, 1, 190, 150);
         assertEquals(0, untrusted.predictPeak(2 * HOUR + 400), 0, "no peak before the period's forecasts have earned trust");
         assertEquals(340, untrusted.periods().get(0).rawPeak(Math.floorDiv(2 * HOUR + 400, BIN)), 1e-9);
     }
@@ -196,7 +187,7 @@ class SeasonalProfileTest {
     @Test
     void peaksSurviveAJsonRoundTripAndAStateStoredWithoutThemStillLoads() {
         SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
-        for (int c = 0; c < 3; c++) p = jobHour(p, c, 100, 100);
+        for (int c = 0; c < 3; c++) p = job(p, HOUR, c, 100, 100);
         p = p.record(3 * HOUR, 1.75, 175, KEEP);
         String json = Json.write(p);
         // the fourth hour's first record took the oldest cycle's place: 1.75 there, and the rest of that cycle not seen
