@@ -214,6 +214,14 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
         return seasons.predictPeak(now);
     }
 
+    /**
+     * The recurring peak where the previous cycles agree it is where the rise stops (see
+     * {@link SeasonalProfile#firmPeak}), 0 without one.
+     */
+    public double firmPeak(double now) {
+        return seasons.firmPeak(now);
+    }
+
     /** The rise a ramp in the latest windows forecasts for the coming horizon (1 without one). */
     public double trend() {
         return lastTrend.isEmpty() ? 1 : lastTrend.get(lastTrend.size() - 1);

@@ -27,7 +27,8 @@ import java.util.Locale;
  *       ({@link RiseHistory}, {@link SeasonalProfile}, once its forecasts beat chance), the margin above 1 scaled by
  *       the error budget's multiplier ({@link ErrorBudget}, SLO_BUDGET_PCT); the rate that a rise recurring at this
  *       phase of an hour or a day reached in the previous cycles; Holt's trend forecast one horizon ahead (a
- *       confirmed ramp in an overload is extrapolated from its latest rate).</li>
+ *       confirmed ramp in an overload is extrapolated from its latest rate). While the rate climbs towards a recurring
+ *       peak that each previous cycle stopped at, neither the ramp nor Holt's trend sizes for more than that peak.</li>
  *   <li><b>Recommendation.</b> Size proportionally: ceil(load / per-replica rate), the rate being SLO_HEADROOM × the
  *       breach rate, or the near rate while no breach is known, or TARGET_UTILIZATION × capacity while neither is,
  *       so a 4× step asks for about 4× replicas at once. Up as soon as the sized count exceeds the current one; down
@@ -139,7 +140,17 @@ public final class ScalingPolicy {
         double demand = cfg.forecast() ? forecastRps : w.rps();
         // ... or the rate a rise that recurs at this phase reached in the previous cycles: a timer job adds its own rate
         // to whatever the base is, so the ratio it rose by from a busier base under-states it from a quiet one
-        double load = Math.max(Math.max(rises.base() * rises.forecastRise() * s.budget().scale(riseFactor), demand), rises.recurringPeak(now));
+        double rise = rises.forecastRise();
+        double firm = rises.firmPeak(now);
+        if (firm > w.rps() && rises.base() > 0) {
+            // a ramp into a recurring rise that stopped at the same rate in each previous cycle is that rise climbing:
+            // extrapolated, it asked for replicas the job never needed (a 5x timer burst asked for 37 replicas on the
+            // way to a peak that 20 serve). Once the rate passes that peak, this cycle is another story and the ramp
+            // counts again
+            rise = Math.max(rises.seasonal(), Math.min(rises.trend(), firm / rises.base()));
+            demand = Math.min(demand, firm);
+        }
+        double load = Math.max(Math.max(rises.base() * rise * s.budget().scale(riseFactor), demand), rises.recurringPeak(now));
         Integer sized = plan != null && plan > 0 && load > 0 ? ceil(load / plan) : null;
         // with a known per-replica rate, sizing itself says when fewer replicas do; without one, only a latency well
         // under the threshold does

@@ -624,4 +624,31 @@ class ScalingPolicyTest {
         assertTrue(ratioBeforeJob > 60 && ratioBeforeJob < 150, "the ratio forecast from the base now: " + ratioBeforeJob);
         assertEquals(350, loadBeforeJob, 1, "15 s before the job, sized for the rate it reached in the previous hours");
     }
+
+    @Test
+    void aRampIntoAnHourlyJobThatAlwaysStopsAtTheSameRateIsNotExtrapolatedPastIt() {
+        // the job climbs from 200 to 700 rps in 30 s at minute 5 of every hour and holds for a minute. Extrapolated, the
+        // climb asks for a fleet far above the peak; where the previous hours agree on the peak, it is sized for the peak
+        double firm = highestLoadDuringTheLastClimb(new double[] {700, 700, 700, 700, 700, 700, 700});
+        // the same job peaking at 700 or 760 by turns: the previous hours disagree, and the climb is extrapolated
+        double unsettled = highestLoadDuringTheLastClimb(new double[] {760, 700, 760, 700, 760, 700, 760});
+        assertTrue(firm < 700 * 1.1, "sized for the peak the job stopped at before: " + firm);
+        assertTrue(unsettled > 760 * 1.2, "extrapolated when the previous peaks disagree: " + unsettled);
+    }
+
+    /** The highest load sized for while the last hour's job climbs, the job at minute 5 peaking at {@code peaks[hour]}. */
+    private static double highestLoadDuringTheLastClimb(double[] peaks) {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "200", "MAX_REPLICAS", "40", "SEASONAL_PERIODS", "3600",
+                "REPLICA_STARTUP_SEC", "30"), 3);
+        d.now = -WIN;
+        double highest = 0;
+        for (int cycle = 0; cycle < peaks.length; cycle++) {
+            for (int t = 0; t < 3600; t += (int) WIN) {
+                double rps = t < 300 || t >= 390 ? 200 : t < 330 ? 200 + (peaks[cycle] - 200) * (t - 300) / 30.0 : peaks[cycle];
+                d.step(60, rps, rps);
+                if (cycle == peaks.length - 1 && t >= 300 && t < 330) highest = Math.max(highest, d.last.numbers().rps());
+            }
+        }
+        return highest;
+    }
 }

@@ -185,6 +185,22 @@ class SeasonalProfileTest {
     }
 
     @Test
+    void aRecurringPeakIsFirmOnlyWhereThePreviousCyclesStoppedAtTheSameRate() {
+        double at = 3 * HOUR + 400;
+        SeasonalProfile same = SeasonalProfile.of(List.of(HOUR));
+        for (int c = 0; c < 3; c++) same = job(same, HOUR, c, 100, 150);
+        assertEquals(250, same.firmPeak(at), 1e-9);
+
+        SeasonalProfile close = job(job(job(SeasonalProfile.of(List.of(HOUR)), HOUR, 0, 100, 150), HOUR, 1, 100, 150), HOUR, 2, 100, 160);
+        assertEquals(250, close.firmPeak(at), 1e-9, "260 is within 5 % of 250");
+
+        SeasonalProfile apart = job(job(job(SeasonalProfile.of(List.of(HOUR)), HOUR, 0, 100, 150), HOUR, 1, 100, 150), HOUR, 2, 100, 180);
+        assertEquals(250, apart.predictPeak(at), 1e-9, "still the peak it reaches");
+        assertEquals(0, apart.firmPeak(at), 0, "but 280 and 250 disagree on where it stops");
+        assertEquals(0, same.firmPeak(3 * HOUR + 1800), 0, "no peak, nothing firm");
+    }
+
+    @Test
     void peaksSurviveAJsonRoundTripAndAStateStoredWithoutThemStillLoads() {
         SeasonalProfile p = SeasonalProfile.of(List.of(HOUR));
         for (int c = 0; c < 3; c++) p = job(p, HOUR, c, 100, 100);
