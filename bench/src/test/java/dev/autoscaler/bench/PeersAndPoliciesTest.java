@@ -95,6 +95,8 @@ class PeersAndPoliciesTest {
         }
         assertEquals("t.csv", first.get("trace").asText());
         assertTrue(Files.size(dir.resolve("a/t.png")) > 10_000);
-        assertTrue(Files.readString(dir.resolve("a/results.md")).contains("| t.csv | ours |"));
+        String md = Files.readString(dir.resolve("a/results.md"));
+        assertTrue(md.contains("| t.csv | ours |"));
+        assertTrue(md.contains("## ours against each policy\n\n| trace | ours violation % | ours × oracle | against hpa | against kpa | against poc |\n"), md);
     }
 }

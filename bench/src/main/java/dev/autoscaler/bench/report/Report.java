@@ -43,7 +43,45 @@ public final class Report {
 
     public static void writeMarkdown(Path out, Map<String, Object> config, List<Summary> rows) throws IOException {
         String md = "# Bench results\n\nConfiguration: `" + Json.write(config) + "`\n\n" + markdown(rows);
+        String versus = versus(rows);
+        if (!versus.isEmpty()) md += "\n## ours against each policy\n\n" + versus;
         Files.writeString(out.resolve("results.md"), md);
+    }
+
+    /**
+     * One row per trace: ours, and how it stands against each other policy except the oracle ({@link #relation}); empty
+     * when ours did not run.
+     */
+    public static String versus(List<Summary> rows) {
+        List<String> peers = rows.stream().map(Summary::policy).filter(p -> !p.equals("ours") && !p.equals("oracle")).distinct().toList();
+        List<Summary> ours = rows.stream().filter(r -> r.policy().equals("ours")).toList();
+        if (ours.isEmpty() || peers.isEmpty()) return "";
+        StringBuilder sb = new StringBuilder("| trace | ours violation % | ours × oracle |");
+        for (String p : peers) sb.append(" against ").append(p).append(" |");
+        sb.append("\n|---|---:|---:|").append("---|".repeat(peers.size())).append("\n");
+        for (Summary o : ours) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f |", o.trace(), o.violationPct(), o.oracleRatio()));
+            for (String p : peers) {
+                String cell = rows.stream().filter(r -> r.trace().equals(o.trace()) && r.policy().equals(p)).findFirst()
+                        .map(r -> relation(o, r)).orElse("");
+                sb.append(' ').append(cell).append(" |");
+            }
+            sb.append("\n");
+        }
+        return sb.toString();
+    }
+
+    /**
+     * How {@code a} stands against {@code b} on violation % and replica-seconds (as printed: violation to three decimals,
+     * replica-seconds to whole seconds): "dominates" (no worse on either, better on one), "dominated", a trade, or "equal".
+     */
+    public static String relation(Summary a, Summary b) {
+        int v = Long.compare(Math.round(a.violationPct() * 1000), Math.round(b.violationPct() * 1000));
+        int c = Long.compare(Math.round(a.replicaSeconds()), Math.round(b.replicaSeconds()));
+        if (v == 0 && c == 0) return "equal";
+        if (v <= 0 && c <= 0) return "dominates";
+        if (v >= 0 && c >= 0) return "dominated";
+        return v < 0 ? "fewer violations, more replica-seconds" : "more violations, fewer replica-seconds";
     }
 
     /** rps, replicas per policy and p95 per policy against the SLO, each down-sampled to about 1500 points. */
