@@ -127,15 +127,21 @@ public record SeasonalProfile(List<Ring> periods) {
         private double consensus(float[] values, long b) {
             double consensus = Double.POSITIVE_INFINITY;
             for (int c = 1; c <= CYCLES; c++) {
-                double best = Double.NaN;
-                for (int j = -JITTER_BINS; j <= JITTER_BINS; j++) {
-                    double v = valueAt(values, b - (long) c * binsPerCycle() + j);
-                    if (!Double.isNaN(v)) best = Double.isNaN(best) ? v : Math.max(best, v);
-                }
+                double best = highestNear(values, b, c);
                 if (Double.isNaN(best)) return Double.NaN;
                 consensus = Math.min(consensus, best);
             }
             return consensus;
+        }
+
+        /** The highest of {@code values} within the jitter of this phase, {@code c} cycles back; NaN when none was seen. */
+        private double highestNear(float[] values, long b, int c) {
+            double best = Double.NaN;
+            for (int j = -JITTER_BINS; j <= JITTER_BINS; j++) {
+                double v = valueAt(values, b - (long) c * binsPerCycle() + j);
+                if (!Double.isNaN(v)) best = Double.isNaN(best) ? v : Math.max(best, v);
+            }
+            return best;
         }
 
         /** The previous cycles' rise at this phase ({@link #consensus}), or 1. */
@@ -160,19 +166,14 @@ public record SeasonalProfile(List<Ring> periods) {
         }
 
         /**
-         * {@link #predictPeak} where every previous cycle's peak near this phase is within PEAK_AGREEMENT of it (the
-         * cycles agree on where the rise stops), else 0.
+         * Whether every previous cycle's peak near this phase is within PEAK_AGREEMENT of {@code peak}, the consensus
+         * ({@link #predictPeak}): the cycles agree on where the rise stops.
          */
-        double firmPeak(long b) {
-            double peak = predictPeak(b);
-            if (peak <= 0) return 0;
+        boolean agreesOn(long b, double peak) {
             for (int c = 1; c <= CYCLES; c++) {
-                for (int j = -JITTER_BINS; j <= JITTER_BINS; j++) {
-                    double v = valueAt(peaks, b - (long) c * binsPerCycle() + j);
-                    if (v > peak * (1 + PEAK_AGREEMENT)) return 0;
-                }
+                if (highestNear(peaks, b, c) > peak * (1 + PEAK_AGREEMENT)) return false;
             }
-            return peak;
+            return true;
         }
 
         /**
@@ -304,12 +305,19 @@ public record SeasonalProfile(List<Ring> periods) {
      * previous cycles: a rate the recurring rise is expected to stop at, not only to reach. 0 otherwise.
      */
     public double firmPeak(double ts) {
-        double peak = predictPeak(ts);
-        if (peak <= 0) return 0;
+        if (ts < 0) return 0;
+        double peak = 0;
+        boolean firm = false;
         for (Ring r : periods) {
-            if (r.periodSec() >= PEAK_MIN_PERIOD_SEC && r.firmPeak(r.binOf(ts)) >= peak) return peak;
+            if (r.periodSec() < PEAK_MIN_PERIOD_SEC) continue;
+            long b = r.binOf(ts);
+            double p = r.predictPeak(b);
+            if (p <= 0 || p < peak) continue;
+            // the highest forecast decides; where two rings forecast the same rate, either one's agreement will do
+            firm = (p == peak && firm) || r.agreesOn(b, p);
+            peak = p;
         }
-        return 0;
+        return firm ? peak : 0;
     }
 
     /** The rise expected within one horizon from time {@code ts}: the highest any period forecasts, at least 1. */
