@@ -100,7 +100,8 @@ public final class PlannerService implements Service {
         Plan plan = new Plan(Plan.KIND, now, id, target, target,
                 new Plan.Decision(dec.action(), target, dec.targetReplicas(), dec.reason(), dec.confidence(), dec.source(), mode),
                 new Plan.Telemetry(n.p95Ms(), n.baselineMs(), n.sigmaMs(), n.lowWindows(), n.readyReplicas(), n.rps(),
-                        n.capacityRps(), n.thresholdMs(), n.forecastRps(), n.recommendedReplicas(), n.thresholdSource()));
+                        n.capacityRps(), n.thresholdMs(), n.forecastRps(), n.recommendedReplicas(), n.thresholdSource(), n.loadRps(),
+                        n.loadSource(), n.perReplicaRps(), n.rateBasis(), n.currentReplicas(), n.guardrail()));
         if (enforce && (dec.action() != Plan.Action.noop || !redis.exists(keys.desired(target)).equals(1L))) {
             redis.hset(keys.desired(target), Map.of("replicas", String.valueOf(dec.targetReplicas()), "plan_id", id,
                     "ts", String.valueOf(now)));
@@ -128,7 +129,7 @@ public final class PlannerService implements Service {
         if (json == null) return PolicyState.initial();
         try {
             PolicyState s = Json.read(json, PolicyState.class);
-            log.info("{}: resumed planner state ({} healthy windows, capacity {})", target, s.healthy().size(), s.capacityRps());
+            log.info("{}: resumed planner state ({} healthy windows, capacity {})", target, s.healthy().size(), s.rates().capacityRps());
             return s;
         } catch (Json.MalformedMessageException e) {
             log.warn("{}: stored planner state unreadable ({}); starting fresh", target, e.getMessage());

@@ -16,9 +16,24 @@ import java.util.TreeSet;
  */
 public final class Env {
     private final Map<String, String> vars;
+    /** Every name a getter asked for, when recording (see {@link #recording}); else null. */
+    private final Set<String> asked;
 
     public Env(Map<String, String> vars) {
+        this(vars, null);
+    }
+
+    private Env(Map<String, String> vars, Set<String> asked) {
         this.vars = Map.copyOf(vars);
+        this.asked = asked;
+    }
+
+    /**
+     * An Env that adds every name its getters ask for to {@code asked}: reading a configuration through it lists the
+     * names that configuration knows, so a tool can reject a misspelt one instead of silently ignoring it.
+     */
+    public static Env recording(Map<String, String> vars, Set<String> asked) {
+        return new Env(vars, asked);
     }
 
     public static Env system() {
@@ -31,6 +46,7 @@ public final class Env {
 
     /** The first of the names that is set to a non-blank value. */
     public Optional<String> raw(String... names) {
+        if (asked != null) asked.addAll(Arrays.asList(names));
         for (String n : names) {
             String v = vars.get(n);
             if (v != null && !v.isBlank()) return Optional.of(v.trim());

@@ -37,10 +37,16 @@ public record Plan(String kind, double ts, String id, String target, String cont
         }
     }
 
-    /** The numbers a decision used, so every decision can be explained after the fact. */
+    /**
+     * The numbers a decision used, so every decision can be explained after the fact. {@code rps} is the measured arrival
+     * rate; {@code loadRps} the load sized for (the highest load estimate, from {@code loadSource}); {@code perReplicaRps}
+     * the per-replica rate it was divided by (learned from {@code rateBasis}); {@code guardrail} the rule that changed or
+     * held the policy's proposal ({@code recommendedReplicas}).
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Telemetry(Double p95Ms, Double baselineMs, Double sigmaMs, List<Boolean> lowWindows, Integer replicas,
                             Double rps, Double capacityRps, Double thresholdMs, Double forecastRps,
-                            Integer recommendedReplicas, String thresholdSource) {}
+                            Integer recommendedReplicas, String thresholdSource, Double loadRps, String loadSource,
+                            Double perReplicaRps, String rateBasis, Integer currentReplicas, String guardrail) {}
 }

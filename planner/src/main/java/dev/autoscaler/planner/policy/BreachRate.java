@@ -12,7 +12,7 @@ import dev.autoscaler.planner.policy.PolicyState.HealthySample;
  * carries 180 rps per replica), and a GC pause or a slow dependency can break one window at any rate; such a breach
  * set as the rate for good keeps the fleet 10 % larger for the rest of its life, as nothing raises it again once the
  * fleet plans below it. So an isolated breach is forgiven: the rate returns towards the {@code ceiling} (the rate
- * before the lowering) over about {@value #FORGET_SEC} s. A breach in the window right after a slow one confirms
+ * before the lowering) over about BREACH_FORGET_SEC. A breach in the window right after a slow one confirms
  * it: the ceiling comes down to the rate, and nothing is forgiven. The breaches of a real overload come in runs; a
  * rate that really broke comes back within the hour and is lowered again.
  *
@@ -22,9 +22,6 @@ import dev.autoscaler.planner.policy.PolicyState.HealthySample;
  * @param ceiling the rate it returns to while no breach confirms the last lowering (at least {@code rate})
  */
 public record BreachRate(double rate, double ceiling) {
-    /** Time constant of forgiving an unconfirmed lowering: long enough that a real one recurs first. */
-    static final double FORGET_SEC = 3600;
-
     /**
      * The breach rate after a window ({@code prev} null while none is known; the result is null until a breach teaches
      * one).
@@ -36,9 +33,10 @@ public record BreachRate(double rate, double ceiling) {
      * @param before     the window before, if it was healthy with its p95 already well on the way to the threshold
      *                   (past NEAR_FRACTION of it; else null): it places the first breach's rate, see {@link #crossing}
      * @param threshold  the p95 the window was judged against
+     * @param forgetSec  the time constant of forgiving an unconfirmed lowering
      */
     public static BreachRate learn(BreachRate prev, Window w, boolean overloaded, boolean errors, int lastReady,
-                                   boolean lastSlow, HealthySample before, double threshold, double windowSec) {
+                                   boolean lastSlow, HealthySample before, double threshold, double windowSec, double forgetSec) {
         int ready = w.readyReplicas();
         boolean measured = ready > 0 && w.rps() > 0;
         double perReplica = measured ? w.rps() / ready : 0;
@@ -52,7 +50,7 @@ public record BreachRate(double rate, double ceiling) {
         double rate = prev.rate;
         double ceiling = prev.ceiling;
         if (!overloaded) {
-            rate += (ceiling - rate) * (1 - Math.exp(-windowSec / FORGET_SEC));
+            rate += (ceiling - rate) * (1 - Math.exp(-windowSec / forgetSec));
             if (measured && perReplica > rate) rate = perReplica;
             return new BreachRate(rate, Math.max(ceiling, rate));
         }

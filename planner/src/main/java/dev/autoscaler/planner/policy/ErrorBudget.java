@@ -9,45 +9,43 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
  * <p>The burst headroom ({@link RiseHistory#quantile}) covers the rises that RISE_QUANTILE of recent horizons stayed
  * within, whatever that costs. On one load that margin leaves a few windows over the SLO; on another it leaves many.
  * An operator states the share of windows that may be slow (SLO_BUDGET_PCT, as an SRE error budget), and this
- * controller scales the margin above 1 by a multiplier m = e^x in [{@value #MIN_MULTIPLIER}, {@value #MAX_MULTIPLIER}]
+ * controller scales the margin above 1 by a multiplier m = e^x in [BUDGET_MIN_MULTIPLIER, BUDGET_MAX_MULTIPLIER]
  * so that the slow share meets the budget: wider where bursts break it, thinner where it is not being spent.
  *
  * <p>It is a stochastic-approximation (Robbins–Monro) controller on x: a slow window that a wider margin could have
- * prevented raises x by STEP × (1 − budget), and a window within the SLO lowers it by STEP × budget, so x stands still
+ * prevented raises x by BUDGET_STEP × (1 − budget), and a window within the SLO lowers it by BUDGET_STEP × budget, so x stands still
  * when the slow share is the budget. Lowering waits while the slow share over the last few hours ({@code slowRate}, an
  * EWMA) is above the budget: slow windows a margin cannot prevent (a spike of several times the rate) still spend the
  * budget, and the margin must not be thinned to pay for them. The steps are small, so one burst moves the margin by a
  * percent or two and the multiplier follows the load over hours to days, not windows.
  *
  * @param log      x, the natural log of the multiplier (0: the margin as the quantile says)
- * @param slowRate the share of recent windows over the SLO (EWMA over {@value #RATE_MEMORY_SEC} s)
+ * @param slowRate the share of recent windows over the SLO (EWMA over BUDGET_MEMORY_SEC)
  * @param lastSlow the last window was over the SLO ({@link BreachRate} takes a breach right after one as confirmed)
  */
 public record ErrorBudget(double log, double slowRate, boolean lastSlow) {
+
     /**
-     * Never thinner than 0.6 of the quantile's margin: a quiet week is no promise about the next burst. Where the floor
-     * binds the budget is far from spent, and each step lower buys little: on smooth loads (the World Cup week, its
-     * time-reversed copy, two of its days, a synthetic two-week diurnal trace; three seeds) a floor of 0.5 instead of
-     * 0.6 saved 0.5 % of replica-seconds for 40 % more violation seconds, and 0.7 cost 0.5 % more for 30 % fewer. At
-     * 0.6 ours stays below the 5–10 % over the oracle that HPA and KPA hold on such loads, with violations at or under
-     * KPA's on the World Cup week.
+     * @param sloBudgetPct  the share of windows (%) that may be over the SLO (0.4; 0 keeps the margins as RISE_QUANTILE
+     *                      and SLO_HEADROOM set them)
+     * @param minMultiplier never thinner than this share of the quantile's margin (0.6: a quiet week is no promise about
+     *                      the next burst)
+     * @param maxMultiplier never wider than this multiple of it (2: beyond that a spike is not a burst a margin meets)
+     * @param step          change of ln m per window, scaled by the budget (down) or its complement (up) (0.003: at a
+     *                      0.4 % budget thinning to the floor takes a day and a half of quiet windows, doubling about
+     *                      230 slow windows, so the margin follows the load over hours, not windows)
+     * @param rateMemorySec memory of the slow share that gates the thinning (4 h: longer than a burst, shorter than a day)
      */
-    static final double MIN_MULTIPLIER = 0.6;
-    /** Never wider than twice it: beyond that a spike is not a burst the margin can meet, and it is not chased. */
-    static final double MAX_MULTIPLIER = 2;
-    /**
-     * Change of x per window, scaled by the budget (down) or its complement (up): at a 0.4 % budget, thinning the
-     * margin to its floor takes a day and a half of quiet windows and doubling it about 230 slow windows. (Measured
-     * over the shared traces and their time-reversed copies, three seeds: 0.0015 adapted too slowly for a day-long
-     * trace, Azure staying over a 0.4 % budget; 0.006 bought 3 % fewer violation seconds for 0.8 % more
-     * replica-seconds, on the frontier.)
-     */
-    static final double STEP = 0.003;
-    /**
-     * Memory of the slow share that gates the lowering: a few hours, longer than a burst, shorter than a day (1 or
-     * 12 hours: on the same frontier).
-     */
-    static final double RATE_MEMORY_SEC = 4 * 3600;
+    public record Settings(double sloBudgetPct, double minMultiplier, double maxMultiplier, double step, double rateMemorySec) {
+        static Settings from(dev.autoscaler.common.config.Env env) {
+            return new Settings(
+                    env.number("SLO_BUDGET_PCT", 0.4, 0, 50),
+                    env.number("BUDGET_MIN_MULTIPLIER", 0.6, 0.01, 1),
+                    env.number("BUDGET_MAX_MULTIPLIER", 2, 1, 100),
+                    env.number("BUDGET_STEP", 0.003, 0, 1),
+                    env.number("BUDGET_MEMORY_SEC", 4 * 3600, 60, 30 * 86_400));
+        }
+    }
 
     public static ErrorBudget initial() {
         return new ErrorBudget(0, 0, false);
@@ -70,12 +68,13 @@ public record ErrorBudget(double log, double slowRate, boolean lastSlow) {
      * replicas for its rate.
      */
     public ErrorBudget observe(boolean slow, boolean avoidable, PolicyConfig cfg) {
-        double budget = cfg.sloBudgetPct() / 100;
+        Settings s = cfg.budget();
+        double budget = s.sloBudgetPct() / 100;
         if (budget <= 0) return track(slow, cfg);
         double x = log;
-        if (slow && avoidable) x += STEP * (1 - budget);
-        else if (!slow && slowRate < budget) x -= STEP * budget;
-        x = Math.max(Math.log(MIN_MULTIPLIER), Math.min(Math.log(MAX_MULTIPLIER), x));
+        if (slow && avoidable) x += s.step() * (1 - budget);
+        else if (!slow && slowRate < budget) x -= s.step() * budget;
+        x = Math.max(Math.log(s.minMultiplier()), Math.min(Math.log(s.maxMultiplier()), x));
         return new ErrorBudget(x, rate(slow, cfg), slow);
     }
 
@@ -90,7 +89,7 @@ public record ErrorBudget(double log, double slowRate, boolean lastSlow) {
     }
 
     private double rate(boolean slow, PolicyConfig cfg) {
-        double keep = Math.exp(-cfg.windowSec() / RATE_MEMORY_SEC);
+        double keep = Math.exp(-cfg.windowSec() / cfg.budget().rateMemorySec());
         return keep * slowRate + (1 - keep) * (slow ? 1 : 0);
     }
 }

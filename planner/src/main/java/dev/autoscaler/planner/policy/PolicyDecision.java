@@ -10,10 +10,23 @@ import java.util.List;
 public record PolicyDecision(Plan.Action action, int targetReplicas, String reason, double confidence, String source,
                              Numbers numbers) {
 
-    /** The inputs and intermediate values behind a decision, published as the plan's telemetry. */
+    /**
+     * The inputs and intermediate values behind a decision, published as the plan's telemetry.
+     *
+     * @param rps                 the measured arrival rate of the window
+     * @param loadRps             the load sized for (the highest load estimate)
+     * @param loadSource          the estimate that set it (trend, burst, recurring_peak)
+     * @param perReplicaRps       the per-replica rate the load was divided by, or null while none is known
+     * @param rateBasis           where that rate came from (breach, near, saturation, hint, none)
+     * @param capacityRps         the best-known rate at which one replica breaks or saturates
+     * @param forecastRps         the demand: the rate now or its trend one horizon ahead (null with FORECAST off)
+     * @param recommendedReplicas the count the policy proposed before the guardrails
+     * @param guardrail           the guardrail that changed or held the proposal, or null
+     */
     public record Numbers(double p95Ms, Double baselineMs, Double sigmaMs, Double thresholdMs, String thresholdSource,
-                          List<Boolean> lowWindows, int currentReplicas, int readyReplicas, double rps,
-                          Double capacityRps, Double forecastRps, Integer recommendedReplicas) {}
+                          List<Boolean> lowWindows, int currentReplicas, int readyReplicas, double rps, double loadRps,
+                          String loadSource, Double perReplicaRps, String rateBasis, Double capacityRps, Double forecastRps,
+                          Integer recommendedReplicas, String guardrail) {}
 
     public record Result(PolicyDecision decision, PolicyState state) {}
 }

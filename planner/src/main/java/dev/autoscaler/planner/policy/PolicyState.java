@@ -5,28 +5,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Everything the policy remembers between windows. Immutable; {@link ScalingPolicy#decide} returns the next
- * one. The planner service stores it as JSON under {@code planner:{target}} so a restart loses nothing.
+ * Everything the policy remembers between windows, one slice per stage. Immutable; {@link ScalingPolicy#decide}
+ * returns the next one. The planner service stores it as JSON under {@code planner:{target}} so a restart loses
+ * nothing.
  *
- * @param healthy          recent healthy windows (the baseline and the healthy per-replica rate come from these only)
- * @param lowWindows       the last LOW_NEED_N "low latency" flags
- * @param capacityRps      learned saturation throughput of one replica, or null while unknown
- * @param recommendations  raw recommendations inside the down-stabilisation window
- * @param lastReady        ready replicas in the previous window (capacity is learned only while it is stable)
- * @param breach           the per-replica arrival rate at which the SLO breaks, or null while no breach taught one
- * @param level            Holt's smoothed rps level, or null before the first window
- * @param trend            Holt's smoothed rps change per window
- * @param rises            how far the rps rose within one start-up horizon lately (the burst headroom), and the last
- *                         windows' rps (the forecast tells a ramp, still rising, from a step, risen and now flat)
- * @param nearRps          while no breach is known: the per-replica rate at which p95 was seen well on its way from the
- *                         baseline to the threshold (raised by any healthy window above it), or null
- * @param budget           the error budget's multiplier on the burst margin and the recent share of slow windows
+ * @param healthy    recent healthy windows ({@link Thresholds}: the baseline; {@link RateLearning}: the highest healthy
+ *                   per-replica rate)
+ * @param lowWindows windows in a row with latency low enough to scale down, at most LOW_NEED_N ({@link Sizing})
+ * @param rates      the learned per-replica rates ({@link RateLearning})
+ * @param guard      the last scale times and recent needs ({@link Guardrails})
+ * @param holt       Holt's smoothed rate and slope, or null before the first window ({@link TrendForecast})
+ * @param rises      the rise memory: burst histograms, recent rates, seasonal profile ({@link RiseHistory})
+ * @param budget     the error budget ({@link ErrorBudget})
+ * @param windows    windows decided so far
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record PolicyState(List<HealthySample> healthy, List<Boolean> lowWindows, Double capacityRps,
-                          double lastScaleUpTs, double lastScaleDownTs, List<Recommendation> recommendations,
-                          long windows, int lastReady, BreachRate breach, Double level, Double trend,
-                          RiseHistory rises, Double nearRps, ErrorBudget budget) {
+public record PolicyState(List<HealthySample> healthy, int lowWindows, RateLearning.Rates rates, Guardrails.Memory guard,
+                          TrendForecast.Holt holt, RiseHistory rises, ErrorBudget budget, long windows) {
 
     public record HealthySample(double ts, double p95Ms, double perReplicaRps) {}
 
@@ -34,14 +29,19 @@ public record PolicyState(List<HealthySample> healthy, List<Boolean> lowWindows,
 
     public PolicyState {
         healthy = healthy == null ? List.of() : List.copyOf(healthy);
-        lowWindows = lowWindows == null ? List.of() : List.copyOf(lowWindows);
-        recommendations = recommendations == null ? List.of() : List.copyOf(recommendations);
+        rates = rates == null ? RateLearning.Rates.initial() : rates;
+        guard = guard == null ? Guardrails.Memory.initial() : guard;
         rises = rises == null ? RiseHistory.empty() : rises;
         budget = budget == null ? ErrorBudget.initial() : budget;
     }
 
     public static PolicyState initial() {
-        return new PolicyState(List.of(), List.of(), null, Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of(), 0, -1, null, null, null, RiseHistory.empty(), null, ErrorBudget.initial());
+        return new PolicyState(List.of(), 0, null, null, null, null, null, 0);
+    }
+
+    /** The breach rate, or null while none is known. */
+    public BreachRate breach() {
+        return rates.breach();
     }
 
     static <T> List<T> appendCapped(List<T> list, T item, int cap) {

@@ -10,8 +10,8 @@ import java.util.List;
  * met by replicas already running: a bursty load earns a wide margin, a smooth one almost none.
  *
  * <p>Rises depend on where the rate stands: from a trough a bursty load often doubles, from a peak it rarely does.
- * The samples are therefore kept per level class, the base rate relative to its long-run mean ({@code level}, an
- * EWMA over the memory), and the quantile comes from the current class (or all classes while it has few samples).
+ * The samples are therefore kept per level class, the base rate relative to its long-run mean ({@code longRunMean},
+ * an EWMA over the memory), and the quantile comes from the current class (or all classes while it has few samples).
  * Without this, the wide margin a trough needs would also be held at every peak, where it costs the most.
  *
  * <p>Some rises recur at the same phase of an hour or a day; {@link SeasonalProfile} learns those from the same
@@ -19,8 +19,8 @@ import java.util.List;
  * the residual g / s (what the forecast did not explain), so the load sized for is base × s × quantile(g / s) there
  * and base × quantile(g) elsewhere, and a forecast rise is not covered twice.
  *
- * <p>A ramp is forecast the same way: when the least-squares slope of the last TREND_WINDOWS rates is beyond counting
- * noise, it is extrapolated over the horizon ({@link #trend}), and windows with a ramp keep a third group of residual
+ * <p>A ramp is forecast the same way: when the least-squares slope of the last RAMP_WINDOWS rates is beyond counting
+ * noise, it is extrapolated over the horizon ({@link #rampRise}), and windows with a ramp keep a third group of residual
  * histograms. A load whose ramps run on (a rate interpolated over minutes) learns residuals near 1 and meets its ramps
  * one horizon early; a load whose ramps are ten-second wiggles learns residuals below 1 and stops paying for them.
  * Where both forecast a rise, the larger one is used (see {@link #forecastRise}), and the residual is g over it.
@@ -33,16 +33,16 @@ import java.util.List;
  *                     0..CLASSES-1 are the level classes without a forecast, the next CLASSES those with a seasonal
  *                     forecast only, the last CLASSES those with a ramp; bin i holds r in [e^(i·BIN − LOW),
  *                     e^((i+1)·BIN − LOW)))
- * @param lastRps      the last windows' rps, oldest first: at least K + BASE_WINDOWS (the first BASE_WINDOWS of the
- *                     last K + BASE_WINDOWS set the base of the next sample), and as many as the caller keeps for
- *                     its own use
- * @param level        long-run mean rps (EWMA over the memory), or 0 before the first window
- * @param lastSeasonal the seasonal rise forecast at each of those windows (1 = none), to score the sample it starts
- * @param lastTrend    the ramp's rise forecast at each of those windows (1 = none), likewise
+ * @param lastRps      the last windows' rps, oldest first: K + BASE_WINDOWS (the first BASE_WINDOWS of the last
+ *                     K + BASE_WINDOWS set the base of the next sample) and RAMP_WINDOWS more, so the ramp forecast
+ *                     made when the sample's base was the latest can be computed again
+ * @param longRunMean  long-run mean rps (EWMA over the memory), or 0 before the first window
+ * @param lastSeasonal the seasonal rise forecast at each of the last windows (1 = none), to score the sample it starts:
+ *                     unlike the ramp's, it depends on what the profile knew then
  * @param seasons      the seasonal profile
  */
-public record RiseHistory(double[] weights, List<Double> lastRps, double level, List<Double> lastSeasonal,
-                          List<Double> lastTrend, SeasonalProfile seasons) {
+public record RiseHistory(double[] weights, List<Double> lastRps, double longRunMean, List<Double> lastSeasonal,
+                          SeasonalProfile seasons) {
     static final double BIN_LOG = 0.02;
     /** Bins cover ln r from -{@value #LOW_LOG} (a forecast rise that did not come) to +LOW_LOG (about 4×). */
     static final double LOW_LOG = 1.4;
@@ -54,45 +54,22 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
     static final int CLASSES = CLASS_EDGES.length + 1;
     /** Below this much sample weight a histogram says nothing (the class falls back to all classes, all to 1). */
     static final double MIN_WEIGHT = 20;
-    /**
-     * A rise is a seasonal event only beyond this many standard deviations of one window's Poisson rate estimate
-     * (sqrt(rate / window) relative): the highest of K noisy windows is itself a "rise", and recurring noise is not a
-     * pattern. Six, not four: on a flat rate that highest window is already about 1.6 deviations above the mean, and
-     * the two-window base adds its own noise, so four let through about 30 noise "rises" an hour at 8 rps. Two cycles
-     * agreeing on such noise at a phase made forecasts that diluted the precision of a real job's ring until it lost
-     * trust the minute before the job. (Measured over the shared traces, their time-reversed copies and synthetic
-     * loads, three seeds: a 30-minute job over a trickle went from 1.18 % to 0.76 % of seconds slow, randomly timed
-     * bursts from 2.20 % to 2.14 %, the rest within noise at the same replica-seconds; eight did no better.)
-     */
-    static final double NOISE_Z = 6;
     /** Windows averaged into the base, so one noisy window moves the planned load less. */
     static final int BASE_WINDOWS = 2;
-    /** Windows in the least-squares slope that detects a ramp (18 s at the default 3 s windows). */
-    static final int TREND_WINDOWS = 6;
-    /** A detected ramp is extrapolated to at most this multiple of the base. */
-    static final double TREND_CAP = 2;
-    /**
-     * A slope is a ramp beyond this many standard errors of counting noise. Lower than NOISE_Z: a false ramp costs
-     * little, because the TREND histograms learn that ramps here come to less than extrapolated, and pull the load down.
-     * (Measured over the shared traces and their time-reversed copies, three seeds: Z = 3 gave 20 % fewer violation
-     * seconds than no ramp forecast at the same replica-seconds; Z = 4 gave 15 %.)
-     */
-    static final double TREND_Z = 3;
     /** Histogram groups: no forecast, a seasonal forecast only, a ramp (with or without a seasonal forecast). */
     static final int GROUPS = 3;
     static final int SEASONAL = 1;
-    static final int TREND = 2;
+    static final int RAMP = 2;
 
     public RiseHistory {
         weights = resized(weights);
         lastRps = lastRps == null ? List.of() : List.copyOf(lastRps);
         lastSeasonal = ones(lastSeasonal, lastRps.size());
-        lastTrend = ones(lastTrend, lastRps.size());
         seasons = seasons == null ? new SeasonalProfile(List.of()) : seasons;
     }
 
     public static RiseHistory empty() {
-        return new RiseHistory(null, List.of(), 0, List.of(), List.of(), null);
+        return new RiseHistory(null, List.of(), 0, List.of(), null);
     }
 
     /** A copy of the weights with room for every group; a state from a version with fewer groups keeps what it learned. */
@@ -104,9 +81,9 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
         return w;
     }
 
-    /** A forecast list as long as the rates it belongs to: 1 (no forecast) where it is missing. */
+    /** The forecasts of the latest of {@code size} windows (at most that many): 1 (no forecast) where they are missing. */
     private static List<Double> ones(List<Double> l, int size) {
-        return l == null || l.size() != size ? java.util.Collections.nCopies(size, 1.0) : List.copyOf(l);
+        return l == null || l.size() > size ? java.util.Collections.nCopies(size, 1.0) : List.copyOf(l);
     }
 
     /**
@@ -115,18 +92,21 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
      * At least {@code keepWindows} rates are kept for {@link #recent}.
      */
     public RiseHistory observe(double rps, double now, PolicyConfig cfg, int keepWindows) {
+        LoadEstimation.Settings ls = cfg.load();
         int k = Math.max(1, cfg.horizonWindows());
         int span = k + BASE_WINDOWS;
-        double memoryWindows = cfg.riseMemorySec() / cfg.windowSec();
+        double memoryWindows = ls.riseMemorySec() / cfg.windowSec();
         double keep = memoryWindows <= 1 ? 0 : 1 - 1 / memoryWindows;
-        double lvl = lastRps.isEmpty() ? rps : keep * level + (1 - keep) * rps;
-        int cap = Math.max(Math.max(span, TREND_WINDOWS), keepWindows);
-        SeasonalProfile sp = seasons.forPeriods(cfg.seasonalPeriodsSec());
-        List<Double> last = PolicyState.appendCapped(lastRps, rps, cap);
-        List<Double> predicted = PolicyState.appendCapped(lastSeasonal, unrealised(sp.predict(now), last, cfg.windowSec()), cap);
-        List<Double> ramps = PolicyState.appendCapped(lastTrend, trend(last, k, cfg.windowSec()), cap);
+        double mean = lastRps.isEmpty() ? rps : keep * longRunMean + (1 - keep) * rps;
+        int cap = Math.max(Math.max(span, ls.rampWindows()), keepWindows);
+        SeasonalProfile sp = seasons.forPeriods(ls.seasonal().periodsSec());
+        List<Double> last = PolicyState.appendCapped(lastRps, rps, cap + ls.rampWindows());
+        List<Double> recent = last.subList(Math.max(0, last.size() - cap), last.size());
+        double unrealised = ls.seasonal().unrealisedOnly() ? unrealised(sp.predict(now, ls.seasonal()), recent, cfg.windowSec(), ls.seasonal().beforeZ())
+                : sp.predict(now, ls.seasonal());
+        List<Double> predicted = PolicyState.appendCapped(lastSeasonal, unrealised, cap);
         double[] w = weights;
-        if (last.size() >= span) {
+        if (recent.size() >= span) {
             int from = last.size() - span;
             double base = mean(last.subList(from, from + BASE_WINDOWS));
             if (base > 0) {
@@ -135,45 +115,42 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
                 double g = Math.max(1, peak / base);
                 // the seasonal profile learns the rise itself; the histogram learns what the seasonal forecast made at
                 // the time did not explain (1 where it forecast nothing)
-                double noise = NOISE_Z * Math.sqrt(1 / (base * cfg.windowSec()));
-                sp = sp.record(now - k * cfg.windowSec(), g - 1 > noise ? g : 1, peak, keep);
-                double s = predicted.get(from + BASE_WINDOWS - 1);
-                double tr = ramps.get(from + BASE_WINDOWS - 1);
+                double noise = ls.riseNoiseZ() * Math.sqrt(1 / (base * cfg.windowSec()));
+                sp = sp.record(now - k * cfg.windowSec(), g - 1 > noise ? g : 1, peak, keep, ls.seasonal());
+                double s = predicted.get(predicted.size() - span + BASE_WINDOWS - 1);
+                double tr = rampRise(last.subList(0, from + BASE_WINDOWS), k, cfg.windowSec(), ls);
                 w = new double[weights.length];
                 for (int i = 0; i < w.length; i++) w[i] = weights[i] * keep;
-                w[histogram(base, lvl, s, tr) * BINS + bin(g / Math.max(s, tr))] += 1;
+                w[histogram(base, mean, s, tr, ls) * BINS + bin(g / Math.max(s, tr))] += 1;
             }
         }
-        return new RiseHistory(w, last, lvl, predicted, ramps, sp);
+        return new RiseHistory(w, last, mean, predicted, sp);
     }
 
     /**
-     * The rise a ramp in the last TREND_WINDOWS rates forecasts for the next {@code k} windows, relative to the base;
-     * 1 without a ramp. A ramp is a least-squares slope above TREND_Z standard errors of the slope that Poisson counting
+     * The rise a ramp in the last RAMP_WINDOWS rates forecasts for the next {@code k} windows, relative to the base;
+     * 1 without a ramp. A ramp is a least-squares slope above RAMP_Z standard errors of the slope that Poisson counting
      * noise alone would give (sqrt(rate / window) per window). It is extrapolated from the fitted latest rate over the
-     * whole horizon, to at most TREND_CAP: how far ramps really go in this load is what the TREND histograms learn.
+     * whole horizon, to at most RAMP_CAP: how far ramps really go in this load is what the ramp histograms learn.
      */
-    static double trend(List<Double> last, int k, double windowSec) {
-        int n = TREND_WINDOWS;
-        if (last.size() < Math.max(n, BASE_WINDOWS)) return 1;
+    static double rampRise(List<Double> last, int k, double windowSec, LoadEstimation.Settings ls) {
+        int n = ls.rampWindows();
+        if (!ls.rampForecast() || last.size() < Math.max(n, BASE_WINDOWS)) return 1;
         LineFit line = LineFit.of(last.subList(last.size() - n, last.size()));
         double se = Math.sqrt(Math.max(line.mean(), 1 / windowSec) / windowSec / line.sxx());
         double base = mean(last.subList(last.size() - BASE_WINDOWS, last.size()));
-        if (line.slope() <= TREND_Z * se || base <= 0) return 1;
-        return Math.max(1, Math.min(TREND_CAP, line.after(n, k) / base));
+        if (line.slope() <= ls.rampZ() * se || base <= 0) return 1;
+        return Math.max(1, Math.min(ls.rampCap(), line.after(n, k) / base));
     }
 
     /**
      * The part of a seasonal rise {@code s} still to come. A forecast is a rise from the rate before it, and it is on
      * for a bin or two either side of where the rise usually is; once the rate has risen, the same s applied to the
      * risen base would count the rise twice. The rate before it is taken from the kept windows' bases (means of
-     * BASE_WINDOWS): the mean of those within BEFORE_Z standard errors of counting noise of the lowest, so the rise still
-     * to come is s × that ÷ the base now, and at least 1. (Measured over the shared traces and their time-reversed
-     * copies, three seeds: 1.2 % fewer replica-seconds for 1.2 % more violation seconds, nearly all on the Azure trace,
-     * where a fixed margin pays four times as many violations for that cost. Looking further back than the kept windows
-     * gave more violations for little more saving.)
+     * BASE_WINDOWS): the mean of those within {@code beforeZ} standard errors of counting noise of the lowest (the lowest
+     * alone is biased low at small rates), so the rise still to come is s × that ÷ the base now, and at least 1.
      */
-    static double unrealised(double s, List<Double> last, double windowSec) {
+    static double unrealised(double s, List<Double> last, double windowSec, double beforeZ) {
         if (s <= 1 || last.size() < BASE_WINDOWS) return s;
         // bases[i] is the mean of windows i .. i + BASE_WINDOWS - 1; the last one is the base now
         double[] bases = new double[last.size() - BASE_WINDOWS + 1];
@@ -182,20 +159,11 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
         if (base <= 0) return s;
         double lowest = Arrays.stream(bases).min().getAsDouble();
         // the standard error of the difference of two bases, each a mean of BASE_WINDOWS windows' Poisson counts
-        double bar = lowest + BEFORE_Z * Math.sqrt(2 * Math.max(lowest, 1 / windowSec) / (BASE_WINDOWS * windowSec));
+        double bar = lowest + beforeZ * Math.sqrt(2 * Math.max(lowest, 1 / windowSec) / (BASE_WINDOWS * windowSec));
         // the lowest itself is within the bar, so the average is never empty
         double before = Arrays.stream(bases).filter(b -> b <= bar).average().getAsDouble();
         return Math.max(1, s * before / base);
     }
-
-    /**
-     * Bases within this many standard errors of counting noise above the lowest kept one are all "before" the rise, and
-     * averaged. The lowest alone is biased low at small rates: of a dozen windows at 8 rps, the lowest two-window base
-     * is about 5, and a recurring 300× burst was forecast at two thirds of its height. (Measured over the same set and
-     * synthetic loads, three seeds: a 30-minute job over a trickle went from 0.76 % to 0.61 % of seconds slow; 2 and 4
-     * did less; the rest within noise at the same replica-seconds.)
-     */
-    static final double BEFORE_Z = 3;
 
     private static int bin(double r) {
         return Math.max(0, Math.min(BINS - 1, (int) Math.floor((Math.log(r) + LOW_LOG) / BIN_LOG + 1e-9)));
@@ -210,21 +178,21 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
      * The rate that a rise recurring at this phase reached within one horizon in each of the previous cycles (the
      * smaller of them; see {@link SeasonalProfile#predictPeak}), 0 without one.
      */
-    public double recurringPeak(double now) {
-        return seasons.predictPeak(now);
+    public double recurringPeak(double now, SeasonalProfile.Settings ss) {
+        return seasons.predictPeak(now, ss);
     }
 
     /**
      * The recurring peak where the previous cycles agree it is where the rise stops (see
      * {@link SeasonalProfile#firmPeak}), 0 without one.
      */
-    public double firmPeak(double now) {
-        return seasons.firmPeak(now);
+    public double firmPeak(double now, SeasonalProfile.Settings ss) {
+        return seasons.firmPeak(now, ss);
     }
 
     /** The rise a ramp in the latest windows forecasts for the coming horizon (1 without one). */
-    public double trend() {
-        return lastTrend.isEmpty() ? 1 : lastTrend.get(lastTrend.size() - 1);
+    public double rampRise(PolicyConfig cfg) {
+        return rampRise(lastRps, Math.max(1, cfg.horizonWindows()), cfg.windowSec(), cfg.load());
     }
 
     /**
@@ -232,8 +200,8 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
      * the rise over the same horizon from the same base, and a recurring burst is also a ramp while it climbs, so the
      * product would count it twice.
      */
-    public double forecastRise() {
-        return Math.max(seasonal(), trend());
+    public double forecastRise(PolicyConfig cfg) {
+        return Math.max(seasonal(), rampRise(cfg));
     }
 
     /** The last {@code n} windows' rps, oldest first (fewer while fewer are known). */
@@ -254,8 +222,9 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
      * seeds: 0.3 % fewer replica-seconds at the same violation seconds; on a synthetic load of 5× bursts every 15
      * minutes the first bursts no longer asked for 3.7× their own peak.)
      */
-    public double quantile(double q) {
-        int c = histogram(base(), level, seasonal(), trend());
+    public double quantile(PolicyConfig cfg) {
+        double q = cfg.load().riseQuantile();
+        int c = histogram(base(), longRunMean, seasonal(), rampRise(cfg), cfg.load());
         int group = c / CLASSES * CLASSES;
         double[] h = pooled(c, c);
         if (sum(h) < MIN_WEIGHT) h = pooled(Math.max(group, c - 1), Math.min(group + CLASSES - 1, c + 1));
@@ -283,14 +252,14 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
      * Histograms 0..CLASSES-1 hold rises with no forecast, the next CLASSES the residuals of seasonal forecasts, the last
      * CLASSES the residuals of ramps (a ramp's own record tells how far ramps go here, whether or not a season adds).
      */
-    private static int histogram(double base, double level, double seasonal, double trend) {
-        int group = trend > 1 ? TREND : seasonal > 1 ? SEASONAL : 0;
-        return group * CLASSES + classOf(base, level);
+    private static int histogram(double base, double mean, double seasonal, double ramp, LoadEstimation.Settings ls) {
+        int group = ramp > 1 ? RAMP : seasonal > 1 ? SEASONAL : 0;
+        return group * CLASSES + (ls.levelClasses() ? classOf(base, mean) : CLASSES / 2);
     }
 
-    private static int classOf(double base, double level) {
-        if (level <= 0) return CLASSES / 2;
-        double r = base / level;
+    private static int classOf(double base, double mean) {
+        if (mean <= 0) return CLASSES / 2;
+        double r = base / mean;
         int c = 0;
         while (c < CLASS_EDGES.length && r >= CLASS_EDGES[c]) c++;
         return c;
@@ -308,17 +277,17 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double level, 
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RiseHistory r && Arrays.equals(weights, r.weights) && lastRps.equals(r.lastRps) && level == r.level
-                && lastSeasonal.equals(r.lastSeasonal) && lastTrend.equals(r.lastTrend) && seasons.equals(r.seasons);
+        return o instanceof RiseHistory r && Arrays.equals(weights, r.weights) && lastRps.equals(r.lastRps)
+                && longRunMean == r.longRunMean && lastSeasonal.equals(r.lastSeasonal) && seasons.equals(r.seasons);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(Arrays.hashCode(weights), lastRps, level, lastSeasonal, lastTrend, seasons);
+        return java.util.Objects.hash(Arrays.hashCode(weights), lastRps, longRunMean, lastSeasonal, seasons);
     }
 
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT, "RiseHistory[level=%.1f, base=%.1f, weight=%.1f]", level, base(), sum(weights));
+        return String.format(java.util.Locale.ROOT, "RiseHistory[mean=%.1f, base=%.1f, weight=%.1f]", longRunMean, base(), sum(weights));
     }
 }

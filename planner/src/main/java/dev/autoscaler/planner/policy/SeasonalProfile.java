@@ -12,7 +12,7 @@ import java.util.List;
  * one start-up horizon that began in that bin (the samples {@link RiseHistory} takes). It predicts a rise only when
  * the same phase rose in <em>each</em> of the last {@value #CYCLES} cycles: the smaller of those rises, so a one-off
  * burst never becomes a forecast, and a phase that rises every cycle is met by replicas asked for one horizon before
- * it. A period's forecasts are scored as they come due, and used only while they beat chance (see {@link #MIN_LIFT}):
+ * it. A period's forecasts are scored as they come due, and used only while they beat chance (SEASONAL_MIN_LIFT):
  * most loads have no such rhythm.
  *
  * <p>This is the "same time yesterday" forecast of predictive autoscalers, applied to the rise rather than the level:
@@ -48,18 +48,68 @@ public record SeasonalProfile(List<Ring> periods) {
     /** Bins on each side of the phase that still count (the same job does not fire at the very same second). */
     static final int JITTER_BINS = 1;
     /**
-     * A period's forecasts are used only once they have earned it: at least this much (decayed) forecast weight
-     * scored, ...
+     * The seasonal forecast's settings.
+     *
+     * @param periodsSec       periods at which rises are expected to recur (SEASONAL_PERIODS; empty turns it off):
+     *                         the schedules timer jobs run on (10, 15, 20, 30 minutes) besides an hour and a day, since a
+     *                         ring needs two cycles before it forecasts and an hour's would learn a 15-minute job only
+     *                         after three hours
+     * @param minForecasts     decayed forecast weight scored before a period is trusted (10: fewer is anecdote)
+     * @param minPrecision     share of its forecasts that must have been followed by a rise (0.25)
+     * @param minLift          how much likelier a rise must be after a forecast than after any window (1.2: on a load
+     *                         whose rises come at random a phase rises in both previous cycles by chance, and such a
+     *                         "forecast" has a lift of 1)
+     * @param beforeZ          a forecast rise multiplies the rate before it: the mean of the recent bases within this
+     *                         many standard errors of counting noise of the lowest (3: the lowest alone is biased low)
+     * @param unrealisedOnly   only the part of a forecast rise still to come counts (once the rate has risen, the same
+     *                         factor on the risen rate would count the rise twice)
+     * @param recurringPeak    the load is at least the rate a recurring rise reached in the previous cycles (a timer job
+     *                         adds its own rate whatever the base, so the ratio it rose by under-states it from a quiet one)
+     * @param peakMinPeriodSec only rings of at least this period keep and forecast peaks (3600: timers fire at a minute of
+     *                         the hour; over minutes the level drifts and the last cycles' peaks follow it a cycle late)
+     * @param firmPeak         a climb towards a recurring peak that every previous cycle stopped at is not extrapolated
+     *                         past it (by the ramp or the trend)
+     * @param peakAgreement    how closely the previous cycles' peaks must agree to be firm (0.05: a few times a window's
+     *                         counting noise at a few hundred rps)
      */
-    static final double MIN_FORECASTS = 10;
-    /** ... at least this fraction of them followed by a rise beyond noise, ... */
-    static final double MIN_PRECISION = 0.25;
-    /**
-     * ... and a rise this many times likelier after a forecast than after any window. On a load whose rises come at
-     * random, a phase rises in both previous cycles by chance, and such a "forecast" is right only as often as rises
-     * are common: its lift is 1, and using it only adds cost (measured: +3.5 % replica-seconds on the NASA week).
-     */
-    static final double MIN_LIFT = 1.2;
+    public record Settings(List<Integer> periodsSec, double minForecasts, double minPrecision, double minLift, double beforeZ,
+                           boolean unrealisedOnly, boolean recurringPeak, int peakMinPeriodSec, boolean firmPeak,
+                           double peakAgreement) {
+        public Settings {
+            periodsSec = periodsSec == null ? List.of() : List.copyOf(periodsSec);
+        }
+
+        static Settings from(dev.autoscaler.common.config.Env env) {
+            return new Settings(periods(env),
+                    env.number("SEASONAL_MIN_FORECASTS", 10, 1, 1e6),
+                    env.number("SEASONAL_MIN_PRECISION", 0.25, 0, 1),
+                    env.number("SEASONAL_MIN_LIFT", 1.2, 0, 100),
+                    env.number("SEASONAL_BEFORE_Z", 3, 0, 100),
+                    env.bool("SEASONAL_UNREALISED_ONLY", true),
+                    env.bool("RECURRING_PEAK", true),
+                    env.integer("PEAK_MIN_PERIOD_SEC", 3600, 0, 7 * 86_400),
+                    env.bool("FIRM_PEAK", true),
+                    env.number("PEAK_AGREEMENT", 0.05, 0, 10));
+        }
+
+        /** SEASONAL_PERIODS: comma-separated periods in seconds, each a multiple of BIN_SEC from 600 to 7 days, or "off". */
+        static List<Integer> periods(dev.autoscaler.common.config.Env env) {
+            String raw = env.string("SEASONAL_PERIODS", "600,900,1200,1800,3600,86400");
+            if (raw.equalsIgnoreCase("off") || raw.equalsIgnoreCase("none")) return List.of();
+            List<Integer> out = new ArrayList<>();
+            for (String part : raw.split(",", -1)) {
+                try {
+                    int p = Integer.parseInt(part.trim());
+                    if (p < 600 || p > 7 * 86_400 || p % BIN_SEC != 0 || out.contains(p)) throw new NumberFormatException();
+                    out.add(p);
+                } catch (NumberFormatException e) {
+                    throw dev.autoscaler.common.config.Env.bad("SEASONAL_PERIODS", raw, "\"off\" or distinct periods in seconds, each a multiple of "
+                            + BIN_SEC + " from 600 to 604800, comma-separated");
+                }
+            }
+            return List.copyOf(out);
+        }
+    }
 
     /**
      * @param periodSec the period, a multiple of {@link #BIN_SEC}
@@ -161,17 +211,17 @@ public record SeasonalProfile(List<Ring> periods) {
             return Double.isNaN(c) ? 0 : c;
         }
 
-        double predictPeak(long b) {
-            return trusted() ? rawPeak(b) : 0;
+        double predictPeak(long b, Settings ss) {
+            return trusted(ss) ? rawPeak(b) : 0;
         }
 
         /**
          * Whether every previous cycle's peak near this phase is within PEAK_AGREEMENT of {@code peak}, the consensus
          * ({@link #predictPeak}): the cycles agree on where the rise stops.
          */
-        boolean agreesOn(long b, double peak) {
+        boolean agreesOn(long b, double peak, double agreement) {
             for (int c = 1; c <= CYCLES; c++) {
-                if (highestNear(peaks, b, c) > peak * (1 + PEAK_AGREEMENT)) return false;
+                if (highestNear(peaks, b, c) > peak * (1 + agreement)) return false;
             }
             return true;
         }
@@ -180,7 +230,7 @@ public record SeasonalProfile(List<Ring> periods) {
          * Records the rise that began in bin {@code b} (1 when it was within noise) and the rate it reached, and scores
          * the forecast this period made for that bin.
          */
-        Ring with(long b, double rise, double peak, double keep) {
+        Ring with(long b, double rise, double peak, double keep, int peakMinPeriodSec) {
             double f = forecasts * keep;
             double h = hits * keep;
             double n = samples * keep + 1;
@@ -195,7 +245,7 @@ public record SeasonalProfile(List<Ring> periods) {
             float v = (float) (Math.round(rise * 100) / 100.0);
             // a peak only where the rate rose beyond noise (elsewhere it is just the level, and a day of levels would
             // double the stored state for nothing the forecast reads), and only in a ring that forecasts peaks
-            float pk = rise > 1 && periodSec >= PEAK_MIN_PERIOD_SEC ? (float) (Math.round(peak * 10) / 10.0) : 0f;
+            float pk = rise > 1 && periodSec >= peakMinPeriodSec ? (float) (Math.round(peak * 10) / 10.0) : 0f;
             // most windows leave their bin as it is: share the arrays then, and copy only the one that changes (a day's
             // ring is 8640 floats each, and this runs on every decision)
             boolean newCycle = cycles[third] != cycle;
@@ -218,12 +268,12 @@ public record SeasonalProfile(List<Ring> periods) {
         }
 
         /** Whether enough of this period's forecasts came true for it to be used. */
-        boolean trusted() {
-            return forecasts >= MIN_FORECASTS && hits >= MIN_PRECISION * forecasts && hits / forecasts >= MIN_LIFT * risen / samples;
+        boolean trusted(Settings ss) {
+            return forecasts >= ss.minForecasts() && hits >= ss.minPrecision() * forecasts && hits / forecasts >= ss.minLift() * risen / samples;
         }
 
-        double predict(long b) {
-            return trusted() ? raw(b) : 1;
+        double predict(long b, Settings ss) {
+            return trusted(ss) ? raw(b) : 1;
         }
 
         @Override
@@ -262,69 +312,47 @@ public record SeasonalProfile(List<Ring> periods) {
     }
 
     /** Records that the rate rose by {@code rise}, to {@code peak} rps, within one horizon from time {@code ts} (seconds). */
-    public SeasonalProfile record(double ts, double rise, double peak, double keep) {
+    public SeasonalProfile record(double ts, double rise, double peak, double keep, Settings ss) {
         if (periods.isEmpty() || ts < 0) return this;
-        return new SeasonalProfile(periods.stream().map(r -> r.with(r.binOf(ts), rise, peak, keep)).toList());
+        return new SeasonalProfile(periods.stream().map(r -> r.with(r.binOf(ts), rise, peak, keep, ss.peakMinPeriodSec())).toList());
     }
-
-    /**
-     * Only periods of the clock, an hour or longer, forecast a peak. Timers fire at a minute of the hour or a time of the
-     * day, and there a rate reached in the previous cycles is a rate the job reaches again. Over a cycle of minutes
-     * the level itself drifts, and the peaks of the last two cycles follow it a cycle late: at the end of the World Cup
-     * swim the 10- and 20-minute rings held the fleet at the match's peak while the load fell. (Measured over the
-     * shared traces, their time-reversed copies and synthetic loads, three seeds: with the hour and day rings, 1.6 %
-     * fewer violation seconds at 0.03 % more replica-seconds, nearly all on the Azure trace and its variants; with every
-     * ring, 2.4 % fewer at 0.24 % more, the rest paid on the swim and on a cron over a daily pattern, whose peaks
-     * followed the day down a cycle late.)
-     */
-    static final int PEAK_MIN_PERIOD_SEC = 3600;
 
     /**
      * The rate a rise recurring at this phase is expected to reach within one horizon from time {@code ts}: the highest
-     * that any trusted period of at least PEAK_MIN_PERIOD_SEC forecasts, 0 without one.
+     * that any trusted period of at least PEAK_MIN_PERIOD_SEC forecasts, 0 without one (or with RECURRING_PEAK off).
      */
-    public double predictPeak(double ts) {
-        if (ts < 0) return 0;
+    public double predictPeak(double ts, Settings ss) {
+        if (ts < 0 || !ss.recurringPeak()) return 0;
         double p = 0;
-        for (Ring r : periods) if (r.periodSec() >= PEAK_MIN_PERIOD_SEC) p = Math.max(p, r.predictPeak(r.binOf(ts)));
+        for (Ring r : periods) if (r.periodSec() >= ss.peakMinPeriodSec()) p = Math.max(p, r.predictPeak(r.binOf(ts), ss));
         return p;
     }
-
-    /**
-     * How closely the previous cycles' peaks must agree for {@link #firmPeak}: a few times the counting noise of a
-     * window at a few hundred rps; at lower rates noise alone keeps peaks apart, and nothing is capped. (Measured over
-     * the shared traces, their time-reversed copies and synthetic loads, three seeds: 0.4 % fewer replica-seconds for
-     * 0.06 % more violation seconds, nearly all on timer jobs with a steady peak, up to 4 % cheaper there. 10 % or 25 %
-     * also capped ramps where this cycle's job ran higher than the last two: on the time-reversed Azure trace 2 % and
-     * 11 % more violation seconds.)
-     */
-    static final double PEAK_AGREEMENT = 0.05;
 
     /**
      * {@link #predictPeak} where the ring that forecasts it had the same peak, within PEAK_AGREEMENT, in each of its
      * previous cycles: a rate the recurring rise is expected to stop at, not only to reach. 0 otherwise.
      */
-    public double firmPeak(double ts) {
-        if (ts < 0) return 0;
+    public double firmPeak(double ts, Settings ss) {
+        if (ts < 0 || !ss.firmPeak() || !ss.recurringPeak()) return 0;
         double peak = 0;
         boolean firm = false;
         for (Ring r : periods) {
-            if (r.periodSec() < PEAK_MIN_PERIOD_SEC) continue;
+            if (r.periodSec() < ss.peakMinPeriodSec()) continue;
             long b = r.binOf(ts);
-            double p = r.predictPeak(b);
+            double p = r.predictPeak(b, ss);
             if (p <= 0 || p < peak) continue;
             // the highest forecast decides; where two rings forecast the same rate, either one's agreement will do
-            firm = (p == peak && firm) || r.agreesOn(b, p);
+            firm = (p == peak && firm) || r.agreesOn(b, p, ss.peakAgreement());
             peak = p;
         }
         return firm ? peak : 0;
     }
 
     /** The rise expected within one horizon from time {@code ts}: the highest any period forecasts, at least 1. */
-    public double predict(double ts) {
+    public double predict(double ts, Settings ss) {
         if (ts < 0) return 1;
         double p = 1;
-        for (Ring r : periods) p = Math.max(p, r.predict(r.binOf(ts)));
+        for (Ring r : periods) p = Math.max(p, r.predict(r.binOf(ts), ss));
         return p;
     }
 }

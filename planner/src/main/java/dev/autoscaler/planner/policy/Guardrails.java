@@ -1,0 +1,200 @@
+package dev.autoscaler.planner.policy;
+
+import dev.autoscaler.common.config.Env;
+import dev.autoscaler.planner.policy.PolicyState.Recommendation;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Stage 5: what may be applied. Takes any proposal (the policy's own, and in time the LLM advisor's or an operator's
+ * manual scale) and returns the replica count that may run after it, and which rule, if any, changed or held it:
+ * <ul>
+ *   <li>bounds: MIN_REPLICAS..MAX_REPLICAS always;</li>
+ *   <li>up: at most MAX_STEP_UP more; UP_COOLDOWN_SEC since the last scale-up, unless the proposal is urgent (panic);</li>
+ *   <li>down: never while the window is slow; only to the highest need of the last DOWN_STABILIZATION_SEC (replicas
+ *       still starting are not held: once the load no longer needs them they are cancelled); DOWN_COOLDOWN_SEC after
+ *       any scaling; at most MAX_STEP_DOWN or MAX_STEP_DOWN_PERCENT of the replicas, whichever removes more.</li>
+ * </ul>
+ * Pure: its state slice ({@link Memory}) goes in and comes out.
+ */
+public final class Guardrails {
+
+    /**
+     * @param minReplicas          the fewest replicas (1)
+     * @param maxReplicas          the most replicas (10: a demo machine's worth)
+     * @param upCooldownSec        seconds between scale-ups outside the panic path (0: sizing is absolute, so a second
+     *                             scale-up soon after the first only follows a higher measured load, and waiting only
+     *                             meets it later)
+     * @param downCooldownSec      seconds after any scaling before a scale-down (COOLDOWN_SEC, 20: the PoC's cooldown
+     *                             between impactful actions; a new replica's effect is measured first)
+     * @param maxStepUp            replicas added per decision at most (10)
+     * @param maxStepDown          replicas removed per decision at most, unless the percentage removes more (4)
+     * @param maxStepDownPercent   a scale-down may instead remove this percentage of the replicas (50, as KPA halves at
+     *                             most and HPA's Percent policy: a count alone took minutes to bring 30 replicas down)
+     * @param downStabilisationSec scale down only to the highest need of this many seconds (30: short, because the
+     *                             burst headroom is already in every need)
+     */
+    public record Settings(int minReplicas, int maxReplicas, double upCooldownSec, double downCooldownSec, int maxStepUp,
+                           int maxStepDown, double maxStepDownPercent, double downStabilisationSec) {
+        public Settings {
+            if (minReplicas < 0 || maxReplicas < 1 || minReplicas > maxReplicas) {
+                throw new dev.autoscaler.common.config.ConfigException("invalid MIN_REPLICAS=" + minReplicas + " / MAX_REPLICAS="
+                        + maxReplicas + ": expected 0 <= MIN_REPLICAS <= MAX_REPLICAS and MAX_REPLICAS >= 1");
+            }
+        }
+
+        static Settings from(Env env) {
+            double cooldown = env.number("COOLDOWN_SEC", 20, 0, 86_400);
+            return new Settings(
+                    env.integer("MIN_REPLICAS", 1, 0, 10_000),
+                    env.integer("MAX_REPLICAS", 10, 1, 10_000),
+                    env.number("UP_COOLDOWN_SEC", 0, 0, 86_400),
+                    env.number("DOWN_COOLDOWN_SEC", cooldown, 0, 86_400),
+                    env.integer("MAX_STEP_UP", 10, 1, 10_000),
+                    env.integer("MAX_STEP_DOWN", 4, 1, 10_000),
+                    env.number("MAX_STEP_DOWN_PERCENT", 50, 0, 100),
+                    env.number("DOWN_STABILIZATION_SEC", 30, 0, 86_400));
+        }
+
+        Settings withBounds(int min, int max) {
+            return new Settings(min, max, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown, maxStepDownPercent, downStabilisationSec);
+        }
+    }
+
+    /**
+     * The state slice: when the count last went up and down, and the needs inside the stabilisation window.
+     */
+    public record Memory(double lastScaleUpTs, double lastScaleDownTs, List<Recommendation> needs) {
+        public Memory {
+            needs = needs == null ? List.of() : List.copyOf(needs);
+        }
+
+        public static Memory initial() {
+            return new Memory(Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, List.of());
+        }
+
+        /** Seconds since the count last changed, either way. */
+        public double sinceLastScale(double now) {
+            return now - Math.max(lastScaleUpTs, lastScaleDownTs);
+        }
+    }
+
+    /**
+     * A proposal to judge.
+     *
+     * @param replicas the count proposed
+     * @param need     the count the load needs, remembered for the down-stabilisation (a window that keeps the count only
+     *                 because latency has not been low for long enough records what its load needs, so each step of a
+     *                 scale-down is not held by the step before it)
+     * @param urgent   an emergency (p95 far over the threshold): bypasses the up-cooldown
+     */
+    public record Proposal(int replicas, int need, boolean urgent) {}
+
+    /**
+     * What the window looks like to the guardrails.
+     *
+     * @param current replicas asked for so far
+     * @param ready   replicas serving
+     * @param slow    the window was over the threshold (or had errors)
+     */
+    public record Situation(int current, int ready, boolean slow, double now) {}
+
+    /**
+     * The judgement.
+     *
+     * @param replicas   the count that may run
+     * @param limit      the rule that changed or held the proposal, or null when it passed as it was
+     * @param outOfBounds the current count itself was outside the bounds, and the proposal was replaced by the bound
+     * @param memory     the state slice after it
+     */
+    public record Verdict(int replicas, String limit, boolean outOfBounds, Memory memory) {}
+
+    private final Settings s;
+
+    public Guardrails(Settings s) {
+        this.s = s;
+    }
+
+    public Settings settings() {
+        return s;
+    }
+
+    public Verdict judge(Memory m, Proposal p, Situation at) {
+        int n = at.current();
+        int bounded = clamp(p.replicas());
+        List<Recommendation> needs = PolicyState.appendCapped(
+                m.needs().stream().filter(r -> at.now() - r.ts() < s.downStabilisationSec()).toList(),
+                new Recommendation(at.now(), clamp(p.need())), 10_000);
+        int target;
+        String limit = null;
+        boolean outOfBounds = n < s.minReplicas() || n > s.maxReplicas();
+        if (outOfBounds) {
+            target = clamp(n);
+            limit = n < s.minReplicas() ? "below MIN_REPLICAS " + s.minReplicas() : "above MAX_REPLICAS " + s.maxReplicas();
+        } else if (bounded > n) {
+            target = Math.min(bounded, n + s.maxStepUp());
+            limit = upLimit(m, p, at, bounded, target);
+            if (limit != null && limit.startsWith("up-cooldown")) target = n;
+        } else if (bounded < n) {
+            target = down(m, at, bounded, needs);
+            limit = target < n ? null : downLimit(m, at, bounded, needs);
+        } else {
+            target = n;
+            if (p.replicas() > s.maxReplicas() && at.slow()) limit = "at MAX_REPLICAS " + s.maxReplicas();
+        }
+        double up = target > n ? at.now() : m.lastScaleUpTs();
+        double down = target < n ? at.now() : m.lastScaleDownTs();
+        return new Verdict(target, limit, outOfBounds, new Memory(up, down, needs));
+    }
+
+    /** Why a scale-up is held or cut, or null when it may go ahead whole. */
+    private String upLimit(Memory m, Proposal p, Situation at, int bounded, int target) {
+        double since = at.now() - m.lastScaleUpTs();
+        boolean cooling = since < s.upCooldownSec();
+        if (cooling && !p.urgent()) return String.format(Locale.ROOT, "up-cooldown: %.0f s left", s.upCooldownSec() - since);
+        String limit = null;
+        if (target < bounded) limit = "MAX_STEP_UP " + s.maxStepUp();
+        else if (p.replicas() > bounded) limit = "capped at MAX_REPLICAS " + s.maxReplicas();
+        if (cooling) limit = limit == null ? "panic: cooldown bypassed" : limit + "; panic: cooldown bypassed";
+        return limit;
+    }
+
+    /**
+     * Where a scale-down may go: the highest need of the stabilisation window (but replicas still starting have served
+     * nothing, so once the load no longer needs them they are cancelled), no further than one step, and not at all
+     * while slow or inside the down-cooldown.
+     */
+    private int down(Memory m, Situation at, int bounded, List<Recommendation> needs) {
+        int n = at.current();
+        if (at.slow()) return n;
+        int stabilised = stabilised(at, bounded, needs);
+        int target = Math.max(Math.min(n, stabilised), lowestStepDown(n));
+        if (target >= n || m.sinceLastScale(at.now()) < s.downCooldownSec()) return n;
+        return target;
+    }
+
+    private String downLimit(Memory m, Situation at, int bounded, List<Recommendation> needs) {
+        if (at.slow()) return "no scale-down while slow";
+        int stabilised = stabilised(at, bounded, needs);
+        if (Math.max(Math.min(at.current(), stabilised), lowestStepDown(at.current())) >= at.current()) {
+            return String.format(Locale.ROOT, "held: a need of %d in the last %.0f s", stabilised, s.downStabilisationSec());
+        }
+        return String.format(Locale.ROOT, "down-cooldown: %.0f s left", s.downCooldownSec() - m.sinceLastScale(at.now()));
+    }
+
+    private int stabilised(Situation at, int bounded, List<Recommendation> needs) {
+        int stabilised = needs.stream().mapToInt(Recommendation::replicas).max().orElse(bounded);
+        if (at.current() > at.ready()) stabilised = Math.min(stabilised, Math.max(bounded, at.ready()));
+        return stabilised;
+    }
+
+    /** The fewest replicas one scale-down from n may leave: MAX_STEP_DOWN fewer, or MAX_STEP_DOWN_PERCENT fewer if more. */
+    private int lowestStepDown(int n) {
+        int byPercent = (int) Math.floor(n * (1 - s.maxStepDownPercent() / 100) + 1e-9);
+        return Math.min(n - s.maxStepDown(), byPercent);
+    }
+
+    int clamp(int r) {
+        return Math.max(s.minReplicas(), Math.min(s.maxReplicas(), r));
+    }
+}
