@@ -2,6 +2,7 @@ package dev.autoscaler.bench.peers;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Objects;
 
 /**
  * Knative KPA's decider ({@code autoscaler.go Scale}), ALGORITHMS.md §2.4: stable and panic pod counts clamped by
@@ -20,7 +21,7 @@ public final class KpaDecider {
     private Spec spec;
     private Double panicTime;
     private int maxPanicPods;
-    private DelayWindow delay;
+    private final DelayWindow delay;
 
     /** A new decider; one created with more than one ready pod starts in panic (it has lost its metric history). */
     public KpaDecider(Spec spec, int initialReadyPods, double createdAt) {
@@ -37,12 +38,15 @@ public final class KpaDecider {
         this.maxPanicPods = maxPanicPods;
     }
 
+    /**
+     * Replaces the spec from the next {@link #scale} on, like Knative's {@code autoscaler.Update}, which the KPA
+     * reconciler calls when a revision's decider spec changes, e.g. its target or reachability
+     * ({@code TestAutoscalerUpdateTarget}). Why only the spec: upstream swaps {@code deciderSpec} and nothing else, so
+     * the panic time, max panic pods and the scale-down delay window (built once, at creation, from the first spec's
+     * delay) carry over; a new {@code scaleDownDelaySeconds} has no effect until the decider is recreated, as upstream.
+     */
     public void update(Spec newSpec) {
-        boolean delayChanged = newSpec.scaleDownDelaySeconds() != spec.scaleDownDelaySeconds();
-        this.spec = newSpec;
-        if (delayChanged) {
-            delay = newSpec.scaleDownDelaySeconds() > 0 ? new DelayWindow((int) Math.ceil(newSpec.scaleDownDelaySeconds() / TICK_SECONDS)) : null;
-        }
+        this.spec = Objects.requireNonNull(newSpec);
     }
 
     public boolean panicking() {

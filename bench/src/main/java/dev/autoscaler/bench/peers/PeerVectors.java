@@ -1,6 +1,7 @@
 package dev.autoscaler.bench.peers;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autoscaler.bench.peers.HpaNormalizer.Event;
 import dev.autoscaler.bench.peers.HpaNormalizer.RatePolicy;
 import dev.autoscaler.bench.peers.HpaNormalizer.Recommendation;
@@ -204,10 +205,42 @@ public final class PeerVectors {
                 s.path("activationScale").asInt());
     }
 
+    /** The fields of a case's {@code spec}; a step's {@code specUpdate} may hold any subset of them. */
+    private static final List<String> KPA_SPEC_FIELDS = List.of("scalingMetric", "targetValue", "totalValue", "targetBurstCapacity",
+            "panicThreshold", "maxScaleUpRate", "maxScaleDownRate", "stableWindowSeconds", "scaleDownDelaySeconds", "reachable",
+            "activationScale");
+
+    /** {@code current} with {@code update}'s fields written over it; an unknown or mistyped field is an error. */
+    private static ObjectNode mergeSpecUpdate(ObjectNode current, JsonNode update, int step) {
+        String where = "step " + step + " specUpdate";
+        if (!update.isObject()) throw new IllegalArgumentException(where + " is not an object");
+        List<String> unknown = new ArrayList<>();
+        for (var f : update.properties()) {
+            if (!KPA_SPEC_FIELDS.contains(f.getKey())) unknown.add(f.getKey());
+        }
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException(where + ": unknown field" + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown)
+                    + " (known: " + String.join(", ", KPA_SPEC_FIELDS) + ")");
+        }
+        for (var f : update.properties()) {
+            JsonNode v = f.getValue();
+            boolean typed = switch (f.getKey()) {
+                case "scalingMetric" -> v.isTextual();
+                case "reachable" -> v.isBoolean();
+                default -> v.isNumber();
+            };
+            if (!typed) throw new IllegalArgumentException(where + ": field " + f.getKey() + " has the wrong type: " + v);
+        }
+        ObjectNode merged = current.deepCopy();
+        merged.setAll((ObjectNode) update);
+        return merged;
+    }
+
     void kpa(JsonNode c) {
         String name = "kpa_autoscaler/" + c.path("name").asText();
         try {
-            KpaDecider d = new KpaDecider(spec(c.path("spec")), c.path("initialReadyPods").asInt(0), 0);
+            ObjectNode current = c.path("spec").isObject() ? c.get("spec").deepCopy() : Json.MAPPER.createObjectNode();
+            KpaDecider d = new KpaDecider(spec(current), c.path("initialReadyPods").asInt(0), 0);
             if (c.has("initialState")) {
                 JsonNode st = c.get("initialState");
                 d.setPanic(st.has("panicStartedSecondsAgo") ? -st.get("panicStartedSecondsAgo").asDouble() : null,
@@ -216,8 +249,15 @@ public final class PeerVectors {
             StringBuilder exp = new StringBuilder();
             StringBuilder got = new StringBuilder();
             boolean ok = true;
+            int index = 0;
             for (JsonNode step : c.path("steps")) {
-                if (step.has("specUpdate")) d.update(spec(step.get("specUpdate")));
+                index++;
+                // Knative's Update between two Scale calls: the merged spec applies from this step on, the decider's
+                // panic and delay state carry over (KpaDecider.update).
+                if (step.has("specUpdate")) {
+                    current = mergeSpecUpdate(current, step.get("specUpdate"), index);
+                    d.update(spec(current));
+                }
                 var r = d.scale(step.path("tSeconds").asDouble(), step.path("readyPods").asInt(), step.path("stableValue").asDouble(),
                         step.path("panicValue").asDouble());
                 int e = step.path("expectedDesiredPodCount").asInt();
