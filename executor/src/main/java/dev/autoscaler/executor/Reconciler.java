@@ -74,6 +74,7 @@ public final class Reconciler {
         int adopted = 0;
         for (ReplicaRecord r : live.values()) {
             ReplicaRecord known = registry.getOrDefault(r.id(), r);
+            keepCounterAtLeast(known.seq());
             if (healthy(known.address())) {
                 write(known.with(State.ready));
                 adopted++;
@@ -133,12 +134,15 @@ public final class Reconciler {
             write(r);
             reg.put(r.id(), r);
             adopted = true;
-            long seq = r.seq();
-            // keep new ids unique even if the counter was lost with Redis
-            String counter = bus.redis().get(keys.replicaCounter(target));
-            if (counter == null || Long.parseLong(counter) < seq) bus.redis().set(keys.replicaCounter(target), String.valueOf(seq));
+            keepCounterAtLeast(r.seq());
         }
         if (adopted) publishSet();
+    }
+
+    /** Keeps new ids unique even if the counter was lost with Redis: it never stays below a running replica's seq. */
+    private void keepCounterAtLeast(long seq) {
+        String counter = bus.redis().get(keys.replicaCounter(target));
+        if (counter == null || Long.parseLong(counter) < seq) bus.redis().set(keys.replicaCounter(target), String.valueOf(seq));
     }
 
     /** The desired count, clamped to the executor's bounds; with no desired state at all, keep what runs. */

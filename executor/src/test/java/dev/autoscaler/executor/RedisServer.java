@@ -1,0 +1,110 @@
+package dev.autoscaler.executor;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code redis-server} on a free 127.0.0.1 port, without persistence, for one test class. The binary must be
+ * installed ({@code ./autoscaler test} installs it; by hand: {@code apt-get install -y redis-server}).
+ */
+final class RedisServer implements AutoCloseable {
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private RedisServer(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    static RedisServer start() throws Exception {
+        String binary = binary();
+        Exception last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            int port = freePort();
+            Path log = Files.createTempFile("redis-test-", ".log");
+            Process p = new ProcessBuilder(binary, "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
+                    "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes")
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            RedisServer server = new RedisServer(p, port, log);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < deadline && p.isAlive()) {
+                if (server.pings()) return server;
+                Thread.sleep(20);
+            }
+            last = new IllegalStateException("redis-server did not answer PING on 127.0.0.1:" + port + "; log:\n"
+                    + Files.readString(log));
+            server.close();
+        }
+        throw last;
+    }
+
+    private static String binary() {
+        for (String dir : List.of("/usr/bin", "/usr/local/bin", "/usr/sbin", "/opt/homebrew/bin")) {
+            Path p = Path.of(dir, "redis-server");
+            if (Files.isExecutable(p)) return p.toString();
+        }
+        String path = System.getenv().getOrDefault("PATH", "");
+        for (String dir : path.split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "redis-server"))) return Path.of(dir, "redis-server").toString();
+        }
+        throw new IllegalStateException("redis-server is not installed (apt-get install -y redis-server); "
+                + "the Reconciler tests run against a real one");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            return s.getLocalPort();
+        }
+    }
+
+    private boolean pings() {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+            s.setSoTimeout(500);
+            OutputStream out = s.getOutputStream();
+            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[7];
+            int n = in.readNBytes(buf, 0, 7);
+            return n == 7 && new String(buf, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            Files.deleteIfExists(log);
+        } catch (IOException ignored) {
+            // a temp file
+        }
+    }
+}
