@@ -38,10 +38,21 @@ public final class PipelineBenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the results as one JSON object at the end")
     boolean json;
 
+    @Option(names = "--scenario", defaultValue = "standard", description = "standard (accuracy, RSS, step, cycles), settle (r_slo by a slow "
+            + "ramp on one replica, then a one-off 4x step held steady), or all (default ${DEFAULT-VALUE})")
+    String scenario;
+
+    @Option(names = "--steady-sec", defaultValue = "600", description = "settle: how long the 4x load stays (default ${DEFAULT-VALUE})")
+    double steadySec;
+
     static final double SLO = 100;
 
     @Override
     public Integer call() throws Exception {
+        if (!List.of("standard", "settle", "all").contains(scenario)) {
+            System.err.println("autoscaler bench pipeline: --scenario must be standard, settle or all, got '" + scenario + "'");
+            return 2;
+        }
         Map<String, String> env = new LinkedHashMap<>(Map.ofEntries(Map.entry("SLO_P95_MS", "100"), Map.entry("SAMPLE_INTERVAL", "2"),
                 Map.entry("WORK_MS", "20"), Map.entry("WORKERS", "4"), Map.entry("MIN_REPLICAS", "1"), Map.entry("MAX_REPLICAS", "8"),
                 Map.entry("DOWN_STABILIZATION_SEC", "10"), Map.entry("COOLDOWN_SEC", "6"), Map.entry("LOW_NEED_N", "2"),
@@ -64,6 +75,19 @@ public final class PipelineBenchCommand implements Callable<Integer> {
                     }
                 }
             });
+
+            if (!scenario.equals("standard")) {
+                SettleScenario settle = new SettleScenario(stack, SLO);
+                double rslo = settle.measureRslo(lb, 40, 260, 180);
+                results.put("settle", settle.settle(lb, baseRps, rslo, steadySec, 10));
+                say("settle: %s", Json.write(((Map<?, ?>) results.get("settle")).entrySet().stream()
+                        .filter(e -> !e.getKey().equals("samples")).collect(java.util.stream.Collectors.toMap(e -> e.getKey().toString(),
+                                e -> String.valueOf(e.getValue()), (a, b) -> a, java.util.TreeMap::new))));
+                if (scenario.equals("settle")) {
+                    if (json) System.out.println(Json.write(results));
+                    return 0;
+                }
+            }
 
             // 1. monitor accuracy at steady loads that one replica serves (40 % and 75 % of its capacity)
             List<Map<String, Object>> accuracy = new ArrayList<>();

@@ -67,9 +67,7 @@ public record BreachRate(double rate, double ceiling) {
      * convex in the rate, so this errs low, and a healthy window above it raises it again. Only a window before with a
      * p95 well on its way to the threshold places it: from near the idle latency the line lands close to that window's
      * own comfortable rate (a step from 67 rps at 63 ms to 170 at 376 ms gives 79, half the real rate), and the cost
-     * of planning there lasts until the estimate is forgiven. (Over the shared traces, their time-reversed copies and
-     * synthetic loads, three seeds: 1.1 % fewer violation seconds at 0.1 % more replica-seconds with that bar at half-way;
-     * with none, 3.9 % fewer at 1.8 % more, most of the cost on periodic bursts from a low base.) Later breaches lower the rate
+     * of planning there lasts until the estimate is forgiven. Later breaches lower the rate
      * only to their own rate, as they always did.
      */
     static double crossing(HealthySample before, double perReplica, double p95Ms, double threshold) {

@@ -218,9 +218,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
      * The rise that a fraction {@code q} of the recent horizons starting near the current base stayed within (a bin's
      * upper edge); 1 while too little is known. A level class with too few samples borrows its neighbours' first, and
      * only then every class of its group: at a level the load has rarely reached (a new high), the rises from its
-     * troughs say least about what comes next. (Measured over the shared traces and their time-reversed copies, three
-     * seeds: 0.3 % fewer replica-seconds at the same violation seconds; on a synthetic load of 5× bursts every 15
-     * minutes the first bursts no longer asked for 3.7× their own peak.)
+     * troughs say least about what comes next.
      */
     public double quantile(PolicyConfig cfg) {
         double q = cfg.load().riseQuantile();

@@ -18,8 +18,7 @@ import java.util.List;
  * <p>This is the "same time yesterday" forecast of predictive autoscalers, applied to the rise rather than the level:
  * a ratio carries across a slow change of level (an hourly job on a busier afternoon still doubles the rate). Each bin
  * also keeps the peak rate the rise reached, because a timer job adds its own rate whatever the base is: from a quiet
- * base the ratio it rose by from a busier one under-states it, and the fleet meets it a start-up late (Azure trace: a
- * job at minute 14 of each hour, seen as 1.3× from the bases of the previous hours, took 66 rps to 220). Sizing takes
+ * base the ratio it rose by from a busier one under-states it, and the fleet meets it a start-up late. Sizing takes
  * the larger of the two forecasts ({@link #predictPeak}).
  *
  * @param periods one ring per period, oldest cycle overwritten first
@@ -30,10 +29,7 @@ public record SeasonalProfile(List<Ring> periods) {
     /**
      * Width of a phase bin for periods whose cycle fits in MAX_FINE_BINS of them. A forecast is on for its bin and the
      * jitter bins either side, so narrower bins hold the replicas for a recurring burst for less time before and after
-     * it; a day's ring stays at BIN_SEC, so the stored state does not double. (Measured over the shared traces and
-     * their time-reversed copies, three seeds: an hourly ring at 15 s instead of 30 s gave 3 % fewer violation seconds
-     * at the same replica-seconds, and 9 % fewer replica-seconds on a synthetic trace of one-minute bursts every 15
-     * minutes; 10 s bins did no better than 15 s.)
+     * it; a day's ring stays at BIN_SEC, so the stored state does not double.
      */
     static final int FINE_BIN_SEC = 15;
     /** Half a day of fine bins: as many bins per cycle as a day's ring has at BIN_SEC. */
