@@ -11,6 +11,283 @@ import picocli.CommandLine.Option;
 public final class BenchCli {
     private BenchCli() {}
 
+    /** What an environment-variable name looks like; a setting named otherwise (say, in lower case) is a typo. */
+    private static final java.util.regex.Pattern SETTING_NAME = java.util.regex.Pattern.compile("[A-Z][A-Z0-9_]*");
+    /** Every name the planner's configuration reads. */
+    private static final java.util.Set<String> KNOWN = dev.autoscaler.planner.policy.PolicyConfig.settingNames();
+
+    /**
+     * The planner settings of {@code --set} (alias {@code --ours}), whose values picocli has split at commas: a piece
+     * without '=' continues the value before it, so {@code --set SEASONAL_PERIODS=600,900,FORECAST=false} is two
+     * settings. A piece that is not NAME=VALUE with an environment-variable name is an IllegalArgumentException naming
+     * it, and so is a name the planner does not read ({@code PolicyConfig.settingNames}); values are checked by
+     * {@code PolicyConfig.from}.
+     */
+    public static java.util.Map<String, String> settings(java.util.List<String> pieces) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        String last = null;
+        for (String piece : pieces == null ? java.util.List.<String>of() : pieces) {
+            int eq = piece.indexOf('=');
+            if (eq < 0 && last != null) {
+                out.put(last, out.get(last) + "," + piece);
+                continue;
+            }
+            String name = eq < 0 ? piece.trim() : piece.substring(0, eq).trim();
+            if (eq <= 0 || !SETTING_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("--set takes NAME=VALUE with NAME a planner setting's environment-variable name "
+                        + "(upper case, e.g. FORECAST=false), got '" + piece + "'");
+            }
+            if (!KNOWN.contains(name)) {
+                throw new IllegalArgumentException("--set: the planner has no setting " + name + " (known: " + String.join(", ", KNOWN) + ")");
+            }
+            out.put(name, piece.substring(eq + 1).trim());
+            last = name;
+        }
+        return out;
+    }
+
+    static String seedList(java.util.List<Long> seeds) {
+        return String.join(", ", seeds.stream().map(String::valueOf).toList());
+    }
+
+    /** What {@code suite} and {@code ablation} take: the suite's traces and seeds, ours' settings, the simulation. */
+    public static final class SuiteOptions {
+        @Option(names = "--traces-dir", paramLabel = "DIR",
+                description = "the folder whose *.csv traces (and copies derived from them) join the synthetic loads (default: ../shared/traces next to the project)")
+        Path tracesDir;
+
+        @Option(names = "--seeds", defaultValue = "1,2,3", split = ",", description = "arrival seeds (default ${DEFAULT-VALUE})")
+        java.util.List<Long> seeds;
+
+        @Option(names = "--only", split = ",", paramLabel = "NAME", description = "only these suite traces (comma-separated names as in the table)")
+        java.util.List<String> only;
+
+        @Option(names = {"--set", "--ours"}, split = ",", paramLabel = "NAME=VALUE",
+                description = "a planner setting for ours by its environment-variable name (repeatable, or comma-separated; --ours is the same option)")
+        java.util.List<String> set;
+
+        @Option(names = "--out", defaultValue = "bench-out", description = "output folder (default ${DEFAULT-VALUE})")
+        Path out;
+
+        @Option(names = "--threads", description = "(trace, seed) runs in parallel (default: the available processors)")
+        Integer threads;
+
+        @Option(names = "--startup-sec", defaultValue = "30", description = "replica start-up delay (default ${DEFAULT-VALUE})")
+        double startupSec;
+
+        @Option(names = "--peak-replicas", defaultValue = "20", description = "replicas each trace's peak needs at the target utilisation (default ${DEFAULT-VALUE})")
+        int peakReplicas;
+
+        @Option(names = "--min-replicas", defaultValue = "1")
+        int minReplicas;
+
+        @Option(names = "--max-replicas", defaultValue = "40")
+        int maxReplicas;
+
+        @Option(names = "--slo-ms", defaultValue = "100", description = "SLO on p95 in ms (default ${DEFAULT-VALUE})")
+        double sloMs;
+
+        @Option(names = "--step-hold", description = "replay each row's rate as a step until the next row")
+        boolean stepHold;
+
+        dev.autoscaler.bench.sim.SimConfig config() {
+            var d = dev.autoscaler.bench.sim.SimConfig.defaults();
+            return new dev.autoscaler.bench.sim.SimConfig(startupSec, peakReplicas, minReplicas, maxReplicas, sloMs, d.targetUtilisation(),
+                    d.workers(), d.serviceMs(), d.maxWaitSec(), seeds.get(0), stepHold);
+        }
+
+        Path tracesDir() {
+            if (tracesDir != null) return tracesDir;
+            String home = System.getProperty("autoscaler.home");
+            return (home == null ? Path.of("..", "shared", "traces") : Path.of(home).resolve("../shared/traces")).normalize();
+        }
+
+        int threads() {
+            return threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        }
+
+        /** The suite, checked and cut to --only, with its notes on stderr; what is wrong as an IllegalArgumentException. */
+        dev.autoscaler.bench.suite.TraceSuite.Suite suite() {
+            var suite = dev.autoscaler.bench.suite.TraceSuite.build(tracesDir());
+            for (String n : suite.notes()) System.err.println("note: " + n);
+            if (only == null || only.isEmpty()) return suite;
+            java.util.List<dev.autoscaler.bench.trace.Trace> kept = new java.util.ArrayList<>();
+            for (String name : only) {
+                var t = suite.traces().stream().filter(x -> x.name().equals(name.trim())).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                        "--only: no suite trace named '" + name.trim() + "' (the suite has: " + String.join(", ", suite.names()) + ")"));
+                if (!kept.contains(t)) kept.add(t);
+            }
+            // the suite's order, not the order given
+            kept.sort(java.util.Comparator.comparingInt(t -> suite.traces().indexOf(t)));
+            return new dev.autoscaler.bench.suite.TraceSuite.Suite(java.util.List.copyOf(kept), suite.notes());
+        }
+
+        /** Every variant's configuration and every policy built once, so a bad setting fails before any run. */
+        void check(java.util.List<String> policies, java.util.List<dev.autoscaler.bench.suite.SuiteRunner.Variant> variants) {
+            if (seeds == null || seeds.isEmpty() || seeds.stream().distinct().count() != seeds.size()) {
+                throw new IllegalArgumentException("--seeds must be distinct numbers, got " + seeds);
+            }
+            if (threads != null && (threads < 1 || threads > 1024)) throw new IllegalArgumentException("--threads must be 1 to 1024, got " + threads);
+            if (policies.isEmpty() || policies.stream().distinct().count() != policies.size()) {
+                throw new IllegalArgumentException("--policies must name distinct policies, got " + policies);
+            }
+            for (var v : variants) {
+                BenchRunner r = new BenchRunner(config(), v.oursEnv());
+                try {
+                    r.oursConfig();
+                    for (String p : policies) r.policy(p);
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException((variants.size() > 1 ? v.name() + ": " : "") + e.getMessage(), e);
+                }
+            }
+        }
+
+        java.util.Map<String, Object> jsonConfig(java.util.List<String> policies, java.util.Map<String, String> oursEnv,
+                                                 java.util.List<dev.autoscaler.bench.trace.Trace> traces) {
+            java.util.Map<String, Object> c = new BenchRunner(config(), oursEnv).config(java.util.List.of(), policies);
+            c.remove("seed");
+            c.remove("traces");
+            c.put("seeds", seeds);
+            c.put("set", new java.util.TreeMap<>(oursEnv));
+            c.put("traces_dir", tracesDir().toString());
+            java.util.List<java.util.Map<String, Object>> ts = new java.util.ArrayList<>();
+            for (var t : traces) {
+                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("name", t.name());
+                m.put("duration_sec", t.durationSec());
+                m.put("rows", t.t().length);
+                m.put("peak_rps", t.peak());
+                ts.add(m);
+            }
+            c.put("traces", ts);
+            return c;
+        }
+
+        static java.util.Map<String, Integer> durations(java.util.List<dev.autoscaler.bench.trace.Trace> traces) {
+            java.util.Map<String, Integer> d = new java.util.LinkedHashMap<>();
+            for (var t : traces) d.put(t.name(), t.durationSec());
+            return d;
+        }
+
+        static void writeJson(Path file, java.util.Map<String, Object> root) throws java.io.IOException {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(file, dev.autoscaler.common.msg.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+        }
+    }
+
+    @Command(name = "suite", mixinStandardHelpOptions = true,
+            description = "Run the policies over the trace suite (the shared traces, copies derived from them, synthetic loads) at "
+                    + "several seeds, in parallel; print one markdown table of mean violation % and × oracle per trace with their "
+                    + "seed-to-seed spread, and a total row; write DIR/suite.json with every (trace, seed, policy) row.")
+    public static final class Suite implements Callable<Integer> {
+        @Option(names = "--policies", defaultValue = "ours,hpa,kpa", split = ",", description = "default ${DEFAULT-VALUE}")
+        java.util.List<String> policies;
+
+        @picocli.CommandLine.Mixin
+        SuiteOptions opts;
+
+        @Override
+        public Integer call() throws Exception {
+            java.util.Map<String, String> env;
+            dev.autoscaler.bench.suite.TraceSuite.Suite suite;
+            java.util.List<dev.autoscaler.bench.suite.SuiteRunner.Variant> variants;
+            try {
+                env = settings(opts.set);
+                variants = java.util.List.of(new dev.autoscaler.bench.suite.SuiteRunner.Variant("default", env));
+                opts.check(policies, variants);
+                suite = opts.suite();
+            } catch (IllegalArgumentException e) {
+                System.err.println("autoscaler bench suite: " + e.getMessage());
+                return 2;
+            }
+            long t0 = System.nanoTime();
+            var rows = dev.autoscaler.bench.suite.SuiteRunner.run(opts.config(), suite.traces(), opts.seeds, policies, variants, opts.threads(), System.err);
+            double wall = (System.nanoTime() - t0) / 1e9;
+            System.out.print(dev.autoscaler.bench.suite.SuiteSummary.markdown(rows, SuiteOptions.durations(suite.traces())));
+            System.out.println();
+            System.out.println("Each cell: the mean over seeds " + seedList(opts.seeds) + " and, in brackets, its spread (max − min); total: the sums of "
+                    + "the means, and the spread of the per-seed sums.");
+            java.util.Map<String, Object> root = new java.util.LinkedHashMap<>();
+            root.put("config", opts.jsonConfig(policies, env, suite.traces()));
+            root.put("notes", suite.notes());
+            root.put("rows", rows);
+            var summary = new java.util.ArrayList<>(dev.autoscaler.bench.suite.SuiteSummary.lines(rows));
+            summary.addAll(dev.autoscaler.bench.suite.SuiteSummary.totals(rows));
+            root.put("summary", summary);
+            Path file = opts.out.resolve("suite.json");
+            try {
+                SuiteOptions.writeJson(file, root);
+            } catch (java.io.IOException e) {
+                System.err.println("autoscaler bench suite: " + e.getMessage());
+                return 2;
+            }
+            System.err.printf(java.util.Locale.ROOT, "wrote %s (%d rows); %d traces x %d seeds in %.1f s on %d threads%n", file, rows.size(),
+                    suite.traces().size(), opts.seeds.size(), wall, opts.threads());
+            return 0;
+        }
+    }
+
+    @Command(name = "ablation", mixinStandardHelpOptions = true,
+            description = "Run ours over the trace suite with the defaults, then once per mechanism switched off; print per trace and "
+                    + "summed the change of mean violation % and × oracle, the defaults' seed-to-seed spread, and per mechanism a "
+                    + "verdict (keeps its place: the summed change exceeds the summed defaults' spread); write DIR/ablation.json.")
+    public static final class Ablation implements Callable<Integer> {
+        @Option(names = "--mechanisms", split = ",", paramLabel = "NAME", description = "only these mechanisms (default: all of suite/Mechanisms)")
+        java.util.List<String> mechanisms;
+
+        @picocli.CommandLine.Mixin
+        SuiteOptions opts;
+
+        @Override
+        public Integer call() throws Exception {
+            java.util.List<String> policies = java.util.List.of("ours");
+            java.util.Map<String, String> env;
+            java.util.List<dev.autoscaler.bench.suite.Mechanisms.Mechanism> mechs;
+            java.util.List<dev.autoscaler.bench.suite.SuiteRunner.Variant> variants;
+            dev.autoscaler.bench.suite.TraceSuite.Suite suite;
+            try {
+                env = settings(opts.set);
+                mechs = dev.autoscaler.bench.suite.Mechanisms.select(mechanisms);
+                variants = dev.autoscaler.bench.suite.Ablation.variants(env, mechs);
+                opts.check(policies, variants);
+                suite = opts.suite();
+            } catch (IllegalArgumentException e) {
+                System.err.println("autoscaler bench ablation: " + e.getMessage());
+                return 2;
+            }
+            long t0 = System.nanoTime();
+            var rows = dev.autoscaler.bench.suite.SuiteRunner.run(opts.config(), suite.traces(), opts.seeds, policies, variants, opts.threads(), System.err);
+            double wall = (System.nanoTime() - t0) / 1e9;
+            for (var m : mechs) {
+                System.out.println("- −" + m.name() + ": " + m.description() + "; off with " + new java.util.TreeMap<>(m.off()));
+            }
+            System.out.println();
+            System.out.print(dev.autoscaler.bench.suite.Ablation.markdown(rows, mechs));
+            System.out.println();
+            System.out.println("Default cells: the mean over seeds " + seedList(opts.seeds) + " and, in brackets, its spread (max − min); Δ: the mechanism "
+                    + "off minus the defaults, of the means; total: sums over the traces and the spread of the per-seed sums. Verdict: "
+                    + "\"" + dev.autoscaler.bench.suite.Ablation.KEEPS + "\" when a Δ exceeds the defaults' spread of the same number.");
+            java.util.Map<String, Object> root = new java.util.LinkedHashMap<>();
+            root.put("config", opts.jsonConfig(policies, env, suite.traces()));
+            root.put("notes", suite.notes());
+            java.util.List<java.util.Map<String, Object>> ms = new java.util.ArrayList<>();
+            for (var m : mechs) ms.add(java.util.Map.of("name", m.name(), "description", m.description(), "off", new java.util.TreeMap<>(m.off())));
+            root.put("mechanisms", ms);
+            root.put("rows", rows);
+            root.put("effects", dev.autoscaler.bench.suite.Ablation.effects(rows, mechs));
+            Path file = opts.out.resolve("ablation.json");
+            try {
+                SuiteOptions.writeJson(file, root);
+            } catch (java.io.IOException e) {
+                System.err.println("autoscaler bench ablation: " + e.getMessage());
+                return 2;
+            }
+            System.err.printf(java.util.Locale.ROOT, "wrote %s (%d rows); %d traces x %d seeds x %d variants in %.1f s on %d threads%n", file,
+                    rows.size(), suite.traces().size(), opts.seeds.size(), variants.size(), wall, opts.threads());
+            return 0;
+        }
+    }
+
     /** The traces and simulation settings both {@code run} and {@code frontier} take. */
     public static final class SimOptions {
         @Option(names = "--trace", required = true, description = "a t_seconds,rps CSV (repeatable)")
@@ -37,7 +314,9 @@ public final class BenchCli {
         @Option(names = "--step-hold", description = "replay each row's rate as a step until the next row (default: linear between bin midpoints)")
         boolean stepHold;
 
-        @Option(names = "--ours", split = ",", description = "planner settings for ours, e.g. --ours TARGET_UTILIZATION=0.75")
+        @Option(names = {"--set", "--ours"}, split = ",", paramLabel = "NAME=VALUE",
+                description = "a planner setting for ours by its environment-variable name, e.g. --set TARGET_UTILIZATION=0.75 "
+                        + "(repeatable, or comma-separated; --ours is the same option)")
         java.util.List<String> ours;
 
         dev.autoscaler.bench.sim.SimConfig config() {
@@ -51,16 +330,12 @@ public final class BenchCli {
          * one line on stderr and null.
          */
         BenchRunner runner(String command, java.util.List<String> policies) {
-            java.util.Map<String, String> oursEnv = new java.util.HashMap<>();
-            if (ours != null) {
-                for (String kv : ours) {
-                    int eq = kv.indexOf('=');
-                    if (eq <= 0) {
-                        System.err.println("autoscaler bench " + command + ": --ours takes NAME=VALUE, got '" + kv + "'");
-                        return null;
-                    }
-                    oursEnv.put(kv.substring(0, eq), kv.substring(eq + 1));
-                }
+            java.util.Map<String, String> oursEnv;
+            try {
+                oursEnv = settings(ours);
+            } catch (IllegalArgumentException e) {
+                System.err.println("autoscaler bench " + command + ": " + e.getMessage());
+                return null;
             }
             BenchRunner runner = new BenchRunner(config(), oursEnv);
             try {

@@ -61,10 +61,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         deleteTree(RUN_DIR);
         Map<String, String> overrides = new HashMap<>();
-        // demo defaults that make scaling visible within minutes; any of them can be overridden from the environment
-        Map<String, String> demoDefaults = Map.of("SLO_P95_MS", "100", "MAX_REPLICAS", "8", "SAMPLE_INTERVAL", "2",
-                "DOWN_STABILIZATION_SEC", "30", "COOLDOWN_SEC", "10", "WORK_MS", "20", "WORKERS", "4");
-        demoDefaults.forEach((k, v) -> overrides.put(k, System.getenv().getOrDefault(k, v)));
+        DEFAULTS.forEach((k, v) -> overrides.put(k, System.getenv().getOrDefault(k, v)));
         LocalStack stack = new LocalStack(RUN_DIR, overrides);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -105,6 +102,10 @@ public final class DemoCommand implements Callable<Integer> {
         stopped.await();
         return 0;
     }
+
+    /** Demo defaults that make scaling visible within minutes; any of them can be overridden from the environment. */
+    static final Map<String, String> DEFAULTS = Map.of("SLO_P95_MS", "100", "MAX_REPLICAS", "8", "SAMPLE_INTERVAL", "2",
+            "DOWN_STABILIZATION_SEC", "30", "COOLDOWN_SEC", "10", "WORK_MS", "20", "WORKERS", "4");
 
     private RateShape shape() throws Exception {
         if (load == null || load.isEmpty()) return null;
