@@ -5,57 +5,28 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.msg.Plan.Action;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
+import dev.autoscaler.planner.policy.PolicyHarness.Driver;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ScalingPolicyTest {
-    static final double WIN = 3.0;
+    static final double WIN = PolicyHarness.WIN;
 
     static PolicyConfig config(String... kv) {
-        Map<String, String> m = new HashMap<>();
-        for (int i = 0; i < kv.length; i += 2) m.put(kv[i], kv[i + 1]);
-        return PolicyConfig.from(new Env(m));
+        return PolicyHarness.config(kv);
     }
 
-    /** Drives the policy like the service does: current = last target. */
-    static final class Driver {
-        final ScalingPolicy policy;
-        PolicyState state = PolicyState.initial();
-        int current;
-        double now = 1_000;
-        PolicyDecision last;
-
-        Driver(PolicyConfig cfg, int replicas) {
-            policy = new ScalingPolicy(cfg);
-            current = replicas;
-        }
-
-        PolicyDecision step(double p95, double rps, double served) {
-            return step(p95, rps, served, current);
-        }
-
-        /** A window in which only {@code ready} of the current replicas served (the rest still starting). */
-        PolicyDecision step(double p95, double rps, double served, int ready) {
-            now += WIN;
-            var r = policy.decide(state, new Window(now, p95, rps, served, 1.0, 100, ready, current), now);
-            state = r.state();
-            last = r.decision();
-            current = last.targetReplicas();
-            return last;
-        }
-    }
-
-    @Test
-    void aTenMinuteOverloadIsStillOverloadAtMinuteTen() {
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6})
+    void aTenMinuteOverloadIsStillOverloadAtMinuteTen(long seed) {
         Driver d = new Driver(config("MAX_REPLICAS", "1000", "MAX_STEP_UP", "1"), 2);
-        Random rnd = new Random(1);
+        Random rnd = new Random(seed);
         for (int i = 0; i < 30; i++) d.step(50 + rnd.nextGaussian() * 3, 10, 10);
         int windows = (int) (600 / WIN);
         for (int i = 0; i < windows; i++) {
@@ -77,7 +48,7 @@ class ScalingPolicyTest {
         d.step(400, 600, 400);
         d.current = 2;
         d.step(400, 600, 400);
-        assertEquals(200, d.state.capacityRps(), 1e-9);
+        assertEquals(200, d.state.rates().capacityRps(), 1e-9);
         d.now += 2000;
         // settle at 2 replicas with 280 rps (70 % of capacity), healthy
         d.current = 2;
@@ -121,7 +92,8 @@ class ScalingPolicyTest {
         // load is the fitted latest rate plus 11 windows (30 s start-up + one window) of the slope: 370 + 165 rps.
         // Holt's smoothed trend alone would say about 490, and the burst headroom of a flat history nothing
         for (int i = 1; i <= 6; i++) d.step(60, 280 + 15 * i, 280 + 15 * i);
-        assertEquals(535, d.last.numbers().rps(), 1e-6, d.last.reason());
+        assertEquals(535, d.last.numbers().loadRps(), 1e-6, d.last.reason());
+        assertEquals(370, d.last.numbers().rps(), 1e-6, "telemetry rps is the measured rate");
         assertEquals(4, d.last.targetReplicas(), d.last.reason()); // ceil(535 / 140): sized before the rate needs it
     }
 
@@ -145,17 +117,17 @@ class ScalingPolicyTest {
         PolicyState s = policy.decide(PolicyState.initial(), new Window(1, 30, 100, 100, 1, 100, 2, 2), 1).state();
         // replicas changed since the last window: no lesson
         PolicyState changed = policy.decide(s, new Window(4, 300, 900, 300, 1, 100, 3, 3), 4).state();
-        assertEquals(null, changed.capacityRps());
+        assertEquals(null, changed.rates().capacityRps());
         // a backlog draining (served >= arrivals) is slow but not saturated: no lesson
         PolicyState draining = policy.decide(s, new Window(4, 300, 300, 320, 1, 100, 2, 2), 4).state();
-        assertEquals(null, draining.capacityRps());
+        assertEquals(null, draining.rates().capacityRps());
         // saturated: 900 arriving, 300 served by 2 -> 150 each; a higher saturated sample replaces it at once
         PolicyState learned = policy.decide(s, new Window(4, 300, 900, 300, 1, 100, 2, 2), 4).state();
-        assertEquals(150, learned.capacityRps(), 1e-9);
+        assertEquals(150, learned.rates().capacityRps(), 1e-9);
         PolicyState higher = policy.decide(learned, new Window(7, 300, 900, 400, 1, 100, 2, 2), 7).state();
-        assertEquals(200, higher.capacityRps(), 1e-9);
+        assertEquals(200, higher.rates().capacityRps(), 1e-9);
         PolicyState lower = policy.decide(higher, new Window(10, 300, 900, 300, 1, 100, 2, 2), 10).state();
-        assertEquals(190, lower.capacityRps(), 1e-9, "a lower sample only pulls slowly");
+        assertEquals(190, lower.rates().capacityRps(), 1e-9, "a lower sample only pulls slowly");
     }
 
     @Test
@@ -168,6 +140,10 @@ class ScalingPolicyTest {
         assertEquals(Action.noop, next.action(), next.reason());
     }
 
+    /**
+     * Seed 7 as it always was. The bound of two actions holds for seeds 1, 6, 7 and 8 only: seeds 2 to 4 make two
+     * excursions in the 50 minutes and seed 5 five (see PolicyPropertiesTest for what holds on every seed).
+     */
     @Test
     void noFlappingOnANoisySteadyLoad() {
         Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "200"), 3);
@@ -198,7 +174,7 @@ class ScalingPolicyTest {
         Driver baseline = new Driver(config("WARMUP_WINDOWS", "12"), 1);
         PolicyDecision dec = baseline.step(900, 5, 5);
         assertEquals(Action.noop, dec.action());
-        assertTrue(dec.reason().startsWith("warming"), dec.reason());
+        assertTrue(dec.reason().startsWith("keep 1: warming"), dec.reason());
 
         Driver slo = new Driver(config("SLO_P95_MS", "100"), 1);
         PolicyDecision up = slo.step(150, 5, 5);
@@ -292,27 +268,32 @@ class ScalingPolicyTest {
         assertEquals(9, d.current, d.last.reason());
     }
 
+    static RateLearning rates(PolicyConfig cfg) {
+        return new RateLearning(cfg.rates(), cfg.windowSec());
+    }
+
     @Test
     void aSmallFleetPlansFurtherBelowTheBreachRateAndTheErrorBudgetScalesTheHeadroom() {
-        ScalingPolicy p = new ScalingPolicy(config("SLO_P95_MS", "100")); // SLO_HEADROOM 0.95, 3 s windows
+        RateLearning p = rates(config("SLO_P95_MS", "100")); // SLO_HEADROOM 0.95, 3 s windows
         assertEquals(0.95, p.planFraction(160, 20 * 160, 1), 1e-12, "twenty replicas: SLO_HEADROOM");
         assertEquals(1 - 2 / Math.sqrt(160 * 3), p.planFraction(160, 160, 1), 1e-12,
                 "one replica: two standard errors of its 3 s rate (9 %), more than SLO_HEADROOM");
         assertTrue(p.planFraction(160, 2 * 160, 1) < 0.95 && p.planFraction(160, 2 * 160, 1) > p.planFraction(160, 160, 1));
         assertEquals(0.975, p.planFraction(160, 20 * 160, 0.5), 1e-12, "an unspent budget halves the headroom");
         assertEquals(0.90, p.planFraction(160, 20 * 160, 2), 1e-12, "an overspent one doubles it");
-        assertEquals(0.8, new ScalingPolicy(config("SLO_P95_MS", "100", "SLO_HEADROOM", "0.8")).planFraction(160, 160, 1),
+        assertEquals(0.8, rates(config("SLO_P95_MS", "100", "SLO_HEADROOM", "0.8")).planFraction(160, 160, 1),
                 1e-12, "a wider SLO_HEADROOM wins over the noise");
     }
 
     @Test
     void aSlowWindowWidensTheMarginUnlessItIsABacklogDrainingOrASpikeNoMarginMeets() {
-        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "MAX_REPLICAS", "40"), 10);
+        PolicyConfig cfg = config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "MAX_REPLICAS", "40");
+        Driver d = new Driver(cfg, 10);
         for (int i = 0; i < 5; i++) d.step(30, 600, 600); // 70 rps per replica planned
         double before = d.state.budget().log();
         d.step(300, 650, 650); // slow at 65 rps per replica: a wider margin would have had more replicas
         double widened = d.state.budget().log();
-        assertEquals(ErrorBudget.STEP * (1 - 0.004), widened - before, 1e-12);
+        assertEquals(cfg.budget().step() * (1 - 0.004), widened - before, 1e-12);
         assertTrue(d.state.budget().lastSlow());
         d.step(300, 400, 700); // slow, but completions above arrivals: the backlog of the window before draining
         assertEquals(widened, d.state.budget().log(), 1e-12, "a backlog draining is not a margin too thin");
@@ -321,8 +302,7 @@ class ScalingPolicyTest {
     }
 
     static PolicyState withBudget(PolicyState s, ErrorBudget b) {
-        return new PolicyState(s.healthy(), s.lowWindows(), s.capacityRps(), s.lastScaleUpTs(), s.lastScaleDownTs(),
-                s.recommendations(), s.windows(), s.lastReady(), s.breach(), s.level(), s.trend(), s.rises(), s.nearRps(), b);
+        return new PolicyState(s.healthy(), s.lowWindows(), s.rates(), s.guard(), s.holt(), s.rises(), b, s.windows());
     }
 
     /** Ten replicas planned at 70 rps each, with no seasonal or trend forecast: the burst headroom alone sizes. */
@@ -348,7 +328,7 @@ class ScalingPolicyTest {
             PolicyState s = withBudget(d.state, new ErrorBudget(Math.log(multipliers[i]), 0, false));
             var r = d.policy.decide(s, w, d.now + WIN);
             RiseHistory rises = r.state().rises();
-            margin[i] = r.decision().numbers().rps() / (rises.base() * rises.forecastRise()) - 1;
+            margin[i] = r.decision().numbers().loadRps() / (rises.base() * rises.forecastRise(d.policy.config())) - 1;
         }
         assertTrue(margin[0] > 0.1, "a margin was learned: " + margin[0]);
         assertEquals(2 * margin[0], margin[1], 1e-9, "m = 2 doubles the margin above the forecast base");
@@ -371,14 +351,15 @@ class ScalingPolicyTest {
         for (int i = 0; i < 600; i++) {
             double rps = jumpyRps(i, rnd);
             PolicyDecision dec = d.step(40, rps, rps);
-            double load = dec.numbers().rps();
+            double load = dec.numbers().loadRps();
             if (!dec.reason().contains("needs")) continue;
             boolean above = load > 1.1 * rps;
             assertEquals(above, dec.reason().contains(" now x"), dec.reason());
             if (above) {
                 explained++;
-                assertTrue(dec.reason().contains(String.format(Locale.ROOT, "%.1f rps (%.1f now x%.2f, the rise expected", load, rps,
-                        load / rps)), dec.reason());
+                // ... and names the estimate that set it
+                assertTrue(dec.reason().contains(String.format(Locale.ROOT, "%.1f rps (%.1f now x%.2f, %s: ", load, rps,
+                        load / rps, dec.numbers().loadSource())), dec.reason());
             }
         }
         assertTrue(explained > 0, "the jumps taught a burst headroom that sized some windows");
@@ -411,13 +392,14 @@ class ScalingPolicyTest {
         }
     }
 
-    @Test
-    void lowLatencyWithoutACapacityNeverScalesUp() {
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4, 5, 6})
+    void lowLatencyWithoutACapacityNeverScalesUp(long seed) {
         // no capacity learned (never overloaded); the highest healthy per-replica rate falls as replicas are added,
         // which once made the low-latency branch ratchet the count upwards
         Driver d = new Driver(config("SLO_P95_MS", "100", "LOW_NEED_N", "1", "DOWN_COOLDOWN_SEC", "0",
                 "DOWN_STABILIZATION_SEC", "0", "MAX_REPLICAS", "40"), 4);
-        Random rnd = new Random(3);
+        Random rnd = new Random(seed);
         for (int i = 0; i < 2000; i++) {
             PolicyDecision dec = d.step(60, 500 * (1 + 0.1 * rnd.nextGaussian()), 500);
             assertNotEquals(Action.scale_up, dec.action(), dec.reason());
@@ -425,13 +407,14 @@ class ScalingPolicyTest {
         assertTrue(d.current <= 4, "replicas: " + d.current);
     }
 
-    @Test
-    void aFleetStartedLargerThanItsLoadNeedsTriesFewerReplicasUntilItLearnsARate() {
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4})
+    void aFleetStartedLargerThanItsLoadNeedsTriesFewerReplicasUntilItLearnsARate(long seed) {
         // ten replicas for a steady 250 rps, and an app whose p95 sits at its idle 20 ms until a replica nears 160 rps
         // (past it the SLO breaks). Nothing raises a replica's rate on its own, so without trying fewer the fleet
         // stayed at ten, "keeping at most 25 rps per replica", for good
         Driver d = new Driver(config("SLO_P95_MS", "100"), 10);
-        Random rnd = new Random(4);
+        Random rnd = new Random(seed);
         List<Integer> tried = new ArrayList<>();
         double breachedSec = 0;
         for (int i = 0; i < (int) (4 * 3600 / WIN); i++) {
@@ -442,7 +425,7 @@ class ScalingPolicyTest {
             PolicyDecision dec = d.step(p95, rps, rps);
             if (dec.action() == Action.scale_down && dec.reason().contains("trying")) {
                 tried.add(before);
-                assertEquals((int) Math.ceil(before / ScalingPolicy.MAX_EXPLORE_RISE), dec.targetReplicas(), dec.reason());
+                assertEquals((int) Math.ceil(before / d.policy.config().sizing().maxExploreRise()), dec.targetReplicas(), dec.reason());
                 assertTrue(before > 2, "never from two to one: " + dec.reason());
             }
         }
@@ -491,12 +474,12 @@ class ScalingPolicyTest {
             unseen.step(60, 190, 190);
         }
         seen.step(85, 190, 190);
-        assertEquals(null, seen.state.nearRps(), "one window past half-way is not evidence");
+        assertEquals(null, seen.state.rates().nearRps(), "one window past half-way is not evidence");
         seen.step(85, 190, 190); // 95 rps per replica at 85 ms, twice: well on the way to a breach
         unseen.step(75, 190, 190);
         unseen.step(75, 190, 190); // 75 ms: not yet half-way
-        assertEquals(95, seen.state.nearRps(), 1e-9);
-        assertEquals(null, unseen.state.nearRps());
+        assertEquals(95, seen.state.rates().nearRps(), 1e-9);
+        assertEquals(null, unseen.state.rates().nearRps());
         assertEquals(2, seen.current, "the near rate alone asks for nothing: 190 rps is 95 per replica");
 
         // the same healthy rise (78 ms: under half-way) reaches both; only the fleet that knows a rate sizes ahead of it
@@ -506,19 +489,19 @@ class ScalingPolicyTest {
             assertEquals(2, unseen.step(78, rps, rps).targetReplicas(), "with no rate known only a breach acts: " + unseen.last.reason());
         }
         assertTrue(seenMax >= 3, "a rise to 260 rps is met before any breach: " + seen.last.reason());
-        assertEquals(110, seen.state.nearRps(), 1e-9, "raised by a healthy window above it: 220 rps on 2 replicas");
+        assertEquals(110, seen.state.rates().nearRps(), 1e-9, "raised by a healthy window above it: 220 rps on 2 replicas");
 
         // a breach teaches the real rate, which replaces the near rate even when it is higher
         Driver b = new Driver(config("SLO_P95_MS", "100", "MAX_REPLICAS", "40"), 2);
         for (int i = 0; i < 20; i++) b.step(60, 190, 190);
         b.step(85, 190, 190);
         b.step(85, 190, 190);
-        assertEquals(95, b.state.nearRps(), 1e-9);
+        assertEquals(95, b.state.rates().nearRps(), 1e-9);
         b.step(150, 300, 300); // 150 per replica breaks the SLO; arrivals equal completions, so not saturation
         // it broke somewhere between 95 rps (85 ms, the window before) and 150 (150 ms): linear in p95
         assertEquals(95 + 55 * 15.0 / 65, b.state.breach().rate(), 1e-9);
         assertEquals(150, b.state.breach().ceiling(), 1e-9);
-        assertEquals(null, b.state.nearRps(), "the breach rate replaces the near rate");
+        assertEquals(null, b.state.rates().nearRps(), "the breach rate replaces the near rate");
 
         // a window before at 75 ms is not past half-way, and places nothing: the breach's own rate
         Driver c = new Driver(config("SLO_P95_MS", "100", "MAX_REPLICAS", "40"), 2);
@@ -541,12 +524,22 @@ class ScalingPolicyTest {
     void everyDecisionIsExplainedWithTheNumbersItUsed() {
         Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "50"), 2);
         for (double p95 : new double[] {20, 40, 150, 400, 30, 30, 30}) {
+            int before = d.current;
             PolicyDecision dec = d.step(p95, 120, 100);
             assertNotNull(dec.reason());
             assertTrue(!dec.reason().isBlank());
+            // the reason starts with what was decided
+            String decided = switch (dec.action()) {
+                case scale_up -> "scale up " + before + " -> " + dec.targetReplicas() + (dec.numbers().guardrail() == null ? ": " : " (");
+                case scale_down -> "scale down " + before + " -> " + dec.targetReplicas() + (dec.numbers().guardrail() == null ? ": " : " (");
+                default -> "keep " + before + (dec.numbers().guardrail() == null ? ": " : " (");
+            };
+            assertTrue(dec.reason().startsWith(decided), decided + " | " + dec.reason());
             assertTrue(dec.confidence() > 0 && dec.confidence() <= 1);
             assertEquals(p95, dec.numbers().p95Ms());
-            assertEquals(120, dec.numbers().rps());
+            assertEquals(120, dec.numbers().rps(), "the measured rate");
+            assertTrue(dec.numbers().loadRps() >= 120, "the load sized for is at least the measured rate: " + dec.numbers().loadRps());
+            assertNotNull(dec.numbers().loadSource());
             assertNotNull(dec.numbers().thresholdMs());
             assertNotNull(dec.numbers().capacityRps());
         }
@@ -616,7 +609,7 @@ class ScalingPolicyTest {
                 double rps = base + (t >= 300 && t < 360 ? 150 : 0);
                 d.step(60, rps, rps);
                 if (cycle == 6 && t == 285) {
-                    loadBeforeJob = d.last.numbers().rps();
+                    loadBeforeJob = d.last.numbers().loadRps();
                     ratioBeforeJob = d.state.rises().base() * d.state.rises().seasonal();
                 }
             }
@@ -646,7 +639,7 @@ class ScalingPolicyTest {
             for (int t = 0; t < 3600; t += (int) WIN) {
                 double rps = t < 300 || t >= 390 ? 200 : t < 330 ? 200 + (peaks[cycle] - 200) * (t - 300) / 30.0 : peaks[cycle];
                 d.step(60, rps, rps);
-                if (cycle == peaks.length - 1 && t >= 300 && t < 330) highest = Math.max(highest, d.last.numbers().rps());
+                if (cycle == peaks.length - 1 && t >= 300 && t < 330) highest = Math.max(highest, d.last.numbers().loadRps());
             }
         }
         return highest;
