@@ -75,11 +75,12 @@ public final class Reconciler {
         for (ReplicaRecord r : live.values()) {
             ReplicaRecord known = registry.getOrDefault(r.id(), r);
             keepCounterAtLeast(known.seq());
-            if (healthy(known.address())) {
+            if (known.state() == State.draining) {
+                // an executor that stopped mid-drain had already taken it out of nginx: reconcile finishes the drain
+                write(known);
+            } else if (healthy(known.address())) {
                 write(known.with(State.ready));
                 adopted++;
-            } else if (known.state() == State.draining) {
-                write(known);
             } else {
                 log.warn("{}: {} runs but does not answer /health; stopping it", target, r.id());
                 backend.stop(known, Duration.ofSeconds(2));

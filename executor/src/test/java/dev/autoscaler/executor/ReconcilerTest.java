@@ -303,6 +303,28 @@ class ReconcilerTest {
      * and the next start must not reuse an id that runs (the counter restarts at 0 otherwise).
      */
     @Test
+    void aReplicaLeftDrainingByAnExecutorThatStoppedIsNotAnnouncedReadyAgainAndItsDrainIsFinished() throws Exception {
+        var r1 = backend.run(target, 1, true);
+        var r2 = backend.run(target, 2, true);   // healthy, but the executor stopped while draining it
+        write(r1.record(State.ready), r2.record(State.draining));
+        bus.redis().set(bus.keys().replicaCounter(target), "2");
+        setDesired(1);
+        Reconciler rec = reconciler(settings(1, 5, 20));
+
+        rec.adopt();
+
+        assertEquals(State.draining, registry().get(r2.id).state(), "still draining after adoption");
+        await("the adopted set is announced", () -> !replicaMessages.isEmpty() && last().ids(State.ready).equals(Set.of(r1.id)));
+        assertTrue(replicaMessages.stream().noneMatch(m -> m.ids(State.ready).contains(r2.id)), "never announced ready again");
+
+        Reconciler.Outcome o = rec.reconcile();
+
+        assertEquals(Set.of(r1.id), runningIds(), o.message());
+        assertEquals(List.of(r2.id), backend.stopped);
+        assertEquals(Set.of(r1.id), registry().keySet());
+    }
+
+    @Test
     void afterRedisLostItsDataAdoptedReplicasKeepTheirIdsAndNewOnesGetFreshIds() throws Exception {
         var r1 = backend.run(target, 1, true);
         var r2 = backend.run(target, 2, true);
