@@ -177,7 +177,7 @@ public final class BenchCli {
 
     @Command(name = "suite", mixinStandardHelpOptions = true,
             description = "Run the policies over the trace suite (the shared traces, copies derived from them, synthetic loads) at "
-                    + "several seeds, in parallel; print one markdown table of mean violation % and × oracle per trace with their "
+                    + "several seeds, in parallel; print one markdown table of mean violation %% and × oracle per trace with their "
                     + "seed-to-seed spread, and a total row; write DIR/suite.json with every (trace, seed, policy) row.")
     public static final class Suite implements Callable<Integer> {
         @Option(names = "--policies", defaultValue = "ours,hpa,kpa", split = ",", description = "default ${DEFAULT-VALUE}")
@@ -229,7 +229,7 @@ public final class BenchCli {
 
     @Command(name = "ablation", mixinStandardHelpOptions = true,
             description = "Run ours over the trace suite with the defaults, then once per mechanism switched off; print per trace and "
-                    + "summed the change of mean violation % and × oracle, the defaults' seed-to-seed spread, and per mechanism a "
+                    + "summed the change of mean violation %% and × oracle, the defaults' seed-to-seed spread, and per mechanism a "
                     + "verdict (keeps its place: the summed change exceeds the summed defaults' spread); write DIR/ablation.json.")
     public static final class Ablation implements Callable<Integer> {
         @Option(names = "--mechanisms", split = ",", paramLabel = "NAME", description = "only these mechanisms (default: all of suite/Mechanisms)")

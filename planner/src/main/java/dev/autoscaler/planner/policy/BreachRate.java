@@ -28,7 +28,8 @@ public record BreachRate(double rate, double ceiling) {
      *
      * @param overloaded the window was over the threshold or had errors
      * @param errors     its success rate was too low (errors say nothing about the rate at which latency breaks)
-     * @param lastReady  ready replicas in the window before (a changing fleet skews the per-replica rate)
+     * @param lastReady  ready replicas in the window before, or -1 while the fleet has not settled (a changing fleet
+     *                   skews the per-replica rate)
      * @param lastSlow   the window before was over the threshold too
      * @param before     the window before, if it was healthy with its p95 already well on the way to the threshold
      *                   (past NEAR_FRACTION of it; else null): it places the first breach's rate, see {@link #crossing}

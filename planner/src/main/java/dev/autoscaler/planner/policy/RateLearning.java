@@ -42,10 +42,12 @@ public final class RateLearning {
      *                             past NEAR_FRACTION (a fast rise is first seen slow well past where the SLO broke)
      * @param breachForgetSec      time constant over which an isolated (unconfirmed) lowering of the breach rate is
      *                             forgiven (3600: long enough that a real limit breaks again first)
+     * @param settleSec            a window teaches a rate only when the ready count has not changed for this long: a
+     *                             replica that just joined is cold (JIT, caches, connection pools) and slow at any rate
      */
     public record Settings(double targetUtilisation, Double capacityRpsPrior, double sloHeadroom, double capacityDecay,
                            double planNoiseZ, double nearFraction, boolean nearRate, boolean placeFirstBreach,
-                           double breachForgetSec) {
+                           double breachForgetSec, double settleSec) {
         static Settings from(Env env) {
             var prior = env.optionalNumber(new String[] {"CAPACITY_RPS"}, 0.001, 1e9);
             return new Settings(
@@ -57,7 +59,8 @@ public final class RateLearning {
                     env.number("NEAR_FRACTION", 0.5, 0.05, 0.95),
                     env.bool("NEAR_RATE", true),
                     env.bool("FIRST_BREACH_PLACEMENT", true),
-                    env.number("BREACH_FORGET_SEC", 3600, 1, 1e9));
+                    env.number("BREACH_FORGET_SEC", 3600, 1, 1e9),
+                    env.number("RATE_SETTLE_SEC", 0, 0, 3600));
         }
     }
 
@@ -68,10 +71,11 @@ public final class RateLearning {
      * @param breach      the rate at which the SLO breaks, or null while no breach taught one
      * @param nearRps     while no breach is known: the near rate, or null
      * @param lastReady   ready replicas in the previous window (rates are learned only while the count is stable)
+     * @param readySinceTs when the ready count last changed
      */
-    public record Rates(Double capacityRps, BreachRate breach, Double nearRps, int lastReady) {
+    public record Rates(Double capacityRps, BreachRate breach, Double nearRps, int lastReady, double readySinceTs) {
         public static Rates initial() {
-            return new Rates(null, null, null, -1);
+            return new Rates(null, null, null, -1, Double.NEGATIVE_INFINITY);
         }
     }
 
@@ -106,12 +110,15 @@ public final class RateLearning {
      * before was slow (a breach right after one confirms the lowering).
      */
     public Rates learn(Rates r, Window w, Verdict v, Threshold t, List<HealthySample> history, boolean lastSlow) {
-        Double capacity = learnCapacity(r, w, v.overloaded());
+        // a count that changed within RATE_SETTLE_SEC is not a stable fleet yet: -1 matches no ready count
+        int stableReady = w.ts() - r.readySinceTs() >= s.settleSec() ? r.lastReady() : -1;
+        Double capacity = learnCapacity(r.capacityRps(), stableReady, w, v.overloaded());
         HealthySample before = nearBefore(history, w, t);
-        BreachRate breach = BreachRate.learn(r.breach(), w, v.overloaded(), v.errors(), r.lastReady(), lastSlow,
+        BreachRate breach = BreachRate.learn(r.breach(), w, v.overloaded(), v.errors(), stableReady, lastSlow,
                 s.placeFirstBreach() ? before : null, t.valueMs() == null ? Double.NaN : t.valueMs(), windowSec, s.breachForgetSec());
-        Double near = breach != null ? null : learnNear(r, w, v.overloaded(), t, before != null);
-        return new Rates(capacity, breach, near, w.readyReplicas());
+        Double near = breach != null ? null : learnNear(r.nearRps(), stableReady, w, v.overloaded(), t, before != null);
+        double since = w.readyReplicas() == r.lastReady() ? r.readySinceTs() : w.ts();
+        return new Rates(capacity, breach, near, w.readyReplicas(), since);
     }
 
     /** The per-replica rate to plan for at this arrival rate, with the error budget's multiplier on the headroom. */
@@ -150,10 +157,9 @@ public final class RateLearning {
      * above completions (a queue is growing). A high p95 alone is not enough: a backlog draining after a
      * scale-up is slow but not saturated, and its served/ready would under-state capacity.
      */
-    private Double learnCapacity(Rates r, Window w, boolean overloaded) {
-        Double capacity = r.capacityRps();
+    private Double learnCapacity(Double capacity, int stableReady, Window w, boolean overloaded) {
         int ready = w.readyReplicas();
-        if (!overloaded || ready <= 0 || w.servedRps() <= 0 || ready != r.lastReady() || !w.saturated()) return capacity;
+        if (!overloaded || ready <= 0 || w.servedRps() <= 0 || ready != stableReady || !w.saturated()) return capacity;
         double sample = w.servedRps() / ready;
         if (capacity == null || sample > capacity) return sample;
         return (1 - s.capacityDecay()) * capacity + s.capacityDecay() * sample;
@@ -175,8 +181,7 @@ public final class RateLearning {
      * the way from the baseline to the threshold, as the window before it was (one noisy window is not evidence), with
      * the replicas stable and no backlog draining; raised by any healthy window above it.
      */
-    private Double learnNear(Rates r, Window w, boolean overloaded, Threshold t, boolean beforeNear) {
-        Double near = r.nearRps();
+    private Double learnNear(Double near, int stableReady, Window w, boolean overloaded, Threshold t, boolean beforeNear) {
         int ready = w.readyReplicas();
         if (!s.nearRate() || overloaded || ready <= 0 || w.rps() <= 0) return near;
         double perReplica = w.rps() / ready;
@@ -185,7 +190,7 @@ public final class RateLearning {
         Double baseline = t.baselineMs();
         if (threshold == null || baseline == null || baseline >= threshold) return null;
         boolean twice = beforeNear && w.p95Ms() >= nearBar(baseline, threshold);
-        return twice && ready == r.lastReady() && !w.draining() ? perReplica : null;
+        return twice && ready == stableReady && !w.draining() ? perReplica : null;
     }
 
     private double nearBar(double baseline, double threshold) {
