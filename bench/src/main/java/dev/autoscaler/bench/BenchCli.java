@@ -72,28 +72,11 @@ public final class BenchCli {
         @Option(names = "--threads", description = "(trace, seed) runs in parallel (default: the available processors)")
         Integer threads;
 
-        @Option(names = "--startup-sec", defaultValue = "30", description = "replica start-up delay (default ${DEFAULT-VALUE})")
-        double startupSec;
-
-        @Option(names = "--peak-replicas", defaultValue = "20", description = "replicas each trace's peak needs at the target utilisation (default ${DEFAULT-VALUE})")
-        int peakReplicas;
-
-        @Option(names = "--min-replicas", defaultValue = "1")
-        int minReplicas;
-
-        @Option(names = "--max-replicas", defaultValue = "40")
-        int maxReplicas;
-
-        @Option(names = "--slo-ms", defaultValue = "100", description = "SLO on p95 in ms (default ${DEFAULT-VALUE})")
-        double sloMs;
-
-        @Option(names = "--step-hold", description = "replay each row's rate as a step until the next row")
-        boolean stepHold;
+        @picocli.CommandLine.Mixin
+        ModelOptions model;
 
         dev.autoscaler.bench.sim.SimConfig config() {
-            var d = dev.autoscaler.bench.sim.SimConfig.defaults();
-            return new dev.autoscaler.bench.sim.SimConfig(startupSec, peakReplicas, minReplicas, maxReplicas, sloMs, d.targetUtilisation(),
-                    d.workers(), d.serviceMs(), d.maxWaitSec(), seeds.get(0), stepHold);
+            return model.config(seeds.get(0));
         }
 
         Path tracesDir() {
@@ -288,15 +271,12 @@ public final class BenchCli {
         }
     }
 
-    /** The traces and simulation settings both {@code run} and {@code frontier} take. */
-    public static final class SimOptions {
-        @Option(names = "--trace", required = true, description = "a t_seconds,rps CSV (repeatable)")
-        java.util.List<Path> traces;
-
+    /** The simulated replicas, SLO and bounds every simulating subcommand takes. */
+    public static final class ModelOptions {
         @Option(names = "--startup-sec", defaultValue = "30", description = "replica start-up delay (default ${DEFAULT-VALUE})")
         double startupSec;
 
-        @Option(names = "--peak-replicas", defaultValue = "20", description = "replicas the peak needs at the target utilisation (default ${DEFAULT-VALUE})")
+        @Option(names = "--peak-replicas", defaultValue = "20", description = "replicas each trace's peak needs at the target utilisation (default ${DEFAULT-VALUE})")
         int peakReplicas;
 
         @Option(names = "--min-replicas", defaultValue = "1")
@@ -308,11 +288,26 @@ public final class BenchCli {
         @Option(names = "--slo-ms", defaultValue = "100", description = "SLO on p95 in ms (default ${DEFAULT-VALUE})")
         double sloMs;
 
+        @Option(names = "--step-hold", description = "replay each row's rate as a step until the next row (default: linear between bin midpoints)")
+        boolean stepHold;
+
+        dev.autoscaler.bench.sim.SimConfig config(long seed) {
+            var d = dev.autoscaler.bench.sim.SimConfig.defaults();
+            return new dev.autoscaler.bench.sim.SimConfig(startupSec, peakReplicas, minReplicas, maxReplicas, sloMs, d.targetUtilisation(),
+                    d.workers(), d.serviceMs(), d.maxWaitSec(), seed, stepHold);
+        }
+    }
+
+    /** The traces and simulation settings both {@code run} and {@code frontier} take. */
+    public static final class SimOptions {
+        @Option(names = "--trace", required = true, description = "a t_seconds,rps CSV (repeatable)")
+        java.util.List<Path> traces;
+
         @Option(names = "--seed", defaultValue = "1")
         long seed;
 
-        @Option(names = "--step-hold", description = "replay each row's rate as a step until the next row (default: linear between bin midpoints)")
-        boolean stepHold;
+        @picocli.CommandLine.Mixin
+        ModelOptions model;
 
         @Option(names = {"--set", "--ours"}, split = ",", paramLabel = "NAME=VALUE",
                 description = "a planner setting for ours by its environment-variable name, e.g. --set TARGET_UTILIZATION=0.75 "
@@ -320,9 +315,7 @@ public final class BenchCli {
         java.util.List<String> ours;
 
         dev.autoscaler.bench.sim.SimConfig config() {
-            var d = dev.autoscaler.bench.sim.SimConfig.defaults();
-            return new dev.autoscaler.bench.sim.SimConfig(startupSec, peakReplicas, minReplicas, maxReplicas, sloMs, d.targetUtilisation(),
-                    d.workers(), d.serviceMs(), d.maxWaitSec(), seed, stepHold);
+            return model.config(seed);
         }
 
         /**

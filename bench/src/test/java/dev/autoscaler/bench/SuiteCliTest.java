@@ -122,11 +122,15 @@ class SuiteCliTest {
         assertEquals(Map.of("SEASONAL_PERIODS", "600,900", "FORECAST", "false"),
                 BenchCli.settings(List.of("SEASONAL_PERIODS=600", "900", "FORECAST=false")));
         assertEquals(Map.of(), BenchCli.settings(null));
-        assertEquals(Map.of("X_1", ""), BenchCli.settings(List.of("X_1=")));
+        assertEquals(Map.of("CAPACITY_RPS", ""), BenchCli.settings(List.of("CAPACITY_RPS=")));
         for (String bad : List.of("FORECAST", "=1", "forecast=false", "1X=2")) {
             var e = assertThrows(IllegalArgumentException.class, () -> BenchCli.settings(List.of(bad)), bad);
             assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
         }
+        // a well-formed name the planner does not read is a typo, named with the known ones
+        var e = assertThrows(IllegalArgumentException.class, () -> BenchCli.settings(List.of("FORCAST=false")));
+        assertTrue(e.getMessage().startsWith("--set: the planner has no setting FORCAST (known: ") && e.getMessage().contains("FORECAST"),
+                e.getMessage());
     }
 
     @Test

@@ -122,7 +122,7 @@ class SuiteSummaryTest {
         assertEquals(Mechanisms.ALL, Mechanisms.select(null));
         assertEquals(List.of("error_budget", "seasonal"), Mechanisms.select(List.of("error_budget", "seasonal")).stream().map(Mechanisms.Mechanism::name).toList());
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Mechanisms.select(List.of("magic")));
-        assertTrue(e.getMessage().startsWith("unknown mechanism 'magic' (known: holt_trend, burst_quantile, seasonal, error_budget"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("unknown mechanism 'magic' (known: holt_trend, overload_ramp"), e.getMessage());
         var variants = Ablation.variants(Map.of("TARGET_UTILIZATION", "0.75", "FORECAST", "true"), Mechanisms.select(List.of("holt_trend")));
         assertEquals("default", variants.get(0).name());
         assertEquals(Map.of("TARGET_UTILIZATION", "0.75", "FORECAST", "true"), variants.get(0).oursEnv());
