@@ -211,9 +211,10 @@ public final class BenchCli {
     }
 
     @Command(name = "ablation", mixinStandardHelpOptions = true,
-            description = "Run ours over the trace suite with the defaults, then once per mechanism switched off; print per trace and "
-                    + "summed the change of mean violation %% and × oracle, the defaults' seed-to-seed spread, and per mechanism a "
-                    + "verdict (keeps its place: the summed change exceeds the summed defaults' spread); write DIR/ablation.json.")
+            description = "Run ours over the trace suite with the defaults, then once per mechanism switched off; print a row per "
+                    + "mechanism with the change of the summed mean violation %%, × oracle and scaling actions and a verdict (keeps its "
+                    + "place: any of the three summed changes exceeds the summed defaults' seed-to-seed spread of that number), then per "
+                    + "trace the change of violation %% and × oracle with the defaults' spread; write DIR/ablation.json.")
     public static final class Ablation implements Callable<Integer> {
         @Option(names = "--mechanisms", split = ",", paramLabel = "NAME", description = "only these mechanisms (default: all of suite/Mechanisms)")
         java.util.List<String> mechanisms;
@@ -245,11 +246,15 @@ public final class BenchCli {
                 System.out.println("- −" + m.name() + ": " + m.description() + "; off with " + new java.util.TreeMap<>(m.off()));
             }
             System.out.println();
+            System.out.print(dev.autoscaler.bench.suite.Ablation.compact(rows, mechs));
+            System.out.println();
             System.out.print(dev.autoscaler.bench.suite.Ablation.markdown(rows, mechs));
             System.out.println();
             System.out.println("Default cells: the mean over seeds " + seedList(opts.seeds) + " and, in brackets, its spread (max − min); Δ: the mechanism "
-                    + "off minus the defaults, of the means; total: sums over the traces and the spread of the per-seed sums. Verdict: "
-                    + "\"" + dev.autoscaler.bench.suite.Ablation.KEEPS + "\" when a Δ exceeds the defaults' spread of the same number.");
+                    + "off minus the defaults, of the means (Δ actions also as a percentage of the defaults' mean); total and the first "
+                    + "table: sums over the traces and the spread of the per-seed sums. Verdict: \"" + dev.autoscaler.bench.suite.Ablation.KEEPS
+                    + " (…)\" when a Δ of violation %, × oracle or actions exceeds the defaults' spread of the same number, naming the "
+                    + "measures that moved; the per-trace verdicts use the trace's own spread, and its Δ actions is in ablation.json.");
             java.util.Map<String, Object> root = new java.util.LinkedHashMap<>();
             root.put("config", opts.jsonConfig(policies, env, suite.traces()));
             root.put("notes", suite.notes());

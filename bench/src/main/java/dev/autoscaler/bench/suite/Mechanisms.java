@@ -16,7 +16,6 @@ public final class Mechanisms {
     public static final List<Mechanism> ALL = List.of(
             // load estimators
             new Mechanism("holt_trend", "Holt's linear-trend forecast of rps, used when it rises", Map.of("FORECAST", "false")),
-            new Mechanism("overload_ramp", "in an overload, a ramp rising every window extrapolated from its latest rate", Map.of("OVERLOAD_RAMP", "false")),
             new Mechanism("ramp_forecast", "the rise of a least-squares ramp over the last windows, with its own residual histograms", Map.of("RAMP_FORECAST", "false")),
             new Mechanism("burst_quantile", "burst headroom: the rise within one start-up that 97 % of recent horizons stayed within", Map.of("RISE_QUANTILE", "0")),
             new Mechanism("level_classes", "rises kept per level class (the rate relative to its long-run mean)", Map.of("LEVEL_CLASSES", "false")),
@@ -27,9 +26,6 @@ public final class Mechanisms {
             new Mechanism("error_budget", "margins widened or thinned towards 0.4 % of windows over the SLO", Map.of("SLO_BUDGET_PCT", "0")),
             // rate learning
             new Mechanism("breach_forgiveness", "an isolated breach's lowering of the breach rate is forgiven over an hour", Map.of("BREACH_FORGET_SEC", "1e9")),
-            new Mechanism("first_breach_placement", "the first breach rate placed between the slow window and a near one before it", Map.of("FIRST_BREACH_PLACEMENT", "false")),
-            new Mechanism("near_rate", "before any breach, plan at the rate of two windows past half-way to the threshold", Map.of("NEAR_RATE", "false")),
-            new Mechanism("plan_noise", "a small fleet plans two standard errors of its rate below the breach rate", Map.of("PLAN_NOISE_Z", "0")),
             // sizing and guardrails
             new Mechanism("down_room", "a scale-down keeps 5 % of its capacity free", Map.of("DOWN_ROOM", "0")),
             new Mechanism("explore", "with no rate learned, try fewer replicas after 20 minutes unchanged", Map.of("EXPLORE_SEC", "0")),

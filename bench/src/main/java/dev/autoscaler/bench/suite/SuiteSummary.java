@@ -11,8 +11,9 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The suite's numbers over seeds: per trace and policy the mean of violation % and of oracle_ratio and their spread
- * (max − min over seeds); per policy a total: the sum of the per-trace means, and the spread of the per-seed sums.
+ * The suite's numbers over seeds: per trace and policy the mean of violation %, of oracle_ratio and of the scaling
+ * actions, and their spread (max − min over seeds); per policy a total: the sum of the per-trace means, and the spread
+ * of the per-seed sums.
  */
 public final class SuiteSummary {
     private SuiteSummary() {}
@@ -35,7 +36,8 @@ public final class SuiteSummary {
 
     /** One trace (or "total") and policy. */
     public record Line(@JsonProperty("trace") String trace, @JsonProperty("policy") String policy,
-                       @JsonProperty("violation_pct") Stat violation, @JsonProperty("oracle_ratio") Stat ratio) {}
+                       @JsonProperty("violation_pct") Stat violation, @JsonProperty("oracle_ratio") Stat ratio,
+                       @JsonProperty("actions") Stat actions) {}
 
     /** Per trace and policy, in the rows' order of first appearance. */
     public static List<Line> lines(List<Row> rows) {
@@ -44,7 +46,8 @@ public final class SuiteSummary {
             for (String policy : distinct(rows, Row::policy)) {
                 List<Row> these = rows.stream().filter(r -> r.trace().equals(trace) && r.policy().equals(policy)).toList();
                 if (these.isEmpty()) continue;
-                out.add(new Line(trace, policy, Stat.of(values(these, Row::violationPct)), Stat.of(values(these, Row::oracleRatio))));
+                out.add(new Line(trace, policy, Stat.of(values(these, Row::violationPct)), Stat.of(values(these, Row::oracleRatio)),
+                        Stat.of(values(these, Row::actions))));
             }
         }
         return out;
@@ -57,19 +60,23 @@ public final class SuiteSummary {
         for (String policy : distinct(rows, Row::policy)) {
             double v = 0;
             double o = 0;
+            double a = 0;
             for (Line l : lines) {
                 if (!l.policy().equals(policy)) continue;
                 v += l.violation().mean();
                 o += l.ratio().mean();
+                a += l.actions().mean();
             }
             List<Row> these = rows.stream().filter(r -> r.policy().equals(policy)).toList();
             Map<Long, double[]> perSeed = new LinkedHashMap<>();
             for (Row r : these) {
-                double[] s = perSeed.computeIfAbsent(r.seed(), k -> new double[2]);
+                double[] s = perSeed.computeIfAbsent(r.seed(), k -> new double[3]);
                 s[0] += r.violationPct();
                 s[1] += r.oracleRatio();
+                s[2] += r.actions();
             }
-            out.add(new Line("total", policy, new Stat(v, spread(perSeed.values(), 0)), new Stat(o, spread(perSeed.values(), 1))));
+            out.add(new Line("total", policy, new Stat(v, spread(perSeed.values(), 0)), new Stat(o, spread(perSeed.values(), 1)),
+                    new Stat(a, spread(perSeed.values(), 2))));
         }
         return out;
     }
