@@ -1,7 +1,5 @@
 package dev.autoscaler.planner.policy;
 
-import dev.autoscaler.planner.policy.PolicyState.HealthySample;
-
 /**
  * The per-replica arrival rate at which the SLO breaks, learned from breaches that are neither saturation (demand
  * above completions) nor a backlog draining (completions above demand), with the replica count unchanged. Sizing
@@ -31,22 +29,16 @@ public record BreachRate(double rate, double ceiling) {
      * @param lastReady  ready replicas in the window before, or -1 while the fleet has not settled (a changing fleet
      *                   skews the per-replica rate)
      * @param lastSlow   the window before was over the threshold too
-     * @param before     the window before, if it was healthy with its p95 already well on the way to the threshold
-     *                   (past NEAR_FRACTION of it; else null): it places the first breach's rate, see {@link #crossing}
-     * @param threshold  the p95 the window was judged against
      * @param forgetSec  the time constant of forgiving an unconfirmed lowering
      */
     public static BreachRate learn(BreachRate prev, Window w, boolean overloaded, boolean errors, int lastReady,
-                                   boolean lastSlow, HealthySample before, double threshold, double windowSec, double forgetSec) {
+                                   boolean lastSlow, double windowSec, double forgetSec) {
         int ready = w.readyReplicas();
         boolean measured = ready > 0 && w.rps() > 0;
         double perReplica = measured ? w.rps() / ready : 0;
         boolean sample = measured && overloaded && !errors && ready == lastReady && !w.saturated() && !w.draining();
         if (prev == null) {
-            if (!sample) return null;
-            // where the SLO broke is an estimate; the window's own rate is where it surely did, so an unconfirmed
-            // estimate below it is forgiven towards it like any isolated lowering
-            return new BreachRate(crossing(before, perReplica, w.p95Ms(), threshold), perReplica);
+            return sample ? new BreachRate(perReplica, perReplica) : null;
         }
         double rate = prev.rate;
         double ceiling = prev.ceiling;
@@ -58,21 +50,5 @@ public record BreachRate(double rate, double ceiling) {
         if (!sample) return prev;
         rate = Math.min(rate, perReplica);
         return new BreachRate(rate, lastSlow ? rate : ceiling);
-    }
-
-    /**
-     * Where between the healthy window before and this slow one the SLO broke, for the first breach. A load that rises
-     * fast is first seen slow well past that point, and a rate set there holds the fleet at the edge of the SLO until a
-     * breach near it lowers the rate (with replicas that break at 163 rps: from 155 rps per replica at 90 ms to 190 at
-     * 400 ms, planning at 95 % of 190 is above the break). Linear in p95 between the two windows: 156 there. p95 is
-     * convex in the rate, so this errs low, and a healthy window above it raises it again. Only a window before with a
-     * p95 well on its way to the threshold places it: from near the idle latency the line lands close to that window's
-     * own comfortable rate (a step from 67 rps at 63 ms to 170 at 376 ms gives 79, half the real rate), and the cost
-     * of planning there lasts until the estimate is forgiven. Later breaches lower the rate
-     * only to their own rate, as they always did.
-     */
-    static double crossing(HealthySample before, double perReplica, double p95Ms, double threshold) {
-        if (before == null || before.perReplicaRps() >= perReplica || before.p95Ms() >= threshold || p95Ms <= threshold) return perReplica;
-        return before.perReplicaRps() + (perReplica - before.perReplicaRps()) * (threshold - before.p95Ms()) / (p95Ms - before.p95Ms());
     }
 }

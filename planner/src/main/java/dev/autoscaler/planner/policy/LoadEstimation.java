@@ -19,13 +19,7 @@ public final class LoadEstimation {
      * @param holtBeta           Holt's slope smoothing per window (0.2: a slope must persist for several windows)
      * @param trendCap           the trend forecast is at most this multiple of the rate now (2: noise cannot ask for a
      *                           fleet)
-     * @param trendRecentWindows windows of the least-squares slope that confirms Holt's and detects a ramp in an
-     *                           overload (4: 12 s at 3 s windows)
-     * @param overloadRamp       during an overload, a ramp that rose in every recent window is extrapolated from its
-     *                           latest rate (a rise faster than the fleet is met where it will be, not where it was)
-     * @param overloadRampCap    ... to at most this multiple of the rate now (3)
-     * @param overloadRampZ      ... when the whole rise is beyond this many standard deviations of a window's counting
-     *                           noise (4)
+     * @param trendRecentWindows windows of the least-squares slope that must rise with Holt's (4: 12 s at 3 s windows)
      * @param riseQuantile       the burst margin covers the rise within one horizon that this fraction of recent
      *                           horizons stayed within (0.97; 0 turns the margin off)
      * @param riseMemorySec      how long rises are remembered (3600: long enough for a quantile of a rare burst, short
@@ -47,7 +41,7 @@ public final class LoadEstimation {
      * @param seasonal           the seasonal profile's settings
      */
     public record Settings(boolean trendForecast, double holtAlpha, double holtBeta, double trendCap, int trendRecentWindows,
-                           boolean overloadRamp, double overloadRampCap, double overloadRampZ, double riseQuantile,
+                           double riseQuantile,
                            double riseMemorySec, double risePrior, boolean levelClasses, double riseNoiseZ, boolean rampForecast, int rampWindows,
                            double rampZ, double rampCap, SeasonalProfile.Settings seasonal) {
         static Settings from(Env env) {
@@ -57,9 +51,6 @@ public final class LoadEstimation {
                     env.number("HOLT_BETA", 0.2, 0.01, 1),
                     env.number("TREND_CAP", 2, 1, 100),
                     env.integer("TREND_RECENT_WINDOWS", 4, 2, 100),
-                    env.bool("OVERLOAD_RAMP", true),
-                    env.number("OVERLOAD_RAMP_CAP", 3, 1, 100),
-                    env.number("OVERLOAD_RAMP_Z", 4, 0, 100),
                     env.number("RISE_QUANTILE", 0.97, 0, 1.0),
                     env.number("RISE_MEMORY_SEC", 3600, 60, 30 * 86_400),
                     env.number("RISE_PRIOR_WINDOWS", 0, 0, 1e6),
@@ -108,10 +99,10 @@ public final class LoadEstimation {
     }
 
     /** The load to size for, from the memory as it is after this window. */
-    public Load estimate(double rps, boolean overloaded, double now, RiseHistory rises, TrendForecast.Holt holt, ErrorBudget budget) {
+    public Load estimate(double rps, double now, RiseHistory rises, TrendForecast.Holt holt, ErrorBudget budget) {
         double firm = rises.firmPeak(now, cfg.load().seasonal());
         boolean capped = firm > rps && rises.base() > 0;
-        var in = new LoadEstimator.Inputs(rps, overloaded, now, rises, holt, capped ? firm : 0, budget);
+        var in = new LoadEstimator.Inputs(rps, now, rises, holt, capped ? firm : 0, budget);
         List<Estimate> out = new ArrayList<>();
         double load = 0;
         double demand = rps;

@@ -22,7 +22,6 @@ public interface LoadEstimator {
      * What every estimator sees of this window, after the stage's memory took it in.
      *
      * @param rps        the measured arrival rate
-     * @param overloaded the window was slow or had errors
      * @param now        the clock
      * @param rises      the rise memory (burst histograms, ramp, seasonal profile), this window included
      * @param holt       Holt's smoothed rate and slope, this window included
@@ -30,6 +29,6 @@ public interface LoadEstimator {
      *                   ramp nor the trend is extrapolated past it
      * @param budget     the error budget, whose multiplier scales the burst margin
      */
-    record Inputs(double rps, boolean overloaded, double now, RiseHistory rises, TrendForecast.Holt holt, double firmPeak,
+    record Inputs(double rps, double now, RiseHistory rises, TrendForecast.Holt holt, double firmPeak,
                   ErrorBudget budget) {}
 }

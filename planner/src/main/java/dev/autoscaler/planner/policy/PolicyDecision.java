@@ -17,7 +17,7 @@ public record PolicyDecision(Plan.Action action, int targetReplicas, String reas
      * @param loadRps             the load sized for (the highest load estimate)
      * @param loadSource          the estimate that set it (trend, burst, recurring_peak)
      * @param perReplicaRps       the per-replica rate the load was divided by, or null while none is known
-     * @param rateBasis           where that rate came from (breach, near, saturation, hint, none)
+     * @param rateBasis           where that rate came from (breach, saturation, hint, none)
      * @param capacityRps         the best-known rate at which one replica breaks or saturates
      * @param forecastRps         the demand: the rate now or its trend one horizon ahead (null with FORECAST off)
      * @param recommendedReplicas the count the policy proposed before the guardrails

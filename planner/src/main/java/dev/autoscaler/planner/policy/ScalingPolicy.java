@@ -17,7 +17,7 @@ import java.util.List;
  * stages, each with its own settings record and state slice:
  * <ol>
  *   <li>{@link Thresholds}: what counts as slow (the SLO, or a baseline from healthy windows only);</li>
- *   <li>{@link RateLearning}: the per-replica rate to plan (breach, near or saturation rate);</li>
+ *   <li>{@link RateLearning}: the per-replica rate to plan (breach or saturation rate);</li>
  *   <li>{@link LoadEstimation}: the load to size for, the highest of its estimators' estimates;</li>
  *   <li>{@link Sizing}: the count the load needs, ceil(load ÷ rate), and when to move towards it;</li>
  *   <li>{@link Guardrails}: what may be applied (bounds, cooldowns, steps, down-stabilisation).</li>
@@ -54,11 +54,11 @@ public final class ScalingPolicy {
         Threshold t = thresholds.of(s.healthy());
         Verdict v = thresholds.judge(w, t);
         List<HealthySample> healthy = thresholds.remember(s.healthy(), w, v);
-        Rates learned = rates.learn(s.rates(), w, v, t, s.healthy(), s.budget().lastSlow());
-        PlanRate rate = rates.plan(learned, w.rps(), s.budget().multiplier(), healthy);
+        Rates learned = rates.learn(s.rates(), w, v, s.budget().lastSlow());
+        PlanRate rate = rates.plan(learned, s.budget().multiplier(), healthy);
         var holt = load.observe(s.holt(), w.rps());
         RiseHistory rises = load.observe(s.rises(), w.rps(), now);
-        Load l = load.estimate(w.rps(), v.overloaded(), now, rises, holt, s.budget());
+        Load l = load.estimate(w.rps(), now, rises, holt, s.budget());
 
         boolean low = sizing.low(w, v, t, Sizing.sized(l, rate), thresholds);
         int lowWindows = low ? Math.min(s.lowWindows() + 1, cfg.sizing().lowNeedN()) : 0;

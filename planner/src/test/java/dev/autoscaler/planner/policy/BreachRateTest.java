@@ -17,20 +17,20 @@ class BreachRateTest {
     }
 
     static BreachRate breach(BreachRate prev, double rps, int ready, boolean lastSlow) {
-        return BreachRate.learn(prev, window(rps, ready), true, false, ready, lastSlow, null, 100, WIN, FORGET);
+        return BreachRate.learn(prev, window(rps, ready), true, false, ready, lastSlow, WIN, FORGET);
     }
 
     static BreachRate healthy(BreachRate prev, double rps, int ready) {
-        return BreachRate.learn(prev, window(rps, ready), false, false, ready, false, null, 100, WIN, FORGET);
+        return BreachRate.learn(prev, window(rps, ready), false, false, ready, false, WIN, FORGET);
     }
 
     @Test
     void theFirstBreachSetsTheRateAndOnlyABreachDoes() {
         assertNull(healthy(null, 300, 2), "healthy windows teach no breach rate");
-        assertNull(BreachRate.learn(null, new Window(0, 500, 400, 300, 1.0, 100, 2, 2), true, false, 2, false, null, 100, WIN, FORGET),
+        assertNull(BreachRate.learn(null, new Window(0, 500, 400, 300, 1.0, 100, 2, 2), true, false, 2, false, WIN, FORGET),
                 "a saturated window (demand above completions) is capacity, not the breach rate");
-        assertNull(BreachRate.learn(null, window(300, 3), true, false, 2, false, null, 100, WIN, FORGET), "the fleet changed during the window");
-        assertNull(BreachRate.learn(null, window(300, 2), true, true, 2, false, null, 100, WIN, FORGET), "errors say nothing about latency");
+        assertNull(BreachRate.learn(null, window(300, 3), true, false, 2, false, WIN, FORGET), "the fleet changed during the window");
+        assertNull(BreachRate.learn(null, window(300, 2), true, true, 2, false, WIN, FORGET), "errors say nothing about latency");
         BreachRate b = breach(null, 320, 2, false);
         assertEquals(160, b.rate(), 1e-9);
         assertEquals(160, b.ceiling(), 1e-9);
@@ -68,27 +68,5 @@ class BreachRateTest {
         b = breach(b, 300, 2, false);
         assertEquals(150, b.rate(), 1e-9);
         assertEquals(170, b.ceiling(), 1e-9);
-    }
-
-    @Test
-    void theFirstBreachAfterAWindowNearTheThresholdIsPlacedBetweenThemAndForgivenTowardsItsOwnRate() {
-        var before = new PolicyState.HealthySample(0, 90, 155); // p95 90 ms at 155 rps per replica: near the SLO
-        Window slow = new Window(3, 400, 380, 380, 1.0, 100, 2, 2); // then 190 rps per replica at 400 ms
-        BreachRate b = BreachRate.learn(null, slow, true, false, 2, false, before, 100, WIN, FORGET);
-        assertEquals(155 + 35 * 10.0 / 310, b.rate(), 1e-9, "linear in p95 between the windows");
-        assertEquals(190, b.ceiling(), 1e-9, "the SLO surely broke at the window's own rate");
-        for (int i = 0; i < 1200; i++) b = healthy(b, 300, 2);
-        assertTrue(b.rate() > 170 && b.rate() < 190, "an unconfirmed estimate is forgiven like a lowering: " + b.rate());
-
-        BreachRate confirmed = BreachRate.learn(null, slow, true, false, 2, false, before, 100, WIN, FORGET);
-        confirmed = breach(confirmed, 390, 2, true);
-        assertEquals(155 + 35 * 10.0 / 310, confirmed.rate(), 1e-9);
-        assertEquals(confirmed.rate(), confirmed.ceiling(), 1e-9, "a run of breaches confirms the estimate: nothing left to forgive");
-
-        assertEquals(190, BreachRate.learn(null, slow, true, false, 2, false, null, 100, WIN, FORGET).rate(), 1e-9,
-                "without a window before near the threshold, the first breach's own rate");
-        Window marginal = new Window(3, 100.5, 330, 330, 1.0, 100, 2, 2);
-        assertEquals(155 + 10 * 10.0 / 10.5, BreachRate.learn(null, marginal, true, false, 2, false, before, 100, WIN, FORGET).rate(), 1e-9,
-                "a window just over the threshold stays close to its own rate");
     }
 }
