@@ -26,8 +26,9 @@ public final class RateLearning {
      *                             an app that really got slower)
      * @param breachForgetSec      time constant over which an isolated (unconfirmed) lowering of the breach rate is
      *                             forgiven (3600: long enough that a real limit breaks again first)
-     * @param settleSec            a window teaches a rate only when the ready count has not changed for this long: a
-     *                             replica that just joined is cold (JIT, caches, connection pools) and slow at any rate
+     * @param settleSec            a window teaches a breach rate only when no replica has joined for this long: a replica that
+     *                             just joined is cold (JIT, caches, connection pools) and slow at any rate (15: the
+     *                             demo's Java replicas taught a breach rate a third of their real one 10 s after joining)
      */
     public record Settings(double targetUtilisation, Double capacityRpsPrior, double sloHeadroom, double capacityDecay,
                            double breachForgetSec, double settleSec) {
@@ -39,7 +40,7 @@ public final class RateLearning {
                     env.number("SLO_HEADROOM", 0.95, 0.1, 1.0),
                     env.number("CAPACITY_DECAY", 0.2, 0, 1),
                     env.number("BREACH_FORGET_SEC", 3600, 1, 1e9),
-                    env.number("RATE_SETTLE_SEC", 0, 0, 3600));
+                    env.number("RATE_SETTLE_SEC", 15, 0, 3600));
         }
     }
 
@@ -49,7 +50,7 @@ public final class RateLearning {
      * @param capacityRps learned saturation throughput of one replica, or null while unknown
      * @param breach      the rate at which the SLO breaks, or null while no breach taught one
      * @param lastReady   ready replicas in the previous window (rates are learned only while the count is stable)
-     * @param readySinceTs when the ready count last changed
+     * @param readySinceTs when a replica last joined (the ready count last rose)
      */
     public record Rates(Double capacityRps, BreachRate breach, int lastReady, double readySinceTs) {
         public static Rates initial() {
@@ -85,11 +86,14 @@ public final class RateLearning {
 
     /** The rates after this window; {@code lastSlow}: the window before was slow (a breach right after one confirms it). */
     public Rates learn(Rates r, Window w, Verdict v, boolean lastSlow) {
-        // a count that changed within RATE_SETTLE_SEC is not a stable fleet yet: -1 matches no ready count
+        // a replica that joined within RATE_SETTLE_SEC is still cold, and a breach now would lower the rate for good:
+        // -1 matches no ready count. Capacity needs no wait: a cold replica only under-states it, and a higher sample
+        // replaces a lower one at once
         int stableReady = w.ts() - r.readySinceTs() >= s.settleSec() ? r.lastReady() : -1;
-        Double capacity = learnCapacity(r.capacityRps(), stableReady, w, v.overloaded());
+        Double capacity = learnCapacity(r.capacityRps(), r.lastReady(), w, v.overloaded());
         BreachRate breach = BreachRate.learn(r.breach(), w, v.overloaded(), v.errors(), stableReady, lastSlow, windowSec, s.breachForgetSec());
-        double since = w.readyReplicas() == r.lastReady() ? r.readySinceTs() : w.ts();
+        // only a join restarts the wait: after a scale-down the replicas left are warm
+        double since = w.readyReplicas() > r.lastReady() ? w.ts() : r.readySinceTs();
         return new Rates(capacity, breach, w.readyReplicas(), since);
     }
 

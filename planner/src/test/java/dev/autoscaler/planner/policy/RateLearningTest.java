@@ -143,7 +143,7 @@ class RateLearningTest {
     }
 
     @Test
-    void withRateSettleSecABreachSoonAfterTheReadyCountChangedTeachesNothing() {
+    void withRateSettleSecABreachSoonAfterAReplicaJoinedTeachesNoBreachRate() {
         RateLearning rl = rates("SLO_P95_MS", "100", "RATE_SETTLE_SEC", "10");
         assertEquals(10, rl.settings().settleSec(), 0);
         Rates r = changedAtZero(rl);
@@ -151,14 +151,16 @@ class RateLearningTest {
             Rates breach = rl.learn(r, breachAt(ts), SLOW, false);
             assertNull(breach.breach(), ts + " s after the change: no breach rate");
             Rates saturated = rl.learn(r, saturatedAt(ts), SLOW, false);
-            assertNull(saturated.capacityRps(), ts + " s after the change: no capacity");
+            // a cold replica only under-states capacity, and a higher sample replaces it at once: no wait there
+            assertEquals(150, saturated.capacityRps(), 1e-9, ts + " s after the change: capacity is learned");
             assertEquals(0, breach.readySinceTs(), 0, "the count has not changed since");
             r = rl.learn(r, window(ts, 40, 300, 300, 3), HEALTHY, false); // what came in fact: healthy windows
         }
-        // the first window 10 s after the change (at 12 s) teaches
+        // the first window 10 s after the change (at 12 s) teaches; a scale-down does not restart the wait
+        Rates down = rl.learn(r, window(12, 40, 200, 200, 2), HEALTHY, false);
+        assertEquals(0, down.readySinceTs(), 0, "the replicas left after a scale-down are warm");
         Rates breach = rl.learn(r, breachAt(12), SLOW, false);
         assertEquals(150, breach.breach().rate(), 1e-9, "10 s of an unchanged count: the breach teaches its rate");
-        assertEquals(150, rl.learn(r, saturatedAt(12), SLOW, false).capacityRps(), 1e-9, "and a saturated window the capacity");
 
         // a run of breaches from the change on teaches too, once the count has held for 10 s
         Rates run = changedAtZero(rl);
