@@ -24,9 +24,6 @@ public final class LoadEstimation {
      *                           horizons stayed within (0.97; 0 turns the margin off)
      * @param riseMemorySec      how long rises are remembered (3600: long enough for a quantile of a rare burst, short
      *                           enough to forget a load's old habits within the hour)
-     * @param risePrior          the burst quantile reads its histogram as if this many more horizons had not risen:
-     *                           the overlapping horizons of one step are several samples of a single rise, and in a short
-     *                           history they would set the quantile alone
      * @param levelClasses       keep rises per level class (the rate relative to its long-run mean): from a trough a
      *                           bursty load often doubles, from a peak it rarely does
      * @param riseNoiseZ         a rise counts as one for the seasonal profile only beyond this many standard deviations
@@ -42,7 +39,7 @@ public final class LoadEstimation {
      */
     public record Settings(boolean trendForecast, double holtAlpha, double holtBeta, double trendCap, int trendRecentWindows,
                            double riseQuantile,
-                           double riseMemorySec, double risePrior, boolean levelClasses, double riseNoiseZ, boolean rampForecast, int rampWindows,
+                           double riseMemorySec, boolean levelClasses, double riseNoiseZ, boolean rampForecast, int rampWindows,
                            double rampZ, double rampCap, SeasonalProfile.Settings seasonal) {
         static Settings from(Env env) {
             return new Settings(
@@ -53,7 +50,6 @@ public final class LoadEstimation {
                     env.integer("TREND_RECENT_WINDOWS", 4, 2, 100),
                     env.number("RISE_QUANTILE", 0.97, 0, 1.0),
                     env.number("RISE_MEMORY_SEC", 3600, 60, 30 * 86_400),
-                    env.number("RISE_PRIOR_WINDOWS", 0, 0, 1e6),
                     env.bool("LEVEL_CLASSES", true),
                     env.number("RISE_NOISE_Z", 6, 0, 100),
                     env.bool("RAMP_FORECAST", true),

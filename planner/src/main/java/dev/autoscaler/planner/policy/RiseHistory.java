@@ -229,9 +229,6 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         if (sum(h) < MIN_WEIGHT) h = pooled(group, group + CLASSES - 1);
         double total = sum(h);
         if (total < MIN_WEIGHT) return 1;
-        // horizons not yet seen count as horizons without a rise, so a few samples of one rise are not a pattern
-        h[ONE_BIN] += cfg.load().risePrior();
-        total += cfg.load().risePrior();
         double acc = 0;
         for (int i = 0; i < BINS; i++) {
             acc += h[i];
