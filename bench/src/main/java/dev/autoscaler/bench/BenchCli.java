@@ -152,6 +152,38 @@ public final class BenchCli {
             return d;
         }
 
+        /** ours' settings, the variants built from them, and the suite, all checked. */
+        record Prepared(java.util.Map<String, String> env, java.util.List<dev.autoscaler.bench.suite.SuiteRunner.Variant> variants,
+                        dev.autoscaler.bench.suite.TraceSuite.Suite suite) {}
+
+        /**
+         * Reads --set, builds the variants from it, checks them with the policies and builds the suite; on bad input (an
+         * IllegalArgumentException from any step), one line on stderr and null.
+         */
+        Prepared prepare(String command, java.util.List<String> policies,
+                         java.util.function.Function<java.util.Map<String, String>, java.util.List<dev.autoscaler.bench.suite.SuiteRunner.Variant>> variantsOf) {
+            try {
+                java.util.Map<String, String> env = settings(set);
+                var variants = variantsOf.apply(env);
+                check(policies, variants);
+                return new Prepared(env, variants, suite());
+            } catch (IllegalArgumentException e) {
+                System.err.println("autoscaler bench " + command + ": " + e.getMessage());
+                return null;
+            }
+        }
+
+        /** Writes {@code file}: true, or one line on stderr and false. */
+        boolean write(String command, Path file, java.util.Map<String, Object> root) {
+            try {
+                writeJson(file, root);
+                return true;
+            } catch (java.io.IOException e) {
+                System.err.println("autoscaler bench " + command + ": " + e.getMessage());
+                return false;
+            }
+        }
+
         static void writeJson(Path file, java.util.Map<String, Object> root) throws java.io.IOException {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Files.writeString(file, dev.autoscaler.common.msg.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
@@ -171,18 +203,11 @@ public final class BenchCli {
 
         @Override
         public Integer call() throws Exception {
-            java.util.Map<String, String> env;
-            dev.autoscaler.bench.suite.TraceSuite.Suite suite;
-            java.util.List<dev.autoscaler.bench.suite.SuiteRunner.Variant> variants;
-            try {
-                env = settings(opts.set);
-                variants = java.util.List.of(new dev.autoscaler.bench.suite.SuiteRunner.Variant("default", env));
-                opts.check(policies, variants);
-                suite = opts.suite();
-            } catch (IllegalArgumentException e) {
-                System.err.println("autoscaler bench suite: " + e.getMessage());
-                return 2;
-            }
+            var p = opts.prepare("suite", policies, env -> java.util.List.of(new dev.autoscaler.bench.suite.SuiteRunner.Variant("default", env)));
+            if (p == null) return 2;
+            var env = p.env();
+            var suite = p.suite();
+            var variants = p.variants();
             long t0 = System.nanoTime();
             var rows = dev.autoscaler.bench.suite.SuiteRunner.run(opts.config(), suite.traces(), opts.seeds, policies, variants, opts.threads(), System.err);
             double wall = (System.nanoTime() - t0) / 1e9;
@@ -198,12 +223,7 @@ public final class BenchCli {
             summary.addAll(dev.autoscaler.bench.suite.SuiteSummary.totals(rows));
             root.put("summary", summary);
             Path file = opts.out.resolve("suite.json");
-            try {
-                SuiteOptions.writeJson(file, root);
-            } catch (java.io.IOException e) {
-                System.err.println("autoscaler bench suite: " + e.getMessage());
-                return 2;
-            }
+            if (!opts.write("suite", file, root)) return 2;
             System.err.printf(java.util.Locale.ROOT, "wrote %s (%d rows); %d traces x %d seeds in %.1f s on %d threads%n", file, rows.size(),
                     suite.traces().size(), opts.seeds.size(), wall, opts.threads());
             return 0;
@@ -225,20 +245,15 @@ public final class BenchCli {
         @Override
         public Integer call() throws Exception {
             java.util.List<String> policies = java.util.List.of("ours");
-            java.util.Map<String, String> env;
-            java.util.List<dev.autoscaler.bench.suite.Mechanisms.Mechanism> mechs;
-            java.util.List<dev.autoscaler.bench.suite.SuiteRunner.Variant> variants;
-            dev.autoscaler.bench.suite.TraceSuite.Suite suite;
-            try {
-                env = settings(opts.set);
-                mechs = dev.autoscaler.bench.suite.Mechanisms.select(mechanisms);
-                variants = dev.autoscaler.bench.suite.Ablation.variants(env, mechs);
-                opts.check(policies, variants);
-                suite = opts.suite();
-            } catch (IllegalArgumentException e) {
-                System.err.println("autoscaler bench ablation: " + e.getMessage());
-                return 2;
-            }
+            java.util.List<dev.autoscaler.bench.suite.Mechanisms.Mechanism> mechs = new java.util.ArrayList<>();
+            var p = opts.prepare("ablation", policies, env -> {
+                mechs.addAll(dev.autoscaler.bench.suite.Mechanisms.select(mechanisms));
+                return dev.autoscaler.bench.suite.Ablation.variants(env, mechs);
+            });
+            if (p == null) return 2;
+            var env = p.env();
+            var suite = p.suite();
+            var variants = p.variants();
             long t0 = System.nanoTime();
             var rows = dev.autoscaler.bench.suite.SuiteRunner.run(opts.config(), suite.traces(), opts.seeds, policies, variants, opts.threads(), System.err);
             double wall = (System.nanoTime() - t0) / 1e9;
@@ -264,12 +279,7 @@ public final class BenchCli {
             root.put("rows", rows);
             root.put("effects", dev.autoscaler.bench.suite.Ablation.effects(rows, mechs));
             Path file = opts.out.resolve("ablation.json");
-            try {
-                SuiteOptions.writeJson(file, root);
-            } catch (java.io.IOException e) {
-                System.err.println("autoscaler bench ablation: " + e.getMessage());
-                return 2;
-            }
+            if (!opts.write("ablation", file, root)) return 2;
             System.err.printf(java.util.Locale.ROOT, "wrote %s (%d rows); %d traces x %d seeds x %d variants in %.1f s on %d threads%n", file,
                     rows.size(), suite.traces().size(), opts.seeds.size(), variants.size(), wall, opts.threads());
             return 0;
