@@ -68,25 +68,25 @@ class SuiteCliTest {
     void aTinyAblationPrintsADeltaAndAVerdictPerMechanism() throws Exception {
         Path dir = Files.createTempDirectory("ablation");
         Outcome r = exec(new BenchCli.Ablation(), "--traces-dir", dir.resolve("none").toString(), "--only", "syn_flat", "--seeds", "1",
-                "--mechanisms", "holt_trend", "--out", dir.toString());
+                "--mechanisms", "trend_forecast", "--out", dir.toString());
         assertEquals(0, r.exit(), r.err());
         List<String> table = r.out().lines().filter(l -> l.startsWith("|")).toList();
         // first the compact table on the sums (after the defaults' line), then the wide one per trace
         assertTrue(r.out().contains("\nDefaults summed over 1 trace (mean over seeds, in brackets the spread of the per-seed sums): violation % "), r.out());
         assertTrue(r.out().indexOf("Defaults summed over") < r.out().indexOf("| mechanism |"), r.out());
         assertEquals("| mechanism | what it does | Δ violation % | Δ × oracle | Δ actions | verdict |", table.get(0));
-        assertTrue(table.get(2).startsWith("| `holt_trend` | "), table.get(2));
-        assertTrue(table.get(2).matches("\\| `holt_trend` \\| [^|]+ \\| [-+]\\d+\\.\\d{3} \\| [-+]\\d+\\.\\d{3} \\| [-+]\\d+\\.\\d[^|]* \\| "
+        assertTrue(table.get(2).startsWith("| `trend_forecast` | "), table.get(2));
+        assertTrue(table.get(2).matches("\\| `trend_forecast` \\| [^|]+ \\| [-+]\\d+\\.\\d{3} \\| [-+]\\d+\\.\\d{3} \\| [-+]\\d+\\.\\d[^|]* \\| "
                 + "(within noise|keeps its place \\((violation|× oracle|actions)(, (× oracle|actions))*\\)) \\|"), table.get(2));
-        assertEquals("| trace | default violation % | default × oracle | −holt_trend Δ violation % | Δ × oracle | verdict |", table.get(3));
+        assertEquals("| trace | default violation % | default × oracle | −trend_forecast Δ violation % | Δ × oracle | verdict |", table.get(3));
         assertEquals(3 + 4, table.size(), r.out());
         assertTrue(table.get(6).startsWith("| **total** |"), table.get(6));
         assertTrue(table.get(6).contains("keeps its place") || table.get(6).contains("within noise"), table.get(6));
-        assertTrue(r.out().contains("- −holt_trend: "), r.out());
+        assertTrue(r.out().contains("- −trend_forecast: "), r.out());
         JsonNode json = Json.MAPPER.readTree(dir.resolve("ablation.json").toFile());
         assertEquals(2, json.get("rows").size());
         assertEquals("default", json.get("rows").get(0).get("variant").asText());
-        assertEquals("holt_trend", json.get("rows").get(1).get("variant").asText());
+        assertEquals("trend_forecast", json.get("rows").get(1).get("variant").asText());
         JsonNode total = json.get("effects").get(1);
         assertEquals("total", total.get("trace").asText());
         assertEquals(json.get("rows").get(0).get("actions").asDouble(), total.get("default_actions").get("mean").asDouble(), 1e-9);

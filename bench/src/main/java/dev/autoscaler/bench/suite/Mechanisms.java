@@ -15,7 +15,7 @@ public final class Mechanisms {
 
     public static final List<Mechanism> ALL = List.of(
             // load estimators
-            new Mechanism("holt_trend", "Holt's linear-trend forecast of rps, used when it rises", Map.of("FORECAST", "false")),
+            new Mechanism("trend_forecast", "the ramp detector's forecast of rps one horizon ahead, sized for as the demand", Map.of("FORECAST", "false")),
             new Mechanism("ramp_forecast", "the rise of a least-squares ramp over the last windows, with its own residual histograms", Map.of("RAMP_FORECAST", "false")),
             new Mechanism("burst_quantile", "burst headroom: the rise within one start-up that 97 % of recent horizons stayed within", Map.of("RISE_QUANTILE", "0")),
             new Mechanism("level_classes", "rises kept per level class (the rate relative to its long-run mean)", Map.of("LEVEL_CLASSES", "false")),

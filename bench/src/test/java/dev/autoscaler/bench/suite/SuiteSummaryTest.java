@@ -32,18 +32,18 @@ class SuiteSummaryTest {
 
     /** Hand-made mechanisms, so the tests do not follow the descriptions in Mechanisms.ALL. */
     static final Mechanism SEASONAL = new Mechanism("seasonal", "rises expected again", Map.of("SEASONAL_PERIODS", "off"));
-    static final Mechanism HOLT = new Mechanism("holt_trend", "a trend | with a pipe", Map.of("FORECAST", "false"));
+    static final Mechanism TREND = new Mechanism("trend_forecast", "a trend | with a pipe", Map.of("FORECAST", "false"));
 
     /**
      * The rows of ours with the defaults and two mechanisms off: "seasonal" off makes trace a one point worse at every
-     * seed and changes nothing else; "holt_trend" off adds 0.25 points and 4 actions to every row and takes 0.125 off
+     * seed and changes nothing else; "trend_forecast" off adds 0.25 points and 4 actions to every row and takes 0.125 off
      * its ratio.
      */
     static List<Row> ablationRows() {
         List<Row> rows = new ArrayList<>(rows().stream().filter(r -> r.policy().equals("ours")).toList());
         for (Row r : List.copyOf(rows)) {
             rows.add(row("seasonal", r.trace(), r.seed(), "ours", r.violationPct() + (r.trace().equals("a") ? 1 : 0), r.oracleRatio(), r.actions()));
-            rows.add(row("holt_trend", r.trace(), r.seed(), "ours", r.violationPct() + 0.25, r.oracleRatio() - 0.125, r.actions() + 4));
+            rows.add(row("trend_forecast", r.trace(), r.seed(), "ours", r.violationPct() + 0.25, r.oracleRatio() - 0.125, r.actions() + 4));
         }
         return rows;
     }
@@ -137,7 +137,7 @@ class SuiteSummaryTest {
     @Test
     void ablationEffectsAreDifferencesOfMeansAgainstTheDefaults() {
         List<Row> rows = ablationRows();
-        var mechs = List.of(SEASONAL, HOLT);
+        var mechs = List.of(SEASONAL, TREND);
         List<Ablation.Effect> effects = Ablation.effects(rows, mechs);
         assertEquals(2 * 3, effects.size(), "a, b and total per mechanism");
         Ablation.Effect seasonalTotal = effect(effects, "seasonal", "total");
@@ -146,21 +146,21 @@ class SuiteSummaryTest {
         assertEquals(0.0, seasonalTotal.dActions(), 1e-12);
         assertEquals(1.75, seasonalTotal.defaultViolation().spread(), 1e-12);
         assertEquals(Ablation.NOISE, seasonalTotal.verdict(), "1.0 is within the summed defaults' spread of 1.75");
-        Ablation.Effect holtTotal = effect(effects, "holt_trend", "total");
-        assertEquals(0.5, holtTotal.dViolation(), 1e-12);
-        assertEquals(-0.25, holtTotal.dRatio(), 1e-12);
-        assertEquals(9.0, holtTotal.defaultActions().mean(), 1e-12);
-        assertEquals(2.0, holtTotal.defaultActions().spread(), 1e-12);
-        assertEquals(8.0, holtTotal.dActions(), 1e-12);
-        assertEquals(800.0 / 9, holtTotal.dActionsPct(), 1e-9);
-        assertEquals("keeps its place (actions)", holtTotal.verdict(), "0.5 and 0.25 are within their spreads, 8 actions are not within 2");
+        Ablation.Effect trendTotal = effect(effects, "trend_forecast", "total");
+        assertEquals(0.5, trendTotal.dViolation(), 1e-12);
+        assertEquals(-0.25, trendTotal.dRatio(), 1e-12);
+        assertEquals(9.0, trendTotal.defaultActions().mean(), 1e-12);
+        assertEquals(2.0, trendTotal.defaultActions().spread(), 1e-12);
+        assertEquals(8.0, trendTotal.dActions(), 1e-12);
+        assertEquals(800.0 / 9, trendTotal.dActionsPct(), 1e-9);
+        assertEquals("keeps its place (actions)", trendTotal.verdict(), "0.5 and 0.25 are within their spreads, 8 actions are not within 2");
         Ablation.Effect seasonalB = effect(effects, "seasonal", "b");
         assertEquals(0.0, seasonalB.dViolation(), 1e-12);
-        Ablation.Effect holtA = effect(effects, "holt_trend", "a");
-        assertEquals(4.0, holtA.dActions(), 1e-12);
-        assertEquals(4.0, holtA.defaultActions().spread(), 1e-12);
-        assertEquals(Ablation.NOISE, holtA.verdict(), "on trace a alone 4 actions are within its spread of 4");
-        assertEquals("keeps its place (× oracle, actions)", effect(effects, "holt_trend", "b").verdict(),
+        Ablation.Effect trendA = effect(effects, "trend_forecast", "a");
+        assertEquals(4.0, trendA.dActions(), 1e-12);
+        assertEquals(4.0, trendA.defaultActions().spread(), 1e-12);
+        assertEquals(Ablation.NOISE, trendA.verdict(), "on trace a alone 4 actions are within its spread of 4");
+        assertEquals("keeps its place (× oracle, actions)", effect(effects, "trend_forecast", "b").verdict(),
                 "on b the ratio's spread is 0 and 4 actions exceed the spread of 3");
         String md = Ablation.markdown(rows, mechs);
         assertTrue(md.contains("| **total** | **2.250 (1.750)** | **3.250 (0.500)** | **+1.000** | **+0.000** | **within noise** | **+0.500** | **-0.250** "
@@ -172,9 +172,9 @@ class SuiteSummaryTest {
         List<Row> rows = new ArrayList<>();
         for (long seed : List.of(1L, 2L)) {
             rows.add(row("default", "flat", seed, "ours", 0, 1, 0));
-            rows.add(row("holt_trend", "flat", seed, "ours", 0, 1, 1));
+            rows.add(row("trend_forecast", "flat", seed, "ours", 0, 1, 1));
         }
-        Ablation.Effect total = effect(Ablation.effects(rows, List.of(HOLT)), "holt_trend", "total");
+        Ablation.Effect total = effect(Ablation.effects(rows, List.of(TREND)), "trend_forecast", "total");
         assertEquals(1.0, total.dActions(), 1e-12);
         assertEquals(null, total.dActionsPct());
         assertEquals("keeps its place (actions)", total.verdict());
@@ -185,7 +185,7 @@ class SuiteSummaryTest {
 
     @Test
     void compactTableHasTheDefaultsSumsThenARowPerMechanismOnTheSums() {
-        String md = Ablation.compact(ablationRows(), List.of(SEASONAL, HOLT, new Mechanism("not_run", "no rows", Map.of("X", "0"))));
+        String md = Ablation.compact(ablationRows(), List.of(SEASONAL, TREND, new Mechanism("not_run", "no rows", Map.of("X", "0"))));
         List<String> lines = md.strip().lines().toList();
         assertEquals(List.of(
                 "Defaults summed over 2 traces (mean over seeds, in brackets the spread of the per-seed sums): violation % 2.250 (1.750), "
@@ -194,7 +194,7 @@ class SuiteSummaryTest {
                 "| mechanism | what it does | Δ violation % | Δ × oracle | Δ actions | verdict |",
                 "|---|---|---:|---:|---:|---|",
                 "| `seasonal` | rises expected again | +1.000 | +0.000 | +0.0 (+0.0 %) | within noise |",
-                "| `holt_trend` | a trend \\| with a pipe | +0.500 | -0.250 | +8.0 (+88.9 %) | keeps its place (actions) |",
+                "| `trend_forecast` | a trend \\| with a pipe | +0.500 | -0.250 | +8.0 (+88.9 %) | keeps its place (actions) |",
                 "| `not_run` | no rows | | | | |"), lines, md);
         for (String l : lines.subList(2, lines.size())) assertEquals(8, l.split("(?<!\\\\)\\|", -1).length, "six cells: " + l);
     }
@@ -206,8 +206,8 @@ class SuiteSummaryTest {
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Mechanisms.select(List.of("magic")));
         assertEquals("unknown mechanism 'magic' (known: " + String.join(", ", Mechanisms.ALL.stream().map(Mechanism::name).toList()) + ")",
                 e.getMessage());
-        assertTrue(e.getMessage().startsWith("unknown mechanism 'magic' (known: holt_trend, "), e.getMessage());
-        var variants = Ablation.variants(Map.of("TARGET_UTILIZATION", "0.75", "FORECAST", "true"), Mechanisms.select(List.of("holt_trend")));
+        assertTrue(e.getMessage().startsWith("unknown mechanism 'magic' (known: trend_forecast, "), e.getMessage());
+        var variants = Ablation.variants(Map.of("TARGET_UTILIZATION", "0.75", "FORECAST", "true"), Mechanisms.select(List.of("trend_forecast")));
         assertEquals("default", variants.get(0).name());
         assertEquals(Map.of("TARGET_UTILIZATION", "0.75", "FORECAST", "true"), variants.get(0).oursEnv());
         assertEquals(Map.of("TARGET_UTILIZATION", "0.75", "FORECAST", "false"), variants.get(1).oursEnv());

@@ -7,19 +7,14 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * Stage 3: the load to size for over the coming horizon. Its memory (Holt's trend and the {@link RiseHistory}) takes in
+ * Stage 3: the load to size for over the coming horizon. Its memory (the {@link RiseHistory}) takes in
  * each window; then each estimator ({@link TrendForecast}, {@link BurstHeadroom}, {@link RecurringPeak}) gives its
  * estimate, and they are combined here and nowhere else: the load is the highest of them.
  */
 public final class LoadEstimation {
 
     /**
-     * @param trendForecast      size for Holt's trend forecast when it is above the rate now (FORECAST)
-     * @param holtAlpha          Holt's level smoothing per window (0.5: follows a step within a few windows)
-     * @param holtBeta           Holt's slope smoothing per window (0.2: a slope must persist for several windows)
-     * @param trendCap           the trend forecast is at most this multiple of the rate now (2: noise cannot ask for a
-     *                           fleet)
-     * @param trendRecentWindows windows of the least-squares slope that must rise with Holt's (4: 12 s at 3 s windows)
+     * @param trendForecast      size for the ramp's forecast one horizon ahead when it is above the rate now (FORECAST)
      * @param riseQuantile       the burst margin covers the rise within one horizon that this fraction of recent
      *                           horizons stayed within (0.97; 0 turns the margin off)
      * @param riseMemorySec      how long rises are remembered (3600: long enough for a quantile of a rare burst, short
@@ -29,32 +24,29 @@ public final class LoadEstimation {
      * @param riseNoiseZ         a rise counts as one for the seasonal profile only beyond this many standard deviations
      *                           of a window's counting noise (6: at low rates the highest of a horizon's windows is itself
      *                           a "rise", and noise two cycles agree on by chance is not a pattern)
-     * @param rampForecast       forecast the rise of a ramp seen in the last RAMP_WINDOWS windows
+     * @param rampForecast       the burst margin forecasts the rise of a ramp seen in the last RAMP_WINDOWS windows
      * @param rampWindows        windows in the least-squares slope that detects a ramp (6: 18 s at 3 s windows)
-     * @param rampZ              a slope is a ramp beyond this many standard errors of counting noise (3: lower than the
-     *                           seasonal bar, since ramp windows keep their own histograms of what the ramp did not
-     *                           explain, and a false ramp learns a residual below 1)
-     * @param rampCap            a ramp is extrapolated to at most this multiple of the base (2)
+     * @param rampZ              a slope is a ramp beyond this many standard errors of counting noise (2: the detector
+     *                           also drives the trend forecast, and slow ramps that climb for hours rise little per
+     *                           window; ramp windows keep their own histograms of what the ramp did not explain, so a
+     *                           false ramp learns a residual below 1)
+     * @param rampCap            a ramp is extrapolated to at most this multiple of the base (2: noise cannot ask for a
+     *                           fleet)
      * @param seasonal           the seasonal profile's settings
      */
-    public record Settings(boolean trendForecast, double holtAlpha, double holtBeta, double trendCap, int trendRecentWindows,
-                           double riseQuantile,
+    public record Settings(boolean trendForecast, double riseQuantile,
                            double riseMemorySec, boolean levelClasses, double riseNoiseZ, boolean rampForecast, int rampWindows,
                            double rampZ, double rampCap, SeasonalProfile.Settings seasonal) {
         static Settings from(Env env) {
             return new Settings(
                     env.bool("FORECAST", true),
-                    env.number("HOLT_ALPHA", 0.5, 0.01, 1),
-                    env.number("HOLT_BETA", 0.2, 0.01, 1),
-                    env.number("TREND_CAP", 2, 1, 100),
-                    env.integer("TREND_RECENT_WINDOWS", 4, 2, 100),
                     env.number("RISE_QUANTILE", 0.97, 0, 1.0),
                     env.number("RISE_MEMORY_SEC", 3600, 60, 30 * 86_400),
                     env.bool("LEVEL_CLASSES", true),
                     env.number("RISE_NOISE_Z", 6, 0, 100),
                     env.bool("RAMP_FORECAST", true),
                     env.integer("RAMP_WINDOWS", 6, 2, 100),
-                    env.number("RAMP_Z", 3, 0, 100),
+                    env.number("RAMP_Z", 2, 0, 100),
                     env.number("RAMP_CAP", 2, 1, 100),
                     SeasonalProfile.Settings.from(env));
         }
@@ -87,18 +79,14 @@ public final class LoadEstimation {
 
     /** The memory after this window's rate. */
     public RiseHistory observe(RiseHistory rises, double rps, double now) {
-        return rises.observe(rps, now, cfg, cfg.load().trendRecentWindows());
-    }
-
-    public TrendForecast.Holt observe(TrendForecast.Holt holt, double rps) {
-        return TrendForecast.Holt.next(holt, rps, cfg.load());
+        return rises.observe(rps, now, cfg);
     }
 
     /** The load to size for, from the memory as it is after this window. */
-    public Load estimate(double rps, double now, RiseHistory rises, TrendForecast.Holt holt, ErrorBudget budget) {
+    public Load estimate(double rps, double now, RiseHistory rises, ErrorBudget budget) {
         double firm = rises.firmPeak(now, cfg.load().seasonal());
         boolean capped = firm > rps && rises.base() > 0;
-        var in = new LoadEstimator.Inputs(rps, now, rises, holt, capped ? firm : 0, budget);
+        var in = new LoadEstimator.Inputs(rps, now, rises, capped ? firm : 0, budget);
         List<Estimate> out = new ArrayList<>();
         double load = 0;
         double demand = rps;

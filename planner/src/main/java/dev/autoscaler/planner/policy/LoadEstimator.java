@@ -24,11 +24,10 @@ public interface LoadEstimator {
      * @param rps        the measured arrival rate
      * @param now        the clock
      * @param rises      the rise memory (burst histograms, ramp, seasonal profile), this window included
-     * @param holt       Holt's smoothed rate and slope, this window included
      * @param firmPeak   a recurring peak above the rate now that every previous cycle stopped at (0: none): neither the
      *                   ramp nor the trend is extrapolated past it
      * @param budget     the error budget, whose multiplier scales the burst margin
      */
-    record Inputs(double rps, double now, RiseHistory rises, TrendForecast.Holt holt, double firmPeak,
+    record Inputs(double rps, double now, RiseHistory rises, double firmPeak,
                   ErrorBudget budget) {}
 }

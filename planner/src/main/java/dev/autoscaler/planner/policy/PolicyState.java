@@ -14,14 +14,13 @@ import java.util.List;
  * @param lowWindows windows in a row with latency low enough to scale down, at most LOW_NEED_N ({@link Sizing})
  * @param rates      the learned per-replica rates ({@link RateLearning})
  * @param guard      the last scale times and recent needs ({@link Guardrails})
- * @param holt       Holt's smoothed rate and slope, or null before the first window ({@link TrendForecast})
  * @param rises      the rise memory: burst histograms, recent rates, seasonal profile ({@link RiseHistory})
  * @param budget     the error budget ({@link ErrorBudget})
  * @param windows    windows decided so far
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PolicyState(List<HealthySample> healthy, int lowWindows, RateLearning.Rates rates, Guardrails.Memory guard,
-                          TrendForecast.Holt holt, RiseHistory rises, ErrorBudget budget, long windows) {
+                          RiseHistory rises, ErrorBudget budget, long windows) {
 
     public record HealthySample(double ts, double p95Ms, double perReplicaRps) {}
 
@@ -36,7 +35,7 @@ public record PolicyState(List<HealthySample> healthy, int lowWindows, RateLearn
     }
 
     public static PolicyState initial() {
-        return new PolicyState(List.of(), 0, null, null, null, null, null, 0);
+        return new PolicyState(List.of(), 0, null, null, null, null, 0);
     }
 
     /** The breach rate, or null while none is known. */

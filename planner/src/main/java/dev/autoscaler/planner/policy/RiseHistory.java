@@ -89,16 +89,15 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
     /**
      * Adds this window's rps. Once K + BASE_WINDOWS windows are known, the oldest BASE_WINDOWS of the last
      * K + BASE_WINDOWS are the base of a sample: the highest rps of the K windows after them, relative to their mean.
-     * At least {@code keepWindows} rates are kept for {@link #recent}.
      */
-    public RiseHistory observe(double rps, double now, PolicyConfig cfg, int keepWindows) {
+    public RiseHistory observe(double rps, double now, PolicyConfig cfg) {
         LoadEstimation.Settings ls = cfg.load();
         int k = Math.max(1, cfg.horizonWindows());
         int span = k + BASE_WINDOWS;
         double memoryWindows = ls.riseMemorySec() / cfg.windowSec();
         double keep = memoryWindows <= 1 ? 0 : 1 - 1 / memoryWindows;
         double mean = lastRps.isEmpty() ? rps : keep * longRunMean + (1 - keep) * rps;
-        int cap = Math.max(Math.max(span, ls.rampWindows()), keepWindows);
+        int cap = Math.max(span, ls.rampWindows());
         SeasonalProfile sp = seasons.forPeriods(ls.seasonal().periodsSec());
         List<Double> last = PolicyState.appendCapped(lastRps, rps, cap + ls.rampWindows());
         List<Double> recent = last.subList(Math.max(0, last.size() - cap), last.size());
@@ -132,10 +131,15 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
      * 1 without a ramp. A ramp is a least-squares slope above RAMP_Z standard errors of the slope that Poisson counting
      * noise alone would give (sqrt(rate / window) per window). It is extrapolated from the fitted latest rate over the
      * whole horizon, to at most RAMP_CAP: how far ramps really go in this load is what the ramp histograms learn.
+     * RAMP_FORECAST off makes it 1 for the burst margin only (this is also the trend's detector: {@link #trendRise}).
      */
     static double rampRise(List<Double> last, int k, double windowSec, LoadEstimation.Settings ls) {
+        return ls.rampForecast() ? ramp(last, k, windowSec, ls) : 1;
+    }
+
+    private static double ramp(List<Double> last, int k, double windowSec, LoadEstimation.Settings ls) {
         int n = ls.rampWindows();
-        if (!ls.rampForecast() || last.size() < Math.max(n, BASE_WINDOWS)) return 1;
+        if (last.size() < Math.max(n, BASE_WINDOWS)) return 1;
         LineFit line = LineFit.of(last.subList(last.size() - n, last.size()));
         double se = Math.sqrt(Math.max(line.mean(), 1 / windowSec) / windowSec / line.sxx());
         double base = mean(last.subList(last.size() - BASE_WINDOWS, last.size()));
@@ -190,9 +194,14 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         return seasons.firmPeak(now, ss);
     }
 
-    /** The rise a ramp in the latest windows forecasts for the coming horizon (1 without one). */
+    /** The rise a ramp in the latest windows forecasts for the coming horizon, for the burst margin (1 without one). */
     public double rampRise(PolicyConfig cfg) {
         return rampRise(lastRps, Math.max(1, cfg.horizonWindows()), cfg.windowSec(), cfg.load());
+    }
+
+    /** The same ramp's rise for the trend forecast, whether or not the burst margin uses ramps (RAMP_FORECAST). */
+    public double trendRise(PolicyConfig cfg) {
+        return ramp(lastRps, Math.max(1, cfg.horizonWindows()), cfg.windowSec(), cfg.load());
     }
 
     /**

@@ -56,9 +56,8 @@ public final class ScalingPolicy {
         List<HealthySample> healthy = thresholds.remember(s.healthy(), w, v);
         Rates learned = rates.learn(s.rates(), w, v, s.budget().lastSlow());
         PlanRate rate = rates.plan(learned, s.budget().multiplier(), healthy);
-        var holt = load.observe(s.holt(), w.rps());
         RiseHistory rises = load.observe(s.rises(), w.rps(), now);
-        Load l = load.estimate(w.rps(), now, rises, holt, s.budget());
+        Load l = load.estimate(w.rps(), now, rises, s.budget());
 
         boolean low = sizing.low(w, v, t, Sizing.sized(l, rate), thresholds);
         int lowWindows = low ? Math.min(s.lowWindows() + 1, cfg.sizing().lowNeedN()) : 0;
@@ -71,7 +70,7 @@ public final class ScalingPolicy {
 
         Action action = g.replicas() > n ? Action.scale_up : g.replicas() < n ? Action.scale_down : Action.noop;
         if (action == Action.scale_down) lowWindows = 0;
-        PolicyState next = new PolicyState(healthy, lowWindows, learned, g.memory(), holt, rises, budget(s.budget(), w, v, t, rate),
+        PolicyState next = new PolicyState(healthy, lowWindows, learned, g.memory(), rises, budget(s.budget(), w, v, t, rate),
                 s.windows() + 1);
         var numbers = new PolicyDecision.Numbers(w.p95Ms(), t.baselineMs(), t.sigmaMs(), t.valueMs(), t.source(),
                 lowFlags(lowWindows), n, w.readyReplicas(), w.rps(), l.rps(), l.decisive().source(), rate.perReplica(),

@@ -12,13 +12,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class RiseHistoryTest {
     static final double MEMORY = 1000;
-    /** K = 3 windows: a 6 s start-up plus the 3 s window; memory 1000 windows; no seasonal periods. */
+    /**
+     * K = 3 windows: a 6 s start-up plus the 3 s window; memory 1000 windows; no seasonal periods; RAMP_Z 3, the bar the
+     * ramp series below are worked out against.
+     */
     static final PolicyConfig CFG = withQuantile(0.97);
 
     /** CFG with another RISE_QUANTILE. */
     static PolicyConfig withQuantile(double q) {
         return PolicyHarness.config("REPLICA_STARTUP_SEC", "6", "SAMPLE_INTERVAL", "3", "RISE_MEMORY_SEC", String.valueOf(3 * MEMORY),
-                "SEASONAL_PERIODS", "off", "RISE_QUANTILE", String.valueOf(q));
+                "SEASONAL_PERIODS", "off", "RISE_QUANTILE", String.valueOf(q), "RAMP_Z", "3");
     }
 
     static double quantile(RiseHistory h, double q) {
@@ -28,7 +31,7 @@ class RiseHistoryTest {
     double now;
 
     RiseHistory feed(RiseHistory h, double... rps) {
-        for (double r : rps) h = h.observe(r, now += 3, CFG, 0);
+        for (double r : rps) h = h.observe(r, now += 3, CFG);
         return h;
     }
 
@@ -189,7 +192,7 @@ class RiseHistoryTest {
         var counts = new PoissonDistribution(new Well19937c(seed), 24, PoissonDistribution.DEFAULT_EPSILON,
                 PoissonDistribution.DEFAULT_MAX_ITERATIONS);
         RiseHistory h = RiseHistory.empty();
-        for (int i = 0; i < 2400; i++) h = h.observe(counts.sample() / 3.0, i * 3.0, cfg, 0);
+        for (int i = 0; i < 2400; i++) h = h.observe(counts.sample() / 3.0, i * 3.0, cfg);
         SeasonalProfile.Ring ring = h.seasons().periods().get(0);
         // decayed counts over the last hour's ~1000 samples: 20-32 at four standard deviations, 0-1 at six (seeds 1-8)
         assertTrue(ring.risen() < 3, "rises beyond noise recorded (decayed count): " + ring.risen());

@@ -75,7 +75,7 @@ class ScalingPolicyTest {
         assertEquals(2, d.current, d.last.reason());
         // +15 rps per window, healthy: six rising windows are a ramp (6 standard errors of counting noise), so the
         // load is the fitted latest rate plus 11 windows (30 s start-up + one window) of the slope: 370 + 165 rps.
-        // Holt's smoothed trend alone would say about 490, and the burst headroom of a flat history nothing
+        // (the burst headroom of a flat history adds nothing)
         for (int i = 1; i <= 6; i++) d.step(60, 280 + 15 * i, 280 + 15 * i);
         assertEquals(535, d.last.numbers().loadRps(), 1e-6, d.last.reason());
         assertEquals(370, d.last.numbers().rps(), 1e-6, "telemetry rps is the measured rate");
@@ -91,7 +91,7 @@ class ScalingPolicyTest {
         }
         d.current = 2;
         PolicyDecision dec = d.step(300, 850, 400);
-        // Holt's trend is still positive after the step, but at most a doubling: 1700 rps, 13 replicas
+        // a step is no ramp for long, and a ramp's forecast is at most a doubling: 1700 rps, 13 replicas
         assertTrue(dec.numbers().forecastRps() <= 1700 + 1e-6, "forecast " + dec.numbers().forecastRps());
         assertTrue(dec.targetReplicas() <= 13, dec.reason());
     }
@@ -271,7 +271,7 @@ class ScalingPolicyTest {
     }
 
     static PolicyState withBudget(PolicyState s, ErrorBudget b) {
-        return new PolicyState(s.healthy(), s.lowWindows(), s.rates(), s.guard(), s.holt(), s.rises(), b, s.windows());
+        return new PolicyState(s.healthy(), s.lowWindows(), s.rates(), s.guard(), s.rises(), b, s.windows());
     }
 
     /** Ten replicas planned at 70 rps each, with no seasonal or trend forecast: the burst headroom alone sizes. */
