@@ -72,7 +72,8 @@ final class SettleScenario {
     }
 
     /** One sample of the settle run. */
-    record Sample(double tSec, double rps, int desired, int ready, Double perReplicaRps, Double loadRps, int need, String reason) {}
+    record Sample(double tSec, double rps, int desired, int ready, Double perReplicaRps, Double capacityRps, Double loadRps, int need,
+                  String reason) {}
 
     /** A steady base, then a one-off step to {@code 4 × base} held for {@code steadySec}, sampled every {@code everySec}. */
     Map<String, Object> settle(String lb, double base, double rslo, double steadySec, double everySec) throws Exception {
@@ -110,9 +111,10 @@ final class SettleScenario {
         String d = stack.bus().redis().hget(stack.bus().keys().desired(LocalStack.TARGET), "replicas");
         int desired = d == null ? -1 : Integer.parseInt(d);
         Double perReplica = p == null || p.telemetry() == null ? null : p.telemetry().perReplicaRps();
+        Double capacity = p == null || p.telemetry() == null ? null : p.telemetry().capacityRps();
         Double load = p == null || p.telemetry() == null ? null : p.telemetry().loadRps();
         String reason = p == null ? "" : p.decision().reason();
-        return new Sample(t, rps, desired, stack.readyReplicas(), perReplica, load, (int) Math.ceil(rps / rslo - 1e-9), reason);
+        return new Sample(t, rps, desired, stack.readyReplicas(), perReplica, capacity, load, (int) Math.ceil(rps / rslo - 1e-9), reason);
     }
 
     /** The targets: the learned rate within 20 % of r_slo; after 5 minutes the count is at most need + 1 and stays. */
@@ -123,6 +125,10 @@ final class SettleScenario {
         Double learned = last == null ? null : last.perReplicaRps();
         out.put("learned_rps_per_replica", learned);
         out.put("learned_vs_r_slo_pct", learned == null ? null : PipelineBenchCommand.round(100 * (learned - rslo) / rslo));
+        // the rate planned is TARGET_UTILIZATION x the capacity until a breach is seen: the capacity is what was measured
+        Double capacity = last == null ? null : last.capacityRps();
+        out.put("learned_capacity_rps", capacity);
+        out.put("capacity_vs_r_slo_pct", capacity == null ? null : PipelineBenchCommand.round(100 * (capacity - rslo) / rslo));
         double from = Math.min(300, steadySec / 2);
         List<Sample> late = samples.stream().filter(s -> s.tSec() >= from).toList();
         out.put("after_sec", from);

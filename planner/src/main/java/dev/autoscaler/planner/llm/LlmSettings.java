@@ -1,0 +1,147 @@
+package dev.autoscaler.planner.llm;
+
+import dev.autoscaler.common.config.ConfigException;
+import dev.autoscaler.common.config.Env;
+import java.net.URI;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The advisor's settings. The key is held here and handed only to the provider's client; {@link #toString()} and every
+ * message built from these settings leave it out.
+ *
+ * @param provider         gemini, openai or none (LLM_PROVIDER; default none, or gemini when only a key or LLM_URL is
+ *                         set, as the proof of concept behaved)
+ * @param model            the model (LLM_MODEL; gemini-2.5-flash, the proof of concept's, or llama-3.1-8b-instant, the
+ *                         Kubernetes design's Groq model)
+ * @param baseUrl          the server's base URL, or null for the provider's own (LLM_BASE_URL; for openai it includes
+ *                         /v1; tests point it at a local fake)
+ * @param apiVersion       Gemini's API version path (v1beta: the proof of concept's LLM_URL path, where responseSchema is
+ *                         served)
+ * @param role             what advice does by default: advise (published only), decide (applied when it passes the
+ *                         guardrails) or off (LLM_ROLE; per target in target:{t} field llm)
+ * @param rpm              calls a minute at most, per provider (LLM_RPM, 2: the proof of concept's bucket)
+ * @param heartbeatSec     ask at least this often while nothing changes (LLM_HEARTBEAT_SEC, 300: the proof of concept's)
+ * @param timeoutSec       hard timeout of one call (LLM_TIMEOUT_SEC, 10: a window is 3 s, advice older than a few
+ *                         windows describes a load that has moved on)
+ * @param backoffBaseSec   the first wait after a 429, 5xx or timeout, doubling per failure (LLM_BACKOFF_BASE_SEC, 10)
+ * @param backoffMaxSec    the longest wait (LLM_BACKOFF_MAX_SEC, 300)
+ * @param minConfidence    advice below this confidence is rejected (LLM_MIN_CONFIDENCE, 0.5: the confidence a missing
+ *                         one means passes, a model that says it is unsure does not)
+ * @param temperature      sampling temperature (LLM_TEMPERATURE; 0.05 for gemini as the proof of concept, 0.3 for openai
+ *                         as the Kubernetes design)
+ * @param maxOutputTokens  answer length limit (LLM_MAX_TOKENS, 256: the answer plus a sentence of reasoning)
+ */
+public record LlmSettings(String provider, String model, String baseUrl, String apiVersion, String role, int rpm,
+                          double heartbeatSec, double timeoutSec, double backoffBaseSec, double backoffMaxSec,
+                          double minConfidence, double temperature, int maxOutputTokens, Secret apiKey) {
+
+    public static final String NONE = "none";
+    public static final String GEMINI = "gemini";
+    public static final String OPENAI = "openai";
+    public static final String DEFAULT_GEMINI_MODEL = "gemini-2.5-flash";
+    public static final String DEFAULT_OPENAI_MODEL = "llama-3.1-8b-instant";
+    public static final String DEFAULT_OPENAI_BASE = "https://api.groq.com/openai/v1";
+
+    /** A key that never prints. */
+    public record Secret(String value) {
+        public boolean present() {
+            return value != null && !value.isBlank();
+        }
+
+        @Override
+        public String toString() {
+            return present() ? "***" : "(none)";
+        }
+    }
+
+    public boolean enabled() {
+        return !NONE.equals(provider);
+    }
+
+    public static LlmSettings from(Env env) {
+        LegacyUrl legacy = LegacyUrl.parse(env);
+        Optional<String> explicit = env.raw("LLM_PROVIDER");
+        Secret key = new Secret(env.raw("LLM_API_KEY").orElse(null));
+        if (!key.present()) key = new Secret(legacy.key());
+        boolean geminiKey = env.raw("GOOGLE_API_KEY", "GEMINI_API_KEY").isPresent();
+        String provider = explicit.isPresent() ? env.oneOf("LLM_PROVIDER", NONE, NONE, GEMINI, OPENAI)
+                : key.present() || geminiKey || legacy.base() != null || env.raw("LLM_BASE_URL").isPresent() ? GEMINI : NONE;
+        if (!key.present() && GEMINI.equals(provider)) key = new Secret(env.raw("GOOGLE_API_KEY", "GEMINI_API_KEY").orElse(null));
+        if (!key.present() && OPENAI.equals(provider)) key = new Secret(env.raw("OPENAI_API_KEY").orElse(null));
+        boolean openai = OPENAI.equals(provider);
+        String base = env.raw("LLM_BASE_URL").map(b -> checkedUrl("LLM_BASE_URL", b)).orElse(legacy.base());
+        if (base == null && openai) base = DEFAULT_OPENAI_BASE;
+        String model = env.string("LLM_MODEL", legacy.model() != null ? legacy.model() : openai ? DEFAULT_OPENAI_MODEL : DEFAULT_GEMINI_MODEL);
+        return new LlmSettings(provider, model, base, legacy.apiVersion() != null ? legacy.apiVersion() : "v1beta",
+                env.oneOf("LLM_ROLE", "advise", "advise", "decide", "off"),
+                env.integer("LLM_RPM", 2, 1, 10_000),
+                env.number("LLM_HEARTBEAT_SEC", 300, 1, 86_400),
+                env.number("LLM_TIMEOUT_SEC", 10, 0.1, 600),
+                env.number("LLM_BACKOFF_BASE_SEC", 10, 0.1, 86_400),
+                env.number("LLM_BACKOFF_MAX_SEC", 300, 0.1, 86_400),
+                env.number("LLM_MIN_CONFIDENCE", 0.5, 0, 1),
+                env.number("LLM_TEMPERATURE", openai ? 0.3 : 0.05, 0, 2),
+                env.integer("LLM_MAX_TOKENS", 256, 16, 8192),
+                key);
+    }
+
+    /** Roles a target may have (the target:{t} field llm). */
+    public static boolean validRole(String role) {
+        return "advise".equals(role) || "decide".equals(role) || "off".equals(role);
+    }
+
+    /** One line for the logs and the demo: provider, model, role and where it calls; never the key. */
+    public String describe() {
+        if (!enabled()) return "none (no LLM_API_KEY or LLM_BASE_URL: the policy decides alone)";
+        return String.format(Locale.ROOT, "%s %s (%s)%s", provider, model, role, baseUrl == null ? "" : " at " + baseUrl);
+    }
+
+    @Override
+    public String toString() {
+        return "LlmSettings[" + describe() + ", rpm " + rpm + ", heartbeat " + heartbeatSec + " s, key " + apiKey + "]";
+    }
+
+    private static String checkedUrl(String name, String s) {
+        try {
+            URI u = URI.create(s.trim());
+            if (u.getHost() != null && ("http".equals(u.getScheme()) || "https".equals(u.getScheme())) && u.getRawQuery() == null) {
+                String t = u.toString();
+                return t.endsWith("/") ? t.substring(0, t.length() - 1) : t;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        // the value is not repeated: a URL may carry a key
+        throw new ConfigException("invalid " + name + ": expected an absolute http:// or https:// URL without a query");
+    }
+
+    /**
+     * The proof of concept's LLM_URL: a full {@code {base}/{version}/models/{model}:generateContent} URL, perhaps with
+     * {@code ?key=}. Split into its parts so the SDK can call the same endpoint.
+     */
+    record LegacyUrl(String base, String apiVersion, String model, String key) {
+        static LegacyUrl parse(Env env) {
+            Optional<String> raw = env.raw("LLM_URL");
+            if (raw.isEmpty()) return new LegacyUrl(null, null, null, null);
+            try {
+                URI u = URI.create(raw.get().trim());
+                String path = u.getPath() == null ? "" : u.getPath();
+                int m = path.indexOf("/models/");
+                int colon = path.lastIndexOf(':');
+                if (u.getHost() == null || m < 0 || colon < m) throw new IllegalArgumentException();
+                String version = path.substring(path.lastIndexOf('/', m - 1) + 1, m);
+                String prefix = path.substring(0, path.lastIndexOf('/', m - 1));
+                String base = u.getScheme() + "://" + u.getRawAuthority() + prefix;
+                String model = path.substring(m + "/models/".length(), colon);
+                String key = null;
+                if (u.getRawQuery() != null) {
+                    for (String kv : u.getRawQuery().split("&")) if (kv.startsWith("key=")) key = kv.substring(4);
+                }
+                return new LegacyUrl(base, version.isEmpty() ? null : version, model, key);
+            } catch (IllegalArgumentException | StringIndexOutOfBoundsException e) {
+                throw new ConfigException("invalid LLM_URL: expected a full .../{version}/models/{model}:generateContent URL");
+            }
+        }
+    }
+}
