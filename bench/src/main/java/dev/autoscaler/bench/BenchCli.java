@@ -370,8 +370,21 @@ public final class BenchCli {
         @picocli.CommandLine.Mixin
         SimOptions sim;
 
+        @Option(names = "--advisor", description = "also run ours with a scripted advisor in the decide role at each "
+                + "LLM_HEARTBEAT_SEC: random (a count within the bounds) or contrarian (the opposite of the policy); "
+                + "its row is ours+<advisor>")
+        String advisor;
+
         @Override
         public Integer call() throws Exception {
+            if (advisor != null) {
+                if (!advisor.equals("random") && !advisor.equals("contrarian")) {
+                    System.err.println("autoscaler bench run: unknown --advisor '" + advisor + "' (random, contrarian)");
+                    return 2;
+                }
+                policies = new java.util.ArrayList<>(policies);
+                if (!policies.contains("ours+" + advisor)) policies.add(policies.contains("ours") ? policies.indexOf("ours") + 1 : 0, "ours+" + advisor);
+            }
             BenchRunner runner = sim.runner("run", policies);
             if (runner == null) return 2;
             try {

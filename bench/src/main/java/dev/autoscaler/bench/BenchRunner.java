@@ -6,6 +6,7 @@ import dev.autoscaler.bench.policy.InformedPolicy;
 import dev.autoscaler.bench.policy.KpaPolicy;
 import dev.autoscaler.bench.policy.OraclePolicy;
 import dev.autoscaler.bench.policy.OursPolicy;
+import dev.autoscaler.bench.policy.ScriptedAdvisor;
 import dev.autoscaler.bench.policy.PocPolicy;
 import dev.autoscaler.bench.report.Report;
 import dev.autoscaler.bench.report.Summary;
@@ -60,7 +61,10 @@ public final class BenchRunner {
             case "kpa" -> new KpaPolicy(cfg.targetUtilisation());
             case "poc" -> new PocPolicy();
             case "oracle" -> new OraclePolicy(cfg.model(), cfg.sloMs(), cfg.startupSec());
-            default -> throw new IllegalArgumentException("unknown policy '" + name + "' (ours, hpa, hpa-behavior, kpa, poc, oracle)");
+            case "ours+random", "ours+contrarian" -> new OursPolicy(oursConfig(), OURS_WINDOW_SEC,
+                    ScriptedAdvisor.of(name.substring("ours+".length()), cfg.seed()));
+            default -> throw new IllegalArgumentException(
+                    "unknown policy '" + name + "' (ours, ours+random, ours+contrarian, hpa, hpa-behavior, kpa, poc, oracle)");
         };
     }
 

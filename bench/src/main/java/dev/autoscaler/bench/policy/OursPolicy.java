@@ -1,6 +1,7 @@
 package dev.autoscaler.bench.policy;
 
 import dev.autoscaler.bench.sim.SimView;
+import dev.autoscaler.planner.policy.AdviceRules;
 import dev.autoscaler.planner.policy.PolicyConfig;
 import dev.autoscaler.planner.policy.PolicyState;
 import dev.autoscaler.planner.policy.ScalingPolicy;
@@ -14,14 +15,25 @@ import dev.autoscaler.planner.policy.Window;
 public final class OursPolicy implements BenchPolicy {
     private final ScalingPolicy policy;
     private final int window;
+    private final ScriptedAdvisor advisor;
     private PolicyState state = PolicyState.initial();
+    private AdviceRules.Advice held;
 
     public OursPolicy(PolicyConfig cfg, int windowSec) {
-        this.policy = new ScalingPolicy(cfg);
-        this.window = windowSec;
+        this(cfg, windowSec, null);
     }
 
-    public String name() { return "ours"; }
+    /**
+     * Ours with a scripted advisor in the decide role: asked every LLM_HEARTBEAT_SEC (half the advice rules' maximum
+     * age) with the policy's own decision, its advice held and applied, where it passes the guardrails, until the next.
+     */
+    public OursPolicy(PolicyConfig cfg, int windowSec, ScriptedAdvisor advisor) {
+        this.policy = new ScalingPolicy(cfg);
+        this.window = windowSec;
+        this.advisor = advisor;
+    }
+
+    public String name() { return advisor == null ? "ours" : "ours+" + advisor.kind(); }
 
     public int tickSec() { return window; }
 
@@ -41,7 +53,11 @@ public final class OursPolicy implements BenchPolicy {
         double seconds = now - from;
         Window w = new Window(now, weighted / weights, arrivals / seconds, served / seconds, 1.0, (int) Math.max(1, arrivals),
                 v.ready(), v.desired());
-        var r = policy.decide(state, w, now);
+        if (advisor != null && (held == null || now - held.ts() >= policy.config().advice().maxAgeSec() / 2)) {
+            int policyTarget = policy.decide(state, w, now).decision().targetReplicas();
+            held = advisor.advise(v.desired(), policyTarget, policy.config().minReplicas(), policy.config().maxReplicas(), now);
+        }
+        var r = policy.decide(state, w, now, held, true);
         state = r.state();
         return r.decision().targetReplicas();
     }

@@ -8,7 +8,8 @@ import java.util.List;
 /** A planner decision on {@code actions}; {@code container} and the decision/telemetry shapes are the PoC's. */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Plan(String kind, double ts, String id, String target, String container, Decision decision, Telemetry telemetry) {
+public record Plan(String kind, double ts, String id, String target, String container, Decision decision, Telemetry telemetry,
+                   Advice advice) {
     public static final String KIND = "plan";
 
     public Plan {
@@ -17,6 +18,10 @@ public record Plan(String kind, double ts, String id, String target, String cont
         // the PoC put the target only in decision.target; every message of ours also carries it at the top
         if (target == null) target = decision != null ? decision.target() : container;
         target = Checks.target(target);
+    }
+
+    public Plan(String kind, double ts, String id, String target, String container, Decision decision, Telemetry telemetry) {
+        this(kind, ts, id, target, container, decision, telemetry, null);
     }
 
     public boolean isPlan() { return KIND.equals(kind); }
@@ -49,4 +54,27 @@ public record Plan(String kind, double ts, String id, String target, String cont
                             Double rps, Double capacityRps, Double thresholdMs, Double forecastRps,
                             Integer recommendedReplicas, String thresholdSource, Double loadRps, String loadSource,
                             Double perReplicaRps, String rateBasis, Integer currentReplicas, String guardrail) {}
+
+    /**
+     * The LLM's advice beside the policy's decision: what it said, whether it was applied, and why not.
+     *
+     * @param provider       gemini or openai
+     * @param model          the model that answered
+     * @param action         scale_up, scale_down or noop, as parsed
+     * @param targetReplicas the count it advised
+     * @param confidence     its confidence (0.5 when it gave none)
+     * @param reasoning      its reasoning, cut short
+     * @param askedTs        when it was asked
+     * @param latencyMs      how long it took to answer
+     * @param role           advise (published only) or decide (applied when it passes the guardrails)
+     * @param status         applied (decide, it passed), advised (advise: published only) or rejected
+     * @param rejection      why it was rejected, or would be in decide, or null when it passes
+     * @param agrees         the advice asks for the same action as the policy
+     * @param agreementRate  the share of advice this target's planner has seen agree with the policy
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Advice(String provider, String model, Action action, Integer targetReplicas, Double confidence,
+                         String reasoning, Double askedTs, Double latencyMs, String role, String status, String rejection,
+                         Boolean agrees, Double agreementRate) {}
 }

@@ -87,8 +87,14 @@ public final class Guardrails {
      *                 because latency has not been low for long enough records what its load needs, so each step of a
      *                 scale-down is not held by the step before it)
      * @param urgent   an emergency (p95 far over the threshold): bypasses the up-cooldown
+     * @param firm     a scale-down goes no lower than {@code replicas}, whatever the remembered needs allow (advice and
+     *                 manual scales: they are judged with the policy's need, which may be lower than what they ask)
      */
-    public record Proposal(int replicas, int need, boolean urgent) {}
+    public record Proposal(int replicas, int need, boolean urgent, boolean firm) {
+        public Proposal(int replicas, int need, boolean urgent) {
+            this(replicas, need, urgent, false);
+        }
+    }
 
     /**
      * What the window looks like to the guardrails.
@@ -136,7 +142,7 @@ public final class Guardrails {
             limit = upLimit(m, p, at, bounded, target);
             if (limit != null && limit.startsWith("up-cooldown")) target = n;
         } else if (bounded < n) {
-            target = down(m, at, bounded, needs);
+            target = p.firm() ? Math.max(bounded, down(m, at, bounded, needs)) : down(m, at, bounded, needs);
             limit = target < n ? null : downLimit(m, at, bounded, needs);
         } else {
             target = n;

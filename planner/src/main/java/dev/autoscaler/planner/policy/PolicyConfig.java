@@ -16,7 +16,7 @@ import java.util.TreeSet;
  */
 public record PolicyConfig(double windowSec, double replicaStartupSec, Thresholds.Settings thresholds, RateLearning.Settings rates,
                            LoadEstimation.Settings load, Sizing.Settings sizing, Guardrails.Settings guardrails,
-                           ErrorBudget.Settings budget) {
+                           ErrorBudget.Settings budget, AdviceRules.Settings advice) {
 
     public static PolicyConfig defaults() {
         return from(new Env(Map.of()));
@@ -31,7 +31,8 @@ public record PolicyConfig(double windowSec, double replicaStartupSec, Threshold
                 LoadEstimation.Settings.from(env),
                 Sizing.Settings.from(env),
                 Guardrails.Settings.from(env),
-                ErrorBudget.Settings.from(env));
+                ErrorBudget.Settings.from(env),
+                AdviceRules.Settings.from(env));
     }
 
     /** The names of every setting {@link #from} reads, so a tool can reject a misspelt one. */
@@ -42,11 +43,11 @@ public record PolicyConfig(double windowSec, double replicaStartupSec, Threshold
     }
 
     public PolicyConfig withSlo(Double slo) {
-        return new PolicyConfig(windowSec, replicaStartupSec, thresholds.withSlo(slo), rates, load, sizing, guardrails, budget);
+        return new PolicyConfig(windowSec, replicaStartupSec, thresholds.withSlo(slo), rates, load, sizing, guardrails, budget, advice);
     }
 
     public PolicyConfig withBounds(int min, int max) {
-        return new PolicyConfig(windowSec, replicaStartupSec, thresholds, rates, load, sizing, guardrails.withBounds(min, max), budget);
+        return new PolicyConfig(windowSec, replicaStartupSec, thresholds, rates, load, sizing, guardrails.withBounds(min, max), budget, advice);
     }
 
     public Double sloP95Ms() {

@@ -22,11 +22,19 @@ public record PolicyDecision(Plan.Action action, int targetReplicas, String reas
      * @param forecastRps         the demand: the rate now or its trend one horizon ahead (null with FORECAST off)
      * @param recommendedReplicas the count the policy proposed before the guardrails
      * @param guardrail           the guardrail that changed or held the proposal, or null
+     * @param estimates           every load estimate, with its provenance
      */
     public record Numbers(double p95Ms, Double baselineMs, Double sigmaMs, Double thresholdMs, String thresholdSource,
                           List<Boolean> lowWindows, int currentReplicas, int readyReplicas, double rps, double loadRps,
                           String loadSource, Double perReplicaRps, String rateBasis, Double capacityRps, Double forecastRps,
-                          Integer recommendedReplicas, String guardrail) {}
+                          Integer recommendedReplicas, String guardrail, List<LoadEstimator.Estimate> estimates) {}
 
-    public record Result(PolicyDecision decision, PolicyState state) {}
+    /**
+     * @param advice what became of the advice judged with this window, or null when there was none
+     */
+    public record Result(PolicyDecision decision, PolicyState state, AdviceRules.Outcome advice) {
+        public Result(PolicyDecision decision, PolicyState state) {
+            this(decision, state, null);
+        }
+    }
 }

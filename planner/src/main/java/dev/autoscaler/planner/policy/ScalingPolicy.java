@@ -31,6 +31,7 @@ public final class ScalingPolicy {
     private final LoadEstimation load;
     private final Sizing sizing;
     private final Guardrails guardrails;
+    private final AdviceRules adviceRules;
 
     public ScalingPolicy(PolicyConfig cfg) {
         this.cfg = cfg;
@@ -39,6 +40,7 @@ public final class ScalingPolicy {
         this.load = new LoadEstimation(cfg);
         this.sizing = new Sizing(cfg.sizing());
         this.guardrails = new Guardrails(cfg.guardrails());
+        this.adviceRules = new AdviceRules(cfg.advice());
     }
 
     public PolicyConfig config() {
@@ -50,6 +52,15 @@ public final class ScalingPolicy {
     }
 
     public PolicyDecision.Result decide(PolicyState s, Window w, double now) {
+        return decide(s, w, now, null, false);
+    }
+
+    /**
+     * One decision, with advice judged beside the policy's own proposal: by the {@link AdviceRules}, then by the same
+     * {@link Guardrails}. With {@code apply} (the decide role) advice that passes decides the window; otherwise the
+     * policy's decision stands and the outcome says what the advice would have led to.
+     */
+    public PolicyDecision.Result decide(PolicyState s, Window w, double now, AdviceRules.Advice advice, boolean apply) {
         // a window never judges itself: the threshold comes from the history before it
         Threshold t = thresholds.of(s.healthy());
         Verdict v = thresholds.judge(w, t);
@@ -65,19 +76,48 @@ public final class ScalingPolicy {
                 cfg.minReplicas(), s.budget());
         Sizing.Proposal p = sizing.propose(w, v, t, rate, l, context);
         int n = w.currentReplicas();
-        Guardrails.Verdict g = guardrails.judge(s.guard(), p.forGuardrails(),
-                new Guardrails.Situation(n, w.readyReplicas(), v.overloaded(), now));
+        var situation = new Guardrails.Situation(n, w.readyReplicas(), v.overloaded(), now);
+        Guardrails.Verdict g = guardrails.judge(s.guard(), p.forGuardrails(), situation);
+        Guardrails.Verdict policy = g;
+        AdviceRules.Outcome outcome = null;
+        if (advice != null) {
+            String why = adviceRules.rejection(advice, new AdviceRules.Situation(n, v.overloaded(), need(p, n), g.replicas(), now));
+            // the policy's need is what the down-stabilisation remembers: advice never raises the floor of later windows
+            Guardrails.Verdict ga = why != null ? null
+                    : guardrails.judge(s.guard(), new Guardrails.Proposal(advice.targetReplicas(), p.need(), p.urgent(), true), situation);
+            outcome = ga == null ? new AdviceRules.Outcome(false, why, g.replicas(), false)
+                    : new AdviceRules.Outcome(true, ga.limit(), ga.replicas(), apply);
+            if (ga != null && apply) g = ga;
+        }
 
-        Action action = g.replicas() > n ? Action.scale_up : g.replicas() < n ? Action.scale_down : Action.noop;
+        Action action = AdviceRules.action(n, g.replicas());
         if (action == Action.scale_down) lowWindows = 0;
         PolicyState next = new PolicyState(healthy, lowWindows, learned, g.memory(), rises, budget(s.budget(), w, v, t, rate),
                 s.windows() + 1);
         var numbers = new PolicyDecision.Numbers(w.p95Ms(), t.baselineMs(), t.sigmaMs(), t.valueMs(), t.source(),
                 lowFlags(lowWindows), n, w.readyReplicas(), w.rps(), l.rps(), l.decisive().source(), rate.perReplica(),
-                rate.basis(), rate.capacity(), cfg.load().trendForecast() ? l.demand() : null, p.replicas(), g.limit());
-        var decision = new PolicyDecision(action, g.replicas(), reason(action, n, g, p), g.outOfBounds() ? 1.0 : p.confidence(),
-                "heuristic", numbers);
-        return new PolicyDecision.Result(decision, next);
+                rate.basis(), rate.capacity(), cfg.load().trendForecast() ? l.demand() : null, p.replicas(), g.limit(), l.estimates());
+        var decision = outcome != null && outcome.applied()
+                ? new PolicyDecision(action, g.replicas(), adviceReason(action, n, g, advice, reason(AdviceRules.action(n, policy.replicas()), n, policy, p)),
+                        advice.confidence(), advice.source(), numbers)
+                : new PolicyDecision(action, g.replicas(), reason(action, n, g, p), g.outOfBounds() ? 1.0 : p.confidence(),
+                        "heuristic", numbers);
+        return new PolicyDecision.Result(decision, next, outcome);
+    }
+
+    /**
+     * The count the load needs by the policy's rate model: the count sizing asks for (the load with its burst margin over
+     * the planned per-replica rate), within the bounds; the current count while no rate is known.
+     */
+    private int need(Sizing.Proposal p, int current) {
+        return p.sized() == null ? current : guardrails.clamp(p.sized());
+    }
+
+    /** Advice that decided the window: what was decided, whose advice it was and why, then what the policy said. */
+    private static String adviceReason(Action action, int n, Guardrails.Verdict g, AdviceRules.Advice a, String policyReason) {
+        String limit = g.limit() == null ? "" : " (" + g.limit() + ")";
+        return String.format(java.util.Locale.ROOT, "%s%s: %s advice, confidence %.2f: %s [policy: %s]", decided(action, n, g.replicas()),
+                limit, a.source(), a.confidence(), a.reasoning(), policyReason);
     }
 
     /** What was decided and the number that decided it first, then the guardrail that had a say, then the policy's why. */
