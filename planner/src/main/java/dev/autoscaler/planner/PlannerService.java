@@ -9,6 +9,11 @@ import dev.autoscaler.common.msg.Plan;
 import dev.autoscaler.common.ops.OpsServer;
 import dev.autoscaler.common.service.Service;
 import dev.autoscaler.common.service.ServiceContext;
+import dev.autoscaler.common.msg.LlmCall;
+import dev.autoscaler.planner.advisor.AdvicePrompt;
+import dev.autoscaler.planner.advisor.LlmAdvisor;
+import dev.autoscaler.planner.llm.LlmProviders;
+import dev.autoscaler.planner.llm.LlmSettings;
 import dev.autoscaler.planner.policy.PolicyConfig;
 import dev.autoscaler.planner.policy.PolicyDecision;
 import dev.autoscaler.planner.policy.PolicyState;
@@ -17,6 +22,7 @@ import dev.autoscaler.planner.policy.Window;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,8 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The I/O around {@link ScalingPolicy}: one decision per {@code latency_metrics} window per target. Publishes
  * {@code plan} on {@code actions}; in enforce mode writes {@code desired:{target}} (what the executor reconciles
- * to); keeps the policy state in {@code planner:{target}} so a restart continues where it left off.
- * The LLM advisor (a later issue) plugs in after the policy and before the guardrails below.
+ * to); keeps the policy state in {@code planner:{target}} so a restart continues where it left off. With an LLM
+ * configured, the {@link LlmAdvisor} is asked after the window (never waited for), and the advice it holds is judged
+ * with the next windows: published beside the decision (advise) or applied where it passes the guardrails (decide).
  */
 public final class PlannerService implements Service {
     private static final Logger log = LoggerFactory.getLogger(PlannerService.class);
@@ -43,6 +50,11 @@ public final class PlannerService implements Service {
     private final MeterRegistry meters;
     private final Timer decisionTimer;
     private volatile double lastDecisionTs;
+    private final LlmSettings llm;
+    private final LlmAdvisor advisor;
+    private final Map<String, java.util.Deque<LatencyMetrics>> recent = new ConcurrentHashMap<>();
+    /** Windows the LLM is shown: 10 windows, half a minute at the default 3 s. */
+    private static final int PROMPT_WINDOWS = 10;
 
     public PlannerService(ServiceContext ctx) {
         this.baseConfig = PolicyConfig.from(ctx.env());
@@ -51,10 +63,17 @@ public final class PlannerService implements Service {
         this.decisionTimer = Timer.builder("autoscaler_planner_decision_seconds").publishPercentiles(0.5, 0.99).register(meters);
         this.bus = ctx.bus();
         this.keys = bus.keys();
+        this.llm = LlmSettings.from(ctx.env());
+        this.advisor = LlmProviders.create(llm)
+                .map(p -> new LlmAdvisor(llm, p, this::audit, meters, () -> System.currentTimeMillis() / 1000.0)).orElse(null);
         bus.subscribe(Channels.ALERTS, LatencyMetrics.class, this::onWindow);
-        log.info("planner: mode {}, {} mode, replicas {}..{}", defaultMode,
+        log.info("planner: mode {}, {} mode, replicas {}..{}; llm: {}", defaultMode,
                 baseConfig.sloP95Ms() != null ? "SLO " + baseConfig.sloP95Ms() + " ms" : "baseline", baseConfig.minReplicas(),
-                baseConfig.maxReplicas());
+                baseConfig.maxReplicas(), llm.describe());
+    }
+
+    private void audit(LlmCall call) {
+        bus.appendCapped(keys.llmStream(), Map.of(LlmCall.STREAM_FIELD, Json.write(call)), 10_000);
     }
 
     void onWindow(LatencyMetrics m) {
@@ -83,7 +102,10 @@ public final class PlannerService implements Service {
             }
         }
         double now = System.currentTimeMillis() / 1000.0;
-        PolicyDecision.Result r = new ScalingPolicy(cfg).decide(state, Window.of(m, current), now);
+        String role = advisor == null ? "off" : o.llm() != null ? o.llm() : llm.role();
+        LlmAdvisor.Held held = "off".equals(role) ? null : advisor.held(target);
+        ScalingPolicy policy = new ScalingPolicy(cfg);
+        PolicyDecision.Result r = policy.decide(state, Window.of(m, current), now, held == null ? null : held.advice(), "decide".equals(role));
         PolicyDecision dec = r.decision();
         states.put(target, r.state());
         redis.set(keys.plannerState(target), Json.write(r.state()));
@@ -97,11 +119,12 @@ public final class PlannerService implements Service {
         }
         String id = UUID.randomUUID().toString();
         var n = dec.numbers();
+        Plan.Advice advice = held == null ? null : advisor.judged(target, held, r.advice(), role, current);
         Plan plan = new Plan(Plan.KIND, now, id, target, target,
                 new Plan.Decision(dec.action(), target, dec.targetReplicas(), dec.reason(), dec.confidence(), dec.source(), mode),
                 new Plan.Telemetry(n.p95Ms(), n.baselineMs(), n.sigmaMs(), n.lowWindows(), n.readyReplicas(), n.rps(),
                         n.capacityRps(), n.thresholdMs(), n.forecastRps(), n.recommendedReplicas(), n.thresholdSource(), n.loadRps(),
-                        n.loadSource(), n.perReplicaRps(), n.rateBasis(), n.currentReplicas(), n.guardrail()));
+                        n.loadSource(), n.perReplicaRps(), n.rateBasis(), n.currentReplicas(), n.guardrail()), advice);
         if (enforce && (dec.action() != Plan.Action.noop || !redis.exists(keys.desired(target)).equals(1L))) {
             redis.hset(keys.desired(target), Map.of("replicas", String.valueOf(dec.targetReplicas()), "plan_id", id,
                     "ts", String.valueOf(now)));
@@ -114,6 +137,29 @@ public final class PlannerService implements Service {
         }
         meters.counter("autoscaler_planner_decisions", "target", target, "action", dec.action().name()).increment();
         decisionTimer.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (!"off".equals(role)) askAdvisor(target, m, dec, cfg, r, now);
+    }
+
+    /** Starts an LLM call when the state changed or the heartbeat is due; returns at once. */
+    private void askAdvisor(String target, LatencyMetrics m, PolicyDecision dec, PolicyConfig cfg, PolicyDecision.Result r, double now) {
+        var windows = recent.computeIfAbsent(target, t -> new java.util.ArrayDeque<>());
+        synchronized (windows) {
+            windows.addLast(m);
+            while (windows.size() > PROMPT_WINDOWS) windows.removeFirst();
+        }
+        var key = LlmAdvisor.StateKey.of(m.rps(), dec.numbers().currentReplicas(), isBreach(dec));
+        advisor.afterWindow(target, key, () -> {
+            List<LatencyMetrics> shown;
+            synchronized (windows) {
+                shown = List.copyOf(windows);
+            }
+            return AdvicePrompt.request(target, shown, dec, cfg, r.state().guard(), now, llm);
+        });
+    }
+
+    private static boolean isBreach(PolicyDecision dec) {
+        var n = dec.numbers();
+        return n.thresholdMs() != null && n.p95Ms() > n.thresholdMs();
     }
 
     private void writeLast(String target, LatencyMetrics m, Plan plan, String mode) {
@@ -140,11 +186,12 @@ public final class PlannerService implements Service {
     @Override
     public OpsServer.Health health() {
         return new OpsServer.Health(true, Map.of("windows", windows.get(), "ignored", ignored.get(),
-                "last_decision_ts", lastDecisionTs, "targets", states.keySet()));
+                "last_decision_ts", lastDecisionTs, "targets", states.keySet(), "llm", llm.describe()));
     }
 
     @Override
     public void close() {
-        // nothing to flush: state is written after every decision
+        // state is written after every decision; only calls in flight are left to stop
+        if (advisor != null) advisor.close();
     }
 }

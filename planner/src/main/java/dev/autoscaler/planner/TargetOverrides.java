@@ -6,10 +6,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Settings an operator changes at run time in the hash {@code target:{target}} (mode, min, max, slo). A bad
+ * Settings an operator changes at run time in the hash {@code target:{target}} (mode, llm, min, max, slo). A bad
  * value there is ignored with a warning: the service must not stop because of a typo made at run time.
  */
-record TargetOverrides(String mode, Integer min, Integer max, Double slo) {
+record TargetOverrides(String mode, String llm, Integer min, Integer max, Double slo) {
     private static final Logger log = LoggerFactory.getLogger(TargetOverrides.class);
 
     static final java.util.Set<String> MODES = java.util.Set.of("enforce", "advise", "off");
@@ -20,7 +20,12 @@ record TargetOverrides(String mode, Integer min, Integer max, Double slo) {
             log.warn("ignoring target:{} mode={} (allowed: enforce, advise, off)", target, mode);
             mode = null;
         }
-        return new TargetOverrides(mode, integer(target, hash, "min"), integer(target, hash, "max"), number(target, hash, "slo"));
+        String llm = hash.get("llm");
+        if (llm != null && !dev.autoscaler.planner.llm.LlmSettings.validRole(llm)) {
+            log.warn("ignoring target:{} llm={} (allowed: advise, decide, off)", target, llm);
+            llm = null;
+        }
+        return new TargetOverrides(mode, llm, integer(target, hash, "min"), integer(target, hash, "max"), number(target, hash, "slo"));
     }
 
     PolicyConfig apply(PolicyConfig base) {

@@ -76,5 +76,10 @@ public record Plan(String kind, double ts, String id, String target, String cont
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Advice(String provider, String model, Action action, Integer targetReplicas, Double confidence,
                          String reasoning, Double askedTs, Double latencyMs, String role, String status, String rejection,
-                         Boolean agrees, Double agreementRate) {}
+                         Boolean agrees, Double agreementRate) {
+        public Advice withAgreement(boolean agrees, double rate) {
+            return new Advice(provider, model, action, targetReplicas, confidence, reasoning, askedTs, latencyMs, role, status,
+                    rejection, agrees, Math.round(rate * 1000) / 1000.0);
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.autoscaler.planner.llm;
 
 import dev.autoscaler.common.config.ConfigException;
 import dev.autoscaler.common.config.Env;
+import dev.autoscaler.planner.policy.AdviceRules;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Optional;
@@ -21,20 +22,19 @@ import java.util.Optional;
  * @param role             what advice does by default: advise (published only), decide (applied when it passes the
  *                         guardrails) or off (LLM_ROLE; per target in target:{t} field llm)
  * @param rpm              calls a minute at most, per provider (LLM_RPM, 2: the proof of concept's bucket)
- * @param heartbeatSec     ask at least this often while nothing changes (LLM_HEARTBEAT_SEC, 300: the proof of concept's)
+ * @param heartbeatSec     ask at least this often while nothing changes (LLM_HEARTBEAT_SEC, 300: the proof of concept's;
+ *                         advice older than two heartbeats is stale, see AdviceRules)
  * @param timeoutSec       hard timeout of one call (LLM_TIMEOUT_SEC, 10: a window is 3 s, advice older than a few
  *                         windows describes a load that has moved on)
  * @param backoffBaseSec   the first wait after a 429, 5xx or timeout, doubling per failure (LLM_BACKOFF_BASE_SEC, 10)
  * @param backoffMaxSec    the longest wait (LLM_BACKOFF_MAX_SEC, 300)
- * @param minConfidence    advice below this confidence is rejected (LLM_MIN_CONFIDENCE, 0.5: the confidence a missing
- *                         one means passes, a model that says it is unsure does not)
  * @param temperature      sampling temperature (LLM_TEMPERATURE; 0.05 for gemini as the proof of concept, 0.3 for openai
  *                         as the Kubernetes design)
  * @param maxOutputTokens  answer length limit (LLM_MAX_TOKENS, 256: the answer plus a sentence of reasoning)
  */
 public record LlmSettings(String provider, String model, String baseUrl, String apiVersion, String role, int rpm,
                           double heartbeatSec, double timeoutSec, double backoffBaseSec, double backoffMaxSec,
-                          double minConfidence, double temperature, int maxOutputTokens, Secret apiKey) {
+                          double temperature, int maxOutputTokens, Secret apiKey) {
 
     public static final String NONE = "none";
     public static final String GEMINI = "gemini";
@@ -76,11 +76,10 @@ public record LlmSettings(String provider, String model, String baseUrl, String 
         return new LlmSettings(provider, model, base, legacy.apiVersion() != null ? legacy.apiVersion() : "v1beta",
                 env.oneOf("LLM_ROLE", "advise", "advise", "decide", "off"),
                 env.integer("LLM_RPM", 2, 1, 10_000),
-                env.number("LLM_HEARTBEAT_SEC", 300, 1, 86_400),
+                env.number("LLM_HEARTBEAT_SEC", AdviceRules.DEFAULT_HEARTBEAT_SEC, 1, 86_400),
                 env.number("LLM_TIMEOUT_SEC", 10, 0.1, 600),
                 env.number("LLM_BACKOFF_BASE_SEC", 10, 0.1, 86_400),
                 env.number("LLM_BACKOFF_MAX_SEC", 300, 0.1, 86_400),
-                env.number("LLM_MIN_CONFIDENCE", 0.5, 0, 1),
                 env.number("LLM_TEMPERATURE", openai ? 0.3 : 0.05, 0, 2),
                 env.integer("LLM_MAX_TOKENS", 256, 16, 8192),
                 key);

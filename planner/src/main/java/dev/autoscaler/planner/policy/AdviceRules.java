@@ -45,8 +45,9 @@ public final class AdviceRules {
      * @param rejection why not, or the guardrail that cut or held it, or null
      * @param replicas  the count it leads to, after the guardrails (the policy's own when rejected)
      * @param applied   it decided the window (decide role, accepted)
+     * @param policyReplicas the count the policy's own decision led to
      */
-    public record Outcome(boolean accepted, String rejection, int replicas, boolean applied) {}
+    public record Outcome(boolean accepted, String rejection, int replicas, boolean applied, int policyReplicas) {}
 
     /**
      * The window as these rules see it.

@@ -85,8 +85,8 @@ public final class ScalingPolicy {
             // the policy's need is what the down-stabilisation remembers: advice never raises the floor of later windows
             Guardrails.Verdict ga = why != null ? null
                     : guardrails.judge(s.guard(), new Guardrails.Proposal(advice.targetReplicas(), p.need(), p.urgent(), true), situation);
-            outcome = ga == null ? new AdviceRules.Outcome(false, why, g.replicas(), false)
-                    : new AdviceRules.Outcome(true, ga.limit(), ga.replicas(), apply);
+            outcome = ga == null ? new AdviceRules.Outcome(false, why, g.replicas(), false, g.replicas())
+                    : new AdviceRules.Outcome(true, ga.limit(), ga.replicas(), apply, g.replicas());
             if (ga != null && apply) g = ga;
         }
 

@@ -33,6 +33,16 @@ final class PolicyHarness {
             return step(p95, rps, served, current);
         }
 
+        /** A window judged with advice (applied when {@code apply}, the decide role). */
+        PolicyDecision.Result advised(double p95, double rps, double served, AdviceRules.Advice advice, boolean apply) {
+            now += WIN;
+            var r = policy.decide(state, new Window(now, p95, rps, served, 1.0, 100, current, current), now, advice, apply);
+            state = r.state();
+            last = r.decision();
+            current = last.targetReplicas();
+            return r;
+        }
+
         /** A window in which only {@code ready} of the current replicas served (the rest still starting). */
         PolicyDecision step(double p95, double rps, double served, int ready) {
             now += WIN;

@@ -1,0 +1,323 @@
+package dev.autoscaler.planner.advisor;
+
+import dev.autoscaler.common.msg.LlmCall;
+import dev.autoscaler.common.msg.Plan;
+import dev.autoscaler.planner.llm.LlmAnswer;
+import dev.autoscaler.planner.llm.LlmException;
+import dev.autoscaler.planner.llm.LlmProvider;
+import dev.autoscaler.planner.llm.LlmRequest;
+import dev.autoscaler.planner.llm.LlmSettings;
+import dev.autoscaler.planner.policy.AdviceRules;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.TimeMeter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * When to ask the LLM and what to do with its answer, never on the decision path. After each window it may start one
+ * call per target: on a state change (load band, replica count, an SLO breach starting or ending) or when
+ * LLM_HEARTBEAT_SEC has passed, never while a call for the target is in flight, never during a backoff, and never
+ * beyond LLM_RPM calls in any minute (a Bucket4j bucket of one token refilled every 60 / LLM_RPM s). The answer is
+ * parsed off the decision thread and held for the next windows; a window never waits for it.
+ */
+public final class LlmAdvisor implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LlmAdvisor.class);
+
+    /**
+     * A window's state as the advisor sees it; a change of any part is a reason to ask.
+     *
+     * @param loadBand the arrival rate's band: bands are 25 % apart, so noise on a steady load rarely crosses one
+     * @param replicas the replicas asked for
+     * @param breach   the window was over the threshold
+     */
+    public record StateKey(int loadBand, int replicas, boolean breach) {
+        public static StateKey of(double rps, int replicas, boolean breach) {
+            return new StateKey((int) Math.floor(Math.log(Math.max(rps, 1)) / Math.log(1.25)), replicas, breach);
+        }
+
+        /** What changed since {@code before}, or null when nothing did. */
+        String changeFrom(StateKey before) {
+            if (before == null) return "first window";
+            if (replicas != before.replicas) return "replicas " + before.replicas + " -> " + replicas;
+            if (breach != before.breach) return breach ? "SLO breach started" : "SLO breach ended";
+            if (loadBand != before.loadBand) return "load band " + (loadBand > before.loadBand ? "up" : "down");
+            return null;
+        }
+
+        /** Advice asked at {@code asked} still describes this state: the same load band and replica count. */
+        boolean sameLoadAndCount(StateKey asked) {
+            return loadBand == asked.loadBand && replicas == asked.replicas;
+        }
+    }
+
+    /**
+     * Advice that came back and reads right, held for the windows until the next.
+     *
+     * @param advice  as the policy judges it
+     * @param action  the action it named, against the count it was asked at
+     * @param trigger why it was asked
+     */
+    public record Held(AdviceRules.Advice advice, Plan.Action action, double latencyMs, Integer tokensIn, Integer tokensOut,
+                       String trigger, long callsLeft) {}
+
+    /** Per target: what was last asked and seen, the call in flight, the advice held and the agreement count. */
+    private static final class Slot {
+        StateKey lastAsked;
+        StateKey latest;
+        double lastAskTs = Double.NEGATIVE_INFINITY;
+        boolean inFlight;
+        Held held;
+        Held audited;
+        long agreed;
+        long judged;
+    }
+
+    private final LlmSettings settings;
+    private final LlmProvider provider;
+    private final Consumer<LlmCall> audit;
+    private final DoubleSupplier clock;
+    private final Bucket bucket;
+    private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
+    private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    private final MeterRegistry meters;
+    private final Timer latency;
+    private int failures;
+    private double backoffUntil = Double.NEGATIVE_INFINITY;
+
+    /**
+     * @param audit receives every call's audit entry (the planner appends it to the {@code llm} stream)
+     * @param clock seconds, the same clock the windows are decided with (tests drive it)
+     */
+    public LlmAdvisor(LlmSettings settings, LlmProvider provider, Consumer<LlmCall> audit, MeterRegistry meters, DoubleSupplier clock) {
+        this.settings = settings;
+        this.provider = provider;
+        this.audit = audit;
+        this.clock = clock;
+        this.meters = meters;
+        this.latency = Timer.builder("autoscaler_llm_call_seconds").tag("provider", provider.name())
+                .publishPercentiles(0.5, 0.99).register(meters);
+        long refillNanos = Math.round(60e9 / settings.rpm());
+        this.bucket = Bucket.builder()
+                .addLimit(l -> l.capacity(1).refillGreedy(1, Duration.ofNanos(refillNanos)))
+                .withCustomTimePrecision(new ClockMeter(clock))
+                .build();
+    }
+
+    public LlmSettings settings() {
+        return settings;
+    }
+
+    public LlmProvider provider() {
+        return provider;
+    }
+
+    /**
+     * After a window was decided: asks when the state changed since the last call or the heartbeat is due, and
+     * nothing holds it back. Returns at once; {@code request} is built only when a call starts.
+     */
+    public void afterWindow(String target, StateKey key, Supplier<LlmRequest> request) {
+        Slot slot = slots.computeIfAbsent(target, t -> new Slot());
+        double now = clock.getAsDouble();
+        String trigger;
+        synchronized (slot) {
+            slot.latest = key;
+            String change = key.changeFrom(slot.lastAsked);
+            trigger = change != null ? change : now - slot.lastAskTs >= settings.heartbeatSec() ? "heartbeat" : null;
+            if (trigger == null) return;
+            String held = holdBack(slot, now);
+            if (held != null) {
+                meters.counter("autoscaler_llm_deferred", "reason", held).increment();
+                return;
+            }
+            slot.inFlight = true;
+            slot.lastAsked = key;
+            slot.lastAskTs = now;
+        }
+        start(target, slot, key, trigger, now, request.get());
+    }
+
+    /** Why a due call waits (in_flight, backoff, rate), or null when it may start; takes the bucket's token. */
+    private String holdBack(Slot slot, double now) {
+        if (slot.inFlight) return "in_flight";
+        synchronized (this) {
+            if (now < backoffUntil) return "backoff";
+        }
+        return bucket.tryConsume(1) ? null : "rate";
+    }
+
+    private void start(String target, Slot slot, StateKey key, String trigger, double askedAt, LlmRequest req) {
+        long t0 = System.nanoTime();
+        // the provider has its own timeout; this one frees the slot even if a client ignores its own
+        long hardMs = req.timeout().toMillis() + 2000;
+        CompletableFuture.supplyAsync(() -> ask(req), calls)
+                .orTimeout(hardMs, TimeUnit.MILLISECONDS)
+                .whenComplete((answer, err) -> {
+                    double ms = (System.nanoTime() - t0) / 1e6;
+                    synchronized (slot) {
+                        slot.inFlight = false;
+                    }
+                    latency.record(Math.round(ms * 1e6), TimeUnit.NANOSECONDS);
+                    try {
+                        if (err != null) failed(target, trigger, ms, unwrap(err));
+                        else answered(target, slot, key, trigger, askedAt, ms, answer);
+                    } catch (RuntimeException e) {
+                        log.warn("{}: handling the LLM answer failed: {}", target, e.toString());
+                    }
+                });
+    }
+
+    private LlmAnswer ask(LlmRequest req) {
+        try {
+            return provider.ask(req);
+        } catch (LlmException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    private static LlmException unwrap(Throwable err) {
+        Throwable e = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+        if (e instanceof LlmException l) return l;
+        if (e instanceof TimeoutException) return new LlmException(LlmException.Kind.TIMEOUT, null, null, "no answer within the hard timeout");
+        return new LlmException(LlmException.Kind.IO, null, null, e.getClass().getSimpleName());
+    }
+
+    private void failed(String target, String trigger, double ms, LlmException e) {
+        double wait = backOff(e);
+        String reason = redact(e.getMessage()) + String.format(Locale.ROOT, "; next call in %.0f s at the earliest", wait);
+        log.warn("{}: LLM call failed ({}): {}", target, e.outcome(), reason);
+        record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, trigger, ms, null, null,
+                e.outcome(), reason, null, null, bucket.getAvailableTokens()));
+    }
+
+    /** Exponential backoff from LLM_BACKOFF_BASE_SEC to LLM_BACKOFF_MAX_SEC, at least the server's Retry-After. */
+    private synchronized double backOff(LlmException e) {
+        failures++;
+        double wait = Math.min(settings.backoffMaxSec(), settings.backoffBaseSec() * Math.pow(2, Math.min(failures - 1, 30)));
+        if (e.retryAfter() != null) wait = Math.min(settings.backoffMaxSec(), Math.max(wait, e.retryAfter().toMillis() / 1000.0));
+        backoffUntil = Math.max(backoffUntil, clock.getAsDouble() + wait);
+        return wait;
+    }
+
+    private void answered(String target, Slot slot, StateKey asked, String trigger, double askedAt, double ms, LlmAnswer a) {
+        synchronized (this) {
+            failures = 0;
+        }
+        AdviceParser.Parsed p = AdviceParser.parse(a, asked.replicas());
+        if (p instanceof AdviceParser.Rejected r) {
+            rejected(target, trigger, ms, a, redact(r.reason()), null);
+            return;
+        }
+        var ok = (AdviceParser.Ok) p;
+        var advice = new AdviceRules.Advice(ok.targetReplicas(), ok.confidence(), redact(ok.reasoning()), "llm", askedAt);
+        Held held = new Held(advice, ok.action(), ms, a.tokensIn(), a.tokensOut(), trigger, bucket.getAvailableTokens());
+        synchronized (slot) {
+            if (!slot.latest.sameLoadAndCount(asked)) {
+                String why = "stale: " + slot.latest.changeFrom(asked) + " while it was in flight";
+                rejected(target, trigger, ms, a, why, advice(held, null, null, null));
+                return;
+            }
+            slot.held = held;
+        }
+    }
+
+    private void rejected(String target, String trigger, double ms, LlmAnswer a, String reason, Plan.Advice advice) {
+        log.info("{}: LLM advice rejected: {}", target, reason);
+        record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, trigger, ms, a.tokensIn(),
+                a.tokensOut(), "rejected", reason, advice, null, bucket.getAvailableTokens()));
+    }
+
+    /** The advice to judge with this window, or null. */
+    public Held held(String target) {
+        Slot slot = slots.get(target);
+        if (slot == null) return null;
+        synchronized (slot) {
+            return slot.held;
+        }
+    }
+
+    /**
+     * What became of held advice in a window: the plan's {@code advice} block. The first window that judges an
+     * answer writes its audit entry (ok or rejected with the reason, and what was applied) and counts its agreement.
+     */
+    public Plan.Advice judged(String target, Held h, AdviceRules.Outcome outcome, String role, int current) {
+        Slot slot = slots.get(target);
+        Plan.Action policy = AdviceRules.action(current, outcome.policyReplicas());
+        boolean agrees = h.action() == policy;
+        boolean first;
+        double rate;
+        synchronized (slot) {
+            first = slot.audited != h;
+            if (first) {
+                slot.audited = h;
+                slot.judged++;
+                if (agrees) slot.agreed++;
+            }
+            rate = (double) slot.agreed / slot.judged;
+        }
+        String status = !outcome.accepted() && "decide".equals(role) ? "rejected" : outcome.applied() ? "applied" : "advised";
+        Plan.Advice advice = advice(h, role, status, outcome.rejection()).withAgreement(agrees, rate);
+        if (first) {
+            meters.counter("autoscaler_llm_advice", "target", target, "status", status, "agrees", String.valueOf(agrees)).increment();
+            record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), role, h.trigger(), h.latencyMs(),
+                    h.tokensIn(), h.tokensOut(), outcome.accepted() ? "ok" : "rejected", outcome.rejection(), advice,
+                    outcome.applied() ? outcome.replicas() : null, h.callsLeft()));
+        }
+        return advice;
+    }
+
+    private Plan.Advice advice(Held h, String role, String status, String rejection) {
+        var a = h.advice();
+        return new Plan.Advice(provider.name(), provider.model(), h.action(), a.targetReplicas(), a.confidence(), a.reasoning(), a.ts(),
+                Math.round(h.latencyMs() * 10) / 10.0, role, status, rejection, null, null);
+    }
+
+    private void record(LlmCall call) {
+        meters.counter("autoscaler_llm_calls", "provider", provider.name(), "outcome", call.outcome()).increment();
+        try {
+            audit.accept(call);
+        } catch (RuntimeException e) {
+            log.warn("could not write the LLM audit entry: {}", e.toString());
+        }
+    }
+
+    /** The last defence: a key never leaves in a text, whatever put it there. */
+    String redact(String text) {
+        String key = settings.apiKey().value();
+        if (text == null || key == null || key.length() < 4) return text;
+        return text.replace(key, "***");
+    }
+
+    @Override
+    public void close() {
+        calls.shutdownNow();
+        provider.close();
+    }
+
+    /** Bucket4j's clock from the advisor's, so tests can drive both. */
+    private record ClockMeter(DoubleSupplier clock) implements TimeMeter {
+        @Override
+        public long currentTimeNanos() {
+            return Math.round(clock.getAsDouble() * 1e9);
+        }
+
+        @Override
+        public boolean isWallClockBased() {
+            return false;
+        }
+    }
+}

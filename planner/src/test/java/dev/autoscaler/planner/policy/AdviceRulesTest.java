@@ -1,0 +1,140 @@
+package dev.autoscaler.planner.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.autoscaler.common.msg.Plan.Action;
+import dev.autoscaler.planner.policy.AdviceRules.Advice;
+import dev.autoscaler.planner.policy.PolicyHarness.Driver;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Advice judged beside the policy: what passes, what is rejected and why, and that a rejection leaves the policy's decision. */
+class AdviceRulesTest {
+    static final PolicyConfig CFG = PolicyHarness.config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "MIN_REPLICAS", "1",
+            "MAX_REPLICAS", "10", "MAX_STEP_UP", "4", "LLM_HEARTBEAT_SEC", "300");
+    Driver d;
+
+    /** Four replicas serving 200 rps well within the SLO for a minute and a half. */
+    @BeforeEach
+    void steady() {
+        d = new Driver(CFG, 4);
+        for (int i = 0; i < 30; i++) d.step(40, 200, 200);
+        assertEquals(4, d.current, d.last.reason());
+    }
+
+    Advice advice(int target, double confidence) {
+        return new Advice(target, confidence, "the model's reasons", "llm", d.now);
+    }
+
+    /** The policy alone, from the same state, on the same window. */
+    PolicyDecision policyAlone(double p95, double rps) {
+        var r = d.policy.decide(d.state, new Window(d.now + PolicyHarness.WIN, p95, rps, rps, 1.0, 100, d.current, d.current),
+                d.now + PolicyHarness.WIN);
+        return r.decision();
+    }
+
+    @Test
+    void adviceThatPassesDecidesInTheDecideRole() {
+        var r = d.advised(40, 200, 200, advice(6, 0.9), true);
+        assertTrue(r.advice().accepted());
+        assertTrue(r.advice().applied());
+        assertNull(r.advice().rejection());
+        assertEquals(6, r.decision().targetReplicas());
+        assertEquals(Action.scale_up, r.decision().action());
+        assertEquals("llm", r.decision().source());
+        assertEquals(0.9, r.decision().confidence());
+        assertTrue(r.decision().reason().startsWith("scale up 4 -> 6: llm advice, confidence 0.90: the model's reasons [policy: keep 4"),
+                r.decision().reason());
+        assertEquals(4, r.advice().policyReplicas());
+    }
+
+    @Test
+    void inTheAdviseRoleThePolicyDecidesAndTheOutcomeSaysWhatAdviceWouldDo() {
+        PolicyDecision alone = policyAlone(40, 200);
+        var r = d.advised(40, 200, 200, advice(6, 0.9), false);
+        assertTrue(r.advice().accepted());
+        assertFalse(r.advice().applied());
+        assertEquals(6, r.advice().replicas());
+        assertEquals(alone.targetReplicas(), r.decision().targetReplicas());
+        assertEquals(alone.reason(), r.decision().reason());
+        assertEquals("heuristic", r.decision().source());
+    }
+
+    /** A rejected advice leaves exactly the decision the policy makes alone. */
+    void rejected(double p95, double rps, Advice a, String reason) {
+        PolicyDecision alone = policyAlone(p95, rps);
+        var r = d.advised(p95, rps, rps, a, true);
+        assertFalse(r.advice().accepted(), String.valueOf(r.advice()));
+        assertTrue(r.advice().rejection().startsWith(reason), r.advice().rejection());
+        assertEquals(alone.targetReplicas(), r.decision().targetReplicas());
+        assertEquals(alone.reason(), r.decision().reason());
+        assertEquals("heuristic", r.decision().source());
+    }
+
+    @Test
+    void lowConfidenceIsRejected() {
+        rejected(40, 200, advice(6, 0.3), "confidence 0.30 below LLM_MIN_CONFIDENCE 0.50");
+    }
+
+    @Test
+    void adviceOlderThanTwoHeartbeatsIsStale() {
+        rejected(40, 200, new Advice(6, 0.9, "old", "llm", d.now - 700), "stale: asked 703 s ago (limit 600 s, two heartbeats)");
+    }
+
+    @Test
+    void noScaleDownWhileSlow() {
+        rejected(250, 200, advice(2, 0.9), "no scale-down while slow");
+    }
+
+    @Test
+    void neverBelowWhatTheLoadNeeds() {
+        // 200 rps at 70 rps each (TARGET_UTILIZATION 0.7 of the CAPACITY_RPS hint) needs 3
+        PolicyDecision alone = policyAlone(40, 200);
+        assertEquals(70, alone.numbers().perReplicaRps(), 1e-9);
+        rejected(40, 200, advice(2, 0.9), "below the 3 replicas the load needs now");
+        // one fewer than now but not below the need is allowed, and brings the policy's scale-down forward
+        var r = d.advised(40, 200, 200, advice(3, 0.9), true);
+        assertTrue(r.advice().accepted(), String.valueOf(r.advice()));
+        assertEquals(3, r.decision().targetReplicas(), r.decision().reason());
+    }
+
+    @Test
+    void neverDelaysAScaleUpThePolicyAsksFor() {
+        int up = policyAlone(40, 560).targetReplicas();
+        assertTrue(up >= 6 && up < 8, "the policy scales up on its own: " + up);
+        rejected(40, 560, advice(5, 0.9), "would delay the policy's scale-up to " + up);
+        // advice for more than the policy's scale-up is taken, within the bounds and the step
+        var r = d.advised(40, 560, 560, advice(12, 0.9), true);
+        assertEquals(8, r.decision().targetReplicas(), "MAX_STEP_UP 4 from 4: " + r.decision().reason());
+        assertEquals("MAX_STEP_UP 4", r.advice().rejection());
+    }
+
+    @Test
+    void outOfBoundsAdviceIsClampedToTheBounds() {
+        for (int i = 0; i < 3; i++) d.advised(40, 200, 200, advice(9, 0.9), true);
+        assertEquals(9, d.current);
+        var r = d.advised(40, 200, 200, advice(50, 0.9), true);
+        assertTrue(r.advice().accepted());
+        assertEquals(10, r.decision().targetReplicas());
+        assertEquals("capped at MAX_REPLICAS 10", r.advice().rejection());
+    }
+
+    @Test
+    void aScaleDownAdviceGoesNoLowerThanItAsksAndMeetsTheDownCooldown() {
+        d.advised(40, 200, 200, advice(8, 0.9), true);
+        assertEquals(8, d.current);
+        // right after a scale-up the down-cooldown (COOLDOWN_SEC 20) holds a scale-down, advice or not
+        var held = d.advised(40, 200, 200, advice(6, 0.9), true);
+        assertEquals(8, held.decision().targetReplicas());
+        assertTrue(held.advice().rejection().startsWith("down-cooldown"), held.advice().rejection());
+        // keep 8 until the policy alone would scale down: to 4, as 3 are needed and it halves at most
+        for (int i = 0; i < 40 && policyAlone(40, 200).targetReplicas() == 8; i++) d.advised(40, 200, 200, advice(8, 0.9), true);
+        assertEquals(8, d.current);
+        assertEquals(4, policyAlone(40, 200).targetReplicas());
+        var r = d.advised(40, 200, 200, advice(6, 0.9), true);
+        assertEquals(6, r.decision().targetReplicas(), "a firm proposal: " + r.decision().reason());
+    }
+}
