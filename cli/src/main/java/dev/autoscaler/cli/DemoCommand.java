@@ -1,5 +1,8 @@
 package dev.autoscaler.cli;
 
+import dev.autoscaler.common.config.ConfigException;
+import dev.autoscaler.common.config.Env;
+import dev.autoscaler.planner.llm.LlmSettings;
 import dev.autoscaler.loadgen.LoadGenerator;
 import dev.autoscaler.loadgen.LoadReport;
 import dev.autoscaler.loadgen.RateShape;
@@ -63,6 +66,15 @@ public final class DemoCommand implements Callable<Integer> {
         Map<String, String> overrides = new HashMap<>();
         DEFAULTS.forEach((k, v) -> overrides.put(k, System.getenv().getOrDefault(k, v)));
         LocalStack stack = new LocalStack(RUN_DIR, overrides);
+        String llm;
+        try {
+            Map<String, String> env = new HashMap<>(System.getenv());
+            env.putAll(stack.env());
+            llm = LlmSettings.from(new Env(env)).describe();
+        } catch (ConfigException e) {
+            System.err.println("autoscaler demo: " + e.getMessage());
+            return 2;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             System.err.println("stopping the demo ...");
@@ -81,6 +93,7 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.println("redis: " + stack.redisUrl());
         stack.opsPorts().forEach((name, port) -> System.out.println(name + ": http://127.0.0.1:" + port + "/health"));
         System.out.println("logs: " + RUN_DIR.toAbsolutePath().resolve("logs"));
+        System.out.println("llm: " + llm);
         System.out.println("status: ./autoscaler status   (Ctrl-C stops everything)");
         System.out.flush();
 
@@ -105,7 +118,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** Demo defaults that make scaling visible within minutes; any of them can be overridden from the environment. */
     static final Map<String, String> DEFAULTS = Map.of("SLO_P95_MS", "100", "MAX_REPLICAS", "8", "SAMPLE_INTERVAL", "2",
-            "DOWN_STABILIZATION_SEC", "30", "COOLDOWN_SEC", "10", "WORK_MS", "20", "WORKERS", "4");
+            "DOWN_STABILIZATION_SEC", "30", "COOLDOWN_SEC", "10", "WORK_MS", "20", "WORKERS", "4", "LLM_HEARTBEAT_SEC", "60");
 
     private RateShape shape() throws Exception {
         if (load == null || load.isEmpty()) return null;

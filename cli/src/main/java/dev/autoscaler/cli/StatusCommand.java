@@ -51,6 +51,14 @@ public final class StatusCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The last LLM advice and whether it was applied: "llm advice (gemini ...): scale_up -> 6 at 0.80, applied: ...". */
+    static String adviceLine(dev.autoscaler.common.msg.Plan.Advice a) {
+        String status = a.rejection() == null ? a.status() : a.status() + " (" + a.rejection() + ")";
+        return String.format(Locale.ROOT, "llm advice (%s %s, %s role): %s -> %s at confidence %.2f, %s: %s", a.provider(), a.model(),
+                a.role(), a.action(), a.targetReplicas(), a.confidence() == null ? 0.5 : a.confidence(), status,
+                a.reasoning() == null ? "" : a.reasoning());
+    }
+
     static void print(List<StatusReader.TargetStatus> rows, PrintStream out) {
         if (rows.isEmpty()) {
             out.println("no targets yet (is the planner running?)");
@@ -63,6 +71,7 @@ public final class StatusCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%-12s %-8s %7s %5d %9s %8s  %s%n", r.target(), r.mode(), r.desired() == null ? "-" : r.desired(),
                     r.ready(), r.p95Ms() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.p95Ms()),
                     r.rps() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.rps()), dec);
+            if (r.lastAdvice() != null) out.println("             " + adviceLine(r.lastAdvice()));
         }
     }
 }

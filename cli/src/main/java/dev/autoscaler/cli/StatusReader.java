@@ -20,7 +20,7 @@ public final class StatusReader {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record TargetStatus(String target, String mode, Integer desired, int ready, Double p95Ms, Double rps,
-                               Double windowTs, LastDecision lastDecision) {}
+                               Double windowTs, LastDecision lastDecision, Plan.Advice lastAdvice) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record LastDecision(String action, Integer targetReplicas, String reason, String source, Double confidence, double ts) {}
@@ -54,7 +54,8 @@ public final class StatusReader {
                 ld = new LastDecision(p.decision().action().name(), p.decision().targetReplicas(), p.decision().reason(),
                         p.decision().source(), p.decision().confidence(), p.ts());
             }
-            out.add(new TargetStatus(t, mode, desired, ready, p95, rps, ts, ld));
+            Plan.Advice advice = last.containsKey("advice") ? Json.read(last.get("advice"), Plan.Advice.class) : null;
+            out.add(new TargetStatus(t, mode, desired, ready, p95, rps, ts, ld, advice));
         }
         return out;
     }

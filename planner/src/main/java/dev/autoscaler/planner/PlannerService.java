@@ -167,6 +167,8 @@ public final class PlannerService implements Service {
         h.put("window", Json.write(m));
         h.put("mode", mode);
         if (plan != null) h.put("plan", Json.write(plan));
+        // kept apart from the plan, so status shows the last advice even after windows without one
+        if (plan != null && plan.advice() != null) h.put("advice", Json.write(plan.advice()));
         bus.redis().hset(keys.last(target), h);
     }
 

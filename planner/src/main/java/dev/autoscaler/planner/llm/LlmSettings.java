@@ -90,15 +90,16 @@ public record LlmSettings(String provider, String model, String baseUrl, String 
         return "advise".equals(role) || "decide".equals(role) || "off".equals(role);
     }
 
-    /** One line for the logs and the demo: provider, model, role and where it calls; never the key. */
+    /** One line for the logs and the demo, "provider model (role)"; never the key. */
     public String describe() {
-        if (!enabled()) return "none (no LLM_API_KEY or LLM_BASE_URL: the policy decides alone)";
-        return String.format(Locale.ROOT, "%s %s (%s)%s", provider, model, role, baseUrl == null ? "" : " at " + baseUrl);
+        if (!enabled()) return "none (set LLM_API_KEY, or LLM_BASE_URL for a local server, to add an advisor; the policy decides alone)";
+        return String.format(Locale.ROOT, "%s %s (%s)", provider, model, role);
     }
 
     @Override
     public String toString() {
-        return "LlmSettings[" + describe() + ", rpm " + rpm + ", heartbeat " + heartbeatSec + " s, key " + apiKey + "]";
+        return "LlmSettings[" + describe() + (baseUrl == null ? "" : " at " + baseUrl) + ", rpm " + rpm + ", heartbeat " + heartbeatSec
+                + " s, key " + apiKey + "]";
     }
 
     private static String checkedUrl(String name, String s) {

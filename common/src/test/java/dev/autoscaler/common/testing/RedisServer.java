@@ -1,4 +1,4 @@
-package dev.autoscaler.executor;
+package dev.autoscaler.common.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * A real {@code redis-server} on a free 127.0.0.1 port, without persistence, for one test class. The binary must be
  * installed ({@code ./autoscaler test} installs it; by hand: {@code apt-get install -y redis-server}).
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path log;
@@ -28,7 +28,7 @@ final class RedisServer implements AutoCloseable {
         this.log = log;
     }
 
-    static RedisServer start() throws Exception {
+    public static RedisServer start() throws Exception {
         String binary = binary();
         Exception last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
@@ -86,7 +86,7 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
-    String url() {
+    public String url() {
         return "redis://127.0.0.1:" + port;
     }
 
