@@ -168,15 +168,16 @@ public final class LlmAdvisor implements AutoCloseable {
                 .orTimeout(hardMs, TimeUnit.MILLISECONDS)
                 .whenComplete((answer, err) -> {
                     double ms = (System.nanoTime() - t0) / 1e6;
-                    synchronized (slot) {
-                        slot.inFlight = false;
-                    }
                     latency.record(Math.round(ms * 1e6), TimeUnit.NANOSECONDS);
                     try {
                         if (err != null) failed(target, trigger, ms, unwrap(err));
                         else answered(target, slot, key, trigger, askedAt, ms, answer);
                     } catch (RuntimeException e) {
                         log.warn("{}: handling the LLM answer failed: {}", target, e.toString());
+                    } finally {
+                        synchronized (slot) {
+                            slot.inFlight = false;
+                        }
                     }
                 });
     }
@@ -239,6 +240,15 @@ public final class LlmAdvisor implements AutoCloseable {
         log.info("{}: LLM advice rejected: {}", target, reason);
         record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, trigger, ms, a.tokensIn(),
                 a.tokensOut(), "rejected", reason, advice, null, bucket.getAvailableTokens()));
+    }
+
+    /** A call for the target is in flight (its answer, audit entry and backoff not yet settled). */
+    boolean busy(String target) {
+        Slot slot = slots.get(target);
+        if (slot == null) return false;
+        synchronized (slot) {
+            return slot.inFlight;
+        }
     }
 
     /** The advice to judge with this window, or null. */
