@@ -220,6 +220,10 @@ public final class LlmAdvisor implements AutoCloseable {
         }
         AdviceParser.Parsed p = AdviceParser.parse(a, asked.replicas());
         if (p instanceof AdviceParser.Rejected r) {
+            // the newest answer replaces what was held: an unusable one leaves the policy to decide alone
+            synchronized (slot) {
+                slot.held = null;
+            }
             rejected(target, trigger, ms, a, redact(r.reason()), null);
             return;
         }
@@ -229,6 +233,7 @@ public final class LlmAdvisor implements AutoCloseable {
         synchronized (slot) {
             if (!slot.latest.sameLoadAndCount(asked)) {
                 String why = "stale: " + slot.latest.changeFrom(asked) + " while it was in flight";
+                slot.held = null;
                 rejected(target, trigger, ms, a, why, advice(held, null, null, null));
                 return;
             }

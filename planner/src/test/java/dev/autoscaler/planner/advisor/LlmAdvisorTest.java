@@ -204,7 +204,20 @@ class LlmAdvisorTest {
         assertEquals("rejected", audit.get(0).outcome());
         assertEquals("SLO breach started", audit.get(0).trigger());
         assertEquals("stale: replicas 3 -> 4 while it was in flight", audit.get(0).reason());
-        assertEquals(5, advisor.held("app").advice().targetReplicas(), "the advice held before stays");
+        assertNull(advisor.held("app"), "the newest answer replaces what was held: the policy decides alone");
+    }
+
+    @Test
+    void anUnusableAnswerDropsTheAdviceHeldBeforeIt() throws InterruptedException {
+        advisor("LLM_RPM", "600");
+        provider.script.add(answer("{\"action\":\"scale_up\",\"target_replicas\":5,\"confidence\":0.8}"));
+        provider.script.add(answer("I would rather not say."));
+        window(StateKey.of(300, 3, false));
+        assertEquals(5, advisor.held("app").advice().targetReplicas());
+        window(StateKey.of(300, 3, true));
+        assertNull(advisor.held("app"));
+        assertEquals("rejected", audit.get(0).outcome());
+        assertEquals("no JSON object in the answer: 'I would rather not say.'", audit.get(0).reason());
     }
 
     @Test
