@@ -199,7 +199,7 @@ public final class LlmAdvisor implements AutoCloseable {
 
     private void failed(String target, String trigger, double ms, LlmException e) {
         double wait = backOff(e);
-        String reason = redact(e.getMessage()) + String.format(Locale.ROOT, "; next call in %.0f s at the earliest", wait);
+        String reason = redact(e.getMessage()) + String.format(Locale.ROOT, "; next call in %.1f s at the earliest", wait);
         log.warn("{}: LLM call failed ({}): {}", target, e.outcome(), reason);
         record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, trigger, ms, null, null,
                 e.outcome(), reason, null, null, bucket.getAvailableTokens()));

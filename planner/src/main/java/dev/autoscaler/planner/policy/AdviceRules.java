@@ -76,8 +76,8 @@ public final class AdviceRules {
         int n = at.current();
         int t = a.targetReplicas();
         if (t < n && at.slow()) return "no scale-down while slow";
-        if (t < at.need()) return "below the " + at.need() + " replicas the load needs now";
         if (at.policyTarget() > n && t < at.policyTarget()) return "would delay the policy's scale-up to " + at.policyTarget();
+        if (t < at.need()) return "below the " + at.need() + " replicas the load needs now";
         return null;
     }
 

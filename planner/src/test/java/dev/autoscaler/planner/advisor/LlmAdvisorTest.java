@@ -159,7 +159,7 @@ class LlmAdvisorTest {
         double[] waits = {20, 40, 80, 160, 300};
         for (int i = 0; i < waits.length; i++) assertEquals(waits[i], at.get(i + 2) - at.get(i + 1), 1.0, "wait " + i + ": " + at);
         assertEquals("429", audit.get(0).outcome());
-        assertTrue(audit.get(0).reason().startsWith("HTTP 429 RESOURCE_EXHAUSTED; next call in 45 s"), audit.get(0).reason());
+        assertTrue(audit.get(0).reason().startsWith("HTTP 429 RESOURCE_EXHAUSTED; next call in 45.0 s"), audit.get(0).reason());
         assertEquals("error", audit.get(1).outcome());
     }
 

@@ -104,10 +104,14 @@ class AdviceRulesTest {
     @Test
     void neverDelaysAScaleUpThePolicyAsksFor() {
         int up = policyAlone(40, 560).targetReplicas();
-        assertTrue(up >= 6 && up < 8, "the policy scales up on its own: " + up);
+        assertTrue(up == 6, "the policy scales up on its own: " + up);
         rejected(40, 560, advice(5, 0.9), "would delay the policy's scale-up to " + up);
-        // advice for more than the policy's scale-up is taken, within the bounds and the step
-        var r = d.advised(40, 560, 560, advice(12, 0.9), true);
+        assertEquals(up, d.current, "the rejected window went the policy's way");
+    }
+
+    @Test
+    void adviceForMoreIsTakenWithinTheStep() {
+        var r = d.advised(40, 200, 200, advice(9, 0.9), true);
         assertEquals(8, r.decision().targetReplicas(), "MAX_STEP_UP 4 from 4: " + r.decision().reason());
         assertEquals("MAX_STEP_UP 4", r.advice().rejection());
     }
