@@ -39,18 +39,22 @@ public final class PipelineBenchCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--scenario", defaultValue = "standard", description = "standard (accuracy, RSS, step, cycles), settle (r_slo by a slow "
-            + "ramp on one replica, then a one-off 4x step held steady), or all (default ${DEFAULT-VALUE})")
+            + "ramp on one replica, then a one-off 4x step held steady), llm (decision latency and calls with no LLM, a fake one "
+            + "that answers and one that hangs), or all (default ${DEFAULT-VALUE})")
     String scenario;
 
     @Option(names = "--steady-sec", defaultValue = "600", description = "settle: how long the 4x load stays (default ${DEFAULT-VALUE})")
     double steadySec;
 
+    @Option(names = "--llm-sec", defaultValue = "120", description = "llm: seconds of load per variant (default ${DEFAULT-VALUE})")
+    double llmSec;
+
     static final double SLO = 100;
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("standard", "settle", "all").contains(scenario)) {
-            System.err.println("autoscaler bench pipeline: --scenario must be standard, settle or all, got '" + scenario + "'");
+        if (!List.of("standard", "settle", "llm", "all").contains(scenario)) {
+            System.err.println("autoscaler bench pipeline: --scenario must be standard, settle, llm or all, got '" + scenario + "'");
             return 2;
         }
         Map<String, String> env = new LinkedHashMap<>(Map.ofEntries(Map.entry("SLO_P95_MS", "100"), Map.entry("SAMPLE_INTERVAL", "2"),
@@ -59,7 +63,16 @@ public final class PipelineBenchCommand implements Callable<Integer> {
                 Map.entry("MAX_STEP_DOWN", "10"), Map.entry("RECONCILE_SEC", "1")));
         System.getenv().forEach((k, v) -> { if (env.containsKey(k)) env.put(k, v); });
         Map<String, Object> results = new LinkedHashMap<>();
-        if (!scenario.equals("standard")) {
+        if (scenario.equals("llm") || scenario.equals("all")) {
+            Map<String, Object> llm = AdvisorScenario.run(env, llmSec);
+            results.put("llm", llm);
+            System.out.print(AdvisorScenario.table(llm));
+            if (scenario.equals("llm")) {
+                if (json) System.out.println(Json.write(results));
+                return 0;
+            }
+        }
+        if (scenario.equals("settle") || scenario.equals("all")) {
             results.put("settle", settle());
             if (scenario.equals("settle")) {
                 if (json) System.out.println(Json.write(results));
@@ -193,7 +206,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
         return Math.round(v * 100) / 100.0;
     }
 
-    private static void say(String fmt, Object... args) {
+    static void say(String fmt, Object... args) {
         System.out.println(String.format(Locale.ROOT, fmt, args));
         System.out.flush();
     }

@@ -28,7 +28,9 @@ import java.util.concurrent.Executors;
 /**
  * What the two FAKE LLM servers share: a JDK HttpServer bound to 127.0.0.1 on a free port, a record of every
  * request, and replies taken from a scripted queue (or a default reply when the queue is empty). The subclasses speak
- * the real wire formats; see {@link FakeGeminiServer} and {@link FakeOpenAiServer}.
+ * the real wire formats; see {@link FakeGeminiServer} and {@link FakeOpenAiServer}. They are in main code, not
+ * tests, so that {@code bench pipeline --scenario llm} can measure the advisor's plumbing without a key; no service
+ * uses them.
  */
 public abstract class FakeLlmServer implements AutoCloseable {
     /** Prompt tokens reported by every good reply. */
