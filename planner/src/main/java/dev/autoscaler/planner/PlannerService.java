@@ -14,6 +14,7 @@ import dev.autoscaler.planner.advisor.AdvicePrompt;
 import dev.autoscaler.planner.advisor.LlmAdvisor;
 import dev.autoscaler.planner.llm.LlmProviders;
 import dev.autoscaler.planner.llm.LlmSettings;
+import dev.autoscaler.planner.policy.AdviceRules;
 import dev.autoscaler.planner.policy.PolicyConfig;
 import dev.autoscaler.planner.policy.PolicyDecision;
 import dev.autoscaler.planner.policy.PolicyState;
@@ -72,6 +73,13 @@ public final class PlannerService implements Service {
                 baseConfig.maxReplicas(), llm.describe());
     }
 
+    /** An operator's one-off scale from {@code target:{t}} field scale: taken by this window, then removed. */
+    private AdviceRules.Advice manual(String target, int replicas, double now) {
+        bus.redis().hdel(keys.targetSettings(target), "scale");
+        log.info("{}: manual scale to {}", target, replicas);
+        return new AdviceRules.Advice(replicas, 1.0, "manual scale to " + replicas, AdviceRules.MANUAL, now);
+    }
+
     private void audit(LlmCall call) {
         bus.appendCapped(keys.llmStream(), Map.of(LlmCall.STREAM_FIELD, Json.write(call)), 10_000);
     }
@@ -103,9 +111,10 @@ public final class PlannerService implements Service {
         }
         double now = System.currentTimeMillis() / 1000.0;
         String role = advisor == null ? "off" : o.llm() != null ? o.llm() : llm.role();
-        LlmAdvisor.Held held = "off".equals(role) ? null : advisor.held(target);
+        LlmAdvisor.Held held = "off".equals(role) || o.scale() != null ? null : advisor.held(target);
+        AdviceRules.Advice offered = o.scale() != null ? manual(target, o.scale(), now) : held == null ? null : held.advice();
         ScalingPolicy policy = new ScalingPolicy(cfg);
-        PolicyDecision.Result r = policy.decide(state, Window.of(m, current), now, held == null ? null : held.advice(), "decide".equals(role));
+        PolicyDecision.Result r = policy.decide(state, Window.of(m, current), now, offered, o.scale() != null || "decide".equals(role));
         PolicyDecision dec = r.decision();
         states.put(target, r.state());
         redis.set(keys.plannerState(target), Json.write(r.state()));
@@ -125,7 +134,8 @@ public final class PlannerService implements Service {
                 new Plan.Telemetry(n.p95Ms(), n.baselineMs(), n.sigmaMs(), n.lowWindows(), n.readyReplicas(), n.rps(),
                         n.capacityRps(), n.thresholdMs(), n.forecastRps(), n.recommendedReplicas(), n.thresholdSource(), n.loadRps(),
                         n.loadSource(), n.perReplicaRps(), n.rateBasis(), n.currentReplicas(), n.guardrail()), advice);
-        if (enforce && (dec.action() != Plan.Action.noop || !redis.exists(keys.desired(target)).equals(1L))) {
+        boolean manual = o.scale() != null;
+        if ((enforce || manual) && (dec.action() != Plan.Action.noop || !redis.exists(keys.desired(target)).equals(1L))) {
             redis.hset(keys.desired(target), Map.of("replicas", String.valueOf(dec.targetReplicas()), "plan_id", id,
                     "ts", String.valueOf(now)));
         }

@@ -6,10 +6,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Settings an operator changes at run time in the hash {@code target:{target}} (mode, llm, min, max, slo). A bad
+ * Settings an operator changes at run time in the hash {@code target:{target}} (mode, llm, min, max, slo, and scale: a
+ * one-off manual scale to that count, taken by the next window and removed). A bad
  * value there is ignored with a warning: the service must not stop because of a typo made at run time.
  */
-record TargetOverrides(String mode, String llm, Integer min, Integer max, Double slo) {
+record TargetOverrides(String mode, String llm, Integer min, Integer max, Double slo, Integer scale) {
     private static final Logger log = LoggerFactory.getLogger(TargetOverrides.class);
 
     static final java.util.Set<String> MODES = java.util.Set.of("enforce", "advise", "off");
@@ -25,7 +26,8 @@ record TargetOverrides(String mode, String llm, Integer min, Integer max, Double
             log.warn("ignoring target:{} llm={} (allowed: advise, decide, off)", target, llm);
             llm = null;
         }
-        return new TargetOverrides(mode, llm, integer(target, hash, "min"), integer(target, hash, "max"), number(target, hash, "slo"));
+        return new TargetOverrides(mode, llm, integer(target, hash, "min"), integer(target, hash, "max"), number(target, hash, "slo"),
+                integer(target, hash, "scale"));
     }
 
     PolicyConfig apply(PolicyConfig base) {

@@ -11,6 +11,8 @@ import java.util.Locale;
  * scale-up the policy asks for. A rejection names its reason and the policy's decision stands.
  */
 public final class AdviceRules {
+    /** The source of an operator's manual scale: it meets only the bounds ({@link Guardrails#manual}). */
+    public static final String MANUAL = "manual";
     /** LLM_HEARTBEAT_SEC's default, shared with the advisor that asks at that period. */
     public static final double DEFAULT_HEARTBEAT_SEC = 300;
 

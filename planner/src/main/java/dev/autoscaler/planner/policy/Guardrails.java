@@ -153,6 +153,18 @@ public final class Guardrails {
         return new Verdict(target, limit, outOfBounds, new Memory(up, down, needs));
     }
 
+    /**
+     * An operator's manual scale: only the bounds apply (the operator chose the count and the moment, so no step,
+     * cooldown or stabilisation stands in the way).
+     */
+    public Verdict manual(Memory m, int replicas, Situation at) {
+        int target = clamp(replicas);
+        String limit = target == replicas ? "manual" : "manual, " + (replicas < target ? "raised to MIN_REPLICAS " : "capped at MAX_REPLICAS ") + target;
+        double up = target > at.current() ? at.now() : m.lastScaleUpTs();
+        double down = target < at.current() ? at.now() : m.lastScaleDownTs();
+        return new Verdict(target, limit, false, new Memory(up, down, m.needs()));
+    }
+
     /** Why a scale-up is held or cut, or null when it may go ahead whole. */
     private String upLimit(Memory m, Proposal p, Situation at, int bounded, int target) {
         double since = at.now() - m.lastScaleUpTs();

@@ -77,18 +77,10 @@ public final class ScalingPolicy {
         Sizing.Proposal p = sizing.propose(w, v, t, rate, l, context);
         int n = w.currentReplicas();
         var situation = new Guardrails.Situation(n, w.readyReplicas(), v.overloaded(), now);
-        Guardrails.Verdict g = guardrails.judge(s.guard(), p.forGuardrails(), situation);
-        Guardrails.Verdict policy = g;
-        AdviceRules.Outcome outcome = null;
-        if (advice != null) {
-            String why = adviceRules.rejection(advice, new AdviceRules.Situation(n, v.overloaded(), need(p, n), g.replicas(), now));
-            // the policy's need is what the down-stabilisation remembers: advice never raises the floor of later windows
-            Guardrails.Verdict ga = why != null ? null
-                    : guardrails.judge(s.guard(), new Guardrails.Proposal(advice.targetReplicas(), p.need(), p.urgent(), true), situation);
-            outcome = ga == null ? new AdviceRules.Outcome(false, why, g.replicas(), false, g.replicas())
-                    : new AdviceRules.Outcome(true, ga.limit(), ga.replicas(), apply, g.replicas());
-            if (ga != null && apply) g = ga;
-        }
+        Guardrails.Verdict policy = guardrails.judge(s.guard(), p.forGuardrails(), situation);
+        Judged judged = judge(advice, apply, s.guard(), p, situation, policy);
+        Guardrails.Verdict g = judged.verdict();
+        AdviceRules.Outcome outcome = judged.outcome();
 
         Action action = AdviceRules.action(n, g.replicas());
         if (action == Action.scale_down) lowWindows = 0;
@@ -105,6 +97,24 @@ public final class ScalingPolicy {
         return new PolicyDecision.Result(decision, next, outcome);
     }
 
+    /** Advice judged beside the policy's verdict: what became of it, and the verdict that decides the window. */
+    private record Judged(AdviceRules.Outcome outcome, Guardrails.Verdict verdict) {}
+
+    private Judged judge(AdviceRules.Advice advice, boolean apply, Guardrails.Memory m, Sizing.Proposal p, Guardrails.Situation at,
+                         Guardrails.Verdict policy) {
+        if (advice == null) return new Judged(null, policy);
+        if (AdviceRules.MANUAL.equals(advice.source())) {
+            Guardrails.Verdict manual = guardrails.manual(m, advice.targetReplicas(), at);
+            return new Judged(new AdviceRules.Outcome(true, manual.limit(), manual.replicas(), true, policy.replicas()), manual);
+        }
+        String why = adviceRules.rejection(advice, new AdviceRules.Situation(at.current(), at.slow(), need(p, at.current()),
+                policy.replicas(), at.now()));
+        if (why != null) return new Judged(new AdviceRules.Outcome(false, why, policy.replicas(), false, policy.replicas()), policy);
+        // the policy's need is what the down-stabilisation remembers: advice never raises the floor of later windows
+        Guardrails.Verdict ga = guardrails.judge(m, new Guardrails.Proposal(advice.targetReplicas(), p.need(), p.urgent(), true), at);
+        return new Judged(new AdviceRules.Outcome(true, ga.limit(), ga.replicas(), apply, policy.replicas()), apply ? ga : policy);
+    }
+
     /**
      * The count the load needs by the policy's rate model: the count sizing asks for (the load with its burst margin over
      * the planned per-replica rate), within the bounds; the current count while no rate is known.
@@ -116,6 +126,9 @@ public final class ScalingPolicy {
     /** Advice that decided the window: what was decided, whose advice it was and why, then what the policy said. */
     private static String adviceReason(Action action, int n, Guardrails.Verdict g, AdviceRules.Advice a, String policyReason) {
         String limit = g.limit() == null ? "" : " (" + g.limit() + ")";
+        if (AdviceRules.MANUAL.equals(a.source())) {
+            return String.format(java.util.Locale.ROOT, "%s%s: %s [policy: %s]", decided(action, n, g.replicas()), limit, a.reasoning(), policyReason);
+        }
         return String.format(java.util.Locale.ROOT, "%s%s: %s advice, confidence %.2f: %s [policy: %s]", decided(action, n, g.replicas()),
                 limit, a.source(), a.confidence(), a.reasoning(), policyReason);
     }

@@ -141,4 +141,26 @@ class AdviceRulesTest {
         var r = d.advised(40, 200, 200, advice(6, 0.9), true);
         assertEquals(6, r.decision().targetReplicas(), "a firm proposal: " + r.decision().reason());
     }
+
+    Advice manual(int target) {
+        return new Advice(target, 1.0, "manual scale to " + target, AdviceRules.MANUAL, d.now);
+    }
+
+    @Test
+    void aManualScaleMeetsOnlyTheBounds() {
+        // more than the step, while nothing needs it: the operator chose
+        var up = d.advised(40, 200, 200, manual(9), false);
+        assertEquals(9, up.decision().targetReplicas(), up.decision().reason());
+        assertEquals("manual", up.decision().source());
+        assertEquals("manual", up.advice().rejection());
+        assertTrue(up.decision().reason().startsWith("scale up 4 -> 9 (manual): manual scale to 9 [policy: "), up.decision().reason());
+        // down while slow and below the need: still the operator's call
+        var down = d.advised(250, 200, 200, manual(2), false);
+        assertEquals(2, down.decision().targetReplicas(), down.decision().reason());
+        // but never outside the bounds
+        assertEquals(10, d.advised(40, 200, 200, manual(50), false).decision().targetReplicas());
+        assertEquals("manual, capped at MAX_REPLICAS 10", d.last.numbers().guardrail());
+        assertEquals(1, d.advised(40, 200, 200, manual(0), false).decision().targetReplicas());
+        assertEquals("manual, raised to MIN_REPLICAS 1", d.last.numbers().guardrail());
+    }
 }
