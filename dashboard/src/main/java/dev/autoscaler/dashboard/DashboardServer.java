@@ -1,0 +1,142 @@
+package dev.autoscaler.dashboard;
+
+import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.dashboard.api.AdminToken;
+import dev.autoscaler.dashboard.api.ApiError;
+import dev.autoscaler.dashboard.api.ControlChange;
+import dev.autoscaler.dashboard.live.LiveFeed;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.staticfiles.Location;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP side: the page (static files and the uPlot WebJar), the REST API and the live feed. Every response carries
+ * a strict Content-Security-Policy: scripts and styles only from this server, nothing inline, no frames, no other
+ * origin.
+ */
+public final class DashboardServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DashboardServer.class);
+    static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            + "font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+    static final int MAX_LIMIT = 2000;
+
+    private final DashboardSettings settings;
+    private final DashboardData data;
+    private final LiveFeed feed;
+    private final AdminToken token;
+    private final RedisBus bus;
+    private Javalin app;
+
+    public DashboardServer(DashboardSettings settings, RedisBus bus, LiveFeed feed) {
+        this.settings = settings;
+        this.bus = bus;
+        this.data = new DashboardData(bus);
+        this.feed = feed;
+        this.token = new AdminToken(settings.adminToken());
+    }
+
+    public DashboardServer start() {
+        app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.jetty.host = settings.host();
+            cfg.jetty.port = settings.port();
+            cfg.jetty.modifyServer(s -> s.setStopTimeout(3000));
+            cfg.http.maxRequestSize = ControlChange.MAX_BODY_BYTES;
+            cfg.staticFiles.add("/public", Location.CLASSPATH);
+            cfg.staticFiles.enableWebjars();
+            cfg.routes.before(ctx -> {
+                ctx.header("Content-Security-Policy", CSP);
+                ctx.header("X-Content-Type-Options", "nosniff");
+                ctx.header("Referrer-Policy", "no-referrer");
+            });
+            routes(cfg.routes);
+        }).start();
+        log.info("dashboard on http://{}:{}/ (controls {})", settings.host(), app.port(),
+                token.configured() ? "enabled" : "disabled: no ADMIN_TOKEN");
+        return this;
+    }
+
+    private void routes(io.javalin.config.RoutesConfig r) {
+        r.get("/api/targets", ctx -> ctx.json(data.targets()));
+        r.get("/api/targets/{target}", ctx -> ctx.json(target(ctx)));
+        r.post("/api/targets/{target}", this::control);
+        r.get("/api/events", ctx -> ctx.json(data.events(limit(ctx, 100))));
+        r.get("/api/llm", ctx -> ctx.json(data.llm(limit(ctx, 100))));
+        r.get("/api/services", ctx -> ctx.json(data.services()));
+        r.get("/api/state", ctx -> ctx.json(data.pocState()));
+        r.get("/api/config", ctx -> ctx.json(Map.of("controls", token.configured(), "controls_reason",
+                token.configured() ? "" : "controls are off: the dashboard was started without ADMIN_TOKEN",
+                "history_windows", settings.historyWindows(), "cursor", feed.cursor())));
+        r.sse("/api/stream", feed::serve);
+        r.exception(ApiError.class, (e, ctx) -> ctx.status(e.status()).json(Map.of("error", e.getMessage())));
+        r.exception(Exception.class, (e, ctx) -> {
+            log.warn("{} {} failed: {}", ctx.method(), ctx.path(), e.toString());
+            ctx.status(500).json(Map.of("error", "internal error: " + e.getClass().getSimpleName()));
+        });
+        r.error(404, ctx -> { if (ctx.path().startsWith("/api/")) ctx.json(Map.of("error", "no such endpoint: " + ctx.path())); });
+        r.error(413, ctx -> ctx.json(Map.of("error", "the body is larger than " + ControlChange.MAX_BODY_BYTES + " bytes")));
+    }
+
+    private Map<String, Object> target(Context ctx) {
+        String t = known(ctx);
+        Map<String, Object> out = data.target(t, limit(ctx, settings.historyWindows()));
+        out.put("cursor", feed.cursor());
+        return out;
+    }
+
+    /** Writes a control change to {@code target:{target}}, all fields or none. */
+    private void control(Context ctx) {
+        if (!token.configured()) throw new ApiError(403, "controls are off: the dashboard was started without ADMIN_TOKEN");
+        if (!token.accepts(ctx.header(AdminToken.HEADER))) throw new ApiError(401, "a valid " + AdminToken.HEADER + " header is needed");
+        String t = known(ctx);
+        String body = ctx.body();
+        if (body.length() > ControlChange.MAX_BODY_BYTES) throw new ApiError(413, "the body is larger than " + ControlChange.MAX_BODY_BYTES + " bytes");
+        String key = bus.keys().targetSettings(t);
+        Map<String, String> change;
+        try {
+            change = ControlChange.parse(body, bus.redis().hgetall(key));
+        } catch (ControlChange.Invalid e) {
+            throw new ApiError(400, e.getMessage());
+        }
+        bus.redis().hset(key, change);
+        log.info("control {}: {}", t, change);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("target", t);
+        out.put("settings", bus.redis().hgetall(key));
+        ctx.json(out);
+    }
+
+    private String known(Context ctx) {
+        String t = ctx.pathParam("target");
+        if (!dev.autoscaler.common.msg.TargetNames.valid(t) || !data.knows(t)) {
+            throw new ApiError(400, "unknown target '" + (t.length() > 40 ? t.substring(0, 40) : t) + "'");
+        }
+        return t;
+    }
+
+    private static int limit(Context ctx, int fallback) {
+        String v = ctx.queryParam("limit");
+        if (v == null) return fallback;
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 1 && n <= MAX_LIMIT) return n;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ApiError(400, "limit must be a whole number from 1 to " + MAX_LIMIT);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        if (app != null) app.stop();
+    }
+}
