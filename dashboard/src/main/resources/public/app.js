@@ -55,6 +55,7 @@ function addWindow(t, ev) {
     for (const k of Object.keys(d)) d[k].shift();
     t.plans.shift();
   }
+  t.el.dataset.points = String(d.ts.length); // what a test or a curious operator can read off the page
   if (plan) showPlan(t, plan, w);
 }
 

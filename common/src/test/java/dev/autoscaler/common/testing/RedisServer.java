@@ -29,25 +29,36 @@ public final class RedisServer implements AutoCloseable {
     }
 
     public static RedisServer start() throws Exception {
-        String binary = binary();
         Exception last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
-            int port = freePort();
-            Path log = Files.createTempFile("redis-test-", ".log");
-            Process p = new ProcessBuilder(binary, "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
-                    "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes")
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            RedisServer server = new RedisServer(p, port, log);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (System.nanoTime() < deadline && p.isAlive()) {
-                if (server.pings()) return server;
-                Thread.sleep(20);
+            try {
+                return start(freePort());
+            } catch (IllegalStateException e) {
+                last = e;
             }
-            last = new IllegalStateException("redis-server did not answer PING on 127.0.0.1:" + port + "; log:\n"
-                    + Files.readString(log));
-            server.close();
         }
         throw last;
+    }
+
+    /** A fresh redis-server on the same port, its data gone: what services see when Redis restarts. */
+    public RedisServer restart() throws Exception {
+        close();
+        return start(port);
+    }
+
+    private static RedisServer start(int port) throws Exception {
+        Path log = Files.createTempFile("redis-test-", ".log");
+        Process p = new ProcessBuilder(binary(), "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        RedisServer server = new RedisServer(p, port, log);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            if (server.pings()) return server;
+            Thread.sleep(20);
+        }
+        server.close();
+        throw new IllegalStateException("redis-server did not answer PING on 127.0.0.1:" + port + "; log:\n" + Files.readString(log));
     }
 
     private static String binary() {

@@ -1,0 +1,181 @@
+package dev.autoscaler.dashboard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.config.Env;
+import dev.autoscaler.common.config.RedisSettings;
+import dev.autoscaler.common.msg.Channels;
+import dev.autoscaler.common.msg.LatencyMetrics;
+import dev.autoscaler.common.service.ServiceContext;
+import dev.autoscaler.common.testing.RedisServer;
+import dev.autoscaler.dashboard.live.LiveFeed;
+import dev.autoscaler.planner.PlannerService;
+import dev.autoscaler.planner.llm.fake.FakeGeminiServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+
+/**
+ * Headless Chromium (Debian's chromium and chromium-driver, through Selenium) against the real dashboard, fed by a real
+ * redis-server and the real planner, whose LLM advisor asks a local fake Gemini server (a fake speaking Gemini's wire
+ * format). Screenshots go to target/screenshots.
+ */
+class DashboardBrowserTest {
+    static final String TOKEN = "browser-test-token";
+    static final String XSS = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script>";
+    static RedisServer redis;
+    static FakeGeminiServer fake;
+    static ServiceContext plannerCtx;
+    static PlannerService planner;
+    static RedisBus bus;
+    static LiveFeed feed;
+    static DashboardServer dashboard;
+    static ChromeDriver browser;
+    static double ts = System.currentTimeMillis() / 1000.0;
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = RedisServer.start();
+        fake = new FakeGeminiServer("k");
+        fake.defaultReply(FakeGeminiServer.advice("{\"action\":\"noop\",\"confidence\":0.9,\"reasoning\":\"" + XSS.replace("\"", "\\\"") + "\"}"));
+        startPlanner();
+        bus = new RedisBus(RedisSettings.from(new Env(Map.of("REDIS_URL", redis.url()))), new SimpleMeterRegistry());
+        publish(40, 100); // the target exists before the page opens
+        await(() -> bus.redis().xlen("autoscaler:history:app") > 0, "the first window in the history");
+        feed = new LiveFeed(bus, 100, () -> "[]").start();
+        dashboard = new DashboardServer(new DashboardSettings("127.0.0.1", 0, TOKEN, 600, 100), bus, feed).start();
+        browser = browser();
+        browser.get("http://127.0.0.1:" + dashboard.port() + "/");
+        await(() -> "live".equals(text("#conn")), "the page to go live");
+    }
+
+    static void startPlanner() {
+        Map<String, String> env = new HashMap<>(Map.of("REDIS_URL", redis.url(), "SLO_P95_MS", "100", "CAPACITY_RPS", "100",
+                "SAMPLE_INTERVAL", "1", "LLM_PROVIDER", "gemini", "LLM_API_KEY", "k", "LLM_BASE_URL", fake.baseUrl(), "LLM_ROLE", "advise",
+                "LLM_RPM", "600", "LLM_HEARTBEAT_SEC", "1"));
+        plannerCtx = new ServiceContext(new Env(env));
+        planner = new PlannerService(plannerCtx);
+    }
+
+    static ChromeDriver browser() throws Exception {
+        ChromeOptions o = new ChromeOptions();
+        o.setBinary("/usr/bin/chromium");
+        Path profile = Files.createTempDirectory("chromium-profile");
+        o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--user-data-dir=" + profile,
+                "--window-size=1280,1000");
+        var service = new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
+        return new ChromeDriver(service, o);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) browser.quit();
+        if (dashboard != null) dashboard.close();
+        if (feed != null) feed.close();
+        if (planner != null) planner.close();
+        if (plannerCtx != null) plannerCtx.close();
+        if (bus != null) bus.close();
+        if (fake != null) fake.close();
+        if (redis != null) redis.close();
+    }
+
+    static void publish(double p95, double rps) {
+        ts += 1;
+        var m = new LatencyMetrics(null, "app", "http://127.0.0.1/", 1, 100, 1.0, p95 / 2, p95 / 2, p95, p95, p95, rps, rps, 0, 1,
+                "access_log", ts);
+        bus.publish(Channels.ALERTS, m);
+    }
+
+    static String text(String css) {
+        var found = browser.findElements(By.cssSelector(css));
+        return found.isEmpty() ? null : found.get(0).getText();
+    }
+
+    static int points() {
+        String v = browser.findElement(By.cssSelector("article.target")).getDomAttribute("data-points");
+        return v == null ? 0 : Integer.parseInt(v);
+    }
+
+    static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(100);
+        }
+    }
+
+    static void screenshot(String name) throws Exception {
+        Path dir = Path.of("target", "screenshots");
+        Files.createDirectories(dir);
+        Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), dir.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
+    void aPublishedWindowBecomesAPointAndADecisionShowsItsReason() throws Exception {
+        int before = points();
+        publish(45, 100);
+        await(() -> points() > before, "a new point");
+        publish(450, 600); // far over the SLO: the policy scales up
+        await(() -> browser.findElements(By.cssSelector("ol.decisions li")).stream().anyMatch(li -> li.getText().contains("scale up")),
+                "a decision with its reason");
+        screenshot("decision");
+    }
+
+    @Test
+    void llmTextIsShownAsTextAndRunsNothing() throws Exception {
+        await(() -> { publish(40, 100); return text(".advice") != null && text(".advice").contains("<img src=x"); }, "the advice text");
+        assertTrue(text(".advice").contains("<script>window.__pwned=2</script>"), text(".advice"));
+        assertNull(((JavascriptExecutor) browser).executeScript("return window.__pwned"), "nothing ran");
+        assertEquals(0, browser.findElements(By.cssSelector(".advice img, .advice script")).size());
+        screenshot("advice-as-text");
+    }
+
+    @Test
+    void aModeChangeFromThePageReachesTheplannerAndNeedsTheToken() throws Exception {
+        WebElement form = browser.findElement(By.cssSelector("form.controls"));
+        new Select(form.findElement(By.name("mode"))).selectByVisibleText("advise");
+        form.findElement(By.name("token")).clear();
+        form.findElement(By.cssSelector("button")).click();
+        await(() -> text(".control-result") != null && text(".control-result").startsWith("refused"), "the refusal");
+        assertEquals("refused: a valid X-Admin-Token header is needed", text(".control-result"));
+        assertNull(bus.redis().hget("autoscaler:target:app", "mode"), "nothing written without the token");
+
+        form.findElement(By.name("token")).sendKeys(TOKEN);
+        form.findElement(By.cssSelector("button")).click();
+        await(() -> "advise".equals(bus.redis().hget("autoscaler:target:app", "mode")), "the mode in Redis");
+        await(() -> { publish(40, 100); return "advise".equals(bus.redis().hget("autoscaler:last:app", "mode")); }, "the planner in advise mode");
+        screenshot("controls");
+        bus.redis().hdel("autoscaler:target:app", "mode");
+    }
+
+    @Test
+    void afterARedisRestartThePageRecoversByItself() throws Exception {
+        redis = redis.restart();
+        int before = points();
+        // the planner and the dashboard reconnect by themselves; the target's set is gone with the data, the planner adds it back
+        await(() -> { try { publish(42, 100); } catch (RuntimeException e) { return false; } return points() > before; }, "a point after the restart");
+        assertEquals("live", text("#conn"));
+        screenshot("after-redis-restart");
+    }
+}
