@@ -2,6 +2,7 @@ package dev.autoscaler.cli;
 
 import dev.autoscaler.common.config.ConfigException;
 import dev.autoscaler.common.config.Env;
+import dev.autoscaler.common.status.StatusReader;
 import dev.autoscaler.planner.llm.LlmSettings;
 import dev.autoscaler.loadgen.LoadGenerator;
 import dev.autoscaler.loadgen.LoadReport;

@@ -5,9 +5,12 @@ import dev.autoscaler.common.config.ConfigException;
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Json;
+import dev.autoscaler.common.status.ServiceInfo;
+import dev.autoscaler.common.status.StatusReader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,10 +18,13 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code autoscaler status [--json]}: per target, mode, desired and ready replicas, last window, last decision. */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Show each target's mode, replicas, last window and last decision.")
+/**
+ * {@code autoscaler status [--json]}: per target, mode, desired and ready replicas, last window, last decision; then the
+ * services that keep a heartbeat.
+ */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show each target's mode, replicas, last window and last decision, and the running services.")
 public final class StatusCommand implements Callable<Integer> {
-    @Option(names = "--json", description = "one JSON object: {\"targets\":[...]}")
+    @Option(names = "--json", description = "one JSON object: {\"targets\":[...],\"services\":[...]}")
     boolean json;
 
     @Option(names = "--redis", description = "Redis URL (default: REDIS_URL, else REDIS_HOST/REDIS_PORT, else the running demo's)")
@@ -37,16 +43,22 @@ public final class StatusCommand implements Callable<Integer> {
             return 2;
         }
         List<StatusReader.TargetStatus> rows;
+        List<ServiceInfo> services;
         try (RedisBus bus = new RedisBus(rs, new SimpleMeterRegistry(), false)) {
             rows = StatusReader.read(bus);
+            services = StatusReader.services(bus);
         } catch (RuntimeException e) {
             System.err.println("autoscaler status: cannot read " + rs.safeUrl() + ": " + e.getMessage());
             return 1;
         }
         if (json) {
-            System.out.println(Json.write(Map.of("targets", rows)));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("targets", rows);
+            out.put("services", services);
+            System.out.println(Json.write(out));
         } else {
             print(rows, System.out);
+            printServices(services, System.out);
         }
         return 0;
     }
@@ -73,5 +85,27 @@ public final class StatusCommand implements Callable<Integer> {
                     r.rps() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.rps()), dec);
             if (r.lastAdvice() != null) out.println("             " + adviceLine(r.lastAdvice()));
         }
+    }
+
+    /** After the targets: which services run, where their /health is, and for how long. */
+    static void printServices(List<ServiceInfo> services, PrintStream out) {
+        out.println();
+        if (services.isEmpty()) {
+            out.println("no services with a heartbeat (none running, or all older than this version)");
+            return;
+        }
+        out.printf(Locale.ROOT, "%-10s %-28s %-28s %s%n", "SERVICE", "INSTANCE", "OPS URL", "AGE");
+        for (ServiceInfo s : services) {
+            out.printf(Locale.ROOT, "%-10s %-28s %-28s %s%n", s.name(), s.instance(), s.opsUrl(), age(s.ageSec()));
+        }
+    }
+
+    /** 42s, 7m05s, 3h04m, 2d05h: short enough for a column, exact enough to spot a restart. */
+    static String age(double sec) {
+        long s = (long) sec;
+        if (s < 60) return s + "s";
+        if (s < 3600) return String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        if (s < 86400) return String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60);
+        return String.format(Locale.ROOT, "%dd%02dh", s / 86400, s % 86400 / 3600);
     }
 }

@@ -12,6 +12,7 @@ import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.testing.RedisServer;
 import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Channels;
+import dev.autoscaler.common.msg.ExecResult;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.ReplicaSet;
 import dev.autoscaler.common.msg.ReplicaSet.State;
@@ -396,7 +397,45 @@ class ReconcilerTest {
         assertEquals(2, n.path("replicas_after").asInt(-1));
     }
 
+    @Test
+    void everyResultIsAlsoAppendedToTheCappedResultsStream() throws Exception {
+        Reconciler rec = reconciler(settings(1, 5, 20));
+        setDesired(1);
+        rec.publishResult("plan-50", "scale_up", "p95 above the SLO", rec.reconcile());
+        rec.publishResult("plan-51", "noop", "within threshold", rec.reconcile());
+        JsonNode published = awaitResult("plan-51");
+
+        List<JsonNode> stream = streamedResults();
+        assertEquals(List.of("plan-50", "plan-51"), stream.stream().map(r -> r.path("plan_id").asText()).toList());
+        assertEquals(published, stream.get(1), "the stream holds what the channel carried");
+        assertEquals(1, stream.get(0).path("replicas_after").asInt(-1));
+    }
+
+    @Test
+    void aResultThatCannotBeAppendedIsStillPublished() {
+        Reconciler rec = reconciler(settings(1, 5, 20));
+        setDesired(1);
+        String stream = bus.keys().resultsStream();
+        bus.redis().set(stream, "not a stream"); // XADD fails with WRONGTYPE, as any command while Redis is away
+        try {
+            rec.publishResult("plan-60", "scale_up", "p95 above the SLO", rec.reconcile());
+            assertEquals("ok", awaitResult("plan-60").path("result").path("status").asText());
+        } finally {
+            bus.redis().del(stream);
+        }
+    }
+
     // ---- helpers ----
+
+    /** This test's entries of the {@code results} stream, oldest first. */
+    private List<JsonNode> streamedResults() throws Exception {
+        List<JsonNode> out = new java.util.ArrayList<>();
+        for (var e : bus.redis().xrange(bus.keys().resultsStream(), io.lettuce.core.Range.create("-", "+"))) {
+            JsonNode r = Json.MAPPER.readTree(e.getBody().get(ExecResult.STREAM_FIELD));
+            if (target.equals(r.path("target").asText())) out.add(r);
+        }
+        return out;
+    }
 
     private static ExecutorSettings settings(int min, int max, double startTimeoutSec) {
         // DRAIN_SEC 30: a drain in these tests ends because the replica left the upstreams, never by timing out

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoscaler.cli.LocalStack;
-import dev.autoscaler.cli.StatusReader;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.LlmCall;
 import dev.autoscaler.common.msg.Plan;
+import dev.autoscaler.common.status.StatusReader;
 import dev.autoscaler.loadgen.RateShape;
 import dev.autoscaler.planner.llm.fake.FakeGeminiServer;
 import java.io.IOException;

@@ -56,6 +56,8 @@ public final class PlannerService implements Service {
     private final Map<String, java.util.Deque<LatencyMetrics>> recent = new ConcurrentHashMap<>();
     /** Windows the LLM is shown: 10 windows, half a minute at the default 3 s. */
     private static final int PROMPT_WINDOWS = 10;
+    /** Windows kept per target in {@code history:{target}} (approximately): 100 minutes at the default 3 s. */
+    static final long HISTORY_MAXLEN = 2_000;
 
     public PlannerService(ServiceContext ctx) {
         this.baseConfig = PolicyConfig.from(ctx.env());
@@ -180,6 +182,22 @@ public final class PlannerService implements Service {
         // kept apart from the plan, so status shows the last advice even after windows without one
         if (plan != null && plan.advice() != null) h.put("advice", Json.write(plan.advice()));
         bus.redis().hset(keys.last(target), h);
+        appendHistory(target, h.get("window"), h.get("plan"));
+    }
+
+    /**
+     * Every decided window, with its plan when one was published (not in mode off), so the dashboard can draw the
+     * past it did not see live. History only: a failure is logged and the window's work goes on.
+     */
+    private void appendHistory(String target, String window, String plan) {
+        Map<String, String> entry = new LinkedHashMap<>();
+        entry.put("window", window);
+        if (plan != null) entry.put("plan", plan);
+        try {
+            bus.appendCapped(keys.history(target), entry, HISTORY_MAXLEN);
+        } catch (RuntimeException e) {
+            log.warn("{}: window not appended to {} ({})", target, keys.history(target), e.getMessage());
+        }
     }
 
     private PolicyState loadState(String target) {

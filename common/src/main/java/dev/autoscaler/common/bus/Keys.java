@@ -13,4 +13,12 @@ public record Keys(String prefix) {
     public String targetsSet() { return prefix + "targets"; }
     public String eventsStream() { return prefix + "events"; }
     public String llmStream() { return prefix + "llm"; }
+    /** Capped stream of every {@code ExecResult} (field {@code json}), so the dashboard can show results it did not see live. */
+    public String resultsStream() { return prefix + "results"; }
+    /** Capped stream of every window the planner decided for this target (fields {@code window}, {@code plan}). */
+    public String history(String target) { return prefix + "history:" + target; }
+    /** A service's heartbeat hash; it expires unless the service refreshes it. */
+    public String service(String name, String instance) { return prefix + "service:" + name + ":" + instance; }
+    /** SCAN pattern matching every {@link #service} key. */
+    public String servicePattern() { return prefix + "service:*"; }
 }

@@ -2,17 +2,22 @@ package dev.autoscaler.common.service;
 
 import dev.autoscaler.common.config.ConfigException;
 import dev.autoscaler.common.config.Env;
+import dev.autoscaler.common.msg.Clock;
 import dev.autoscaler.common.ops.OpsServer;
+import dev.autoscaler.common.status.ServiceInfo;
+import java.net.InetAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Starts one service the same way for all of them: validate configuration first (one line and exit code 2
- * on a bad value), then start the service and its {@code /health} + {@code /metrics} endpoint on
- * {@code OPS_HOST}:{@code OPS_PORT}, and block until SIGTERM/SIGINT, which closes the service cleanly.
+ * on a bad value), then start the service, its {@code /health} + {@code /metrics} endpoint on
+ * {@code OPS_HOST}:{@code OPS_PORT} and its {@link Heartbeat} ({@code HEARTBEAT_TTL_SEC}), and block until
+ * SIGTERM/SIGINT, which closes the service cleanly.
  */
 public final class ServiceRunner {
     private static final Logger log = LoggerFactory.getLogger(ServiceRunner.class);
@@ -22,28 +27,115 @@ public final class ServiceRunner {
         Service start(ServiceContext ctx) throws Exception;
     }
 
+    /** Why a service did not start: the exit code to return (2 bad configuration or port, 1 anything else). */
+    public static final class StartFailed extends Exception {
+        private final int exitCode;
+
+        StartFailed(int exitCode) {
+            super("start failed with exit code " + exitCode);
+            this.exitCode = exitCode;
+        }
+
+        public int exitCode() {
+            return exitCode;
+        }
+    }
+
+    /** A started service with its ops endpoint and heartbeat; {@link #close} stops all of them. */
+    public static final class Running implements AutoCloseable {
+        private final String name;
+        private final Service service;
+        private final OpsServer ops;
+        private final ServiceContext ctx;
+        private final Heartbeat heartbeat;
+
+        private Running(String name, Service service, OpsServer ops, ServiceContext ctx, Heartbeat heartbeat) {
+            this.name = name;
+            this.service = service;
+            this.ops = ops;
+            this.ctx = ctx;
+            this.heartbeat = heartbeat;
+        }
+
+        public int opsPort() {
+            return ops.port();
+        }
+
+        public String heartbeatKey() {
+            return heartbeat.key();
+        }
+
+        @Override
+        public void close() {
+            log.info("{} stopping", name);
+            try {
+                // first, so the service stops being listed as soon as it begins to stop
+                heartbeat.close();
+                service.close();
+            } finally {
+                ops.close();
+                ctx.close();
+            }
+        }
+    }
+
     private ServiceRunner() {}
 
     public static int run(String name, Env env, Factory factory) {
+        Running running;
+        try {
+            running = start(name, env, factory);
+        } catch (StartFailed e) {
+            return e.exitCode();
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            try {
+                running.close();
+            } finally {
+                stopped.countDown();
+            }
+        }, "shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    /** Starts without waiting for a signal (what {@link #run} does before it waits; tests stop it with close). */
+    public static Running start(String name, Env env, Factory factory) throws StartFailed {
         ServiceContext ctx;
         String opsHost;
         int opsPort;
+        int heartbeatTtl;
         Service service;
         try {
             ctx = new ServiceContext(env);
             opsHost = env.string("OPS_HOST", "127.0.0.1");
             opsPort = env.integer("OPS_PORT", 0, 0, 65535);
+            heartbeatTtl = env.integer("HEARTBEAT_TTL_SEC", Heartbeat.DEFAULT_TTL_SEC, 3, 3600);
             service = factory.start(ctx);
         } catch (ConfigException e) {
             System.err.println("autoscaler " + name + ": " + e.getMessage());
-            return 2;
+            throw new StartFailed(2);
         } catch (Exception e) {
             log.error("{} failed to start", name, e);
-            return 1;
+            throw new StartFailed(1);
         }
-        OpsServer ops;
+        OpsServer ops = startOps(name, opsHost, opsPort, ctx, service);
+        ServiceInfo info = new ServiceInfo(name, instanceId(), opsUrl(opsHost, ops.port()), version(service), Clock.nowSec(), 0);
+        Heartbeat heartbeat = new Heartbeat(ctx.bus(), info, heartbeatTtl, ctx.meters());
+        log.info("{} started ({} {}); health and metrics on {}/health", name, info.instance(), info.version(), info.opsUrl());
+        return new Running(name, service, ops, ctx, heartbeat);
+    }
+
+    private static OpsServer startOps(String name, String opsHost, int opsPort, ServiceContext ctx, Service service)
+            throws StartFailed {
         try {
-            ops = new OpsServer(name, opsHost, opsPort, ctx.meters(), () -> {
+            return new OpsServer(name, opsHost, opsPort, ctx.meters(), () -> {
                 OpsServer.Health h = service.health();
                 Map<String, Object> d = new LinkedHashMap<>(h.details());
                 boolean redisUp = ctx.bus().ping();
@@ -55,26 +147,38 @@ public final class ServiceRunner {
                     + " (" + e.getMessage() + ")");
             service.close();
             ctx.close();
-            return 2;
+            throw new StartFailed(2);
         }
-        log.info("{} started; health and metrics on http://{}:{}/health", name, opsHost, ops.port());
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            log.info("{} stopping", name);
+    }
+
+    /** hostname-pid: unique per host, and names the process an operator would look for. */
+    static String instanceId() {
+        String host = Optional.ofNullable(System.getenv("HOSTNAME")).filter(h -> !h.isBlank()).orElseGet(() -> {
             try {
-                service.close();
-            } finally {
-                ops.close();
-                ctx.close();
-                stopped.countDown();
+                return InetAddress.getLocalHost().getHostName();
+            } catch (Exception e) {
+                return "localhost";
             }
-        }, "shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        });
+        return host + "-" + ProcessHandle.current().pid();
+    }
+
+    /** Where another process on this host reaches the ops endpoint: a wildcard bind is reached on loopback. */
+    static String opsUrl(String host, int port) {
+        String h = host;
         try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            if (InetAddress.getByName(host).isAnyLocalAddress()) h = "127.0.0.1";
+        } catch (Exception e) {
+            // it was bound, so it resolves; keep it as configured if not
         }
-        return 0;
+        if (h.contains(":") && !h.startsWith("[")) h = "[" + h + "]";
+        return "http://" + h + ":" + port;
+    }
+
+    /** The jar manifest's Implementation-Version (set by the build); "dev" when run from classes. */
+    static String version(Service service) {
+        String v = service.getClass().getPackage().getImplementationVersion();
+        if (v == null) v = ServiceRunner.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
     }
 }

@@ -1,0 +1,58 @@
+package dev.autoscaler.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.autoscaler.common.status.ServiceInfo;
+import dev.autoscaler.common.status.StatusReader;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The text {@code autoscaler status} prints: the target lines as before, then the services. */
+class StatusCommandTest {
+    @Test
+    void targetLinesStayAsTheyWereAndTheServicesFollow() {
+        var row = new StatusReader.TargetStatus("app", "enforce", "advise", 3, 3, 21.0, 320.4, 1.0,
+                new StatusReader.LastDecision("noop", 3, "p95 21.0 ms within threshold 100.0 ms", "heuristic", 0.9, 1.0), null,
+                Map.of("llm", "advise"));
+        var services = List.of(new ServiceInfo("executor", "vm-812", "http://127.0.0.1:40125", "0.1.0", 1.0, 3725.4),
+                new ServiceInfo("planner", "vm-811", "http://127.0.0.1:40123", "0.1.0", 1.0, 42.9));
+
+        String out = capture(o -> {
+            StatusCommand.print(List.of(row), o);
+            StatusCommand.printServices(services, o);
+        });
+
+        assertEquals("""
+                TARGET       MODE     DESIRED READY    P95_MS      RPS  LAST DECISION
+                app          enforce        3     3      21.0    320.4  noop -> 3: p95 21.0 ms within threshold 100.0 ms
+
+                SERVICE    INSTANCE                     OPS URL                      AGE
+                executor   vm-812                       http://127.0.0.1:40125       1h02m
+                planner    vm-811                       http://127.0.0.1:40123       42s
+                """, out);
+    }
+
+    @Test
+    void noServicesSaysSo() {
+        assertEquals("\nno services with a heartbeat (none running, or all older than this version)\n",
+                capture(o -> StatusCommand.printServices(List.of(), o)));
+    }
+
+    @Test
+    void agesAreShortAndExact() {
+        assertEquals(List.of("0s", "59s", "1m00s", "59m59s", "1h00m", "23h59m", "1d00h", "3d04h"),
+                List.of(0.4, 59.9, 60.0, 3599.0, 3600.0, 86399.0, 86400.0, 273600.0).stream().map(StatusCommand::age).toList());
+    }
+
+    private static String capture(java.util.function.Consumer<PrintStream> print) {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (PrintStream o = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            print.accept(o);
+        }
+        return buf.toString(StandardCharsets.UTF_8).replace(System.lineSeparator(), "\n");
+    }
+}
