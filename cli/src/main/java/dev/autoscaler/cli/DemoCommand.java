@@ -66,11 +66,12 @@ public final class DemoCommand implements Callable<Integer> {
         deleteTree(RUN_DIR);
         Map<String, String> overrides = new HashMap<>();
         DEFAULTS.forEach((k, v) -> overrides.put(k, System.getenv().getOrDefault(k, v)));
+        overrides.put("DASHBOARD_PORT", System.getenv().getOrDefault("DASHBOARD_PORT", String.valueOf(Ports.freePreferring(8090))));
         LocalStack stack = new LocalStack(RUN_DIR, overrides);
         String llm;
         try {
             Map<String, String> env = new HashMap<>(System.getenv());
-            env.putAll(stack.env());
+            env.putAll(overrides);
             llm = LlmSettings.from(new Env(env)).describe();
         } catch (ConfigException e) {
             System.err.println("autoscaler demo: " + e.getMessage());
@@ -89,11 +90,20 @@ public final class DemoCommand implements Callable<Integer> {
             System.err.println("autoscaler demo: " + e.getMessage());
             return 1;
         }
+        try {
+            stack.startService("dashboard");
+            Ports.await(Integer.parseInt(overrides.get("DASHBOARD_PORT")), 30, "the dashboard");
+        } catch (Exception e) {
+            System.err.println("autoscaler demo: the dashboard did not start (" + e.getMessage() + "); see " + stack.logFile("dashboard"));
+        }
         Files.writeString(RUN_DIR.resolve("redis.url"), stack.redisUrl());
         System.out.println("lb: " + stack.lbUrl());
         System.out.println("redis: " + stack.redisUrl());
-        stack.opsPorts().forEach((name, port) -> System.out.println(name + ": http://127.0.0.1:" + port + "/health"));
+        // the dashboard is listed once, by its page (below)
+        stack.opsPorts().forEach((name, port) -> { if (!name.equals("dashboard")) System.out.println(name + ": http://127.0.0.1:" + port + "/health"); });
         System.out.println("logs: " + RUN_DIR.toAbsolutePath().resolve("logs"));
+        System.out.println("dashboard: http://127.0.0.1:" + overrides.get("DASHBOARD_PORT") + "/   (controls "
+                + (System.getenv("ADMIN_TOKEN") == null ? "off: set ADMIN_TOKEN to enable them)" : "on: X-Admin-Token is ADMIN_TOKEN)"));
         System.out.println("llm: " + llm);
         System.out.println("status: ./autoscaler status   (Ctrl-C stops everything)");
         System.out.flush();

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "autoscaler", mixinStandardHelpOptions = true, version = "autoscaler 0.1.0",
         description = "Latency-driven autoscaler: keeps an app's p95 under target by adding and removing replicas behind nginx.",
         subcommands = {DemoCommand.class, StatusCommand.class, LoadgenCommand.class, BenchCommand.class, Main.TestCommand.class,
-                Main.App.class, Main.Monitor.class, Main.Planner.class, Main.Executor.class, Main.Watcher.class})
+                Main.App.class, Main.Monitor.class, Main.Planner.class, Main.Executor.class, Main.Watcher.class, Main.Dashboard.class})
 public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
@@ -28,7 +28,7 @@ public final class Main implements Callable<Integer> {
 
     static boolean isService(String name) {
         return switch (name) {
-            case "app", "monitor", "planner", "executor", "watcher", "demo" -> true;
+            case "app", "monitor", "planner", "executor", "watcher", "dashboard", "demo" -> true;
             default -> false;
         };
     }
@@ -69,6 +69,11 @@ public final class Main implements Callable<Integer> {
     @Command(name = "executor", description = "Run the executor alone.")
     static final class Executor implements Callable<Integer> {
         public Integer call() { return ServiceRunner.run("executor", Env.system(), ReplicaExecutor::new); }
+    }
+
+    @Command(name = "dashboard", description = "Run the dashboard alone (DASHBOARD_HOST, DASHBOARD_PORT, ADMIN_TOKEN).")
+    static final class Dashboard implements Callable<Integer> {
+        public Integer call() { return ServiceRunner.run("dashboard", Env.system(), dev.autoscaler.dashboard.DashboardService::new); }
     }
 
     @Command(name = "watcher", description = "Run the watcher alone.")

@@ -10,6 +10,15 @@ import java.net.Socket;
 public final class Ports {
     private Ports() {}
 
+    /** {@code preferred} when nothing listens on it, else any free port. */
+    public static int freePreferring(int preferred) {
+        try (ServerSocket s = new ServerSocket(preferred, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            return free();
+        }
+    }
+
     public static int free() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();

@@ -31,7 +31,8 @@ public final class DashboardService implements Service {
 
     @Override
     public void close() {
-        server.close();
+        // open event streams first: Jetty's graceful stop waits for every open request
         feed.close();
+        server.close();
     }
 }

@@ -58,8 +58,8 @@ class DashboardApiTest {
 
     @AfterEach
     void stop() {
-        server.close();
         feed.close();
+        server.close();
         bus.close();
     }
 

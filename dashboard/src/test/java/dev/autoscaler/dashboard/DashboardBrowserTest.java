@@ -91,8 +91,8 @@ class DashboardBrowserTest {
     @AfterAll
     static void stop() {
         if (browser != null) browser.quit();
-        if (dashboard != null) dashboard.close();
         if (feed != null) feed.close();
+        if (dashboard != null) dashboard.close();
         if (planner != null) planner.close();
         if (plannerCtx != null) plannerCtx.close();
         if (bus != null) bus.close();
@@ -136,9 +136,9 @@ class DashboardBrowserTest {
         int before = points();
         publish(45, 100);
         await(() -> points() > before, "a new point");
-        publish(450, 600); // far over the SLO: the policy scales up
-        await(() -> browser.findElements(By.cssSelector("ol.decisions li")).stream().anyMatch(li -> li.getText().contains("scale up")),
-                "a decision with its reason");
+        publish(450, 600); // far over the SLO: the policy scales up, and says why with the numbers it used
+        await(() -> browser.findElements(By.cssSelector("ol.decisions li")).stream()
+                .anyMatch(li -> li.getText().contains("scale up") && li.getText().contains("600.0 rps")), "the decision with its reason");
         screenshot("decision");
     }
 

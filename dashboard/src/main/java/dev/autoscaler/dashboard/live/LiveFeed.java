@@ -81,8 +81,8 @@ public final class LiveFeed implements AutoCloseable {
 
     /** Serves one page until it goes: first what it missed since its cursor, then every new event. */
     public void serve(SseClient sse) {
-        String since = sse.ctx().header("Last-Event-ID");
-        if (since == null) since = sse.ctx().queryParam("since");
+        String header = sse.ctx().header("Last-Event-ID");
+        String since = header != null ? header : sse.ctx().queryParam("since");
         Page page = new Page(sse);
         Map<String, String> now;
         synchronized (this) {
@@ -145,6 +145,7 @@ public final class LiveFeed implements AutoCloseable {
                     broadcast(new Event("services", null, null, services.get()));
                 }
             } catch (RuntimeException e) {
+                if (!running) return;
                 if (System.currentTimeMillis() - lastFailureLog > 60_000) {
                     lastFailureLog = System.currentTimeMillis();
                     log.warn("live feed: cannot read Redis ({}); retrying", e.toString());
