@@ -40,7 +40,7 @@ public final class PipelineBenchCommand implements Callable<Integer> {
 
     @Option(names = "--scenario", defaultValue = "standard", description = "standard (accuracy, RSS, step, cycles), settle (r_slo by a slow "
             + "ramp on one replica, then a one-off 4x step held steady), llm (decision latency and calls with no LLM, a fake one "
-            + "that answers and one that hangs), or all (default ${DEFAULT-VALUE})")
+            + "that answers and one that hangs), dashboard (a window's time from the monitor to the page), or all (default ${DEFAULT-VALUE})")
     String scenario;
 
     @Option(names = "--steady-sec", defaultValue = "600", description = "settle: how long the 4x load stays (default ${DEFAULT-VALUE})")
@@ -53,8 +53,8 @@ public final class PipelineBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("standard", "settle", "llm", "all").contains(scenario)) {
-            System.err.println("autoscaler bench pipeline: --scenario must be standard, settle, llm or all, got '" + scenario + "'");
+        if (!List.of("standard", "settle", "llm", "dashboard", "all").contains(scenario)) {
+            System.err.println("autoscaler bench pipeline: --scenario must be standard, settle, llm, dashboard or all, got '" + scenario + "'");
             return 2;
         }
         Map<String, String> env = new LinkedHashMap<>(Map.ofEntries(Map.entry("SLO_P95_MS", "100"), Map.entry("SAMPLE_INTERVAL", "2"),
@@ -63,6 +63,13 @@ public final class PipelineBenchCommand implements Callable<Integer> {
                 Map.entry("MAX_STEP_DOWN", "10"), Map.entry("RECONCILE_SEC", "1")));
         System.getenv().forEach((k, v) -> { if (env.containsKey(k)) env.put(k, v); });
         Map<String, Object> results = new LinkedHashMap<>();
+        if (scenario.equals("dashboard") || scenario.equals("all")) {
+            results.put("dashboard", DashboardScenario.run(env, 60));
+            if (scenario.equals("dashboard")) {
+                if (json) System.out.println(Json.write(results));
+                return 0;
+            }
+        }
         if (scenario.equals("llm") || scenario.equals("all")) {
             Map<String, Object> llm = AdvisorScenario.run(env, llmSec);
             results.put("llm", llm);

@@ -178,4 +178,17 @@ class DashboardBrowserTest {
         assertEquals("live", text("#conn"));
         screenshot("after-redis-restart");
     }
+
+    @Test
+    void onAPhoneThePageFitsItsWidth() throws Exception {
+        var size = browser.manage().window().getSize();
+        try {
+            browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+            await(() -> (Boolean) ((JavascriptExecutor) browser).executeScript(
+                    "return document.documentElement.scrollWidth <= window.innerWidth + 1"), "no sideways scrolling at 390 px");
+            screenshot("phone");
+        } finally {
+            browser.manage().window().setSize(size);
+        }
+    }
 }
