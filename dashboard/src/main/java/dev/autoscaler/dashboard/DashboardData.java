@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.autoscaler.common.bus.Keys;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.bus.ReplicaRegistry;
-import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.status.ServiceInfo;
 import dev.autoscaler.common.status.StatusReader;
 import dev.autoscaler.dashboard.live.LiveFeed;
@@ -107,11 +106,6 @@ public final class DashboardData {
     }
 
     private static JsonNode tree(String json) {
-        if (json == null) return null;
-        try {
-            return Json.MAPPER.readTree(json);
-        } catch (java.io.IOException e) {
-            return null;
-        }
+        return LiveFeed.tree(json);
     }
 }

@@ -185,7 +185,8 @@ public final class LiveFeed implements AutoCloseable {
     /** A decided window as the page gets it: the monitor's window and the planner's plan, as they were written. */
     public record WindowEvent(String target, com.fasterxml.jackson.databind.JsonNode window, com.fasterxml.jackson.databind.JsonNode plan) {}
 
-    static com.fasterxml.jackson.databind.JsonNode tree(String json) {
+    /** Stored JSON as a tree; a malformed entry becomes null and never breaks the page or the feed. */
+    public static com.fasterxml.jackson.databind.JsonNode tree(String json) {
         if (json == null) return null;
         try {
             return Json.MAPPER.readTree(json);
