@@ -113,10 +113,12 @@ public final class PlannerService implements Service {
         }
         double now = System.currentTimeMillis() / 1000.0;
         String role = advisor == null ? "off" : o.llm() != null ? o.llm() : llm.role();
-        LlmAdvisor.Held held = "off".equals(role) || o.scale() != null ? null : advisor.held(target);
-        AdviceRules.Advice offered = o.scale() != null ? manual(target, o.scale(), now) : held == null ? null : held.advice();
+        // in mode off nothing is applied, so a manual scale waits in the hash until the mode changes
+        Integer scale = "off".equals(mode) ? null : o.scale();
+        LlmAdvisor.Held held = "off".equals(role) || scale != null ? null : advisor.held(target);
+        AdviceRules.Advice offered = scale != null ? manual(target, scale, now) : held == null ? null : held.advice();
         ScalingPolicy policy = new ScalingPolicy(cfg);
-        PolicyDecision.Result r = policy.decide(state, Window.of(m, current), now, offered, o.scale() != null || "decide".equals(role));
+        PolicyDecision.Result r = policy.decide(state, Window.of(m, current), now, offered, scale != null || "decide".equals(role));
         PolicyDecision dec = r.decision();
         states.put(target, r.state());
         redis.set(keys.plannerState(target), Json.write(r.state()));
@@ -136,7 +138,7 @@ public final class PlannerService implements Service {
                 new Plan.Telemetry(n.p95Ms(), n.baselineMs(), n.sigmaMs(), n.lowWindows(), n.readyReplicas(), n.rps(),
                         n.capacityRps(), n.thresholdMs(), n.forecastRps(), n.recommendedReplicas(), n.thresholdSource(), n.loadRps(),
                         n.loadSource(), n.perReplicaRps(), n.rateBasis(), n.currentReplicas(), n.guardrail()), advice);
-        boolean manual = o.scale() != null;
+        boolean manual = scale != null;
         if ((enforce || manual) && (dec.action() != Plan.Action.noop || !redis.exists(keys.desired(target)).equals(1L))) {
             redis.hset(keys.desired(target), Map.of("replicas", String.valueOf(dec.targetReplicas()), "plan_id", id,
                     "ts", String.valueOf(now)));

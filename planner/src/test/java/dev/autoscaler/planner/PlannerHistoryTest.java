@@ -104,4 +104,22 @@ class PlannerHistoryTest {
             Thread.sleep(20);
         }
     }
+
+    @Test
+    void aManualScaleIsOneManualPlanWithinTheBoundsAndWaitsWhileTheModeIsOff() throws Exception {
+        String settings = bus.keys().targetSettings("app");
+        bus.redis().hset(settings, Map.of("mode", "off", "scale", "4"));
+        bus.publish(Channels.ALERTS, window(40, 0));
+        awaitHistory(1);
+        assertEquals("4", bus.redis().hget(settings, "scale"), "mode off applies nothing: the scale waits");
+
+        bus.redis().hdel(settings, "mode");
+        bus.publish(Channels.ALERTS, window(40, 1));
+        Plan p = plans.poll(10, TimeUnit.SECONDS);
+        assertNotNull(p);
+        assertEquals("manual", p.decision().source(), p.decision().reason());
+        assertEquals(4, p.decision().targetReplicas());
+        assertEquals("4", bus.redis().hget(bus.keys().desired("app"), "replicas"));
+        assertEquals(null, bus.redis().hget(settings, "scale"), "taken once");
+    }
 }
