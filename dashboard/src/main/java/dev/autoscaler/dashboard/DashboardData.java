@@ -30,14 +30,16 @@ public final class DashboardData {
         return StatusReader.read(bus);
     }
 
-    public boolean knows(String target) {
-        return targets().stream().anyMatch(t -> t.target().equals(target));
+    /** The target's status, or null when no service knows it. */
+    public StatusReader.TargetStatus status(String target) {
+        return targets().stream().filter(t -> t.target().equals(target)).findFirst().orElse(null);
     }
 
     /** One target: its status, settings, the last {@code limit} windows with their plans, replicas and upstreams. */
-    public Map<String, Object> target(String target, int limit) {
+    public Map<String, Object> target(StatusReader.TargetStatus status, int limit) {
+        String target = status.target();
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("status", targets().stream().filter(t -> t.target().equals(target)).findFirst().orElse(null));
+        out.put("status", status);
         out.put("settings", bus.redis().hgetall(keys.targetSettings(target)));
         out.put("history", history(target, limit));
         out.put("replicas", ReplicaRegistry.read(bus, target));

@@ -1,6 +1,7 @@
 package dev.autoscaler.dashboard;
 
 import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.status.StatusReader;
 import dev.autoscaler.dashboard.api.AdminToken;
 import dev.autoscaler.dashboard.api.ApiError;
 import dev.autoscaler.dashboard.api.ControlChange;
@@ -83,8 +84,7 @@ public final class DashboardServer implements AutoCloseable {
     }
 
     private Map<String, Object> target(Context ctx) {
-        String t = known(ctx);
-        Map<String, Object> out = data.target(t, limit(ctx, settings.historyWindows()));
+        Map<String, Object> out = data.target(known(ctx), limit(ctx, settings.historyWindows()));
         out.put("cursor", feed.cursor());
         return out;
     }
@@ -93,7 +93,7 @@ public final class DashboardServer implements AutoCloseable {
     private void control(Context ctx) {
         if (!token.configured()) throw new ApiError(403, "controls are off: the dashboard was started without ADMIN_TOKEN");
         if (!token.accepts(ctx.header(AdminToken.HEADER))) throw new ApiError(401, "a valid " + AdminToken.HEADER + " header is needed");
-        String t = known(ctx);
+        String t = known(ctx).target();
         String body = ctx.body();
         if (body.length() > ControlChange.MAX_BODY_BYTES) throw new ApiError(413, "the body is larger than " + ControlChange.MAX_BODY_BYTES + " bytes");
         String key = bus.keys().targetSettings(t);
@@ -111,12 +111,11 @@ public final class DashboardServer implements AutoCloseable {
         ctx.json(out);
     }
 
-    private String known(Context ctx) {
+    private StatusReader.TargetStatus known(Context ctx) {
         String t = ctx.pathParam("target");
-        if (!dev.autoscaler.common.msg.TargetNames.valid(t) || !data.knows(t)) {
-            throw new ApiError(400, "unknown target '" + (t.length() > 40 ? t.substring(0, 40) : t) + "'");
-        }
-        return t;
+        StatusReader.TargetStatus status = dev.autoscaler.common.msg.TargetNames.valid(t) ? data.status(t) : null;
+        if (status == null) throw new ApiError(400, "unknown target '" + (t.length() > 40 ? t.substring(0, 40) : t) + "'");
+        return status;
     }
 
     private static int limit(Context ctx, int fallback) {

@@ -207,8 +207,8 @@ public final class LiveFeed implements AutoCloseable {
 
     private List<String> streams() {
         List<String> out = new ArrayList<>(List.of(keys.resultsStream(), keys.llmStream()));
+        // XREAD and XRANGE of a stream that does not exist yet answer nothing, so no stream needs checking first
         for (String t : bus.redis().smembers(keys.targetsSet())) out.add(keys.history(t));
-        out.removeIf(s -> bus.redis().exists(s) == 0 && !cursor.containsKey(s));
         return out;
     }
 

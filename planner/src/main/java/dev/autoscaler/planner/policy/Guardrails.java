@@ -148,9 +148,7 @@ public final class Guardrails {
             target = n;
             if (p.replicas() > s.maxReplicas() && at.slow()) limit = "at MAX_REPLICAS " + s.maxReplicas();
         }
-        double up = target > n ? at.now() : m.lastScaleUpTs();
-        double down = target < n ? at.now() : m.lastScaleDownTs();
-        return new Verdict(target, limit, outOfBounds, new Memory(up, down, needs));
+        return new Verdict(target, limit, outOfBounds, after(m, n, target, at.now(), needs));
     }
 
     /**
@@ -160,9 +158,12 @@ public final class Guardrails {
     public Verdict manual(Memory m, int replicas, Situation at) {
         int target = clamp(replicas);
         String limit = target == replicas ? "manual" : "manual, " + (replicas < target ? "raised to MIN_REPLICAS " : "capped at MAX_REPLICAS ") + target;
-        double up = target > at.current() ? at.now() : m.lastScaleUpTs();
-        double down = target < at.current() ? at.now() : m.lastScaleDownTs();
-        return new Verdict(target, limit, false, new Memory(up, down, m.needs()));
+        return new Verdict(target, limit, false, after(m, at.current(), target, at.now(), m.needs()));
+    }
+
+    /** The memory after going from {@code n} to {@code target}: a move stamps its direction's time. */
+    private static Memory after(Memory m, int n, int target, double now, List<Recommendation> needs) {
+        return new Memory(target > n ? now : m.lastScaleUpTs(), target < n ? now : m.lastScaleDownTs(), needs);
     }
 
     /** Why a scale-up is held or cut, or null when it may go ahead whole. */
