@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * A new replica is announced ready only after its {@code /health} answers; a removed one is drained first
  * (marked draining so the watcher takes it out of nginx, then SIGTERM with a grace period).
  */
-public final class Reconciler {
+public final class Reconciler implements TargetLoop {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
     /** Entries kept in the {@code results} stream (approximately): a result per plan, so ~8 h of 3 s windows of one target. */
     static final long RESULTS_MAXLEN = 10_000;
@@ -60,6 +60,7 @@ public final class Reconciler {
     public record Outcome(int before, int after, String status, String message) {}
 
     /** Adopts what already runs: registry entries that are alive, and live replicas the registry lost. */
+    @Override
     public void adopt() {
         Map<String, ReplicaRecord> registry = readRegistry();
         Map<String, ReplicaRecord> live = new ConcurrentHashMap<>();
@@ -93,6 +94,7 @@ public final class Reconciler {
         publishSet();
     }
 
+    @Override
     public synchronized Outcome reconcile() {
         Map<String, ReplicaRecord> reg = readRegistry();
         adoptStrays(reg);
@@ -268,7 +270,7 @@ public final class Reconciler {
         }
     }
 
-    Map<String, ReplicaRecord> readRegistry() {
+    public Map<String, ReplicaRecord> readRegistry() {
         Map<String, ReplicaRecord> out = new ConcurrentHashMap<>();
         bus.redis().hgetall(keys.registry(target)).forEach((id, json) -> {
             try {
@@ -294,6 +296,7 @@ public final class Reconciler {
         bus.publish(Channels.REPLICAS, new ReplicaSet(target, list, System.currentTimeMillis() / 1000.0));
     }
 
+    @Override
     public void publishResult(String planId, String action, String reason, Outcome o) {
         ExecResult r = new ExecResult(System.currentTimeMillis() / 1000.0, planId, action, target, reason,
                 o.before(), o.after(), new ExecResult.Outcome(o.status(), o.message()));

@@ -7,11 +7,9 @@ import dev.autoscaler.common.msg.Upstreams;
 import dev.autoscaler.common.ops.OpsServer;
 import dev.autoscaler.common.service.Service;
 import dev.autoscaler.common.service.ServiceContext;
-import dev.autoscaler.executor.backend.ProcessBackend;
-import dev.autoscaler.executor.backend.ReplicaBackend;
+import dev.autoscaler.executor.backend.Backends;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,15 +21,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The executor service: one {@link Reconciler} per target, woken by every {@code plan} and every
- * {@code RECONCILE_SEC}. Reconciles of a target never overlap (one lane per target).
+ * The executor service: one {@link TargetLoop} per target from the backend {@code EXECUTOR_BACKEND} names, woken by
+ * every {@code plan} and every {@code RECONCILE_SEC}. Reconciles of a target never overlap (one lane per target).
  */
 public final class ReplicaExecutor implements Service {
     private static final Logger log = LoggerFactory.getLogger(ReplicaExecutor.class);
 
     private final RedisBus bus;
     private final ExecutorSettings settings;
-    private final Map<String, Reconciler> reconcilers = new LinkedHashMap<>();
+    private final Backends.Loops loops;
     private final Map<String, ScheduledExecutorService> lanes = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> upstreams = new ConcurrentHashMap<>();
     private final AtomicLong reconciles = new AtomicLong();
@@ -40,16 +38,9 @@ public final class ReplicaExecutor implements Service {
     public ReplicaExecutor(ServiceContext ctx) {
         this.settings = ExecutorSettings.from(ctx.env());
         this.bus = ctx.bus();
-        String scope = ReplicaScope.of(ctx.redisSettings());
-        List<String> command = settings.appCommand().isEmpty()
-                ? ProcessBackend.defaultAppCommand(settings.appJavaOpts()) : settings.appCommand();
-        for (String target : settings.targets()) {
-            ReplicaBackend backend = new ProcessBackend(scope, command, Map.of(), settings.portBase(), settings.logDir(),
-                    () -> usedPorts());
-            reconcilers.put(target, new Reconciler(target, settings, backend, bus, upstreams));
-        }
+        this.loops = Backends.create(settings, ctx, upstreams);
         bus.subscribe(Channels.UPSTREAMS, Upstreams.class, u -> upstreams.put(u.target(), new HashSet<>(u.servers())));
-        for (Map.Entry<String, Reconciler> e : reconcilers.entrySet()) {
+        for (Map.Entry<String, TargetLoop> e : loops.byTarget().entrySet()) {
             String target = e.getKey();
             var lane = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reconcile-" + target).daemon().factory());
             lanes.put(target, lane);
@@ -62,17 +53,6 @@ public final class ReplicaExecutor implements Service {
                 settings.minReplicas(), settings.maxReplicas());
     }
 
-    private Set<Integer> usedPorts() {
-        Set<Integer> ports = new HashSet<>();
-        for (Reconciler r : reconcilers.values()) {
-            r.readRegistry().values().forEach(rec -> {
-                String a = rec.address();
-                ports.add(Integer.parseInt(a.substring(a.lastIndexOf(':') + 1)));
-            });
-        }
-        return ports;
-    }
-
     private void onPlan(Plan p) {
         if (!p.isPlan()) return;
         String target = p.decision().target();
@@ -81,7 +61,7 @@ public final class ReplicaExecutor implements Service {
     }
 
     private void run(String target, Plan plan) {
-        Reconciler r = reconcilers.get(target);
+        TargetLoop r = loops.byTarget().get(target);
         try {
             Reconciler.Outcome o = r.reconcile();
             reconciles.incrementAndGet();
@@ -106,6 +86,10 @@ public final class ReplicaExecutor implements Service {
         d.put("backend", settings.backend());
         d.put("reconciles", reconciles.get());
         d.put("last_error", lastError);
+        loops.byTarget().forEach((t, l) -> {
+            Map<String, Object> h = l.health();
+            if (!h.isEmpty()) d.put(t, h);
+        });
         return new OpsServer.Health(true, d);
     }
 
@@ -113,5 +97,10 @@ public final class ReplicaExecutor implements Service {
     @Override
     public void close() {
         lanes.values().forEach(l -> l.shutdownNow());
+        try {
+            loops.resources().close();
+        } catch (Exception e) {
+            log.warn("closing the {} backend: {}", settings.backend(), e.getMessage());
+        }
     }
 }

@@ -17,7 +17,6 @@ import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.ReplicaSet;
 import dev.autoscaler.common.msg.ReplicaSet.State;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -439,8 +438,7 @@ class ReconcilerTest {
 
     private static ExecutorSettings settings(int min, int max, double startTimeoutSec) {
         // DRAIN_SEC 30: a drain in these tests ends because the replica left the upstreams, never by timing out
-        return new ExecutorSettings("memory", List.of("unused"), min, max, 1, startTimeoutSec, 30, 0, 1, 9101,
-                Path.of(System.getProperty("java.io.tmpdir")), "", List.of());
+        return new ExecutorSettings("memory", List.of("unused"), min, max, 1, startTimeoutSec, 30, 0, 1);
     }
 
     private Reconciler reconciler(ExecutorSettings s) {
