@@ -81,7 +81,7 @@ public final class Reconciler implements TargetLoop {
             if (known.state() == State.draining) {
                 // an executor that stopped mid-drain had already taken it out of nginx: reconcile finishes the drain
                 write(known);
-            } else if (healthy(known.address())) {
+            } else if (healthy(known)) {
                 write(known.with(State.ready));
                 adopted++;
             } else {
@@ -99,9 +99,11 @@ public final class Reconciler implements TargetLoop {
         Map<String, ReplicaRecord> reg = readRegistry();
         adoptStrays(reg);
         // replicas that died on their own leave the registry; reconcile below replaces them
+        List<String> died = new ArrayList<>();
         for (ReplicaRecord r : List.copyOf(reg.values())) {
             if (!backend.isAlive(r)) {
                 log.warn("{}: {} died; removing it", target, r.id());
+                died.add(r.id());
                 bus.redis().hdel(keys.registry(target), r.id());
                 reg.remove(r.id());
                 publishSet();
@@ -111,19 +113,26 @@ public final class Reconciler implements TargetLoop {
         int before = (int) active.stream().filter(r -> r.state() == State.ready).count();
         int desired = desired(active.size());
         if (active.size() < desired) {
-            return scaleUp(desired - active.size(), before);
+            return reportDied(died, scaleUp(desired - active.size(), before));
         } else if (active.size() > desired) {
-            return scaleDown(active, active.size() - desired, before);
+            return reportDied(died, scaleDown(active, active.size() - desired, before));
         }
         // finish anything left in draining state by an earlier crash
         for (ReplicaRecord r : reg.values()) if (r.state() == State.draining) drain(List.of(r));
         for (ReplicaRecord r : active) {
-            if (r.state() == State.starting && healthy(r.address())) {
+            if (r.state() == State.starting && healthy(r)) {
                 write(r.with(State.ready));
                 publishSet();
             }
         }
-        return new Outcome(before, before, "noop", desired + " replica(s) as desired");
+        return reportDied(died, new Outcome(before, before, "noop", desired + " replica(s) as desired"));
+    }
+
+    /** A replica that died is news even when nothing else changed: the outcome names it, so it is published. */
+    private static Outcome reportDied(List<String> died, Outcome o) {
+        if (died.isEmpty()) return o;
+        String status = "noop".equals(o.status()) ? "ok" : o.status();
+        return new Outcome(o.before(), o.after(), status, String.join(", ", died) + " died; " + o.message());
     }
 
     /**
@@ -134,7 +143,7 @@ public final class Reconciler implements TargetLoop {
         boolean adopted = false;
         for (ReplicaRecord found : backend.discover(target)) {
             if (reg.containsKey(found.id())) continue;
-            ReplicaRecord r = healthy(found.address()) ? found.with(State.ready) : found;
+            ReplicaRecord r = healthy(found) ? found.with(State.ready) : found;
             log.info("{}: adopting {} ({}), missing from the registry", target, r.id(), r.state());
             write(r);
             reg.put(r.id(), r);
@@ -253,10 +262,15 @@ public final class Reconciler implements TargetLoop {
         long deadline = System.nanoTime() + (long) (settings.startTimeoutSec() * 1e9);
         while (System.nanoTime() < deadline) {
             if (!backend.isAlive(r)) return false;
-            if (healthy(r.address())) return true;
+            if (healthy(r)) return true;
             sleep(100);
         }
         return false;
+    }
+
+    /** The backend's own readiness signal when it has one (a container's health check), else {@code /health}. */
+    boolean healthy(ReplicaRecord r) {
+        return backend.readiness(r).orElseGet(() -> healthy(r.address()));
     }
 
     boolean healthy(String address) {

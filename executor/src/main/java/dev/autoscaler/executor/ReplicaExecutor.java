@@ -38,7 +38,10 @@ public final class ReplicaExecutor implements Service {
     public ReplicaExecutor(ServiceContext ctx) {
         this.settings = ExecutorSettings.from(ctx.env());
         this.bus = ctx.bus();
-        this.loops = Backends.create(settings, ctx, upstreams);
+        this.loops = Backends.create(settings, ctx, upstreams, target -> {
+            var lane = lanes.get(target);
+            if (lane != null) lane.execute(() -> run(target, null));
+        });
         bus.subscribe(Channels.UPSTREAMS, Upstreams.class, u -> upstreams.put(u.target(), new HashSet<>(u.servers())));
         for (Map.Entry<String, TargetLoop> e : loops.byTarget().entrySet()) {
             String target = e.getKey();

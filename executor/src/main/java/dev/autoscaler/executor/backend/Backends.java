@@ -1,15 +1,20 @@
 package dev.autoscaler.executor.backend;
 
 import dev.autoscaler.common.config.ConfigException;
+import dev.autoscaler.common.docker.DockerClients;
 import dev.autoscaler.common.service.ServiceContext;
 import dev.autoscaler.executor.ExecutorSettings;
 import dev.autoscaler.executor.Reconciler;
 import dev.autoscaler.executor.ReplicaScope;
 import dev.autoscaler.executor.TargetLoop;
+import dev.autoscaler.executor.docker.DockerBackend;
+import dev.autoscaler.executor.docker.DockerSettings;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The one place {@code EXECUTOR_BACKEND} is turned into running parts: each backend reads its own settings and
@@ -23,10 +28,13 @@ public final class Backends {
 
     /**
      * @param upstreams addresses the watcher reported in nginx, by target (the drain waits on them)
+     * @param wake      asks for a reconcile of a target now (a backend saw a replica die)
      */
-    public static Loops create(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams) {
+    public static Loops create(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams,
+                               Consumer<String> wake) {
         return switch (settings.backend()) {
             case "process" -> processLoops(settings, ctx, upstreams);
+            case "docker" -> dockerLoops(settings, ctx, upstreams, wake);
             default -> throw new ConfigException("invalid EXECUTOR_BACKEND=\"" + settings.backend()
                     + "\": expected one of " + ExecutorSettings.BACKENDS);
         };
@@ -35,17 +43,37 @@ public final class Backends {
     private static Loops processLoops(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams) {
         ProcessSettings ps = ProcessSettings.from(ctx.env());
         String scope = ReplicaScope.of(ctx.redisSettings());
+        // one backend a target, as before; every target's replicas share the port range
+        return replicaLoops(settings, ctx, upstreams, ports -> new ProcessBackend(scope, ps.command(), Map.of(),
+                ps.portBase(), ps.logDir(), ports), () -> {});
+    }
+
+    private static Loops dockerLoops(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams,
+                                     Consumer<String> wake) {
+        DockerSettings ds = DockerSettings.from(ctx.env());
+        String scope = ReplicaScope.of(ctx.redisSettings());
+        DockerBackend[] shared = new DockerBackend[1];
+        Loops loops = replicaLoops(settings, ctx, upstreams, ports -> {
+            if (shared[0] == null) shared[0] = new DockerBackend(DockerClients.connect(ds.dockerHost()), scope, ds, ports, wake);
+            return shared[0];
+        }, () -> {
+            if (shared[0] != null) shared[0].close();
+        });
+        return loops;
+    }
+
+    /** One {@link Reconciler} a target over the backend {@code make} gives (told which ports replicas hold). */
+    private static Loops replicaLoops(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams,
+                                      Function<java.util.function.Supplier<Set<Integer>>, ReplicaBackend> make,
+                                      AutoCloseable resources) {
         Map<String, TargetLoop> loops = new LinkedHashMap<>();
         Map<String, Reconciler> reconcilers = new LinkedHashMap<>();
         for (String target : settings.targets()) {
-            // every target's replicas share the port range, so each backend asks all registries which ports are taken
-            ReplicaBackend backend = new ProcessBackend(scope, ps.command(), Map.of(), ps.portBase(), ps.logDir(),
-                    () -> usedPorts(reconcilers));
-            Reconciler r = new Reconciler(target, settings, backend, ctx.bus(), upstreams);
+            Reconciler r = new Reconciler(target, settings, make.apply(() -> usedPorts(reconcilers)), ctx.bus(), upstreams);
             reconcilers.put(target, r);
             loops.put(target, r);
         }
-        return new Loops(loops, () -> {});
+        return new Loops(loops, resources);
     }
 
     private static Set<Integer> usedPorts(Map<String, Reconciler> reconcilers) {
@@ -53,7 +81,8 @@ public final class Backends {
         for (Reconciler r : reconcilers.values()) {
             r.readRegistry().values().forEach(rec -> {
                 String a = rec.address();
-                ports.add(Integer.parseInt(a.substring(a.lastIndexOf(':') + 1)));
+                int colon = a.lastIndexOf(':');
+                if (colon > 0) ports.add(Integer.parseInt(a.substring(colon + 1)));
             });
         }
         return ports;

@@ -4,9 +4,6 @@ import dev.autoscaler.common.msg.ReplicaSet;
 import dev.autoscaler.executor.ReplicaRecord;
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -36,19 +32,16 @@ public final class ProcessBackend implements ReplicaBackend {
     private final String scope;
     private final List<String> command;
     private final Map<String, String> extraEnv;
-    private final int portBase;
     private final Path logDir;
-    private final Supplier<Set<Integer>> portsInUse;
-    private final Set<Integer> reserved = ConcurrentHashMap.newKeySet();
+    private final LoopbackPorts ports;
 
     public ProcessBackend(String scope, List<String> command, Map<String, String> extraEnv, int portBase, Path logDir,
                           Supplier<Set<Integer>> portsInUse) {
         this.scope = scope;
         this.command = List.copyOf(command);
         this.extraEnv = Map.copyOf(extraEnv);
-        this.portBase = portBase;
         this.logDir = logDir;
-        this.portsInUse = portsInUse;
+        this.ports = new LoopbackPorts(portBase, portsInUse);
     }
 
     /** The default replica command: this JVM's java and classpath running the toy app. */
@@ -103,7 +96,7 @@ public final class ProcessBackend implements ReplicaBackend {
 
     @Override
     public ReplicaRecord start(String target, String id, long seq) throws IOException {
-        int port = freePort();
+        int port = ports.reserve();
         try {
             Files.createDirectories(logDir);
             ProcessBuilder pb = new ProcessBuilder(command);
@@ -121,23 +114,8 @@ public final class ProcessBackend implements ReplicaBackend {
             return new ReplicaRecord(id, target, "127.0.0.1:" + port, String.valueOf(p.pid()), ReplicaSet.State.starting, seq,
                     System.currentTimeMillis() / 1000.0);
         } finally {
-            reserved.remove(port);
+            ports.release(port);
         }
-    }
-
-    private int freePort() throws IOException {
-        Set<Integer> used = portsInUse.get();
-        for (int port = portBase; port < portBase + 2000 && port < 65536; port++) {
-            if (used.contains(port) || !reserved.add(port)) continue;
-            try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(true);
-                s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-                return port;
-            } catch (IOException busy) {
-                reserved.remove(port);
-            }
-        }
-        throw new IOException("no free port in " + portBase + ".." + (portBase + 2000));
     }
 
     private Optional<ProcessHandle> handle(ReplicaRecord r) {

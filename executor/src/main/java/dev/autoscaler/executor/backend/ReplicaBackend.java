@@ -3,6 +3,7 @@ package dev.autoscaler.executor.backend;
 import dev.autoscaler.executor.ReplicaRecord;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** How replicas are created and destroyed; the reconciler above it is the same for every backend. */
 public interface ReplicaBackend {
@@ -16,4 +17,12 @@ public interface ReplicaBackend {
 
     /** Asks the replica to stop, waits up to {@code grace} for it to finish its requests, then kills it. */
     void stop(ReplicaRecord r, Duration grace);
+
+    /**
+     * The backend's own readiness verdict, when it has one (a container's health check); empty means the reconciler
+     * asks the replica's {@code /health} itself.
+     */
+    default Optional<Boolean> readiness(ReplicaRecord r) {
+        return Optional.empty();
+    }
 }

@@ -1,0 +1,299 @@
+package dev.autoscaler.executor.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.Event;
+import com.github.dockerjava.api.model.EventType;
+import com.github.dockerjava.api.model.HostConfig;
+import dev.autoscaler.common.msg.ReplicaSet;
+import dev.autoscaler.executor.ReplicaRecord;
+import dev.autoscaler.executor.backend.LoopbackPorts;
+import dev.autoscaler.executor.backend.ReplicaBackend;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Replicas as containers cloned from a base container that opted in ({@link ContainerLabels}): same image,
+ * environment, labels, network, command and health check, named {@code {base}-dup-{n}} with {@code n} from the
+ * reconciler's counter. On the host network each duplicate gets its own port through the port variable; on any
+ * other network it keeps the base's port and is reached at its own address. Docker's {@code die} events wake the
+ * target's reconcile, so a duplicate that dies is replaced at once rather than at the next period.
+ */
+public final class DockerBackend implements ReplicaBackend, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DockerBackend.class);
+    private static final String HOST_NETWORK = "host";
+
+    private final DockerClient docker;
+    private final String scope;
+    private final DockerSettings settings;
+    private final LoopbackPorts ports;
+    private final Consumer<String> onDeath;
+    private final ScheduledExecutorService reconnects = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("docker-events").daemon().factory());
+    private volatile ResultCallback.Adapter<Event> events;
+    private volatile long eventsSince = Instant.now().getEpochSecond();
+    private volatile boolean closed;
+
+    /**
+     * @param portsInUse ports that registered replicas hold (host network)
+     * @param onDeath    told the target of a duplicate that died
+     */
+    public DockerBackend(DockerClient docker, String scope, DockerSettings settings, Supplier<Set<Integer>> portsInUse,
+                         Consumer<String> onDeath) {
+        this.docker = docker;
+        this.scope = scope;
+        this.settings = settings;
+        this.ports = new LoopbackPorts(settings.portBase(), portsInUse);
+        this.onDeath = onDeath;
+        followEvents();
+    }
+
+    @Override
+    public List<ReplicaRecord> discover(String target) {
+        List<ReplicaRecord> found = new ArrayList<>();
+        for (Container c : ours(target)) {
+            Map<String, String> l = c.getLabels();
+            if (!"running".equals(c.getState())) {
+                // a duplicate that exited is an orphan: the reconcile that follows starts a replacement
+                log.info("{}: removing exited duplicate {} ({})", target, l.get(ContainerLabels.ID), c.getStatus());
+                remove(c.getId());
+                continue;
+            }
+            String address = addressOf(c.getId(), l);
+            found.add(new ReplicaRecord(l.get(ContainerLabels.ID), target, address, c.getId(), ReplicaSet.State.starting,
+                    parseSeq(l.get(ContainerLabels.SEQ)), c.getCreated() == null ? 0 : c.getCreated()));
+        }
+        return found;
+    }
+
+    private List<Container> ours(String target) {
+        return docker.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(ContainerLabels.SCOPE, scope, ContainerLabels.REPLICA_TARGET, target)).exec();
+    }
+
+    @Override
+    public ReplicaRecord start(String target, String id, long seq) throws IOException {
+        Base base = base(target);
+        boolean hostNetwork = HOST_NETWORK.equals(base.network());
+        int port = hostNetwork ? ports.reserve() : -1;
+        String containerId = null;
+        try {
+            String address = hostNetwork ? "127.0.0.1:" + port : null;
+            String name = base.name() + "-dup-" + seq;
+            containerId = create(base, name, target, id, seq, address, port);
+            docker.startContainerCmd(containerId).exec();
+            if (!hostNetwork) address = ipOf(docker.inspectContainerCmd(containerId).exec(), base.network()) + ":" + base.port();
+            log.info("{}: started {} as container {} ({}) at {}", target, id, name, containerId.substring(0, 12), address);
+            return new ReplicaRecord(id, target, address, containerId, ReplicaSet.State.starting, seq,
+                    System.currentTimeMillis() / 1000.0);
+        } catch (RuntimeException e) {
+            if (containerId != null) remove(containerId);
+            throw new IOException("cannot start " + id + " from " + base.name() + ": " + e.getMessage(), e);
+        } finally {
+            if (hostNetwork) ports.release(port);
+        }
+    }
+
+    private String create(Base b, String name, String target, String id, long seq, String address, int port) {
+        var cfg = b.inspect().getConfig();
+        HostConfig baseHost = b.inspect().getHostConfig();
+        HostConfig host = HostConfig.newHostConfig().withNetworkMode(b.network()).withInit(true)
+                .withMemory(baseHost.getMemory()).withNanoCPUs(baseHost.getNanoCPUs());
+        CreateContainerCmd cmd = docker.createContainerCmd(b.inspect().getImageId()).withName(name)
+                .withEnv(environment(cfg.getEnv(), id, port))
+                .withLabels(ContainerLabels.forDuplicate(cfg.getLabels() == null ? Map.of() : cfg.getLabels(), scope, target,
+                        id, seq, address == null ? "" : address))
+                .withHostConfig(host);
+        if (cfg.getEntrypoint() != null) cmd.withEntrypoint(cfg.getEntrypoint());
+        if (cfg.getCmd() != null) cmd.withCmd(cfg.getCmd());
+        if (cfg.getWorkingDir() != null && !cfg.getWorkingDir().isEmpty()) cmd.withWorkingDir(cfg.getWorkingDir());
+        if (cfg.getUser() != null && !cfg.getUser().isEmpty()) cmd.withUser(cfg.getUser());
+        if (cfg.getHealthcheck() != null) cmd.withHealthcheck(cfg.getHealthcheck());
+        return cmd.exec().getId();
+    }
+
+    /** The base's environment with this replica's id and, on the host network, its own port. */
+    private List<String> environment(String[] baseEnv, String id, int port) {
+        List<String> env = new ArrayList<>();
+        String portPrefix = settings.portEnv() + "=";
+        for (String kv : baseEnv == null ? new String[0] : baseEnv) {
+            if (kv.startsWith("REPLICA_ID=") || (port > 0 && kv.startsWith(portPrefix))) continue;
+            env.add(kv);
+        }
+        env.add("REPLICA_ID=" + id);
+        if (port > 0) env.add(portPrefix + port);
+        return env;
+    }
+
+    /** A running base container that opted in for the target; the oldest when there are several. */
+    private Base base(String target) throws IOException {
+        Container c = docker.listContainersCmd().withShowAll(false).exec().stream()
+                .filter(x -> ContainerLabels.isBaseOf(x.getLabels() == null ? Map.of() : x.getLabels(), nameOf(x), target))
+                .min(Comparator.comparing(Container::getCreated))
+                .orElseThrow(() -> new IOException("no running base container for target " + target + ": label one "
+                        + ContainerLabels.TARGET + "=" + target + " (or " + ContainerLabels.POC_OPT_IN + "=true)"));
+        InspectContainerResponse inspect = docker.inspectContainerCmd(c.getId()).exec();
+        String network = Optional.ofNullable(inspect.getHostConfig().getNetworkMode()).orElse("default");
+        return new Base(nameOf(c), inspect, network, portOf(inspect.getConfig().getEnv()));
+    }
+
+    private record Base(String name, InspectContainerResponse inspect, String network, int port) {}
+
+    private int portOf(String[] env) {
+        String prefix = settings.portEnv() + "=";
+        return Arrays.stream(env == null ? new String[0] : env).filter(kv -> kv.startsWith(prefix))
+                .map(kv -> kv.substring(prefix.length())).mapToInt(DockerBackend::parsePort).findFirst().orElse(settings.appPort());
+    }
+
+    private static int parsePort(String s) {
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static String nameOf(Container c) {
+        String[] names = c.getNames();
+        return names == null || names.length == 0 ? c.getId().substring(0, 12) : names[0].replaceFirst("^/", "");
+    }
+
+    private String addressOf(String containerId, Map<String, String> labels) {
+        String a = labels.getOrDefault(ContainerLabels.ADDRESS, "");
+        if (!a.isEmpty()) return a;
+        InspectContainerResponse i = docker.inspectContainerCmd(containerId).exec();
+        return ipOf(i, i.getHostConfig().getNetworkMode()) + ":" + portOf(i.getConfig().getEnv());
+    }
+
+    private static String ipOf(InspectContainerResponse i, String network) {
+        Map<String, ContainerNetwork> nets = i.getNetworkSettings().getNetworks();
+        ContainerNetwork n = nets.containsKey(network) ? nets.get(network) : nets.values().stream().findFirst().orElse(null);
+        if (n == null || n.getIpAddress() == null || n.getIpAddress().isEmpty()) {
+            throw new IllegalStateException("container " + i.getName() + " has no address on network " + network);
+        }
+        return n.getIpAddress();
+    }
+
+    private static long parseSeq(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    private Optional<InspectContainerResponse> inspectOurs(ReplicaRecord r) {
+        try {
+            InspectContainerResponse i = docker.inspectContainerCmd(r.handle()).exec();
+            Map<String, String> l = i.getConfig().getLabels();
+            boolean ours = l != null && scope.equals(l.get(ContainerLabels.SCOPE)) && r.id().equals(l.get(ContainerLabels.ID));
+            return ours ? Optional.of(i) : Optional.empty();
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public boolean isAlive(ReplicaRecord r) {
+        return inspectOurs(r).map(i -> Boolean.TRUE.equals(i.getState().getRunning())).orElse(false);
+    }
+
+    /** The container's health check decides when it has one; else the reconciler asks {@code /health}. */
+    @Override
+    public Optional<Boolean> readiness(ReplicaRecord r) {
+        return inspectOurs(r).map(i -> i.getState().getHealth()).map(h -> "healthy".equals(h.getStatus()));
+    }
+
+    /** {@code docker stop} sends SIGTERM (through the init process, so the app sees it) and SIGKILL after the grace. */
+    @Override
+    public void stop(ReplicaRecord r, Duration grace) {
+        if (inspectOurs(r).isEmpty()) return;
+        try {
+            docker.stopContainerCmd(r.handle()).withTimeout((int) Math.max(1, Math.ceil(grace.toMillis() / 1000.0))).exec();
+        } catch (NotModifiedException | NotFoundException alreadyStopped) {
+            // stopped on its own meanwhile
+        }
+        remove(r.handle());
+    }
+
+    private void remove(String containerId) {
+        try {
+            docker.removeContainerCmd(containerId).withForce(true).exec();
+        } catch (NotFoundException gone) {
+            // removed meanwhile
+        } catch (RuntimeException e) {
+            log.warn("cannot remove container {}: {}", containerId, e.getMessage());
+        }
+    }
+
+    /** Follows {@code die} events of this installation's duplicates; reconnects (from the last event) if the stream ends. */
+    private void followEvents() {
+        if (closed) return;
+        var callback = new ResultCallback.Adapter<Event>() {
+            @Override
+            public void onNext(Event e) {
+                if (e.getTime() != null) eventsSince = e.getTime();
+                Map<String, String> attrs = e.getActor() == null ? Map.of() : e.getActor().getAttributes();
+                String target = attrs.get(ContainerLabels.REPLICA_TARGET);
+                if (target == null) return;
+                log.warn("{}: duplicate {} died (exit code {})", target, attrs.get(ContainerLabels.ID), attrs.get("exitCode"));
+                onDeath.accept(target);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                if (!closed) log.warn("docker events stream failed ({}); reconnecting", t.getMessage());
+                reconnectLater();
+            }
+
+            @Override
+            public void onComplete() {
+                reconnectLater();
+            }
+        };
+        try {
+            events = docker.eventsCmd().withEventTypeFilter(EventType.CONTAINER).withEventFilter("die")
+                    .withLabelFilter(Map.of(ContainerLabels.SCOPE, scope)).withSince(String.valueOf(eventsSince)).exec(callback);
+        } catch (RuntimeException e) {
+            log.warn("cannot follow docker events ({}); retrying", e.getMessage());
+            reconnectLater();
+        }
+    }
+
+    private void reconnectLater() {
+        if (!closed) reconnects.schedule(this::followEvents, 2, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        reconnects.shutdownNow();
+        try {
+            if (events != null) events.close();
+            docker.close();
+        } catch (IOException e) {
+            log.debug("closing the docker client: {}", e.getMessage());
+        }
+    }
+}
