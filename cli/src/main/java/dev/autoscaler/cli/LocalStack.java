@@ -9,7 +9,7 @@ import dev.autoscaler.executor.ReplicaRecord;
 import dev.autoscaler.executor.ReplicaScope;
 import dev.autoscaler.executor.backend.ProcessBackend;
 import dev.autoscaler.watcher.NginxConfig;
-import dev.autoscaler.watcher.NginxControl;
+import dev.autoscaler.watcher.LocalNginx;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +38,7 @@ public final class LocalStack implements AutoCloseable {
     private int lbPort;
     private boolean ownRedis;
     private RedisBus bus;
-    private NginxControl nginx;
+    private LocalNginx nginx;
     private Map<String, String> binaries;
     private final int appPortBase = 20000 + (int) (Math.random() * 20000);
 
@@ -81,7 +81,7 @@ public final class LocalStack implements AutoCloseable {
         lbPort = Integer.parseInt(overrides.getOrDefault("LB_PORT", String.valueOf(Ports.free())));
         Path prefix = runDir.resolve("nginx");
         NginxConfig.writePrefix(prefix, lbPort, TARGET);
-        nginx = new NginxControl(binaries.get("nginx"), prefix, "conf/nginx.conf");
+        nginx = new LocalNginx(binaries.get("nginx"), prefix, "conf/nginx.conf");
         bus = new RedisBus(RedisSettings.from(new Env(env())), new SimpleMeterRegistry());
 
         startService("executor");

@@ -10,7 +10,7 @@ import dev.autoscaler.app.AppSettings;
 import dev.autoscaler.cli.Ports;
 import dev.autoscaler.cli.Prerequisites;
 import dev.autoscaler.watcher.NginxConfig;
-import dev.autoscaler.watcher.NginxControl;
+import dev.autoscaler.watcher.LocalNginx;
 import dev.autoscaler.watcher.UpstreamFile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,7 +27,7 @@ class WatcherNginxIT {
         Path prefix = Files.createTempDirectory("it-nginx");
         int lb = Ports.free();
         Path conf = NginxConfig.writePrefix(prefix, lb, "app");
-        NginxControl nginx = new NginxControl(nginxBin, prefix, "conf/nginx.conf");
+        LocalNginx nginx = new LocalNginx(nginxBin, prefix, "conf/nginx.conf");
         UpstreamFile file = new UpstreamFile(prefix.resolve("conf/upstreams"), nginx);
         try (AppServer a = new AppServer(new AppSettings("127.0.0.1", 0, 4, 0, 100, "replica-a", 1));
              AppServer b = new AppServer(new AppSettings("127.0.0.1", 0, 4, 0, 100, "replica-b", 1))) {

@@ -7,26 +7,39 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The main nginx.conf for an nginx run with its own prefix (demo and tests): JSON access log for the monitor,
- * {@code stub_status} for arrival counts, and the watcher's upstream files included from {@code conf/upstreams/}.
+ * Lays out an nginx prefix from the repository's {@code nginx/} directory (bundled on the classpath), the same files
+ * compose mounts into {@code lb}: {@code conf/nginx.conf} as it is, and {@code conf/listen.conf} with this run's port.
  */
 public final class NginxConfig {
+    /** The upstream name {@code nginx/nginx.conf} proxies to: the {@code app} target's. */
+    static final String SHIPPED_UPSTREAM = UpstreamRenderer.upstreamName("app");
+
     private NginxConfig() {}
 
-    public static String render(int listenPort, String target) {
-        try (InputStream in = NginxConfig.class.getResourceAsStream("/nginx.conf.template")) {
-            String t = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            return t.replace("${LISTEN_PORT}", String.valueOf(listenPort)).replace("${UPSTREAM}", UpstreamRenderer.upstreamName(target));
-        } catch (IOException e) {
-            throw new IllegalStateException("nginx.conf.template missing from the classpath", e);
-        }
+    public static String render(String target) {
+        String conf = resource("nginx.conf");
+        return conf.replace("proxy_pass http://" + SHIPPED_UPSTREAM + ";", "proxy_pass http://" + UpstreamRenderer.upstreamName(target) + ";");
     }
 
-    /** Creates the prefix layout and writes conf/nginx.conf; returns its path. */
+    public static String listen(int listenPort) {
+        return "listen 127.0.0.1:" + listenPort + ";\n";
+    }
+
+    /** Creates the prefix layout and writes conf/nginx.conf and conf/listen.conf; returns the main config's path. */
     public static Path writePrefix(Path prefix, int listenPort, String target) throws IOException {
         for (String d : new String[] {"conf/upstreams", "logs", "tmp"}) Files.createDirectories(prefix.resolve(d));
         Path conf = prefix.resolve("conf/nginx.conf");
-        Files.writeString(conf, render(listenPort, target));
+        Files.writeString(conf, render(target));
+        Files.writeString(prefix.resolve("conf/listen.conf"), listen(listenPort));
         return conf;
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = NginxConfig.class.getResourceAsStream("/nginx/" + name)) {
+            if (in == null) throw new IllegalStateException("nginx/" + name + " missing from the classpath (watcher jar)");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read nginx/" + name + " from the classpath", e);
+        }
     }
 }

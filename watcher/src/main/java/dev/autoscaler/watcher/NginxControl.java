@@ -1,67 +1,26 @@
 package dev.autoscaler.watcher;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+/**
+ * The two things the watcher asks of nginx: check the config it would load, and load it. {@link LocalNginx} runs the
+ * binary on this machine (demo, tests); {@link ContainerNginx} does the same inside the compose {@code lb} container.
+ */
+public interface NginxControl {
+    record Result(boolean ok, String output) {}
 
-/** Runs {@code nginx -t} and {@code nginx -s reload} against one prefix and config. */
-public final class NginxControl {
-    private final String binary;
-    private final Path prefix;
-    private final String conf;
+    /** {@code nginx -t} against the files as they are now. */
+    Result test();
 
-    public NginxControl(String binary, Path prefix, String conf) {
-        this.binary = binary;
-        this.prefix = prefix;
-        this.conf = conf;
-    }
+    /** Makes a running nginx read its config again (old workers finish their requests). */
+    Result reload();
 
-    public record Result(boolean ok, String output) {}
+    /** Whether an nginx is there to reload; when not, it reads the files as it starts. */
+    boolean running();
 
-    public Result test() {
-        return run("-t");
-    }
-
-    public Result reload() {
-        return run("-s", "reload");
-    }
-
-    public boolean running() {
-        try {
-            Path pid = prefix.resolve("logs/nginx.pid");
-            if (!Files.exists(pid)) return false;
-            long p = Long.parseLong(Files.readString(pid).trim());
-            return ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false);
-        } catch (IOException | NumberFormatException e) {
-            return false;
-        }
-    }
-
-    /** The command line that starts this nginx in the foreground (used by the demo and the tests). */
-    public List<String> foregroundCommand() {
-        return List.of(binary, "-p", prefix.toString() + "/", "-c", conf, "-e", "logs/error.log", "-g", "daemon off;");
-    }
-
-    private Result run(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(binary, "-p", prefix.toString() + "/", "-c", conf, "-e", "logs/error.log"));
-        cmd.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Result(false, "nginx " + String.join(" ", args) + " timed out");
-            }
-            return new Result(p.exitValue() == 0, out);
-        } catch (IOException e) {
-            return new Result(false, "cannot run " + binary + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(false, "interrupted");
-        }
+    /**
+     * Whether {@link #test()} can run now. A local binary always can; nginx in a container only while the container
+     * runs, and a stopped {@code lb} reads the file as it starts (and refuses to start on a bad one).
+     */
+    default boolean canTest() {
+        return true;
     }
 }

@@ -35,6 +35,11 @@ public final class UpstreamFile {
         Path file = path(target);
         Path tmp = dir.resolve("." + target + ".conf.tmp");
         String previous = Files.exists(file) ? Files.readString(file) : null;
+        if (!nginx.canTest()) {
+            replace(tmp, file, text);
+            log.info("{}: upstreams written ({}); nginx not running, it checks them as it starts", target, servers);
+            return false;
+        }
         replace(tmp, file, text);
         NginxControl.Result t = nginx.test();
         if (!t.ok()) {

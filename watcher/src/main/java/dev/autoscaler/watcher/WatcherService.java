@@ -3,6 +3,7 @@ package dev.autoscaler.watcher;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.bus.ReplicaRegistry;
 import dev.autoscaler.common.config.Env;
+import dev.autoscaler.common.docker.DockerClients;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.ReplicaSet;
@@ -44,18 +45,29 @@ public final class WatcherService implements Service {
 
     public WatcherService(ServiceContext ctx) {
         Env env = ctx.env();
-        Path prefix = Path.of(env.string("NGINX_PREFIX", ".run/nginx")).toAbsolutePath();
+        String container = env.string("NGINX_CONTAINER", "");
+        if (!container.isEmpty() && !container.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) {
+            throw Env.bad("NGINX_CONTAINER", container, "a container name or id");
+        }
+        Path prefix = Path.of(env.string("NGINX_PREFIX", container.isEmpty() ? ".run/nginx" : "/srv/nginx")).toAbsolutePath();
         String conf = env.string("NGINX_CONF", "conf/nginx.conf");
+        String binary = env.string("NGINX_BIN", "nginx");
         Path upstreamDir = Path.of(env.string("UPSTREAM_DIR", prefix.resolve("conf/upstreams").toString()));
-        this.nginx = new NginxControl(env.string("NGINX_BIN", "nginx"), prefix, conf);
-        this.upstreamFile = new UpstreamFile(upstreamDir, nginx);
         this.targets = env.targets();
         double resync = env.number("RESYNC_SEC", 10, 0.5, 3600);
-        if (!Files.isDirectory(prefix)) throw Env.bad("NGINX_PREFIX", prefix.toString(), "an existing nginx prefix directory");
+        if (container.isEmpty()) {
+            if (!Files.isDirectory(prefix)) throw Env.bad("NGINX_PREFIX", prefix.toString(), "an existing nginx prefix directory");
+            this.nginx = new LocalNginx(binary, prefix, conf);
+        } else {
+            // the prefix is the lb container's; only the upstream directory (a shared volume) is ours to write
+            this.nginx = new ContainerNginx(DockerClients.connect(DockerClients.host(env)), container, binary, prefix.toString(), conf);
+        }
+        this.upstreamFile = new UpstreamFile(upstreamDir, nginx);
         this.bus = ctx.bus();
         bus.subscribe(Channels.REPLICAS, ReplicaSet.class, set -> lane.execute(() -> apply(set)));
         lane.scheduleWithFixedDelay(this::resync, 0, (long) (resync * 1000), TimeUnit.MILLISECONDS);
-        log.info("watcher: nginx prefix {}, upstreams in {}, targets {}", prefix, upstreamDir, targets);
+        log.info("watcher: nginx {}prefix {}, upstreams in {}, targets {}",
+                container.isEmpty() ? "" : "in container " + container + ", ", prefix, upstreamDir, targets);
     }
 
     private void resync() {
@@ -108,5 +120,12 @@ public final class WatcherService implements Service {
     @Override
     public void close() {
         lane.shutdownNow();
+        if (nginx instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.debug("closing nginx control: {}", e.getMessage());
+            }
+        }
     }
 }

@@ -1,0 +1,92 @@
+package dev.autoscaler.watcher;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Frame;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * nginx in another container (compose's {@code lb}): {@code nginx -t} runs there through {@code docker exec}, since
+ * only that container has the binary and sees the files as nginx will; the reload is a SIGHUP through the API, which
+ * is what {@code nginx -s reload} sends.
+ */
+public final class ContainerNginx implements NginxControl, AutoCloseable {
+    private final DockerClient docker;
+    private final String container;
+    private final List<String> nginxArgs;
+
+    /**
+     * @param prefix the nginx prefix inside the container
+     * @param conf   the main config, relative to the prefix
+     */
+    public ContainerNginx(DockerClient docker, String container, String binary, String prefix, String conf) {
+        this.docker = docker;
+        this.container = container;
+        this.nginxArgs = List.of(binary, "-p", prefix.endsWith("/") ? prefix : prefix + "/", "-c", conf, "-e", "logs/error.log");
+    }
+
+    @Override
+    public Result test() {
+        List<String> cmd = new ArrayList<>(nginxArgs);
+        cmd.add("-t");
+        try {
+            String exec = docker.execCreateCmd(container).withCmd(cmd.toArray(String[]::new))
+                    .withAttachStdout(true).withAttachStderr(true).exec().getId();
+            StringBuilder out = new StringBuilder();
+            var done = docker.execStartCmd(exec).exec(new ResultCallback.Adapter<Frame>() {
+                @Override
+                public void onNext(Frame f) {
+                    out.append(new String(f.getPayload(), StandardCharsets.UTF_8));
+                }
+            });
+            if (!done.awaitCompletion(30, TimeUnit.SECONDS)) {
+                done.close();
+                return new Result(false, "nginx -t in container " + container + " timed out");
+            }
+            Long code = docker.inspectExecCmd(exec).exec().getExitCodeLong();
+            return new Result(code != null && code == 0, out.toString().trim());
+        } catch (NotFoundException | ConflictException e) {
+            return new Result(false, "container " + container + " is not running: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(false, "interrupted");
+        } catch (IOException | RuntimeException e) {
+            return new Result(false, "cannot run nginx -t in container " + container + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public Result reload() {
+        try {
+            docker.killContainerCmd(container).withSignal("HUP").exec();
+            return new Result(true, "SIGHUP sent to " + container);
+        } catch (RuntimeException e) {
+            return new Result(false, "cannot signal container " + container + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public boolean running() {
+        try {
+            return Boolean.TRUE.equals(docker.inspectContainerCmd(container).exec().getState().getRunning());
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public boolean canTest() {
+        return running();
+    }
+
+    @Override
+    public void close() throws IOException {
+        docker.close();
+    }
+}
