@@ -31,8 +31,9 @@ dbuild() {
 for f in cli/target/autoscaler.jar app/target/app.jar; do
   [ -f "$ROOT/$f" ] || { say "$f is missing: run ./autoscaler build first"; exit 1; }
 done
-# the modules every service needs (jdeps over the launcher's classpath), plus TLS and management for the LLM and metrics
-JRE_MODULES=java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.sql,java.xml,jdk.crypto.ec,jdk.httpserver,jdk.jfr,jdk.management,jdk.unsupported
+# the modules every service needs (jdeps over the launcher's classpath), plus TLS and management for the LLM and metrics,
+# and jdk.zipfs: Jetty serves the dashboard's pages out of its jar through a zip file system
+JRE_MODULES=java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.sql,java.xml,jdk.crypto.ec,jdk.httpserver,jdk.jfr,jdk.management,jdk.unsupported,jdk.zipfs
 
 # copies a binary and every library ldd lists for it into the root file system $1, at the same paths
 copy_with_libs() {

@@ -74,7 +74,9 @@ public final class ContainerNginx implements NginxControl, AutoCloseable {
     @Override
     public boolean running() {
         try {
-            return Boolean.TRUE.equals(docker.inspectContainerCmd(container).exec().getState().getRunning());
+            var state = docker.inspectContainerCmd(container).exec().getState();
+            // a container that crash-loops reads as running while docker restarts it; exec is refused then
+            return Boolean.TRUE.equals(state.getRunning()) && !Boolean.TRUE.equals(state.getRestarting());
         } catch (RuntimeException e) {
             return false;
         }

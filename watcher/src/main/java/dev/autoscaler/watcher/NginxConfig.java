@@ -18,7 +18,7 @@ public final class NginxConfig {
 
     public static String render(String target) {
         String conf = resource("nginx.conf");
-        return conf.replace("proxy_pass http://" + SHIPPED_UPSTREAM + ";", "proxy_pass http://" + UpstreamRenderer.upstreamName(target) + ";");
+        return conf.replace("set $pool " + SHIPPED_UPSTREAM + ";", "set $pool " + UpstreamRenderer.upstreamName(target) + ";");
     }
 
     public static String listen(int listenPort) {

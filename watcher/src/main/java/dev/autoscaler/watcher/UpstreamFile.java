@@ -42,6 +42,11 @@ public final class UpstreamFile {
         }
         replace(tmp, file, text);
         NginxControl.Result t = nginx.test();
+        if (!t.ok() && !nginx.canTest()) {
+            // nginx went away during the check (an lb container restarting): it checks the file as it starts
+            log.info("{}: upstreams written ({}); nginx stopped during the check, it checks them as it starts", target, servers);
+            return false;
+        }
         if (!t.ok()) {
             if (previous != null) replace(tmp, file, previous);
             else Files.deleteIfExists(file);

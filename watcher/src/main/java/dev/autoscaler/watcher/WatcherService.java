@@ -63,11 +63,36 @@ public final class WatcherService implements Service {
             this.nginx = new ContainerNginx(DockerClients.connect(DockerClients.host(env)), container, binary, prefix.toString(), conf);
         }
         this.upstreamFile = new UpstreamFile(upstreamDir, nginx);
+        seed(initialUpstream(env));
         this.bus = ctx.bus();
         bus.subscribe(Channels.REPLICAS, ReplicaSet.class, set -> lane.execute(() -> apply(set)));
         lane.scheduleWithFixedDelay(this::resync, 0, (long) (resync * 1000), TimeUnit.MILLISECONDS);
         log.info("watcher: nginx {}prefix {}, upstreams in {}, targets {}",
                 container.isEmpty() ? "" : "in container " + container + ", ", prefix, upstreamDir, targets);
+    }
+
+    /** {@code INITIAL_UPSTREAM}: addresses that serve before any replica is ready (compose: the base app container). */
+    private static List<String> initialUpstream(Env env) {
+        String raw = env.string("INITIAL_UPSTREAM", "");
+        List<String> servers = java.util.Arrays.stream(raw.split(",")).map(String::trim).filter(a -> !a.isEmpty()).toList();
+        for (String a : servers) {
+            if (!UpstreamRenderer.validAddress(a)) throw Env.bad("INITIAL_UPSTREAM", raw, "comma-separated host:port addresses");
+        }
+        return servers;
+    }
+
+    /** Writes the initial upstreams of targets that have no file yet; the registry's ready replicas replace them. */
+    private void seed(List<String> servers) {
+        if (servers.isEmpty()) return;
+        for (String t : targets) {
+            if (Files.exists(upstreamFile.path(t))) continue;
+            try {
+                upstreamFile.apply(t, servers);
+                log.info("{}: initial upstreams {} until a replica is ready", t, servers);
+            } catch (IOException | RuntimeException e) {
+                log.warn("{}: initial upstreams not written: {}", t, e.getMessage());
+            }
+        }
     }
 
     private void resync() {
