@@ -150,9 +150,11 @@ public final class DockerBackend implements ReplicaBackend, AutoCloseable {
     private Base base(String target) throws IOException {
         Container c = docker.listContainersCmd().withShowAll(false).exec().stream()
                 .filter(x -> ContainerLabels.isBaseOf(x.getLabels() == null ? Map.of() : x.getLabels(), nameOf(x), target))
+                .filter(x -> settings.baseNamed(nameOf(x), target))
                 .min(Comparator.comparing(Container::getCreated))
                 .orElseThrow(() -> new IOException("no running base container for target " + target + ": label one "
-                        + ContainerLabels.TARGET + "=" + target + " (or " + ContainerLabels.POC_OPT_IN + "=true)"));
+                        + ContainerLabels.TARGET + "=" + target + " (or " + ContainerLabels.POC_OPT_IN + "=true)"
+                        + (settings.baseContainer().isEmpty() ? "" : " named " + settings.baseContainer().replace("{target}", target))));
         InspectContainerResponse inspect = docker.inspectContainerCmd(c.getId()).exec();
         String network = Optional.ofNullable(inspect.getHostConfig().getNetworkMode()).orElse("default");
         return new Base(nameOf(c), inspect, network, portOf(inspect.getConfig().getEnv()));

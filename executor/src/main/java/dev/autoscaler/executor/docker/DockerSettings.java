@@ -5,7 +5,8 @@ import dev.autoscaler.common.docker.DockerClients;
 import java.util.regex.Pattern;
 
 /** The docker backend's settings (executor README, "docker backend"). */
-public record DockerSettings(String dockerHost, int portBase, String portEnv, int appPort) {
+public record DockerSettings(String dockerHost, int portBase, String portEnv, int appPort, String baseContainer) {
+    private static final Pattern NAME_TEMPLATE = Pattern.compile("([a-zA-Z0-9_.-]|\\{target\\})+");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     public static DockerSettings from(Env env) {
@@ -16,6 +17,21 @@ public record DockerSettings(String dockerHost, int portBase, String portEnv, in
                 env.integer("APP_PORT_BASE", 9101, 1024, 65000),
                 portEnv,
                 // where the app listens when the base sets no port variable (the toy app's default)
-                env.integer("APP_PORT", 8080, 1, 65535));
+                env.integer("APP_PORT", 8080, 1, 65535),
+                baseContainer(env));
+    }
+
+    /** The base's name, {target} replaced; empty: any opted-in container (one stack on the daemon). */
+    private static String baseContainer(Env env) {
+        String t = env.string("BASE_CONTAINER", "");
+        if (!t.isEmpty() && !NAME_TEMPLATE.matcher(t).matches()) {
+            throw Env.bad("BASE_CONTAINER", t, "a container name, {target} standing for the target's name");
+        }
+        return t;
+    }
+
+    /** Whether a container of this name may be the target's base. */
+    public boolean baseNamed(String name, String target) {
+        return baseContainer.isEmpty() || baseContainer.replace("{target}", target).equals(name);
     }
 }
