@@ -37,11 +37,12 @@ public final class ReplicaExecutor implements Service {
 
     public ReplicaExecutor(ServiceContext ctx) {
         this.settings = ExecutorSettings.from(ctx.env());
-        this.bus = ctx.bus();
+        // the backend reads its settings before anything connects: a bad value stops the service at once
         this.loops = Backends.create(settings, ctx, upstreams, target -> {
             var lane = lanes.get(target);
             if (lane != null) lane.execute(() -> run(target, null));
         });
+        this.bus = ctx.bus();
         bus.subscribe(Channels.UPSTREAMS, Upstreams.class, u -> upstreams.put(u.target(), new HashSet<>(u.servers())));
         for (Map.Entry<String, TargetLoop> e : loops.byTarget().entrySet()) {
             String target = e.getKey();

@@ -54,9 +54,11 @@ class BadConfigIT {
         for (String[] kv : planner) c.add(Arguments.of("planner", kv[0], kv[1]));
         String[][] executor = {{"EXECUTOR_BACKEND", "bogus"}, {"TARGETS", "a,b c!"}, {"MIN_REPLICAS", "-1"}, {"MAX_REPLICAS", "0"},
                 {"RECONCILE_SEC", "0"}, {"START_TIMEOUT_SEC", "0"}, {"DRAIN_SEC", "-1"}, {"DRAIN_SETTLE_SEC", "x"},
-                {"GRACE_SEC", "-1"}, {"APP_PORT_BASE", "80"}};
+                {"GRACE_SEC", "-1"}, {"APP_PORT_BASE", "80"}, {"DOCKER_HOST", "http://127.0.0.1:2375"},
+                {"BASE_CONTAINER", "app;rm"}, {"APP_PORT_ENV", "1PORT"}};
         for (String[] kv : executor) c.add(Arguments.of("executor", kv[0], kv[1]));
-        String[][] watcher = {{"NGINX_PREFIX", "/nonexistent/prefix"}, {"RESYNC_SEC", "0"}, {"TARGETS", "a,b c!"}};
+        String[][] watcher = {{"NGINX_PREFIX", "/nonexistent/prefix"}, {"RESYNC_SEC", "0"}, {"TARGETS", "a,b c!"},
+                {"NGINX_CONTAINER", "lb; rm -rf"}, {"DOCKER_HOST", "ssh://host"}, {"INITIAL_UPSTREAM", "127.0.0.1:8080,evil host:1"}};
         for (String[] kv : watcher) c.add(Arguments.of("watcher", kv[0], kv[1]));
         String[][] app = {{"PORT", "0"}, {"PORT", "http"}, {"WORKERS", "0"}, {"WORK_MS", "-1"}, {"EXTRA_DELAY_MS", "slow"},
                 {"MAX_QUEUE", "-1"}, {"SHUTDOWN_GRACE_SEC", "-1"}};
@@ -74,6 +76,9 @@ class BadConfigIT {
         env.put("REDIS_URL", "redis://127.0.0.1:1"); // nothing listens there; config must fail before any connection
         if (!var.equals("REDIS_URL")) env.remove("REDIS_URL");
         if (var.equals("REDIS_PORT")) env.put("REDIS_HOST", "127.0.0.1");
+        // docker settings are read where docker is used: the executor's docker backend, the watcher's lb container
+        if (service.equals("executor") && List.of("DOCKER_HOST", "BASE_CONTAINER", "APP_PORT_ENV").contains(var)) env.put("EXECUTOR_BACKEND", "docker");
+        if (service.equals("watcher") && var.equals("DOCKER_HOST")) env.put("NGINX_CONTAINER", "lb");
         env.put(var, value);
         Process p = pb.start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the service must stop by itself");
