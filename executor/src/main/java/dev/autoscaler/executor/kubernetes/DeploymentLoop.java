@@ -77,6 +77,8 @@ public final class DeploymentLoop implements TargetLoop {
                 .filter(DeploymentOptIn::optedIn).filter(d -> target.equals(DeploymentOptIn.target(d)))
                 .sorted(Comparator.comparing(d -> d.getMetadata().getName())).toList();
         if (mine.isEmpty()) {
+            // nothing runs for this target as far as this executor may know: the monitor must not count stale replicas
+            mirrorNothing();
             return problem(0, "no Deployment in namespace " + namespace + " has " + DeploymentOptIn.ENABLED
                     + ": \"true\" for target " + target, null);
         }
@@ -217,6 +219,12 @@ public final class DeploymentLoop implements TargetLoop {
         if (changed) {
             List<ReplicaSet.Replica> set = wanted.values().stream().map(j -> Json.read(j, ReplicaRecord.class).toMessage()).toList();
             bus.publish(Channels.REPLICAS, new ReplicaSet(target, set, now));
+        }
+    }
+
+    private void mirrorNothing() {
+        if (bus.redis().del(keys.registry(target)) > 0) {
+            bus.publish(Channels.REPLICAS, new ReplicaSet(target, List.of(), System.currentTimeMillis() / 1000.0));
         }
     }
 

@@ -124,6 +124,17 @@ class KubernetesBackendMockServerTest {
         assertEquals(1, down.after());
         assertEquals(1, spec("web"));
         assertTrue(lines(drainRequests()).contains("PUT /apis/apps/v1/namespaces/scaling/deployments/web/scale"));
+
+        // the Deployment opts out: it is left alone, and its replicas no longer count as the target's
+        Deployment d = client.apps().deployments().inNamespace(NS).withName("web").get();
+        d.getMetadata().getAnnotations().put(DeploymentOptIn.ENABLED, "false");
+        client.apps().deployments().inNamespace(NS).resource(d).update();
+        setDesired(3);
+        Reconciler.Outcome gone = loop.reconcile();
+        assertEquals("error", gone.status());
+        assertTrue(gone.message().contains("no Deployment in namespace scaling"), gone.message());
+        assertEquals(1, spec("web"));
+        assertEquals(0, ReplicaRegistry.read(bus, target).size());
     }
 
     @Test
