@@ -58,7 +58,9 @@ public final class KubernetesBackend implements AutoCloseable {
 
     public KubernetesBackend start() {
         lease.start();
-        watchDeployments();
+        // fabric8's watch() blocks until the API server answers (retrying while it does not): never on the caller's thread,
+        // so the executor starts, and answers /health, while the API server is unreachable
+        Thread.ofVirtual().name("watch-deployments").start(this::watchDeployments);
         return this;
     }
 
@@ -72,7 +74,7 @@ public final class KubernetesBackend implements AutoCloseable {
 
     private void watchDeployments() {
         try {
-            watch = client.apps().deployments().inNamespace(settings.namespace()).watch(new Watcher<>() {
+            Watch w = client.apps().deployments().inNamespace(settings.namespace()).watch(new Watcher<>() {
                 @Override
                 public void eventReceived(Action action, Deployment d) {
                     if (!DeploymentOptIn.optedIn(d)) return;
@@ -85,9 +87,12 @@ public final class KubernetesBackend implements AutoCloseable {
                     // fabric8 reconnects by itself; it gives up only on errors such as 410 Gone: then watch anew
                     if (closed) return;
                     log.warn("watch on Deployments in {} closed ({}); watching again", settings.namespace(), e.getMessage());
-                    Thread.ofVirtual().start(KubernetesBackend.this::watchDeployments);
+                    Thread.ofVirtual().name("watch-deployments").start(KubernetesBackend.this::watchDeployments);
                 }
             });
+            watch = w;
+            // closed while the watch was being established: nobody else will close it
+            if (closed) w.close();
         } catch (RuntimeException e) {
             // the loops still reconcile every RECONCILE_SEC; the watch only makes them prompter
             log.warn("cannot watch Deployments in {} ({}); ready counts update every RECONCILE_SEC only",

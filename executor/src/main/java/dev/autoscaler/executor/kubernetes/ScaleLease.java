@@ -6,6 +6,9 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +55,7 @@ public final class ScaleLease implements AutoCloseable {
                 log.info("lease {}: election ended ({}); competing again", settings.leaseName(), e == null ? "lost" : e.toString());
                 // after one retry period, as the elector itself retries: an elector that fails at once must not spin
                 CompletableFuture.runAsync(this::start,
-                        CompletableFuture.delayedExecutor(millis(settings.retrySec()).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+                        CompletableFuture.delayedExecutor(millis(settings.retrySec()).toMillis(), TimeUnit.MILLISECONDS));
             }
         });
         return this;
@@ -88,13 +91,28 @@ public final class ScaleLease implements AutoCloseable {
         return settings.identity();
     }
 
-    /** Stops competing; a leader releases the Lease so another executor takes over without waiting for it to expire. */
+    /**
+     * Stops competing; a leader releases the Lease so another executor takes over without waiting for it to expire.
+     * Waits for that at most KUBE_LEASE_RENEW_SEC: with the API server unreachable the elector is stuck in its own
+     * retries, and the Lease then simply expires.
+     */
     @Override
     public synchronized void close() {
         closed = true;
         leader = false;
         CompletableFuture<?> f = running;
-        if (f != null) f.cancel(true);
+        if (f == null) return;
+        CompletableFuture<Void> cancelled = CompletableFuture.runAsync(() -> f.cancel(true),
+                r -> Thread.ofVirtual().name("lease-release").start(r));
+        try {
+            cancelled.get(millis(settings.renewSec()).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.info("lease {}: not released within KUBE_LEASE_RENEW_SEC; it expires after KUBE_LEASE_SEC", settings.leaseName());
+        } catch (ExecutionException e) {
+            log.info("lease {}: release failed ({}); it expires after KUBE_LEASE_SEC", settings.leaseName(), e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static Duration millis(double sec) {
