@@ -89,7 +89,14 @@ class KubernetesManifestsTest {
                 assertEquals("ops", probe.getHttpGet().getPort().getStrVal(), name);
             }
             assertEquals(d.getSpec().getSelector().getMatchLabels().get("app.kubernetes.io/name"), name);
+            assertEquals("true", d.getSpec().getTemplate().getMetadata().getLabels().get("autoscaler.io/redis-client"),
+                    name + " may reach Redis");
         }
+        var redisPolicy = Manifests.one(objects, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class, "redis-clients");
+        assertEquals(Map.of("autoscaler.io/redis-client", "true"),
+                redisPolicy.getSpec().getIngress().get(0).getFrom().get(0).getPodSelector().getMatchLabels());
+        assertFalse(Manifests.one(objects, Deployment.class, "app").getSpec().getTemplate().getMetadata().getLabels()
+                .containsKey("autoscaler.io/redis-client"), "the app never needs Redis");
         assertEquals("prometheus", config.getData().get("MONITOR_SOURCE"));
         assertTrue(config.getData().get("PROMETHEUS_URL").startsWith("http://"));
     }
