@@ -279,6 +279,9 @@ public final class DeploymentLoop implements TargetLoop {
     @Override
     public Map<String, Object> health() {
         if (!lease.isLeader()) return Map.of("leader", false, "leaseHolder", lease.holder());
-        return facts.isEmpty() ? Map.of("leader", true, "leaseHolder", lease.identity()) : facts;
+        Map<String, Object> f = facts;
+        // just elected: what the last reconcile found was seen as a standby, or nothing was seen yet
+        boolean fresh = Boolean.TRUE.equals(f.get("leader"));
+        return fresh ? f : Map.of("leader", true, "leaseHolder", lease.identity());
     }
 }

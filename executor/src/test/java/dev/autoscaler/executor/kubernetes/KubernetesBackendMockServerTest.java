@@ -233,6 +233,9 @@ class KubernetesBackendMockServerTest {
                 "the standby sent nothing about Deployments but its watch: " + sent);
         assertEquals(1, spec("web"), "the standby did not scale");
         assertEquals(Map.of("leader", false, "leaseHolder", leader.lease().identity()), standby.loops().get(target).health());
+        int results = resultsOfTarget().size();
+        standby.loops().get(target).publishResult("plan-3", "scale_up", "p95 above SLO", idle);
+        assertEquals(results, resultsOfTarget().size(), "a standby publishes no result: the leader does");
 
         assertEquals("ok", leader.loops().get(target).reconcile().status());
         assertEquals(3, spec("web"));
@@ -243,6 +246,8 @@ class KubernetesBackendMockServerTest {
         setDesired(5);
         assertEquals("ok", standby.loops().get(target).reconcile().status());
         assertEquals(5, spec("web"));
+        assertEquals(Boolean.TRUE, standby.loops().get(target).health().get("leader"));
+        assertEquals(standby.lease().identity(), standby.loops().get(target).health().get("leaseHolder"));
         assertEquals("noop", leader.loops().get(target).reconcile().status(), "the stopped executor no longer acts");
     }
 
