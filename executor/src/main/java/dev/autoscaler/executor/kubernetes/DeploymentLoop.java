@@ -6,10 +6,8 @@ import dev.autoscaler.common.bus.ReplicaRegistry;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.ExecResult;
 import dev.autoscaler.common.msg.Json;
-import dev.autoscaler.common.msg.ReplicaSet;
 import dev.autoscaler.executor.ExecutorSettings;
 import dev.autoscaler.executor.Reconciler;
-import dev.autoscaler.executor.ReplicaRecord;
 import dev.autoscaler.executor.TargetLoop;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -42,6 +40,7 @@ public final class DeploymentLoop implements TargetLoop {
     private final ScaleLease lease;
     private final RedisBus bus;
     private final Keys keys;
+    private final RegistryMirror registry;
     /** What the last reconcile found, for {@code /health}. */
     private volatile Map<String, Object> facts = Map.of();
     /** The last level-triggered outcome published, so a lasting problem is reported once, not every RECONCILE_SEC. */
@@ -56,6 +55,7 @@ public final class DeploymentLoop implements TargetLoop {
         this.lease = lease;
         this.bus = bus;
         this.keys = bus.keys();
+        this.registry = new RegistryMirror(target, namespace, bus);
     }
 
     /** Kubernetes keeps the pods; there is nothing to take in beyond mirroring what the Deployment reports. */
@@ -78,7 +78,7 @@ public final class DeploymentLoop implements TargetLoop {
                 .sorted(Comparator.comparing(d -> d.getMetadata().getName())).toList();
         if (mine.isEmpty()) {
             // nothing runs for this target as far as this executor may know: the monitor must not count stale replicas
-            mirrorNothing();
+            registry.clear();
             return problem(0, "no Deployment in namespace " + namespace + " has " + DeploymentOptIn.ENABLED
                     + ": \"true\" for target " + target, null);
         }
@@ -91,7 +91,7 @@ public final class DeploymentLoop implements TargetLoop {
         int spec = specReplicas(d);
         Optional<String> hpa = hpaFor(name);
         if (hpa.isPresent()) {
-            mirror(d);
+            registry.write(d);
             return problem(spec, "refused: HorizontalPodAutoscaler " + namespace + "/" + hpa.get() + " also scales Deployment "
                     + namespace + "/" + name + "; two autoscalers on one Deployment fight, so this executor leaves it alone", d);
         }
@@ -101,16 +101,16 @@ public final class DeploymentLoop implements TargetLoop {
             lo = DeploymentOptIn.bound(d, DeploymentOptIn.MIN).orElse(runtimeBound("min", settings.minReplicas()));
             hi = DeploymentOptIn.bound(d, DeploymentOptIn.MAX).orElse(runtimeBound("max", settings.maxReplicas()));
         } catch (IllegalArgumentException e) {
-            mirror(d);
+            registry.write(d);
             return problem(spec, e.getMessage() + "; not scaling it until fixed", d);
         }
         if (lo > hi) {
-            mirror(d);
+            registry.write(d);
             return problem(spec, "Deployment " + name + ": min replicas " + lo + " > max replicas " + hi + "; not scaling it", d);
         }
         int want = Math.max(lo, Math.min(hi, desired(spec)));
         if (want == spec) {
-            mirror(d);
+            registry.write(d);
             remember(d, null);
             return new Reconciler.Outcome(spec, spec, "noop", spec + " replica(s) as desired (" + readyReplicas(d) + " ready)");
         }
@@ -119,7 +119,7 @@ public final class DeploymentLoop implements TargetLoop {
         // read back: what Kubernetes now reports is what the registry and the result show
         Deployment now = client.apps().deployments().inNamespace(namespace).withName(name).get();
         Deployment shown = now != null ? now : d;
-        mirror(shown);
+        registry.write(shown);
         remember(shown, null);
         return new Reconciler.Outcome(spec, want, "ok", "Deployment " + namespace + "/" + name + " scaled from " + spec + " to "
                 + want + " replica(s) (" + readyReplicas(shown) + " ready); Kubernetes starts pods and drains removed ones");
@@ -182,70 +182,6 @@ public final class DeploymentLoop implements TargetLoop {
         }
         log.warn("ignoring target:{} {}={} (expected an integer >= 0)", target, field, v);
         return fallback;
-    }
-
-    /**
-     * Writes the Deployment's replicas into {@code registry:{target}}: {@code readyReplicas} entries {@code ready}, the
-     * rest of {@code spec.replicas} {@code starting}. Entries are slots ({@code {deployment}-{n}}), not pods: Kubernetes
-     * balances through its Service, so the count is what matters, and reading pods would need more RBAC.
-     */
-    private void mirror(Deployment d) {
-        String name = d.getMetadata().getName();
-        int ready = readyReplicas(d);
-        int total = Math.max(ready, specReplicas(d));
-        String address = namespace + "/" + name;
-        Map<String, String> current = bus.redis().hgetall(keys.registry(target));
-        Map<String, String> wanted = new LinkedHashMap<>();
-        double now = System.currentTimeMillis() / 1000.0;
-        for (int n = 1; n <= total; n++) {
-            String id = name + "-" + n;
-            ReplicaSet.State state = n <= ready ? ReplicaSet.State.ready : ReplicaSet.State.starting;
-            double started = startedTs(current.get(id)).orElse(now);
-            wanted.put(id, Json.write(new ReplicaRecord(id, target, address, address, state, n, started)));
-        }
-        boolean changed = false;
-        for (String id : current.keySet()) {
-            if (!wanted.containsKey(id)) {
-                bus.redis().hdel(keys.registry(target), id);
-                changed = true;
-            }
-        }
-        for (Map.Entry<String, String> e : wanted.entrySet()) {
-            if (!sameState(current.get(e.getKey()), e.getValue())) {
-                bus.redis().hset(keys.registry(target), e.getKey(), e.getValue());
-                changed = true;
-            }
-        }
-        if (changed) {
-            List<ReplicaSet.Replica> set = wanted.values().stream().map(j -> Json.read(j, ReplicaRecord.class).toMessage()).toList();
-            bus.publish(Channels.REPLICAS, new ReplicaSet(target, set, now));
-        }
-    }
-
-    private void mirrorNothing() {
-        if (bus.redis().del(keys.registry(target)) > 0) {
-            bus.publish(Channels.REPLICAS, new ReplicaSet(target, List.of(), System.currentTimeMillis() / 1000.0));
-        }
-    }
-
-    private static Optional<Double> startedTs(String json) {
-        if (json == null) return Optional.empty();
-        try {
-            return Optional.of(Json.read(json, ReplicaRecord.class).startedTs());
-        } catch (Json.MalformedMessageException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static boolean sameState(String oldJson, String newJson) {
-        if (oldJson == null) return false;
-        try {
-            ReplicaRecord a = Json.read(oldJson, ReplicaRecord.class);
-            ReplicaRecord b = Json.read(newJson, ReplicaRecord.class);
-            return a.state() == b.state() && a.address().equals(b.address()) && a.seq() == b.seq();
-        } catch (Json.MalformedMessageException e) {
-            return false;
-        }
     }
 
     static int specReplicas(Deployment d) {
