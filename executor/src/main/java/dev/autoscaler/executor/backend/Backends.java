@@ -9,6 +9,7 @@ import dev.autoscaler.executor.ReplicaScope;
 import dev.autoscaler.executor.TargetLoop;
 import dev.autoscaler.executor.docker.DockerBackend;
 import dev.autoscaler.executor.docker.DockerSettings;
+import dev.autoscaler.executor.kubernetes.KubernetesBackend;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,6 +36,7 @@ public final class Backends {
         return switch (settings.backend()) {
             case "process" -> processLoops(settings, ctx, upstreams);
             case "docker" -> dockerLoops(settings, ctx, upstreams, wake);
+            case "kubernetes" -> KubernetesBackend.loops(settings, ctx, wake);
             default -> throw new ConfigException("invalid EXECUTOR_BACKEND=\"" + settings.backend()
                     + "\": expected one of " + ExecutorSettings.BACKENDS);
         };

@@ -1,0 +1,223 @@
+package dev.autoscaler.executor.kubernetes;
+
+import dev.autoscaler.common.bus.Keys;
+import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.bus.ReplicaRegistry;
+import dev.autoscaler.common.msg.Channels;
+import dev.autoscaler.common.msg.ExecResult;
+import dev.autoscaler.common.msg.Json;
+import dev.autoscaler.executor.ExecutorSettings;
+import dev.autoscaler.executor.Reconciler;
+import dev.autoscaler.executor.TargetLoop;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.CrossVersionObjectReference;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One target's loop in Kubernetes: reconciles {@code desired:{target}} to the {@code spec.replicas} of the one
+ * Deployment that opted in for this target (see {@link DeploymentOptIn}), through its scale subresource. Kubernetes
+ * then starts pods, waits for their readiness and drains the removed ones (readiness, preStop, grace period), so this
+ * loop neither probes nor drains; it mirrors the Deployment's {@code readyReplicas} into {@code registry:{target}},
+ * where the monitor, the planner and the dashboard read the ready count for every backend.
+ */
+public final class DeploymentLoop implements TargetLoop {
+    private static final Logger log = LoggerFactory.getLogger(DeploymentLoop.class);
+    /** Same cap as the other backends' results stream: a result per plan, ~8 h of 3 s windows of one target. */
+    static final long RESULTS_MAXLEN = 10_000;
+
+    private final String target;
+    private final KubernetesClient client;
+    private final String namespace;
+    private final ExecutorSettings settings;
+    private final ScaleLease lease;
+    private final RedisBus bus;
+    private final Keys keys;
+    private final RegistryMirror registry;
+    /** What the last reconcile found, for {@code /health}. */
+    private volatile Map<String, Object> facts = Map.of();
+    /** The last level-triggered outcome published, so a lasting problem is reported once, not every RECONCILE_SEC. */
+    private String lastPublished = "";
+
+    public DeploymentLoop(String target, KubernetesClient client, String namespace, ExecutorSettings settings, ScaleLease lease,
+                          RedisBus bus) {
+        this.target = target;
+        this.client = client;
+        this.namespace = namespace;
+        this.settings = settings;
+        this.lease = lease;
+        this.bus = bus;
+        this.keys = bus.keys();
+        this.registry = new RegistryMirror(target, namespace, bus);
+    }
+
+    /** Kubernetes keeps the pods; there is nothing to take in beyond mirroring what the Deployment reports. */
+    @Override
+    public void adopt() {
+        if (lease.isLeader()) reconcile();
+        else log.info("{}: standing by until this executor holds the Lease", target);
+    }
+
+    @Override
+    public synchronized Reconciler.Outcome reconcile() {
+        if (!lease.isLeader()) {
+            int ready = ReplicaRegistry.ready(bus, target);
+            String holder = lease.holder().isEmpty() ? "nobody yet" : lease.holder();
+            facts = Map.of("leader", false, "leaseHolder", lease.holder());
+            return new Reconciler.Outcome(ready, ready, "noop", "standing by: the Lease is held by " + holder);
+        }
+        List<Deployment> mine = client.apps().deployments().inNamespace(namespace).list().getItems().stream()
+                .filter(DeploymentOptIn::optedIn).filter(d -> target.equals(DeploymentOptIn.target(d)))
+                .sorted(Comparator.comparing(d -> d.getMetadata().getName())).toList();
+        if (mine.isEmpty()) {
+            // nothing runs for this target as far as this executor may know: the monitor must not count stale replicas
+            registry.clear();
+            return problem(0, "no Deployment in namespace " + namespace + " has " + DeploymentOptIn.ENABLED
+                    + ": \"true\" for target " + target, null);
+        }
+        if (mine.size() > 1) {
+            return problem(0, "more than one Deployment in namespace " + namespace + " opted in for target " + target + ": "
+                    + mine.stream().map(d -> d.getMetadata().getName()).toList() + "; scaling none", null);
+        }
+        Deployment d = mine.get(0);
+        String name = d.getMetadata().getName();
+        int spec = specReplicas(d);
+        Optional<String> hpa = hpaFor(name);
+        if (hpa.isPresent()) {
+            registry.write(d);
+            return problem(spec, "refused: HorizontalPodAutoscaler " + namespace + "/" + hpa.get() + " also scales Deployment "
+                    + namespace + "/" + name + "; two autoscalers on one Deployment fight, so this executor leaves it alone", d);
+        }
+        int lo;
+        int hi;
+        try {
+            lo = DeploymentOptIn.bound(d, DeploymentOptIn.MIN).orElse(runtimeBound("min", settings.minReplicas()));
+            hi = DeploymentOptIn.bound(d, DeploymentOptIn.MAX).orElse(runtimeBound("max", settings.maxReplicas()));
+        } catch (IllegalArgumentException e) {
+            registry.write(d);
+            return problem(spec, e.getMessage() + "; not scaling it until fixed", d);
+        }
+        if (lo > hi) {
+            registry.write(d);
+            return problem(spec, "Deployment " + name + ": min replicas " + lo + " > max replicas " + hi + "; not scaling it", d);
+        }
+        int want = Math.max(lo, Math.min(hi, desired(spec)));
+        if (want == spec) {
+            registry.write(d);
+            remember(d, null);
+            return new Reconciler.Outcome(spec, spec, "noop", spec + " replica(s) as desired (" + readyReplicas(d) + " ready)");
+        }
+        client.apps().deployments().inNamespace(namespace).withName(name).scale(want);
+        log.info("{}: Deployment {}/{} spec.replicas {} -> {}", target, namespace, name, spec, want);
+        // read back: what Kubernetes now reports is what the registry and the result show
+        Deployment now = client.apps().deployments().inNamespace(namespace).withName(name).get();
+        Deployment shown = now != null ? now : d;
+        registry.write(shown);
+        remember(shown, null);
+        return new Reconciler.Outcome(spec, want, "ok", "Deployment " + namespace + "/" + name + " scaled from " + spec + " to "
+                + want + " replica(s) (" + readyReplicas(shown) + " ready); Kubernetes starts pods and drains removed ones");
+    }
+
+    private Reconciler.Outcome problem(int replicas, String message, Deployment d) {
+        log.warn("{}: {}", target, message);
+        remember(d, message);
+        return new Reconciler.Outcome(replicas, replicas, "error", message);
+    }
+
+    private void remember(Deployment d, String problem) {
+        // a problem that went away and comes back is news again
+        if (problem == null) lastPublished = "";
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("leader", true);
+        f.put("leaseHolder", lease.identity());
+        f.put("namespace", namespace);
+        if (d != null) {
+            f.put("deployment", d.getMetadata().getName());
+            f.put("specReplicas", specReplicas(d));
+            f.put("readyReplicas", readyReplicas(d));
+        }
+        if (problem != null) f.put(problem.startsWith("refused") ? "refused" : "problem", problem);
+        facts = f;
+    }
+
+    /** The name of an autoscaling/v2 HPA whose scale target is this Deployment, if any. */
+    private Optional<String> hpaFor(String deployment) {
+        for (HorizontalPodAutoscaler h : client.autoscaling().v2().horizontalPodAutoscalers().inNamespace(namespace).list().getItems()) {
+            CrossVersionObjectReference ref = h.getSpec() == null ? null : h.getSpec().getScaleTargetRef();
+            if (ref != null && "Deployment".equals(ref.getKind()) && deployment.equals(ref.getName())) {
+                return Optional.of(h.getMetadata().getName());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** {@code desired:{target}} replicas; with none (or unreadable), keep what the Deployment asks for. */
+    private int desired(int spec) {
+        String v = bus.redis().hget(keys.desired(target), "replicas");
+        if (v == null) return spec;
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            log.warn("desired:{} replicas={} is not a number; keeping {}", target, v, spec);
+            return spec;
+        }
+    }
+
+    /** An operator's run-time bound from {@code target:{target}} (as the planner reads it), else the executor's. */
+    private int runtimeBound(String field, int fallback) {
+        String v = bus.redis().hget(keys.targetSettings(target), field);
+        if (v == null) return fallback;
+        try {
+            int i = Integer.parseInt(v.trim());
+            if (i >= 0) return i;
+        } catch (NumberFormatException ignored) {
+            // warned below
+        }
+        log.warn("ignoring target:{} {}={} (expected an integer >= 0)", target, field, v);
+        return fallback;
+    }
+
+    static int specReplicas(Deployment d) {
+        // Kubernetes defaults an unset spec.replicas to 1
+        Integer r = d.getSpec() == null ? null : d.getSpec().getReplicas();
+        return r == null ? 1 : r;
+    }
+
+    static int readyReplicas(Deployment d) {
+        Integer r = d.getStatus() == null ? null : d.getStatus().getReadyReplicas();
+        return r == null ? 0 : r;
+    }
+
+    /** Only the acting executor reports: a standby's "nothing done" would double every result. */
+    @Override
+    public synchronized void publishResult(String planId, String action, String reason, Reconciler.Outcome o) {
+        if (!lease.isLeader()) return;
+        String key = o.status() + "|" + o.message();
+        if ("reconcile".equals(action) && key.equals(lastPublished)) return;
+        lastPublished = "reconcile".equals(action) ? key : "";
+        ExecResult r = new ExecResult(System.currentTimeMillis() / 1000.0, planId, action, target, reason,
+                o.before(), o.after(), new ExecResult.Outcome(o.status(), o.message()));
+        try {
+            bus.appendCapped(keys.resultsStream(), Map.of(ExecResult.STREAM_FIELD, Json.write(r)), RESULTS_MAXLEN);
+        } catch (RuntimeException e) {
+            log.warn("{}: result of plan {} not appended to {} ({})", target, planId, keys.resultsStream(), e.getMessage());
+        }
+        bus.publish(Channels.RESULTS, r);
+    }
+
+    @Override
+    public Map<String, Object> health() {
+        if (!lease.isLeader()) return Map.of("leader", false, "leaseHolder", lease.holder());
+        Map<String, Object> f = facts;
+        // just elected: what the last reconcile found was seen as a standby, or nothing was seen yet
+        boolean fresh = Boolean.TRUE.equals(f.get("leader"));
+        return fresh ? f : Map.of("leader", true, "leaseHolder", lease.identity());
+    }
+}

@@ -1,0 +1,97 @@
+package dev.autoscaler.executor.kubernetes;
+
+import dev.autoscaler.common.bus.Keys;
+import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.msg.Channels;
+import dev.autoscaler.common.msg.Json;
+import dev.autoscaler.common.msg.ReplicaSet;
+import dev.autoscaler.executor.ReplicaRecord;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Keeps {@code registry:{target}} in step with a Deployment's status, in the same records the other backends write,
+ * so the monitor, the planner and the dashboard read the ready count without knowing which backend runs. Publishes the
+ * set on {@code replicas} only when it changed.
+ */
+final class RegistryMirror {
+    private final String target;
+    private final String namespace;
+    private final RedisBus bus;
+    private final Keys keys;
+
+    RegistryMirror(String target, String namespace, RedisBus bus) {
+        this.target = target;
+        this.namespace = namespace;
+        this.bus = bus;
+        this.keys = bus.keys();
+    }
+
+    /**
+     * Writes the Deployment's replicas into {@code registry:{target}}: {@code readyReplicas} entries {@code ready}, the
+     * rest of {@code spec.replicas} {@code starting}. Entries are slots ({@code {deployment}-{n}}), not pods: Kubernetes
+     * balances through its Service, so the count is what matters, and reading pods would need more RBAC.
+     */
+    void write(Deployment d) {
+        String name = d.getMetadata().getName();
+        int ready = DeploymentLoop.readyReplicas(d);
+        int total = Math.max(ready, DeploymentLoop.specReplicas(d));
+        String address = namespace + "/" + name;
+        Map<String, String> current = bus.redis().hgetall(keys.registry(target));
+        Map<String, String> wanted = new LinkedHashMap<>();
+        double now = System.currentTimeMillis() / 1000.0;
+        for (int n = 1; n <= total; n++) {
+            String id = name + "-" + n;
+            ReplicaSet.State state = n <= ready ? ReplicaSet.State.ready : ReplicaSet.State.starting;
+            double started = startedTs(current.get(id)).orElse(now);
+            wanted.put(id, Json.write(new ReplicaRecord(id, target, address, address, state, n, started)));
+        }
+        boolean changed = false;
+        for (String id : current.keySet()) {
+            if (!wanted.containsKey(id)) {
+                bus.redis().hdel(keys.registry(target), id);
+                changed = true;
+            }
+        }
+        for (Map.Entry<String, String> e : wanted.entrySet()) {
+            if (!sameState(current.get(e.getKey()), e.getValue())) {
+                bus.redis().hset(keys.registry(target), e.getKey(), e.getValue());
+                changed = true;
+            }
+        }
+        if (changed) {
+            List<ReplicaSet.Replica> set = wanted.values().stream().map(j -> Json.read(j, ReplicaRecord.class).toMessage()).toList();
+            bus.publish(Channels.REPLICAS, new ReplicaSet(target, set, now));
+        }
+    }
+
+    /** Empties the registry: nothing runs for this target as far as the executor may know. */
+    void clear() {
+        if (bus.redis().del(keys.registry(target)) > 0) {
+            bus.publish(Channels.REPLICAS, new ReplicaSet(target, List.of(), System.currentTimeMillis() / 1000.0));
+        }
+    }
+
+    private static Optional<Double> startedTs(String json) {
+        if (json == null) return Optional.empty();
+        try {
+            return Optional.of(Json.read(json, ReplicaRecord.class).startedTs());
+        } catch (Json.MalformedMessageException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean sameState(String oldJson, String newJson) {
+        if (oldJson == null) return false;
+        try {
+            ReplicaRecord a = Json.read(oldJson, ReplicaRecord.class);
+            ReplicaRecord b = Json.read(newJson, ReplicaRecord.class);
+            return a.state() == b.state() && a.address().equals(b.address()) && a.seq() == b.seq();
+        } catch (Json.MalformedMessageException e) {
+            return false;
+        }
+    }
+}

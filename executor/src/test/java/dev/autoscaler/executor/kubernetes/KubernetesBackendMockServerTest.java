@@ -1,0 +1,360 @@
+package dev.autoscaler.executor.kubernetes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.bus.ReplicaRegistry;
+import dev.autoscaler.common.config.RedisSettings;
+import dev.autoscaler.common.msg.Json;
+import dev.autoscaler.common.msg.ReplicaSet;
+import dev.autoscaler.common.testing.RedisServer;
+import dev.autoscaler.executor.ExecutorSettings;
+import dev.autoscaler.executor.Reconciler;
+import dev.autoscaler.executor.TargetLoop;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The kubernetes backend against fabric8's mock API server in CRUD mode (a fake Kubernetes: it stores what is written
+ * and answers reads from that, but runs no controllers, so pods never start and the test sets {@code readyReplicas}
+ * itself) and a real redis-server. Every request the backend sends is recorded by the mock, so the tests assert on
+ * what was sent, not only on what resulted.
+ */
+@EnableKubernetesMockClient(crud = true)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class KubernetesBackendMockServerTest {
+    private static final String NS = "scaling";
+    private static final AtomicInteger TARGETS = new AtomicInteger();
+    private static RedisServer redis;
+    private static RedisBus bus;
+
+    /** Injected fresh for each test by the extension. */
+    KubernetesMockServer server;
+    KubernetesClient client;
+
+    private final String target = "k" + TARGETS.incrementAndGet();
+    private final List<KubernetesBackend> backends = new ArrayList<>();
+    private final List<String> wakes = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void startRedis() throws Exception {
+        redis = RedisServer.start();
+        bus = new RedisBus(new RedisSettings(redis.url(), "ktest:"), new SimpleMeterRegistry(), false);
+    }
+
+    @AfterAll
+    static void stopRedis() {
+        if (bus != null) bus.close();
+        if (redis != null) redis.close();
+    }
+
+    @AfterEach
+    void stopBackends() {
+        backends.forEach(KubernetesBackend::close);
+    }
+
+    // ---- scaling ----
+
+    @Test
+    void scalesUpAndDownThroughTheScaleSubresourceAndMirrorsReadyReplicasIntoTheRegistry() throws Exception {
+        create(deployment("web", 2, 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        KubernetesBackend b = started("executor-0");
+        awaitTrue("executor-0 holds the Lease", b.lease()::isLeader);
+        TargetLoop loop = b.loops().get(target);
+        drainRequests();
+
+        setDesired(4);
+        Reconciler.Outcome up = loop.reconcile();
+        assertEquals("ok", up.status(), up.message());
+        assertEquals(2, up.before());
+        assertEquals(4, up.after());
+        assertEquals(4, spec("web"));
+        List<String> sent = lines(drainRequests());
+        assertTrue(sent.contains("GET /apis/apps/v1/namespaces/scaling/deployments/web/scale"), sent.toString());
+        assertTrue(sent.contains("PUT /apis/apps/v1/namespaces/scaling/deployments/web/scale"), sent.toString());
+        assertFalse(sent.stream().anyMatch(l -> l.matches("(PUT|PATCH|POST) .*/deployments/web(\\?.*)?")),
+                "replicas change only through /scale: " + sent);
+        // pods not ready yet: two ready, two starting, and the ready count the monitor reads stays 2
+        assertEquals(Map.of(ReplicaSet.State.ready, 2L, ReplicaSet.State.starting, 2L), states());
+        assertEquals(2, ReplicaRegistry.ready(bus, target));
+
+        loop.publishResult("plan-up", "scale_up", "p95 above SLO", up);
+        JsonNode result = lastResult();
+        assertEquals("plan-up", result.path("plan_id").asText());
+        assertEquals("ok", result.path("result").path("status").asText());
+        assertEquals(2, result.path("replicas_before").asInt());
+        assertEquals(4, result.path("replicas_after").asInt());
+
+        // Kubernetes reports the new pods ready: the watch wakes the target, and its reconcile mirrors the count
+        wakes.clear();
+        setReady("web", 4);
+        awaitTrue("the watch on Deployments wakes " + target, () -> wakes.contains(target));
+        Reconciler.Outcome steady = loop.reconcile();
+        assertEquals("noop", steady.status(), steady.message());
+        assertEquals(4, ReplicaRegistry.ready(bus, target));
+
+        setDesired(1);
+        Reconciler.Outcome down = loop.reconcile();
+        assertEquals("ok", down.status(), down.message());
+        assertEquals(4, down.before());
+        assertEquals(1, down.after());
+        assertEquals(1, spec("web"));
+        assertTrue(lines(drainRequests()).contains("PUT /apis/apps/v1/namespaces/scaling/deployments/web/scale"));
+
+        // the Deployment opts out: it is left alone, and its replicas no longer count as the target's
+        Deployment d = client.apps().deployments().inNamespace(NS).withName("web").get();
+        d.getMetadata().getAnnotations().put(DeploymentOptIn.ENABLED, "false");
+        client.apps().deployments().inNamespace(NS).resource(d).update();
+        setDesired(3);
+        Reconciler.Outcome gone = loop.reconcile();
+        assertEquals("error", gone.status());
+        assertTrue(gone.message().contains("no Deployment in namespace scaling"), gone.message());
+        assertEquals(1, spec("web"));
+        assertEquals(0, ReplicaRegistry.read(bus, target).size());
+    }
+
+    @Test
+    void boundsComeFromTheAnnotationsFirstThenTargetSettingsThenTheExecutor() throws Exception {
+        create(deployment("web", 2, 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target,
+                DeploymentOptIn.MAX, "5")));
+        KubernetesBackend b = started("executor-0");
+        awaitTrue("executor-0 holds the Lease", b.lease()::isLeader);
+        TargetLoop loop = b.loops().get(target);
+
+        setDesired(9);
+        assertEquals(5, loop.reconcile().after(), "autoscaler.io/max-replicas caps the executor's MAX_REPLICAS 10");
+        bus.redis().hset(bus.keys().targetSettings(target), "min", "3");
+        setDesired(0);
+        assertEquals(3, loop.reconcile().after(), "target:{target} min raises the executor's MIN_REPLICAS 1");
+        assertEquals(3, spec("web"));
+    }
+
+    @Test
+    void onlyDeploymentsThatOptedInAreEverTouched() throws Exception {
+        // named like the target, but without the annotation: the name alone never opts a Deployment in
+        create(deployment(target, 2, 2, Map.of()));
+        create(deployment("declined", 2, 2, Map.of(DeploymentOptIn.ENABLED, "false", DeploymentOptIn.TARGET, target)));
+        create(deployment("chosen", 2, 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        KubernetesBackend b = started("executor-0");
+        awaitTrue("executor-0 holds the Lease", b.lease()::isLeader);
+        drainRequests();
+
+        setDesired(3);
+        Reconciler.Outcome o = b.loops().get(target).reconcile();
+        List<String> sent = lines(drainRequests());
+
+        assertEquals("ok", o.status(), o.message());
+        assertEquals(3, spec("chosen"));
+        assertEquals(2, spec(target));
+        assertEquals(2, spec("declined"));
+        for (String other : List.of(target, "declined")) {
+            assertTrue(sent.stream().noneMatch(l -> l.contains("/deployments/" + other)), other + " was addressed: " + sent);
+        }
+    }
+
+    @Test
+    void refusesADeploymentThatAHorizontalPodAutoscalerAlsoScales() throws Exception {
+        create(deployment("web", 2, 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        client.autoscaling().v2().horizontalPodAutoscalers().inNamespace(NS).resource(new HorizontalPodAutoscalerBuilder()
+                .withNewMetadata().withName("web-cpu").endMetadata()
+                .withNewSpec().withMinReplicas(1).withMaxReplicas(8)
+                .withNewScaleTargetRef().withApiVersion("apps/v1").withKind("Deployment").withName("web").endScaleTargetRef()
+                .endSpec().build()).create();
+        KubernetesBackend b = started("executor-0");
+        awaitTrue("executor-0 holds the Lease", b.lease()::isLeader);
+        TargetLoop loop = b.loops().get(target);
+        drainRequests();
+
+        setDesired(6);
+        Reconciler.Outcome o = loop.reconcile();
+
+        assertEquals("error", o.status());
+        assertTrue(o.message().contains("HorizontalPodAutoscaler scaling/web-cpu"), o.message());
+        assertEquals(2, spec("web"));
+        assertTrue(lines(drainRequests()).stream().noneMatch(l -> l.contains("/scale")), "nothing sent to /scale");
+        assertTrue(String.valueOf(loop.health().get("refused")).contains("web-cpu"), loop.health().toString());
+
+        loop.publishResult("plan-6", "scale_up", "p95 above SLO", o);
+        JsonNode result = lastResult();
+        assertEquals("plan-6", result.path("plan_id").asText());
+        assertEquals("error", result.path("result").path("status").asText());
+        assertTrue(result.path("result").path("message").asText().contains("web-cpu"), result.toString());
+        // a lasting refusal is reported once by the level-triggered loop, not every RECONCILE_SEC
+        int before = resultsOfTarget().size();
+        loop.publishResult(null, "reconcile", "level-triggered", loop.reconcile());
+        loop.publishResult(null, "reconcile", "level-triggered", loop.reconcile());
+        assertEquals(before + 1, resultsOfTarget().size());
+    }
+
+    // ---- one executor acts ----
+
+    @Test
+    void onlyTheLeaseHolderScalesAndTheOtherTakesOverWhenItStops() throws Exception {
+        create(deployment("web", 1, 1, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        KubernetesBackend a = started("executor-a");
+        KubernetesBackend b = started("executor-b");
+        awaitTrue("one of the two holds the Lease", () -> a.lease().isLeader() || b.lease().isLeader());
+        KubernetesBackend leader = a.lease().isLeader() ? a : b;
+        KubernetesBackend standby = leader == a ? b : a;
+        assertFalse(standby.lease().isLeader(), "never two leaders");
+        awaitTrue("the standby sees who holds the Lease", () -> leader.lease().identity().equals(standby.lease().holder()));
+        drainRequests();
+
+        setDesired(3);
+        Reconciler.Outcome idle = standby.loops().get(target).reconcile();
+        List<String> sent = lines(drainRequests());
+        assertEquals("noop", idle.status());
+        assertTrue(idle.message().contains(leader.lease().identity()), idle.message());
+        assertTrue(sent.stream().noneMatch(l -> l.contains("/deployments") && !l.contains("watch=true")),
+                "the standby sent nothing about Deployments but its watch: " + sent);
+        assertEquals(1, spec("web"), "the standby did not scale");
+        assertEquals(Map.of("leader", false, "leaseHolder", leader.lease().identity()), standby.loops().get(target).health());
+        int results = resultsOfTarget().size();
+        standby.loops().get(target).publishResult("plan-3", "scale_up", "p95 above SLO", idle);
+        assertEquals(results, resultsOfTarget().size(), "a standby publishes no result: the leader does");
+
+        assertEquals("ok", leader.loops().get(target).reconcile().status());
+        assertEquals(3, spec("web"));
+        assertEquals(Boolean.TRUE, leader.loops().get(target).health().get("leader"));
+
+        leader.close();
+        awaitTrue("the standby takes the Lease over", () -> standby.lease().isLeader());
+        setDesired(5);
+        assertEquals("ok", standby.loops().get(target).reconcile().status());
+        assertEquals(5, spec("web"));
+        assertEquals(Boolean.TRUE, standby.loops().get(target).health().get("leader"));
+        assertEquals(standby.lease().identity(), standby.loops().get(target).health().get("leaseHolder"));
+        assertEquals("noop", leader.loops().get(target).reconcile().status(), "the stopped executor no longer acts");
+    }
+
+    // ---- RBAC: what is sent equals what the Role grants ----
+
+    @Test
+    void theRequestsTheBackendSendsNeedExactlyWhatTheExecutorRoleGrants() throws Exception {
+        create(deployment("web", 1, 1, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        drainRequests();
+        Set<ManifestRbac.Grant> granted = ManifestRbac.executorRole();
+
+        // every path the backend has: election, scaling, a refusal check, the watch, and a takeover by a standby
+        KubernetesBackend a = started("executor-a");
+        awaitTrue("executor-a holds the Lease", a.lease()::isLeader);
+        KubernetesBackend b = started("executor-b");
+        setDesired(2);
+        assertEquals("ok", a.loops().get(target).reconcile().status());
+        List<RecordedRequest> sent = new ArrayList<>(drainRequests());
+        a.close();
+        awaitTrue("executor-b takes the Lease over", b.lease()::isLeader);
+        setDesired(3);
+        assertEquals("ok", b.loops().get(target).reconcile().status());
+        b.close();
+        sent.addAll(drainRequests());
+
+        assertEquals(granted, ManifestRbac.needed(sent), "requests sent: " + lines(sent));
+    }
+
+    // ---- helpers ----
+
+    private KubernetesBackend started(String identity) {
+        // short Lease times so a takeover happens within seconds (client-go's defaults are 15/10/2 s)
+        KubernetesSettings ks = new KubernetesSettings(NS, "autoscaler-executor", identity, 3, 2, 0.5);
+        ExecutorSettings es = new ExecutorSettings("kubernetes", List.of(target), 1, 10, 5, 30, 5, 1, 10);
+        KubernetesBackend b = new KubernetesBackend(client, false, ks, es, bus, wakes::add).start();
+        backends.add(b);
+        return b;
+    }
+
+    private Deployment deployment(String name, int replicas, int ready, Map<String, String> annotations) {
+        return new DeploymentBuilder()
+                .withNewMetadata().withName(name).withNamespace(NS).withAnnotations(annotations).endMetadata()
+                .withNewSpec().withReplicas(replicas)
+                .withNewSelector().addToMatchLabels("app", name).endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
+                .withNewSpec().addNewContainer().withName(name).withImage("autoscaler-app:local").endContainer().endSpec()
+                .endTemplate().endSpec()
+                .withNewStatus().withReplicas(replicas).withReadyReplicas(ready).endStatus()
+                .build();
+    }
+
+    private void create(Deployment d) {
+        client.apps().deployments().inNamespace(NS).resource(d).create();
+    }
+
+    /** What Kubernetes' Deployment controller would write once pods pass their readiness probes. */
+    private void setReady(String name, int ready) {
+        Deployment d = client.apps().deployments().inNamespace(NS).withName(name).get();
+        d.getStatus().setReadyReplicas(ready);
+        d.getStatus().setReplicas(ready);
+        client.apps().deployments().inNamespace(NS).resource(d).updateStatus();
+    }
+
+    private int spec(String name) {
+        return client.apps().deployments().inNamespace(NS).withName(name).get().getSpec().getReplicas();
+    }
+
+    private void setDesired(int n) {
+        bus.redis().hset(bus.keys().desired(target), Map.of("replicas", String.valueOf(n), "plan_id", "p-" + n));
+    }
+
+    private Map<ReplicaSet.State, Long> states() {
+        return ReplicaRegistry.read(bus, target).stream().collect(java.util.stream.Collectors.groupingBy(ReplicaSet.Replica::state,
+                java.util.stream.Collectors.counting()));
+    }
+
+    private List<JsonNode> resultsOfTarget() {
+        List<JsonNode> out = new ArrayList<>();
+        for (var e : bus.redis().xrange(bus.keys().resultsStream(), io.lettuce.core.Range.create("-", "+"))) {
+            JsonNode n = Json.read(e.getBody().get("json"), JsonNode.class);
+            if (target.equals(n.path("target").asText())) out.add(n);
+        }
+        return out;
+    }
+
+    private JsonNode lastResult() {
+        List<JsonNode> r = resultsOfTarget();
+        assertFalse(r.isEmpty(), "no result of " + target + " in the results stream");
+        return r.get(r.size() - 1);
+    }
+
+    /** Every request recorded so far (it stops at the first 200 ms without one). */
+    private List<RecordedRequest> drainRequests() throws InterruptedException {
+        List<RecordedRequest> out = new ArrayList<>();
+        for (RecordedRequest r; (r = server.takeRequest(200, TimeUnit.MILLISECONDS)) != null; ) out.add(r);
+        return out;
+    }
+
+    private static List<String> lines(List<RecordedRequest> rs) {
+        return Collections.unmodifiableList(rs.stream().map(r -> r.getMethod() + " " + r.getPath()).toList());
+    }
+
+    private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) fail("not within 15 s: " + what);
+            Thread.sleep(20);
+        }
+    }
+}
