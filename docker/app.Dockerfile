@@ -1,4 +1,4 @@
-# The toy app alone: its jar and the few libraries it needs. Build from the repository root after ./autoscaler build:
+# The toy app alone: its jar and the few libraries it needs. Build from the repository root after ./mvnw -q -B package -DskipTests:
 #   docker build -f docker/app.Dockerfile -t autoscaler-app:local .
 ARG JAVA_IMAGE=eclipse-temurin:21-jre
 FROM ${JAVA_IMAGE}

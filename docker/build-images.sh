@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the project's images from the jars ./autoscaler build made.
+# Builds the project's images from the jars the Maven build made (./mvnw -q -B package -DskipTests).
 #   docker/build-images.sh [--from-host] [--tag TAG]
 #     autoscaler:TAG       every service (the command names the service)
 #     autoscaler-app:TAG   the toy app
@@ -29,7 +29,7 @@ dbuild() {
   rm -f "$log"
 }
 for f in cli/target/autoscaler.jar app/target/app.jar; do
-  [ -f "$ROOT/$f" ] || { say "$f is missing: run ./autoscaler build first"; exit 1; }
+  [ -f "$ROOT/$f" ] || { say "$f is missing: run ./mvnw -q -B package -DskipTests first"; exit 1; }
 done
 # the modules every service needs (jdeps over the launcher's classpath), plus TLS and management for the LLM and metrics,
 # and jdk.zipfs: Jetty serves the dashboard's pages out of its jar through a zip file system

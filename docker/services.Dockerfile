@@ -1,5 +1,5 @@
 # All of the autoscaler's services in one image: the launcher's jar, the service is the command
-# (docker run autoscaler:local monitor). Build from the repository root after ./autoscaler build:
+# (docker run autoscaler:local monitor). Build from the repository root after ./mvnw -q -B package -DskipTests:
 #   docker build -f docker/services.Dockerfile -t autoscaler:local .
 # JAVA_IMAGE is any Java 21+ runtime with java at /opt/java/openjdk/bin/java (the Temurin images' layout);
 # docker/build-images.sh --from-host passes one built FROM scratch from this machine's JDK.
