@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 
@@ -34,19 +35,25 @@ final class PrometheusClient implements AutoCloseable {
     private final HttpClient http;
     private final URI queryUri;
     private final Duration timeout;
+    private final String authorization;
 
-    PrometheusClient(URI base, double timeoutSec) {
+    /** {@code base} may carry user:password (sent as basic auth); {@code shown} is the same URL without it. */
+    PrometheusClient(URI base, URI shown, double timeoutSec) {
         this.timeout = Duration.ofMillis((long) (timeoutSec * 1000));
         this.http = HttpClient.newBuilder().connectTimeout(timeout).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
-        String b = base.toString();
+        String user = base.getUserInfo();
+        this.authorization = user == null ? null
+                : "Basic " + Base64.getEncoder().encodeToString(user.getBytes(StandardCharsets.UTF_8));
+        String b = shown.toString();
         // a base with a path prefix (a Prometheus behind a reverse proxy under /prometheus) keeps it
         this.queryUri = URI.create((b.endsWith("/") ? b : b + "/") + "api/v1/query");
     }
 
     CompletableFuture<Answer> query(String promql) {
-        HttpRequest req = HttpRequest.newBuilder(URI.create(queryUri + "?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
-                .timeout(timeout).header("Accept", "application/json").GET().build();
-        return http.sendAsync(req, HttpResponse.BodyHandlers.ofString())
+        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(queryUri + "?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
+                .timeout(timeout).header("Accept", "application/json").GET();
+        if (authorization != null) req.header("Authorization", authorization);
+        return http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofString())
                 .thenApply(r -> parse(r.statusCode(), r.body()))
                 .exceptionally(e -> new Failed(Failure.UNREACHABLE, describe(e)));
     }

@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
  * Where and what the Prometheus source reads (monitor README, "Prometheus source"). {@code selector} is the label
  * selector with {@code {target}} already replaced by the target's name, so one setting serves every target.
  *
- * @param url            PROMETHEUS_URL: the server's base URL; queries go to {@code <url>/api/v1/query}
+ * @param url            PROMETHEUS_URL: the server's base URL; queries go to {@code <url>/api/v1/query}; a
+ *                       {@code user:password@} in it is sent as HTTP basic auth and never shown
  * @param histogram      PROM_HISTOGRAM: the histogram's base name; {@code _bucket} and {@code _sum} are appended
  * @param count          PROM_COUNT: the request counter whose rate is rps (default: the histogram's {@code _count})
  * @param selector       PROM_SELECTOR: label matchers inside the braces, e.g. {@code job="app"}; empty = all series
@@ -52,6 +53,20 @@ public record PrometheusSettings(URI url, String histogram, String count, String
     /** Validates PROMETHEUS_URL when it is set, even if another source is chosen: a typo there is worth knowing now. */
     static void checkUrlIfSet(Env env) {
         if (env.raw("PROMETHEUS_URL").isPresent()) env.httpUrl("PROMETHEUS_URL", null);
+    }
+
+    /** The URL without user:password, for logs and published messages: a credential never leaves this process. */
+    public URI shownUrl() {
+        if (url.getRawUserInfo() == null) return url;
+        return URI.create(url.getScheme() + "://" + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort())
+                + (url.getRawPath() == null ? "" : url.getRawPath()));
+    }
+
+    /** Never prints a password that PROMETHEUS_URL carries. */
+    @Override
+    public String toString() {
+        return "PrometheusSettings[url=" + shownUrl() + ", histogram=" + histogram + ", count=" + count + ", selector=" + selector
+                + ", rangeSec=" + rangeSec + ", statusLabel=" + statusLabel + ", timeoutSec=" + timeoutSec + "]";
     }
 
     private static String metric(Env env, String name, String def) {

@@ -48,7 +48,7 @@ final class PrometheusSource implements AutoCloseable {
         this.target = target;
         this.s = s;
         this.q = new PrometheusQueries(s);
-        this.client = new PrometheusClient(s.url(), s.timeoutSec());
+        this.client = new PrometheusClient(s.url(), s.shownUrl(), s.timeoutSec());
         for (Skip k : Skip.values()) {
             skipCounters.put(k, Counter.builder("autoscaler_monitor_prometheus_skipped")
                     .description("Windows not published because Prometheus gave no usable numbers")
@@ -99,7 +99,7 @@ final class PrometheusSource implements AutoCloseable {
                     case REJECTED -> Skip.REJECTED;
                     case MALFORMED -> Skip.MALFORMED;
                 };
-                return Outcome.skip(why, s.url() + ": " + f.detail());
+                return Outcome.skip(why, s.shownUrl() + ": " + f.detail());
             }
         }
         if (!(rps instanceof Value r) || !(p95 instanceof Value v95)) {
@@ -128,7 +128,7 @@ final class PrometheusSource implements AutoCloseable {
 
     /** What the numbers describe, for the message's {@code endpoint}. */
     String endpoint() {
-        return s.url() + " " + s.histogram() + (s.selector().isEmpty() ? "" : "{" + s.selector() + "}");
+        return s.shownUrl() + " " + s.histogram() + (s.selector().isEmpty() ? "" : "{" + s.selector() + "}");
     }
 
     private static double value(Answer a) {

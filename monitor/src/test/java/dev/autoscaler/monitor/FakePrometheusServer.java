@@ -25,6 +25,7 @@ final class FakePrometheusServer implements AutoCloseable {
     private final List<String> queries = new CopyOnWriteArrayList<>();
     private volatile Function<String, Reply> answer = q -> empty();
     private final Map<String, Integer> paths = new ConcurrentHashMap<>();
+    private volatile String authorization;
 
     FakePrometheusServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
@@ -42,6 +43,10 @@ final class FakePrometheusServer implements AutoCloseable {
 
     List<String> queries() {
         return queries;
+    }
+
+    String authorization() {
+        return authorization;
     }
 
     Map<String, Integer> paths() {
@@ -63,6 +68,7 @@ final class FakePrometheusServer implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
+        authorization = ex.getRequestHeaders().getFirst("Authorization");
         paths.merge(ex.getRequestURI().getPath(), 1, Integer::sum);
         String raw = ex.getRequestURI().getRawQuery();
         String query = "";

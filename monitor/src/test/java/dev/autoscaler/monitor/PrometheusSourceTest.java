@@ -114,6 +114,29 @@ class PrometheusSourceTest {
     }
 
     @Test
+    void credentialsInTheUrlAreSentAsBasicAuthAndNeverShown() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(PrometheusSource.class);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        logger.addAppender(logs);
+        try (var fake = new FakePrometheusServer()) {
+            String url = "http://scraper:s3cret@127.0.0.1:" + fake.url().getPort() + "/";
+            var s = PrometheusSettings.from(new Env(Map.of("PROMETHEUS_URL", url)), "app", 3, 1);
+            try (var src = new PrometheusSource("app", s, new SimpleMeterRegistry())) {
+                fake.answer(PrometheusSourceTest::healthy);
+                LatencyMetrics m = src.window(1).orElseThrow();
+                assertEquals("Basic c2NyYXBlcjpzM2NyZXQ=", fake.authorization());
+                fake.answer(q -> new FakePrometheusServer.Reply(401, "{\"status\":\"error\",\"errorType\":\"unauthorized\",\"error\":\"no\"}"));
+                assertTrue(src.window(1).isEmpty());
+                String shown = m.endpoint() + " " + s + " " + logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+                assertTrue(shown.contains("127.0.0.1") && !shown.contains("s3cret"), shown);
+            }
+        } finally {
+            logger.detachAppender(logs);
+        }
+    }
+
+    @Test
     void aBasePathIsKept() throws Exception {
         try (var fake = new FakePrometheusServer()) {
             var s = PrometheusSettings.from(new Env(Map.of("PROMETHEUS_URL", fake.url() + "/prom/")), "app", 3, 1);
