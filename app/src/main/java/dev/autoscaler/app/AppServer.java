@@ -32,12 +32,13 @@ public final class AppServer implements AutoCloseable {
     private final WorkerPool pool;
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
-    private final RequestMetrics metrics = new RequestMetrics();
+    private final RequestMetrics metrics;
     private volatile boolean stopping;
 
     public AppServer(AppSettings settings) throws IOException {
         this.settings = settings;
         this.pool = new WorkerPool(settings.workers(), settings.maxQueue());
+        this.metrics = new RequestMetrics(settings.bucketGrowth());
         server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 1024);
         server.setExecutor(executor);
         server.createContext("/health", this::health);
