@@ -38,10 +38,19 @@ class PrometheusIT {
     static final int SLOTS = 8;
     /** Within how much of loadgen's own numbers the Prometheus source's must lie. */
     static final double AGREEMENT = 0.10;
+    /** The app's service time here (see Setup.start for why it is not the default 20 ms). */
+    static final int WORK_MS = 400;
+    /** Each table level's measured run: long enough for ~8 windows whose 5 s range lies inside it. */
+    static final double TABLE_RUN_SEC = 15;
 
     /** A stack whose monitor reads Prometheus; {@code min}..{@code max} replicas. */
     record Setup(PrometheusProcess prometheus, LocalStack stack, List<LatencyMetrics> windows) implements AutoCloseable {
         static Setup start(int min, int max) throws Exception {
+            return start(min, max, Map.of());
+        }
+
+        /** {@code extra}: settings over this test's own (the table's run at other service times). */
+        static Setup start(int min, int max, Map<String, String> extra) throws Exception {
             int b = freeRange();
             var prometheus = new PrometheusProcess(LocalStack.TARGET, IntStream.range(0, SLOTS).mapToObj(i -> b + i).toList());
             Map<String, String> env = new HashMap<>(PipelineIT.fastSettings());
@@ -51,8 +60,15 @@ class PrometheusIT {
             // 1 s windows as in PipelineIT, but rate() needs several 1 s scrapes: 5 s is the shortest range that reads steadily
             env.put("PROM_RANGE_SEC", "5");
             env.put("APP_PORT_BASE", String.valueOf(b));
+            // 400 ms of work on 80 workers: the same 200 rps a replica serves by default, but a service time long enough
+            // that what a server-side histogram cannot see (the client's, nginx's and the HTTP server's dispatch share:
+            // ~20 ms at p95 measured on a busy 2-vCPU machine) stays a small part of the p95 loadgen measures
+            env.put("WORK_MS", String.valueOf(WORK_MS));
+            env.put("WORKERS", String.valueOf(WORK_MS / 5));
+            env.put("SLO_P95_MS", String.valueOf(2 * WORK_MS));
             env.put("MIN_REPLICAS", String.valueOf(min));
             env.put("MAX_REPLICAS", String.valueOf(max));
+            env.putAll(extra);
             LocalStack stack = null;
             try {
                 stack = new LocalStack(Files.createTempDirectory("it-prom"), env).start();
@@ -150,6 +166,7 @@ class PrometheusIT {
     static void assertAgrees(Level l) {
         String what = String.format(Locale.ROOT, "%.0f rps: source p95 %.2f ms, rps %.2f; loadgen p95 %.2f ms, rps %.2f; windows %s",
                 l.targetRps(), l.p95(), l.rps(), l.loadgen().p95Ms(), l.loadgen().achievedRps(), l.settled());
+        System.out.println("agreement at " + what);
         assertTrue(l.settled().stream().allMatch(w -> "prometheus".equals(w.source())), what);
         assertEquals(0, l.loadgen().failed(), what);
         assertTrue(within(l.rps(), l.loadgen().achievedRps(), AGREEMENT), "rps within 10 %: " + what);
@@ -189,14 +206,19 @@ class PrometheusIT {
     /**
      * Opt-in ({@code -Dprom.table=true}): the Prometheus source against loadgen at three loads on two replicas, printed
      * as the markdown table in monitor/README.md. Replicas are pinned at two so the loads compare like with like.
+     * {@code -Dprom.table.workMs=20} runs it at the app's default service time instead of this test's WORK_MS. Numbers
+     * are printed, not asserted (DESIGN §10): the agreement is asserted by the test above.
      */
     @Test
     @EnabledIfSystemProperty(named = "prom.table", matches = "true")
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void table() throws Exception {
         List<Level> levels = new ArrayList<>();
-        try (Setup setup = Setup.start(2, 2)) {
-            for (double rps : new double[] {20, 60, 120}) levels.add(measure(setup, rps, 15));
+        String workMs = System.getProperty("prom.table.workMs", String.valueOf(WORK_MS));
+        // the same 200 rps per replica at any service time, so 120 rps is 30 % of two replicas' capacity
+        String workers = String.valueOf(Math.max(1, Integer.parseInt(workMs) / 5));
+        try (Setup setup = Setup.start(2, 2, Map.of("WORK_MS", workMs, "WORKERS", workers))) {
+            for (double rps : new double[] {20, 60, 120}) levels.add(measure(setup, rps, TABLE_RUN_SEC));
         }
         StringBuilder t = new StringBuilder("| load (rps) | source rps | loadgen rps | rps diff | source p95 (ms) | loadgen p95 (ms) | p95 diff |\n"
                 + "|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -205,8 +227,9 @@ class PrometheusIT {
                     l.loadgen().achievedRps(), 100 * (l.rps() / l.loadgen().achievedRps() - 1), l.p95(), l.loadgen().p95Ms(),
                     100 * (l.p95() / l.loadgen().p95Ms() - 1)));
         }
+        t.append(String.format(Locale.ROOT, "%nWORK_MS=%s, WORKERS=%s, 2 replicas behind nginx, PROM_RANGE_SEC=5, SAMPLE_INTERVAL=1; "
+                + "source = mean of the windows whose range lies inside loadgen's %d s run%n", workMs, workers, (int) TABLE_RUN_SEC));
         System.out.println("PROMETHEUS-TABLE\n" + t);
-        Files.writeString(Path.of(System.getProperty("java.io.tmpdir"), "prometheus-table.md"), t.toString());
-        levels.forEach(PrometheusIT::assertAgrees);
+        Files.writeString(Path.of(System.getProperty("java.io.tmpdir"), "prometheus-table-" + workMs + "ms.md"), t.toString());
     }
 }
