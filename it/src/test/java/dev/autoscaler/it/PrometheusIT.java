@@ -92,6 +92,12 @@ class PrometheusIT {
             throw new IllegalStateException("no " + SLOTS + " free consecutive loopback ports found");
         }
 
+        /** The windows after the first {@code n}, copied: a sublist of the live list fails when a window arrives. */
+        List<LatencyMetrics> since(int n) {
+            List<LatencyMetrics> all = List.copyOf(windows);
+            return all.subList(Math.min(n, all.size()), all.size());
+        }
+
         int desired() {
             String v = stack.bus().redis().hget(stack.bus().keys().desired(LocalStack.TARGET), "replicas");
             return v == null ? 0 : Integer.parseInt(v);
@@ -137,7 +143,7 @@ class PrometheusIT {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             boolean settled = false;
             while (System.nanoTime() < deadline && !settled) {
-                List<LatencyMetrics> w = setup.windows().subList(seen, setup.windows().size());
+                List<LatencyMetrics> w = setup.since(seen);
                 for (int i = 2; i < w.size() && !settled; i++) {
                     settled = w.get(i).rps() > 0 && within(w.get(i - 2).rps(), w.get(i).rps(), 0.05)
                             && within(w.get(i - 1).rps(), w.get(i).rps(), 0.05);
@@ -145,7 +151,7 @@ class PrometheusIT {
                 if (!settled) Thread.sleep(200);
             }
             assertTrue(settled, "the Prometheus source's rate settled within 30 s at " + rps + " rps: "
-                    + setup.windows().subList(seen, setup.windows().size()));
+                    + setup.since(seen));
             warm.stop();
             warming.get(20, TimeUnit.SECONDS);
 
@@ -198,7 +204,7 @@ class PrometheusIT {
                 while (System.nanoTime() < deadline && setup.desired() <= 2) Thread.sleep(200);
                 gen.stop();
                 LoadReport r = step.get(30, TimeUnit.SECONDS);
-                List<LatencyMetrics> during = new ArrayList<>(setup.windows().subList(seen, setup.windows().size()));
+                List<LatencyMetrics> during = setup.since(seen);
                 assertTrue(setup.desired() > 2, "desired replicas rise under the step; windows " + during + "; load " + r);
                 assertTrue(during.stream().allMatch(w -> "prometheus".equals(w.source())), during.toString());
                 assertTrue(during.stream().anyMatch(w -> w.rps() > steady.rps() * 2), "the step shows in the windows' rps: " + during);
