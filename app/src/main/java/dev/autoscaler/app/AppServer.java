@@ -1,6 +1,7 @@
 package dev.autoscaler.app;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.autoscaler.common.msg.Json;
 import java.io.IOException;
@@ -17,7 +18,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The service under test: {@code /} (WORK_MS of work), {@code /work?ms=} (sleep-bound work),
- * {@code /cpu?ms=} (CPU-bound work), {@code /health}. Work runs on a bounded {@link WorkerPool}.
+ * {@code /cpu?ms=} (CPU-bound work), {@code /health}, and {@code /metrics} (Prometheus text: the request-latency
+ * histogram of {@link RequestMetrics}). Work runs on a bounded {@link WorkerPool}. Every request except
+ * {@code /health} and {@code /metrics} is timed, so a scraper or a health checker does not change the latency it
+ * reports.
  */
 public final class AppServer implements AutoCloseable {
     private static final int MAX_MS = 10_000;
@@ -28,24 +32,39 @@ public final class AppServer implements AutoCloseable {
     private final WorkerPool pool;
     private final AtomicLong served = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final RequestMetrics metrics;
     private volatile boolean stopping;
 
     public AppServer(AppSettings settings) throws IOException {
         this.settings = settings;
         this.pool = new WorkerPool(settings.workers(), settings.maxQueue());
+        this.metrics = new RequestMetrics(settings.bucketGrowth());
         server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 1024);
         server.setExecutor(executor);
         server.createContext("/health", this::health);
-        server.createContext("/work", ex -> work(ex, param(ex.getRequestURI(), "ms", settings.workMs()), false));
-        server.createContext("/cpu", ex -> work(ex, param(ex.getRequestURI(), "ms", settings.workMs()), true));
-        server.createContext("/", ex -> {
+        server.createContext("/metrics", ex -> send(ex, 200, metrics.contentType(), metrics.scrape()));
+        server.createContext("/work", timed(ex -> work(ex, param(ex.getRequestURI(), "ms", settings.workMs()), false)));
+        server.createContext("/cpu", timed(ex -> work(ex, param(ex.getRequestURI(), "ms", settings.workMs()), true)));
+        server.createContext("/", timed(ex -> {
             if (!"/".equals(ex.getRequestURI().getPath())) {
                 send(ex, 404, "text/plain", "not found\n");
             } else {
                 work(ex, settings.workMs(), false);
             }
-        });
+        }));
         server.start();
+    }
+
+    /** Times the whole exchange, queueing for a worker included: that wait is the latency a client sees grow. */
+    private HttpHandler timed(HttpHandler h) {
+        return ex -> {
+            long start = System.nanoTime();
+            try {
+                h.handle(ex);
+            } finally {
+                metrics.record(ex.getResponseCode(), System.nanoTime() - start);
+            }
+        };
     }
 
     public int port() {

@@ -41,7 +41,7 @@ class BadConfigIT {
         }
         String[][] monitor = {{"SAMPLE_INTERVAL", "abc"}, {"SAMPLE_INTERVAL", "0"}, {"PROBE_REQUESTS", "-1"}, {"TIMEOUT_S", "0"},
                 {"TARGET_URL", "ftp://x/"}, {"TARGET_URL", "not a url"}, {"STATUS_URL", "nope"}, {"MIN_LOG_REQUESTS", "0"},
-                {"TARGET", "bad name!"}};
+                {"TARGET", "bad name!"}, {"MONITOR_SOURCE", "graphite"}, {"PROMETHEUS_URL", "ftp://127.0.0.1/"}};
         for (String[] kv : monitor) c.add(Arguments.of("monitor", kv[0], kv[1]));
         String[][] planner = {{"SLO_P95_MS", "-5"}, {"TARGET_P95_MS", "abc"}, {"MIN_REPLICAS", "-1"}, {"MAX_REPLICAS", "0"},
                 {"COOLDOWN_SEC", "x"}, {"UP_COOLDOWN_SEC", "-1"}, {"DOWN_COOLDOWN_SEC", "soon"}, {"MAX_STEP_UP", "0"},
@@ -61,7 +61,7 @@ class BadConfigIT {
                 {"NGINX_CONTAINER", "lb; rm -rf"}, {"DOCKER_HOST", "ssh://host"}, {"INITIAL_UPSTREAM", "127.0.0.1:8080,evil host:1"}};
         for (String[] kv : watcher) c.add(Arguments.of("watcher", kv[0], kv[1]));
         String[][] app = {{"PORT", "0"}, {"PORT", "http"}, {"WORKERS", "0"}, {"WORK_MS", "-1"}, {"EXTRA_DELAY_MS", "slow"},
-                {"MAX_QUEUE", "-1"}, {"SHUTDOWN_GRACE_SEC", "-1"}};
+                {"MAX_QUEUE", "-1"}, {"SHUTDOWN_GRACE_SEC", "-1"}, {"LATENCY_BUCKET_GROWTH", "1.001"}};
         for (String[] kv : app) c.add(Arguments.of("app", kv[0], kv[1]));
         return c.stream();
     }

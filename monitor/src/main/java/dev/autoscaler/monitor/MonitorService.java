@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes one {@code latency_metrics} per SAMPLE_INTERVAL, on schedule. Latency comes from the access log
  * when it saw at least MIN_LOG_REQUESTS requests in the window (the real traffic's distribution), else from
- * the probes; rps is the arrival rate from stub_status when configured, else the access log's rate.
+ * the probes; rps is the arrival rate from stub_status when configured, else the access log's rate. With
+ * MONITOR_SOURCE=prometheus a {@link PrometheusSource} reads the window instead and nothing else runs.
  */
 public final class MonitorService implements Service {
     private static final Logger log = LoggerFactory.getLogger(MonitorService.class);
@@ -30,6 +31,7 @@ public final class MonitorService implements Service {
     private final ProbeSampler probes;
     private final AccessLogTailer accessLog;
     private final StubStatusReader status;
+    private final PrometheusSource prometheus;
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("window").daemon().factory());
     private final AtomicLong published = new AtomicLong();
@@ -39,15 +41,23 @@ public final class MonitorService implements Service {
     public MonitorService(ServiceContext ctx) {
         this.s = MonitorSettings.from(ctx.env());
         this.bus = ctx.bus();
-        this.probes = new ProbeSampler(s.targetUrl(), s.sampleIntervalSec(), s.probeRequests(), s.timeoutSec());
-        this.accessLog = s.accessLog() != null ? new AccessLogTailer(s.accessLog()) : null;
-        this.status = s.statusUrl() != null ? new StubStatusReader(s.statusUrl()) : null;
+        this.prometheus = s.prometheus() != null ? new PrometheusSource(s.target(), s.prometheus(), ctx.meters()) : null;
+        // in prometheus mode nothing probes or tails: Prometheus already sees every request
+        boolean nginx = prometheus == null;
+        this.probes = new ProbeSampler(s.targetUrl(), s.sampleIntervalSec(), nginx ? s.probeRequests() : 0, s.timeoutSec());
+        this.accessLog = nginx && s.accessLog() != null ? new AccessLogTailer(s.accessLog()) : null;
+        this.status = nginx && s.statusUrl() != null ? new StubStatusReader(s.statusUrl()) : null;
         if (status != null) status.sample();
         ctx.meters().gauge("autoscaler_monitor_access_log_malformed", this, m -> m.accessLog == null ? 0 : m.accessLog.malformed());
         long period = (long) (s.sampleIntervalSec() * 1000);
         ticker.scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
-        log.info("monitor: {} every {} s ({} probes, access log {}, stub_status {})", s.targetUrl(), s.sampleIntervalSec(),
-                s.probeRequests(), s.accessLog() == null ? "off" : s.accessLog(), s.statusUrl() == null ? "off" : s.statusUrl());
+        if (prometheus != null) {
+            log.info("monitor: prometheus {} every {} s (rate over {} s)", prometheus.endpoint(), s.sampleIntervalSec(),
+                    s.prometheus().rangeSec());
+        } else {
+            log.info("monitor: {} every {} s ({} probes, access log {}, stub_status {})", s.targetUrl(), s.sampleIntervalSec(),
+                    s.probeRequests(), s.accessLog() == null ? "off" : s.accessLog(), s.statusUrl() == null ? "off" : s.statusUrl());
+        }
     }
 
     private void tick() {
@@ -55,17 +65,24 @@ public final class MonitorService implements Service {
             long now = System.nanoTime();
             double windowSec = (now - lastTickNanos) / 1e9;
             lastTickNanos = now;
+            if (prometheus != null) {
+                prometheus.window(ReplicaRegistry.ready(bus, s.target())).ifPresent(this::publish);
+                return;
+            }
             LatencySample probe = probes.drain();
             LatencySample logged = accessLog != null ? accessLog.drain() : null;
             Optional<StubStatusReader.Rate> rate = status != null ? status.sample() : Optional.empty();
             LatencyMetrics m = assemble(s, windowSec, probe, logged, rate.orElse(null), ReplicaRegistry.ready(bus, s.target()));
-            if (m == null) return;
-            last = m;
-            bus.publish(Channels.ALERTS, m);
-            published.incrementAndGet();
+            if (m != null) publish(m);
         } catch (RuntimeException e) {
             log.warn("window not published: {}", e.getMessage());
         }
+    }
+
+    private void publish(LatencyMetrics m) {
+        last = m;
+        bus.publish(Channels.ALERTS, m);
+        published.incrementAndGet();
     }
 
     static LatencyMetrics assemble(MonitorSettings s, double windowSec, LatencySample probe, LatencySample logged,
@@ -97,6 +114,7 @@ public final class MonitorService implements Service {
         d.put("last_p95_ms", last == null ? null : last.p95Ms());
         d.put("last_rps", last == null ? null : last.rps());
         d.put("last_source", last == null ? null : last.source());
+        if (prometheus != null) d.put("prometheus_skipped", prometheus.skipped());
         return new OpsServer.Health(true, d);
     }
 
@@ -104,5 +122,6 @@ public final class MonitorService implements Service {
     public void close() {
         ticker.shutdownNow();
         probes.close();
+        if (prometheus != null) prometheus.close();
     }
 }

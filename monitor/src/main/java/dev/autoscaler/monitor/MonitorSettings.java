@@ -5,9 +5,16 @@ import dev.autoscaler.common.msg.TargetNames;
 import java.net.URI;
 import java.nio.file.Path;
 
-/** The monitor's settings (README, "monitor"); the PoC's names keep their meaning. */
+/**
+ * The monitor's settings (README, "monitor"); the PoC's names keep their meaning. {@code source} is MONITOR_SOURCE:
+ * {@code nginx} (probes + access log + stub_status, the default) or {@code prometheus} (PromQL; {@code prometheus}
+ * then holds its settings, else it is null).
+ */
 public record MonitorSettings(String target, URI targetUrl, double sampleIntervalSec, int probeRequests, double timeoutSec,
-                              Path accessLog, URI statusUrl, int minLogRequests) {
+                              Path accessLog, URI statusUrl, int minLogRequests, String source, PrometheusSettings prometheus) {
+    public static final String NGINX = "nginx";
+    public static final String PROMETHEUS = "prometheus";
+
     public static MonitorSettings from(Env env) {
         String target = env.string("TARGET", "app");
         if (!TargetNames.valid(target)) throw Env.bad("TARGET", target, "a name of [A-Za-z0-9_.-]");
@@ -15,8 +22,11 @@ public record MonitorSettings(String target, URI targetUrl, double sampleInterva
         double timeout = env.number("TIMEOUT_S", 2.5, 0.05, 600);
         Path log = env.raw("ACCESS_LOG").map(Path::of).orElse(null);
         URI status = env.raw("STATUS_URL").isPresent() ? env.httpUrl("STATUS_URL", null) : null;
+        String source = env.oneOf("MONITOR_SOURCE", NGINX, NGINX, PROMETHEUS);
+        PrometheusSettings.checkUrlIfSet(env);
+        PrometheusSettings prom = PROMETHEUS.equals(source) ? PrometheusSettings.from(env, target, interval, timeout) : null;
         return new MonitorSettings(target, env.httpUrl("TARGET_URL", "http://127.0.0.1:8080/"), interval,
                 env.integer("PROBE_REQUESTS", 10, 0, 10_000), timeout, log, status,
-                env.integer("MIN_LOG_REQUESTS", 20, 1, 1_000_000));
+                env.integer("MIN_LOG_REQUESTS", 20, 1, 1_000_000), source, prom);
     }
 }

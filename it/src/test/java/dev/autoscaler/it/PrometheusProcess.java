@@ -1,0 +1,81 @@
+package dev.autoscaler.it;
+
+import dev.autoscaler.cli.Ports;
+import dev.autoscaler.cli.ProcessSupervisor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A real Prometheus server (the Debian binary) on a free 127.0.0.1 port, scraping {@code job} every second from the
+ * given loopback ports; its data lives in a temporary directory that {@link #close} deletes. All three flags are
+ * passed because the defaults listen on every interface and write under /var/lib.
+ */
+final class PrometheusProcess implements AutoCloseable {
+    /** Where Debian's package puts it; PROMETHEUS_BIN overrides. */
+    static final String BIN = System.getenv().getOrDefault("PROMETHEUS_BIN", "/usr/bin/prometheus");
+
+    private final Path dir;
+    private final ProcessSupervisor procs;
+    private final int port;
+
+    PrometheusProcess(String job, List<Integer> targetPorts) throws Exception {
+        if (!Files.isExecutable(Path.of(BIN))) {
+            throw new IllegalStateException(BIN + " not found: apt-get install -y --no-install-recommends prometheus (or set PROMETHEUS_BIN)");
+        }
+        dir = Files.createTempDirectory("it-prometheus");
+        procs = new ProcessSupervisor(dir.resolve("logs"));
+        port = Ports.free();
+        String targets = targetPorts.stream().map(p -> "'127.0.0.1:" + p + "'").collect(Collectors.joining(", "));
+        // 1 s scrapes so that rate() over a few seconds has enough samples; the timeout may not exceed the interval
+        Files.writeString(dir.resolve("prometheus.yml"), """
+                global:
+                  scrape_interval: 1s
+                  scrape_timeout: 1s
+                  evaluation_interval: 1s
+                scrape_configs:
+                  - job_name: '%s'
+                    static_configs:
+                      - targets: [%s]
+                """.formatted(job, targets));
+        procs.start("prometheus", List.of(BIN, "--config.file=" + dir.resolve("prometheus.yml"),
+                "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port), Map.of());
+        awaitReady(20);
+    }
+
+    private void awaitReady(double seconds) throws Exception {
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < deadline) {
+            Process p = procs.get("prometheus");
+            if (p == null || !p.isAlive()) throw new IllegalStateException("prometheus exited; see " + procs.logFile("prometheus"));
+            try {
+                if (Http.get(url() + "/-/ready").statusCode() == 200) return;
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("prometheus not ready within " + seconds + " s; see " + procs.logFile("prometheus"));
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    Path log() {
+        return procs.logFile("prometheus");
+    }
+
+    @Override
+    public void close() throws IOException {
+        procs.close();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}
