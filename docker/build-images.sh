@@ -15,7 +15,7 @@ FROM_HOST=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --from-host) FROM_HOST=1 ;;
-    --tag) TAG="$2"; shift ;;
+    --tag) [ $# -ge 2 ] || { echo "build-images: --tag needs a value" >&2; exit 2; }; TAG="$2"; shift ;;
     *) echo "build-images: unknown argument $1 (usage: build-images.sh [--from-host] [--tag TAG])" >&2; exit 2 ;;
   esac
   shift

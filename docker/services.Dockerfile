@@ -8,7 +8,6 @@ FROM ${JAVA_IMAGE}
 COPY cli/target/lib/ /opt/autoscaler/lib/
 COPY cli/target/autoscaler.jar /opt/autoscaler/autoscaler.jar
 # services listen on loopback unless told otherwise; no shell is assumed in the base
-ENV AUTOSCALER_IN_CONTAINER=1
 USER 65534:65534
 ENTRYPOINT ["/opt/java/openjdk/bin/java", "-XX:+UseSerialGC", "-XX:MaxRAMPercentage=50", "-jar", "/opt/autoscaler/autoscaler.jar"]
 CMD ["status"]

@@ -104,7 +104,8 @@ public final class ComposeCheck {
         env.put("REDIS_PORT", String.valueOf(Ports.free()));
         env.put("DASHBOARD_PORT", String.valueOf(Ports.free()));
         env.put("APP_PORT", String.valueOf(Ports.free()));
-        env.put("APP_PORT_BASE", String.valueOf(Ports.free()));
+        // below the ephemeral range, where the load's own connections take their ports
+        env.put("APP_PORT_BASE", String.valueOf(20000 + (int) (ProcessHandle.current().pid() % 40) * 200));
         Map.of("MAX_REPLICAS", "4", "SAMPLE_INTERVAL", "1", "RECONCILE_SEC", "1", "COOLDOWN_SEC", "4",
                 "DOWN_STABILIZATION_SEC", "10", "DRAIN_SEC", "3", "RESYNC_SEC", "2").forEach(env::putIfAbsent);
         return env;
@@ -222,16 +223,17 @@ public final class ComposeCheck {
         } catch (IOException e) {
             return new Cmd(127, e.getMessage());
         }
-        Future<String> out = Executors.newVirtualThreadPerTaskExecutor()
-                .submit(() -> new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-        if (!p.waitFor(timeoutSec, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Cmd(124, String.join(" ", cmd) + " timed out after " + timeoutSec + " s");
-        }
-        try {
-            return new Cmd(p.exitValue(), out.get(10, TimeUnit.SECONDS));
-        } catch (Exception e) {
-            return new Cmd(p.exitValue(), "");
+        try (ExecutorService reader = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<String> out = reader.submit(() -> new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            if (!p.waitFor(timeoutSec, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Cmd(124, String.join(" ", cmd) + " timed out after " + timeoutSec + " s");
+            }
+            try {
+                return new Cmd(p.exitValue(), out.get(10, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                return new Cmd(p.exitValue(), "");
+            }
         }
     }
 }

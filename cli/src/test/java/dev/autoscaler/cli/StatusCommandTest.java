@@ -1,7 +1,9 @@
 package dev.autoscaler.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.autoscaler.common.msg.ExecResult;
 import dev.autoscaler.common.status.ServiceInfo;
 import dev.autoscaler.common.status.StatusReader;
 import java.io.ByteArrayOutputStream;
@@ -17,7 +19,7 @@ class StatusCommandTest {
     void targetLinesStayAsTheyWereAndTheServicesFollow() {
         var row = new StatusReader.TargetStatus("app", "enforce", "advise", 3, 3, 21.0, 320.4, 1.0,
                 new StatusReader.LastDecision("noop", 3, "p95 21.0 ms within threshold 100.0 ms", "heuristic", 0.9, 1.0), null,
-                Map.of("llm", "advise"));
+                Map.of("llm", "advise"), new ExecResult(1.0, "p1", "noop", "app", "ok", 3, 3, new ExecResult.Outcome("ok", "as desired")));
         var services = List.of(new ServiceInfo("executor", "vm-812", "http://127.0.0.1:40125", "0.1.0", 1.0, 3725.4),
                 new ServiceInfo("planner", "vm-811", "http://127.0.0.1:40123", "0.1.0", 1.0, 42.9));
 
@@ -34,6 +36,15 @@ class StatusCommandTest {
                 executor   vm-812                       http://127.0.0.1:40125       1h02m
                 planner    vm-811                       http://127.0.0.1:40123       42s
                 """, out);
+    }
+
+    @Test
+    void anExecutorThatCouldNotActSaysWhyUnderItsTarget() {
+        var refused = new ExecResult(2.0, "p2", "scale_up", "web", "p95 above SLO", 2, 2, new ExecResult.Outcome("error",
+                "refused: HorizontalPodAutoscaler shop/web-cpu also scales Deployment shop/web"));
+        var row = new StatusReader.TargetStatus("web", "enforce", null, 6, 2, 180.0, 400.0, 2.0, null, null, Map.of(), refused);
+        String out = capture(o -> StatusCommand.print(List.of(row), o));
+        assertTrue(out.contains("executor error: refused: HorizontalPodAutoscaler shop/web-cpu also scales Deployment shop/web"), out);
     }
 
     @Test

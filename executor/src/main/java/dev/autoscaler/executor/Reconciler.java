@@ -35,8 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Reconciler implements TargetLoop {
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
-    /** Entries kept in the {@code results} stream (approximately): a result per plan, so ~8 h of 3 s windows of one target. */
-    static final long RESULTS_MAXLEN = 10_000;
 
     private final String target;
     private final ExecutorSettings settings;
@@ -238,6 +236,9 @@ public final class Reconciler implements TargetLoop {
                     backend.stop(v, Duration.ofMillis((long) (settings.graceSec() * 1000)));
                     bus.redis().hdel(keys.registry(target), v.id());
                     log.info("{}: stopped {}", target, v.id());
+                } catch (RuntimeException e) {
+                    // it stays registered as draining: the next reconcile drains it again
+                    log.error("{}: stopping {} failed: {}", target, v.id(), e.getMessage());
                 } finally {
                     done.countDown();
                 }
@@ -312,20 +313,8 @@ public final class Reconciler implements TargetLoop {
 
     @Override
     public void publishResult(String planId, String action, String reason, Outcome o) {
-        ExecResult r = new ExecResult(System.currentTimeMillis() / 1000.0, planId, action, target, reason,
-                o.before(), o.after(), new ExecResult.Outcome(o.status(), o.message()));
-        // appended first: whoever hears of it on the channel finds it in the stream too
-        appendResult(r);
-        bus.publish(Channels.RESULTS, r);
-    }
-
-    /** The stream is history for the dashboard; losing an entry must not stop a reconcile. */
-    private void appendResult(ExecResult r) {
-        try {
-            bus.appendCapped(keys.resultsStream(), Map.of(ExecResult.STREAM_FIELD, Json.write(r)), RESULTS_MAXLEN);
-        } catch (RuntimeException e) {
-            log.warn("{}: result of plan {} not appended to {} ({})", target, r.planId(), keys.resultsStream(), e.getMessage());
-        }
+        ResultLog.publish(bus, new ExecResult(System.currentTimeMillis() / 1000.0, planId, action, target, reason,
+                o.before(), o.after(), new ExecResult.Outcome(o.status(), o.message())));
     }
 
     private static void sleep(long ms) {

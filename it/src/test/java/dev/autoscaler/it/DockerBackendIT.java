@@ -78,7 +78,14 @@ class DockerBackendIT {
 
     @AfterAll
     static void stop() throws Exception {
-        if (stack != null) stack.close();
+        try {
+            if (stack != null) stack.close();
+        } finally {
+            removeOurContainers();
+        }
+    }
+
+    static void removeOurContainers() throws Exception {
         if (docker != null) {
             for (Container c : docker.listContainersCmd().withShowAll(true).exec()) {
                 if (name(c).startsWith(RUN)) docker.removeContainerCmd(c.getId()).withForce(true).exec();

@@ -49,7 +49,7 @@ public final class ContainerNginx implements NginxControl, AutoCloseable {
                 done.close();
                 return new Result(false, "nginx -t in container " + container + " timed out");
             }
-            Long code = docker.inspectExecCmd(exec).exec().getExitCodeLong();
+            Long code = exitCode(exec);
             return new Result(code != null && code == 0, out.toString().trim());
         } catch (NotFoundException | ConflictException e) {
             return new Result(false, "container " + container + " is not running: " + e.getMessage());
@@ -59,6 +59,17 @@ public final class ContainerNginx implements NginxControl, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             return new Result(false, "cannot run nginx -t in container " + container + ": " + e.getMessage());
         }
+    }
+
+    /** The exec's exit code; the daemon may still show it running just after its output ended. */
+    private Long exitCode(String exec) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        var inspect = docker.inspectExecCmd(exec).exec();
+        while (Boolean.TRUE.equals(inspect.isRunning()) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            inspect = docker.inspectExecCmd(exec).exec();
+        }
+        return inspect.getExitCodeLong();
     }
 
     @Override
@@ -71,13 +82,17 @@ public final class ContainerNginx implements NginxControl, AutoCloseable {
         }
     }
 
+    /**
+     * Whether the container runs. Only a container that is missing or stopped reads as not running: any other failure
+     * (the daemon unreachable, a timeout) is thrown, so the caller neither skips the test nor takes the set as applied.
+     */
     @Override
     public boolean running() {
         try {
             var state = docker.inspectContainerCmd(container).exec().getState();
             // a container that crash-loops reads as running while docker restarts it; exec is refused then
             return Boolean.TRUE.equals(state.getRunning()) && !Boolean.TRUE.equals(state.getRestarting());
-        } catch (RuntimeException e) {
+        } catch (NotFoundException e) {
             return false;
         }
     }

@@ -42,6 +42,10 @@ public final class WatcherService implements Service {
             Thread.ofPlatform().name("watcher").daemon().factory());
     private final AtomicLong reloads = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    /** INITIAL_UPSTREAM: served while a target has no ready replica. */
+    private final List<String> initial;
+    /** Targets whose "no ready replica" was logged, so it is said once and not every resync. */
+    private final java.util.Set<String> saidEmpty = ConcurrentHashMap.newKeySet();
 
     public WatcherService(ServiceContext ctx) {
         Env env = ctx.env();
@@ -60,10 +64,11 @@ public final class WatcherService implements Service {
             this.nginx = new LocalNginx(binary, prefix, conf);
         } else {
             // the prefix is the lb container's; only the upstream directory (a shared volume) is ours to write
-            this.nginx = new ContainerNginx(DockerClients.connect(DockerClients.host(env)), container, binary, prefix.toString(), conf);
+            String host = DockerClients.host(env);
+            this.nginx = new ContainerNginx(DockerClients.ping(DockerClients.connect(host), host), container, binary, prefix.toString(), conf);
         }
         this.upstreamFile = new UpstreamFile(upstreamDir, nginx);
-        seed(initialUpstream(env));
+        this.initial = initialUpstream(env);
         this.bus = ctx.bus();
         bus.subscribe(Channels.REPLICAS, ReplicaSet.class, set -> lane.execute(() -> apply(set)));
         lane.scheduleWithFixedDelay(this::resync, 0, (long) (resync * 1000), TimeUnit.MILLISECONDS);
@@ -71,7 +76,10 @@ public final class WatcherService implements Service {
                 container.isEmpty() ? "" : "in container " + container + ", ", prefix, upstreamDir, targets);
     }
 
-    /** {@code INITIAL_UPSTREAM}: addresses that serve before any replica is ready (compose: the base app container). */
+    /**
+     * {@code INITIAL_UPSTREAM}: addresses that serve while no replica is ready (compose: the base app container), at
+     * start whatever an old upstream file says, and again should every replica go.
+     */
     private static List<String> initialUpstream(Env env) {
         String raw = env.string("INITIAL_UPSTREAM", "");
         List<String> servers = java.util.Arrays.stream(raw.split(",")).map(String::trim).filter(a -> !a.isEmpty()).toList();
@@ -79,20 +87,6 @@ public final class WatcherService implements Service {
             if (!UpstreamRenderer.validAddress(a)) throw Env.bad("INITIAL_UPSTREAM", raw, "comma-separated host:port addresses");
         }
         return servers;
-    }
-
-    /** Writes the initial upstreams of targets that have no file yet; the registry's ready replicas replace them. */
-    private void seed(List<String> servers) {
-        if (servers.isEmpty()) return;
-        for (String t : targets) {
-            if (Files.exists(upstreamFile.path(t))) continue;
-            try {
-                upstreamFile.apply(t, servers);
-                log.info("{}: initial upstreams {} until a replica is ready", t, servers);
-            } catch (IOException | RuntimeException e) {
-                log.warn("{}: initial upstreams not written: {}", t, e.getMessage());
-            }
-        }
     }
 
     private void resync() {
@@ -114,11 +108,15 @@ public final class WatcherService implements Service {
             log.warn("{}: ignoring invalid addresses {}", set.target(), invalid);
             servers = servers.stream().filter(UpstreamRenderer::validAddress).toList();
         }
+        if (servers.isEmpty() && !initial.isEmpty()) servers = initial;
         if (servers.equals(applied.get(set.target()))) return;
         if (servers.isEmpty()) {
-            log.warn("{}: no ready replica; keeping the current upstreams rather than rendering an empty one", set.target());
+            if (saidEmpty.add(set.target())) {
+                log.warn("{}: no ready replica; keeping the current upstreams rather than rendering an empty one", set.target());
+            }
             return;
         }
+        saidEmpty.remove(set.target());
         try {
             boolean reloaded = upstreamFile.apply(set.target(), servers);
             if (reloaded) reloads.incrementAndGet();

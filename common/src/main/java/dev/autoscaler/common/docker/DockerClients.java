@@ -32,10 +32,29 @@ public final class DockerClients {
         return host;
     }
 
+    /** A client whose calls give up after 60 s without an answer. */
     public static DockerClient connect(String host) {
+        return connect(host, Duration.ofSeconds(60));
+    }
+
+    /**
+     * @param responseTimeout how long one call may wait for the daemon's answer; {@link Duration#ZERO} waits for ever
+     *                        (the events stream, which is quiet for as long as nothing happens)
+     */
+    public static DockerClient connect(String host, Duration responseTimeout) {
         var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(host).build();
         var http = new ApacheDockerHttpClient.Builder().dockerHost(config.getDockerHost()).sslConfig(config.getSSLConfig())
-                .maxConnections(50).connectionTimeout(Duration.ofSeconds(5)).responseTimeout(Duration.ofSeconds(60)).build();
+                .maxConnections(50).connectionTimeout(Duration.ofSeconds(5)).responseTimeout(responseTimeout).build();
         return DockerClientImpl.getInstance(config, http);
+    }
+
+    /** Fails with a line naming the daemon when it does not answer (a wrong DOCKER_HOST, no permission on the socket). */
+    public static DockerClient ping(DockerClient docker, String host) {
+        try {
+            docker.pingCmd().exec();
+            return docker;
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot reach the Docker daemon at DOCKER_HOST=" + host + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.bus.ReplicaRegistry;
 import dev.autoscaler.common.msg.Clock;
+import dev.autoscaler.common.msg.ExecResult;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.LatencyMetrics;
 import dev.autoscaler.common.msg.Plan;
@@ -32,7 +33,8 @@ public final class StatusReader {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record TargetStatus(String target, String mode, String llm, Integer desired, int ready, Double p95Ms, Double rps,
-                               Double windowTs, LastDecision lastDecision, Plan.Advice lastAdvice, Map<String, String> settings) {}
+                               Double windowTs, LastDecision lastDecision, Plan.Advice lastAdvice, Map<String, String> settings,
+                               ExecResult lastResult) {}
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record LastDecision(String action, Integer targetReplicas, String reason, String source, Double confidence, double ts) {}
@@ -66,8 +68,9 @@ public final class StatusReader {
         LatencyMetrics m = last.containsKey("window") ? Json.read(last.get("window"), LatencyMetrics.class) : null;
         LastDecision ld = last.containsKey("plan") ? lastDecision(Json.read(last.get("plan"), Plan.class)) : null;
         Plan.Advice advice = last.containsKey("advice") ? Json.read(last.get("advice"), Plan.Advice.class) : null;
+        ExecResult result = last.containsKey("result") ? Json.read(last.get("result"), ExecResult.class) : null;
         return new TargetStatus(t, mode, settings.get("llm"), desired, ready, m == null ? null : m.p95Ms(),
-                m == null ? null : m.rps(), m == null ? null : m.ts(), ld, advice, settings);
+                m == null ? null : m.rps(), m == null ? null : m.ts(), ld, advice, settings, result);
     }
 
     private static LastDecision lastDecision(Plan p) {

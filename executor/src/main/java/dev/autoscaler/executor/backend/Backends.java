@@ -10,6 +10,7 @@ import dev.autoscaler.executor.TargetLoop;
 import dev.autoscaler.executor.docker.DockerBackend;
 import dev.autoscaler.executor.docker.DockerSettings;
 import dev.autoscaler.executor.kubernetes.KubernetesBackend;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -56,7 +57,12 @@ public final class Backends {
         String scope = ReplicaScope.of(ctx.redisSettings());
         DockerBackend[] shared = new DockerBackend[1];
         Loops loops = replicaLoops(settings, ctx, upstreams, ports -> {
-            if (shared[0] == null) shared[0] = new DockerBackend(DockerClients.connect(ds.dockerHost()), scope, ds, ports, wake);
+            if (shared[0] == null) {
+                // a stop waits up to GRACE_SEC for the container to exit within one call
+                var calls = DockerClients.connect(ds.dockerHost(), Duration.ofSeconds(60 + (long) Math.ceil(settings.graceSec())));
+                DockerClients.ping(calls, ds.dockerHost());
+                shared[0] = new DockerBackend(calls, DockerClients.connect(ds.dockerHost(), Duration.ZERO), scope, ds, ports, wake);
+            }
             return shared[0];
         }, () -> {
             if (shared[0] != null) shared[0].close();

@@ -113,8 +113,9 @@ public final class ProcessBackend implements ReplicaBackend {
             log.info("started {} pid {} on 127.0.0.1:{} (log {})", id, p.pid(), port, logFile);
             return new ReplicaRecord(id, target, "127.0.0.1:" + port, String.valueOf(p.pid()), ReplicaSet.State.starting, seq,
                     System.currentTimeMillis() / 1000.0);
-        } finally {
+        } catch (IOException | RuntimeException e) {
             ports.release(port);
+            throw e;
         }
     }
 

@@ -52,16 +52,24 @@ public final class DockerBackend implements ReplicaBackend, AutoCloseable {
     private final ScheduledExecutorService reconnects = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("docker-events").daemon().factory());
     private volatile ResultCallback.Adapter<Event> events;
-    private volatile long eventsSince = Instant.now().getEpochSecond();
+    /** Where a reconnected events stream resumes: just after the last event seen, so none is delivered twice. */
+    private volatile long eventsSinceNano = Instant.now().getEpochSecond() * 1_000_000_000L;
+    /** Containers this backend is stopping: their {@code die} is expected. */
+    private final Set<String> stopping = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The events stream stays open while nothing happens: a client without a response timeout. */
+    private final DockerClient eventsClient;
     private volatile boolean closed;
 
     /**
+     * @param docker       for every call but the events stream; its response timeout must exceed the stop grace
+     * @param eventsClient for the events stream only, without a response timeout
      * @param portsInUse ports that registered replicas hold (host network)
      * @param onDeath    told the target of a duplicate that died
      */
-    public DockerBackend(DockerClient docker, String scope, DockerSettings settings, Supplier<Set<Integer>> portsInUse,
-                         Consumer<String> onDeath) {
+    public DockerBackend(DockerClient docker, DockerClient eventsClient, String scope, DockerSettings settings,
+                         Supplier<Set<Integer>> portsInUse, Consumer<String> onDeath) {
         this.docker = docker;
+        this.eventsClient = eventsClient;
         this.scope = scope;
         this.settings = settings;
         this.ports = new LoopbackPorts(settings.portBase(), portsInUse);
@@ -74,6 +82,10 @@ public final class DockerBackend implements ReplicaBackend, AutoCloseable {
         List<ReplicaRecord> found = new ArrayList<>();
         for (Container c : ours(target)) {
             Map<String, String> l = c.getLabels();
+            if (l.get(ContainerLabels.ID) == null || !l.get(ContainerLabels.ID).matches("[A-Za-z0-9_.-]+")) {
+                log.warn("{}: ignoring container {}: our scope label without a valid replica id", target, nameOf(c));
+                continue;
+            }
             if (!"running".equals(c.getState())) {
                 // a duplicate that exited is an orphan: the reconcile that follows starts a replacement
                 log.info("{}: removing exited duplicate {} ({})", target, l.get(ContainerLabels.ID), c.getStatus());
@@ -109,17 +121,20 @@ public final class DockerBackend implements ReplicaBackend, AutoCloseable {
                     System.currentTimeMillis() / 1000.0);
         } catch (RuntimeException e) {
             if (containerId != null) remove(containerId);
-            throw new IOException("cannot start " + id + " from " + base.name() + ": " + e.getMessage(), e);
-        } finally {
             if (hostNetwork) ports.release(port);
+            throw new IOException("cannot start " + id + " from " + base.name() + ": " + e.getMessage(), e);
         }
     }
 
     private String create(Base b, String name, String target, String id, long seq, String address, int port) {
         var cfg = b.inspect().getConfig();
         HostConfig baseHost = b.inspect().getHostConfig();
+        // the base's limits and confinement carry over (never privileges or devices): a duplicate is no less confined
         HostConfig host = HostConfig.newHostConfig().withNetworkMode(b.network()).withInit(true)
-                .withMemory(baseHost.getMemory()).withNanoCPUs(baseHost.getNanoCPUs());
+                .withMemory(baseHost.getMemory()).withMemorySwap(baseHost.getMemorySwap()).withNanoCPUs(baseHost.getNanoCPUs())
+                .withCapAdd(baseHost.getCapAdd()).withCapDrop(baseHost.getCapDrop()).withSecurityOpts(baseHost.getSecurityOpts())
+                .withReadonlyRootfs(baseHost.getReadonlyRootfs()).withPidsLimit(baseHost.getPidsLimit())
+                .withUlimits(baseHost.getUlimits()).withTmpFs(baseHost.getTmpFs()).withLogConfig(baseHost.getLogConfig());
         CreateContainerCmd cmd = docker.createContainerCmd(b.inspect().getImageId()).withName(name)
                 .withEnv(environment(cfg.getEnv(), id, port))
                 .withLabels(ContainerLabels.forDuplicate(cfg.getLabels() == null ? Map.of() : cfg.getLabels(), scope, target,
@@ -148,6 +163,15 @@ public final class DockerBackend implements ReplicaBackend, AutoCloseable {
 
     /** A running base container that opted in for the target; the oldest when there are several. */
     private Base base(String target) throws IOException {
+        try {
+            return findBase(target);
+        } catch (RuntimeException e) {
+            throw new IOException("cannot look up the base container of " + target + " (DOCKER_HOST=" + settings.dockerHost()
+                    + "): " + e.getMessage(), e);
+        }
+    }
+
+    private Base findBase(String target) throws IOException {
         Container c = docker.listContainersCmd().withShowAll(false).exec().stream()
                 .filter(x -> ContainerLabels.isBaseOf(x.getLabels() == null ? Map.of() : x.getLabels(), nameOf(x), target))
                 .filter(x -> settings.baseNamed(nameOf(x), target))
@@ -157,6 +181,11 @@ public final class DockerBackend implements ReplicaBackend, AutoCloseable {
                         + (settings.baseContainer().isEmpty() ? "" : " named " + settings.baseContainer().replace("{target}", target))));
         InspectContainerResponse inspect = docker.inspectContainerCmd(c.getId()).exec();
         String network = Optional.ofNullable(inspect.getHostConfig().getNetworkMode()).orElse("default");
+        if (network.startsWith("container:")) {
+            // duplicates would share the base's network namespace and collide on its port
+            throw new IOException("base " + nameOf(c) + " uses network mode " + network + ", which cannot be cloned: "
+                    + "give it the host network or a network of its own");
+        }
         return new Base(nameOf(c), inspect, network, portOf(inspect.getConfig().getEnv()));
     }
 
@@ -218,19 +247,31 @@ public final class DockerBackend implements ReplicaBackend, AutoCloseable {
 
     @Override
     public boolean isAlive(ReplicaRecord r) {
-        return inspectOurs(r).map(i -> Boolean.TRUE.equals(i.getState().getRunning())).orElse(false);
+        // a paused duplicate answers nothing: it goes like a dead one (and is removed and replaced)
+        return inspectOurs(r).map(i -> Boolean.TRUE.equals(i.getState().getRunning()) && !Boolean.TRUE.equals(i.getState().getPaused()))
+                .orElse(false);
     }
 
-    /** The container's health check decides when it has one; else the reconciler asks {@code /health}. */
+    /**
+     * The container's health check decides when it has one, except on the host network: there the check, copied from
+     * the base, may probe the base's port, so it can only veto ({@code unhealthy}) and the reconciler asks the
+     * duplicate's own {@code /health}.
+     */
     @Override
     public Optional<Boolean> readiness(ReplicaRecord r) {
-        return inspectOurs(r).map(i -> i.getState().getHealth()).map(h -> "healthy".equals(h.getStatus()));
+        return inspectOurs(r).flatMap(i -> {
+            if (i.getState().getHealth() == null) return Optional.empty();
+            String status = i.getState().getHealth().getStatus();
+            if (HOST_NETWORK.equals(i.getHostConfig().getNetworkMode())) return "unhealthy".equals(status) ? Optional.of(false) : Optional.empty();
+            return Optional.of("healthy".equals(status));
+        });
     }
 
     /** {@code docker stop} sends SIGTERM (through the init process, so the app sees it) and SIGKILL after the grace. */
     @Override
     public void stop(ReplicaRecord r, Duration grace) {
         if (inspectOurs(r).isEmpty()) return;
+        stopping.add(r.handle());
         try {
             docker.stopContainerCmd(r.handle()).withTimeout((int) Math.max(1, Math.ceil(grace.toMillis() / 1000.0))).exec();
         } catch (NotModifiedException | NotFoundException alreadyStopped) {
@@ -255,10 +296,11 @@ public final class DockerBackend implements ReplicaBackend, AutoCloseable {
         var callback = new ResultCallback.Adapter<Event>() {
             @Override
             public void onNext(Event e) {
-                if (e.getTime() != null) eventsSince = e.getTime();
+                if (e.getTimeNano() != null) eventsSinceNano = e.getTimeNano() + 1;
                 Map<String, String> attrs = e.getActor() == null ? Map.of() : e.getActor().getAttributes();
                 String target = attrs.get(ContainerLabels.REPLICA_TARGET);
                 if (target == null) return;
+                if (stopping.remove(e.getId())) return; // one this backend stopped: not news
                 log.warn("{}: duplicate {} died (exit code {})", target, attrs.get(ContainerLabels.ID), attrs.get("exitCode"));
                 onDeath.accept(target);
             }
@@ -275,12 +317,17 @@ public final class DockerBackend implements ReplicaBackend, AutoCloseable {
             }
         };
         try {
-            events = docker.eventsCmd().withEventTypeFilter(EventType.CONTAINER).withEventFilter("die")
-                    .withLabelFilter(Map.of(ContainerLabels.SCOPE, scope)).withSince(String.valueOf(eventsSince)).exec(callback);
+            events = eventsClient.eventsCmd().withEventTypeFilter(EventType.CONTAINER).withEventFilter("die")
+                    .withLabelFilter(Map.of(ContainerLabels.SCOPE, scope)).withSince(since(eventsSinceNano)).exec(callback);
         } catch (RuntimeException e) {
             log.warn("cannot follow docker events ({}); retrying", e.getMessage());
             reconnectLater();
         }
+    }
+
+    /** Docker's {@code since}: seconds with a fraction of nanoseconds. */
+    static String since(long nanos) {
+        return (nanos / 1_000_000_000L) + "." + String.format("%09d", nanos % 1_000_000_000L);
     }
 
     private void reconnectLater() {
@@ -293,6 +340,7 @@ public final class DockerBackend implements ReplicaBackend, AutoCloseable {
         reconnects.shutdownNow();
         try {
             if (events != null) events.close();
+            eventsClient.close();
             docker.close();
         } catch (IOException e) {
             log.debug("closing the docker client: {}", e.getMessage());

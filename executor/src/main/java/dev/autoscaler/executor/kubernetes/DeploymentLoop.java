@@ -8,6 +8,7 @@ import dev.autoscaler.common.msg.ExecResult;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.executor.ExecutorSettings;
 import dev.autoscaler.executor.Reconciler;
+import dev.autoscaler.executor.ResultLog;
 import dev.autoscaler.executor.TargetLoop;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -30,8 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeploymentLoop implements TargetLoop {
     private static final Logger log = LoggerFactory.getLogger(DeploymentLoop.class);
-    /** Same cap as the other backends' results stream: a result per plan, ~8 h of 3 s windows of one target. */
-    static final long RESULTS_MAXLEN = 10_000;
 
     private final String target;
     private final KubernetesClient client;
@@ -202,14 +201,8 @@ public final class DeploymentLoop implements TargetLoop {
         String key = o.status() + "|" + o.message();
         if ("reconcile".equals(action) && key.equals(lastPublished)) return;
         lastPublished = "reconcile".equals(action) ? key : "";
-        ExecResult r = new ExecResult(System.currentTimeMillis() / 1000.0, planId, action, target, reason,
-                o.before(), o.after(), new ExecResult.Outcome(o.status(), o.message()));
-        try {
-            bus.appendCapped(keys.resultsStream(), Map.of(ExecResult.STREAM_FIELD, Json.write(r)), RESULTS_MAXLEN);
-        } catch (RuntimeException e) {
-            log.warn("{}: result of plan {} not appended to {} ({})", target, planId, keys.resultsStream(), e.getMessage());
-        }
-        bus.publish(Channels.RESULTS, r);
+        ResultLog.publish(bus, new ExecResult(System.currentTimeMillis() / 1000.0, planId, action, target, reason,
+                o.before(), o.after(), new ExecResult.Outcome(o.status(), o.message())));
     }
 
     @Override

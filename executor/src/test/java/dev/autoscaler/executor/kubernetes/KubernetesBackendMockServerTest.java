@@ -203,6 +203,11 @@ class KubernetesBackendMockServerTest {
         assertEquals("plan-6", result.path("plan_id").asText());
         assertEquals("error", result.path("result").path("status").asText());
         assertTrue(result.path("result").path("message").asText().contains("web-cpu"), result.toString());
+        // and `autoscaler status` shows it
+        var status = dev.autoscaler.common.status.StatusReader.read(bus).stream().filter(t -> t.target().equals(target))
+                .findFirst().orElseThrow();
+        assertEquals("error", status.lastResult().result().status());
+        assertTrue(status.lastResult().result().message().contains("web-cpu"), status.toString());
         // a lasting refusal is reported once by the level-triggered loop, not every RECONCILE_SEC
         int before = resultsOfTarget().size();
         loop.publishResult(null, "reconcile", "level-triggered", loop.reconcile());
