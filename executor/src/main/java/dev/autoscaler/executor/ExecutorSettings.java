@@ -22,6 +22,7 @@ public record ExecutorSettings(String backend, List<String> targets, int minRepl
                 env.number("START_TIMEOUT_SEC", 30, 1, 3600),
                 env.number("DRAIN_SEC", 5, 0, 600),
                 env.number("DRAIN_SETTLE_SEC", 1, 0, 600),
-                env.number("GRACE_SEC", 10, 0, 600));
+                // past the app's own SHUTDOWN_GRACE_SEC (10): SIGKILL never cuts the app's drain short
+                env.number("GRACE_SEC", 15, 0, 600));
     }
 }

@@ -60,8 +60,12 @@ class KubernetesBackendMockServerTest {
     private final List<KubernetesBackend> backends = new ArrayList<>();
     private final List<String> wakes = new CopyOnWriteArrayList<>();
 
+    /** The mock server logs every request at INFO through java.util.logging; held here so the level sticks. */
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
     @BeforeAll
     static void startRedis() throws Exception {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
         redis = RedisServer.start();
         bus = new RedisBus(new RedisSettings(redis.url(), "ktest:"), new SimpleMeterRegistry(), false);
     }
