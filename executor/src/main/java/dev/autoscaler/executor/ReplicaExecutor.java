@@ -100,7 +100,17 @@ public final class ReplicaExecutor implements Service {
     /** Leaves replicas running: a restarted executor adopts them. */
     @Override
     public void close() {
-        lanes.values().forEach(l -> l.shutdownNow());
+        // a reconcile in flight gets a moment to register what it started (or the next executor finds it half made)
+        lanes.values().forEach(l -> l.shutdown());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (var lane : lanes.values()) {
+            try {
+                if (!lane.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) lane.shutdownNow();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                lane.shutdownNow();
+            }
+        }
         try {
             loops.resources().close();
         } catch (Exception e) {
