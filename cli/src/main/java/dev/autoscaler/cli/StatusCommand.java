@@ -85,7 +85,7 @@ public final class StatusCommand implements Callable<Integer> {
                     r.rps() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.rps()), dec);
             if (r.lastAdvice() != null) out.println("             " + adviceLine(r.lastAdvice()));
             // the executor could not do what was asked (an HPA on the Deployment, no base container): say why
-            if (r.lastResult() != null && !"ok".equals(r.lastResult().result().status())) {
+            if (r.lastResult() != null && "error".equals(r.lastResult().result().status())) {
                 out.println("             executor " + r.lastResult().result().status() + ": " + r.lastResult().result().message());
             }
         }

@@ -19,7 +19,7 @@ class StatusCommandTest {
     void targetLinesStayAsTheyWereAndTheServicesFollow() {
         var row = new StatusReader.TargetStatus("app", "enforce", "advise", 3, 3, 21.0, 320.4, 1.0,
                 new StatusReader.LastDecision("noop", 3, "p95 21.0 ms within threshold 100.0 ms", "heuristic", 0.9, 1.0), null,
-                Map.of("llm", "advise"), new ExecResult(1.0, "p1", "noop", "app", "ok", 3, 3, new ExecResult.Outcome("ok", "as desired")));
+                Map.of("llm", "advise"), new ExecResult(1.0, "p1", "reconcile", "app", "level-triggered", 3, 3, new ExecResult.Outcome("noop", "3 replica(s) as desired")));
         var services = List.of(new ServiceInfo("executor", "vm-812", "http://127.0.0.1:40125", "0.1.0", 1.0, 3725.4),
                 new ServiceInfo("planner", "vm-811", "http://127.0.0.1:40123", "0.1.0", 1.0, 42.9));
 
