@@ -7,8 +7,6 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Frame;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,7 +17,9 @@ import java.util.concurrent.TimeUnit;
 public final class ContainerNginx implements NginxControl, AutoCloseable {
     private final DockerClient docker;
     private final String container;
-    private final List<String> nginxArgs;
+    private final String binary;
+    private final String prefix;
+    private final String conf;
 
     /**
      * @param prefix the nginx prefix inside the container
@@ -28,15 +28,15 @@ public final class ContainerNginx implements NginxControl, AutoCloseable {
     public ContainerNginx(DockerClient docker, String container, String binary, String prefix, String conf) {
         this.docker = docker;
         this.container = container;
-        this.nginxArgs = List.of(binary, "-p", prefix.endsWith("/") ? prefix : prefix + "/", "-c", conf, "-e", "logs/error.log");
+        this.binary = binary;
+        this.prefix = prefix;
+        this.conf = conf;
     }
 
     @Override
     public Result test() {
-        List<String> cmd = new ArrayList<>(nginxArgs);
-        cmd.add("-t");
         try {
-            String exec = docker.execCreateCmd(container).withCmd(cmd.toArray(String[]::new))
+            String exec = docker.execCreateCmd(container).withCmd(NginxControl.command(binary, prefix, conf, "-t").toArray(String[]::new))
                     .withAttachStdout(true).withAttachStderr(true).exec().getId();
             StringBuilder out = new StringBuilder();
             var done = docker.execStartCmd(exec).exec(new ResultCallback.Adapter<Frame>() {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -44,12 +43,11 @@ public final class LocalNginx implements NginxControl {
 
     /** The command line that starts this nginx in the foreground (used by the demo and the tests). */
     public List<String> foregroundCommand() {
-        return List.of(binary, "-p", prefix.toString() + "/", "-c", conf, "-e", "logs/error.log", "-g", "daemon off;");
+        return NginxControl.command(binary, prefix.toString(), conf, "-g", "daemon off;");
     }
 
     private Result run(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(binary, "-p", prefix.toString() + "/", "-c", conf, "-e", "logs/error.log"));
-        cmd.addAll(List.of(args));
+        List<String> cmd = NginxControl.command(binary, prefix.toString(), conf, args);
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

@@ -1,5 +1,8 @@
 package dev.autoscaler.watcher;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The two things the watcher asks of nginx: check the config it would load, and load it. {@link LocalNginx} runs the
  * binary on this machine (demo, tests); {@link ContainerNginx} does the same inside the compose {@code lb} container.
@@ -22,5 +25,13 @@ public interface NginxControl {
      */
     default boolean canTest() {
         return true;
+    }
+
+    /** {@code nginx -p PREFIX/ -c CONF -e logs/error.log} and then {@code more}: how every caller runs this nginx. */
+    static List<String> command(String binary, String prefix, String conf, String... more) {
+        List<String> cmd = new ArrayList<>(List.of(binary, "-p", prefix.endsWith("/") ? prefix : prefix + "/", "-c", conf,
+                "-e", "logs/error.log"));
+        cmd.addAll(List.of(more));
+        return cmd;
     }
 }

@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * The one place {@code EXECUTOR_BACKEND} is turned into running parts: each backend reads its own settings and
@@ -46,38 +45,33 @@ public final class Backends {
     private static Loops processLoops(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams) {
         ProcessSettings ps = ProcessSettings.from(ctx.env());
         String scope = ReplicaScope.of(ctx.redisSettings());
-        // one backend a target, as before; every target's replicas share the port range
-        return replicaLoops(settings, ctx, upstreams, ports -> new ProcessBackend(scope, ps.command(), Map.of(),
-                ps.portBase(), ps.logDir(), ports), () -> {});
+        Map<String, Reconciler> reconcilers = new LinkedHashMap<>();
+        var backend = new ProcessBackend(scope, ps.command(), Map.of(), ps.portBase(), ps.logDir(), () -> usedPorts(reconcilers));
+        return replicaLoops(settings, ctx, upstreams, reconcilers, backend, () -> {});
     }
 
     private static Loops dockerLoops(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams,
                                      Consumer<String> wake) {
         DockerSettings ds = DockerSettings.from(ctx.env());
         String scope = ReplicaScope.of(ctx.redisSettings());
-        DockerBackend[] shared = new DockerBackend[1];
-        Loops loops = replicaLoops(settings, ctx, upstreams, ports -> {
-            if (shared[0] == null) {
-                // a stop waits up to GRACE_SEC for the container to exit within one call
-                var calls = DockerClients.connect(ds.dockerHost(), Duration.ofSeconds(60 + (long) Math.ceil(settings.graceSec())));
-                DockerClients.ping(calls, ds.dockerHost());
-                shared[0] = new DockerBackend(calls, DockerClients.connect(ds.dockerHost(), Duration.ZERO), scope, ds, ports, wake);
-            }
-            return shared[0];
-        }, () -> {
-            if (shared[0] != null) shared[0].close();
-        });
-        return loops;
+        // a stop waits up to GRACE_SEC for the container to exit within one call
+        var calls = DockerClients.ping(DockerClients.connect(ds.dockerHost(),
+                Duration.ofSeconds(60 + (long) Math.ceil(settings.graceSec()))), ds.dockerHost());
+        Map<String, Reconciler> reconcilers = new LinkedHashMap<>();
+        var backend = new DockerBackend(calls, DockerClients.connect(ds.dockerHost(), Duration.ZERO), scope, ds,
+                () -> usedPorts(reconcilers), wake);
+        return replicaLoops(settings, ctx, upstreams, reconcilers, backend, backend);
     }
 
-    /** One {@link Reconciler} a target over the backend {@code make} gives (told which ports replicas hold). */
+    /**
+     * One {@link Reconciler} a target over one backend shared by all targets, so that one port range is handed out
+     * by one {@link LoopbackPorts}; {@code reconcilers} is filled here and tells the backend which ports replicas hold.
+     */
     private static Loops replicaLoops(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams,
-                                      Function<java.util.function.Supplier<Set<Integer>>, ReplicaBackend> make,
-                                      AutoCloseable resources) {
+                                      Map<String, Reconciler> reconcilers, ReplicaBackend backend, AutoCloseable resources) {
         Map<String, TargetLoop> loops = new LinkedHashMap<>();
-        Map<String, Reconciler> reconcilers = new LinkedHashMap<>();
         for (String target : settings.targets()) {
-            Reconciler r = new Reconciler(target, settings, make.apply(() -> usedPorts(reconcilers)), ctx.bus(), upstreams);
+            Reconciler r = new Reconciler(target, settings, backend, ctx.bus(), upstreams);
             reconcilers.put(target, r);
             loops.put(target, r);
         }

@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Keeps {@code registry:{target}} in step with a Deployment's status, in the same records the other backends write,
@@ -40,14 +39,14 @@ final class RegistryMirror {
         int ready = DeploymentLoop.readyReplicas(d);
         int total = Math.max(ready, DeploymentLoop.specReplicas(d));
         String address = namespace + "/" + name;
-        Map<String, String> current = bus.redis().hgetall(keys.registry(target));
-        Map<String, String> wanted = new LinkedHashMap<>();
+        Map<String, ReplicaRecord> current = parsed(bus.redis().hgetall(keys.registry(target)));
+        Map<String, ReplicaRecord> wanted = new LinkedHashMap<>();
         double now = System.currentTimeMillis() / 1000.0;
         for (int n = 1; n <= total; n++) {
             String id = name + "-" + n;
             ReplicaSet.State state = n <= ready ? ReplicaSet.State.ready : ReplicaSet.State.starting;
-            double started = startedTs(current.get(id)).orElse(now);
-            wanted.put(id, Json.write(new ReplicaRecord(id, target, address, address, state, n, started)));
+            ReplicaRecord old = current.get(id);
+            wanted.put(id, new ReplicaRecord(id, target, address, address, state, n, old == null ? now : old.startedTs()));
         }
         boolean changed = false;
         for (String id : current.keySet()) {
@@ -56,15 +55,14 @@ final class RegistryMirror {
                 changed = true;
             }
         }
-        for (Map.Entry<String, String> e : wanted.entrySet()) {
-            if (!sameState(current.get(e.getKey()), e.getValue())) {
-                bus.redis().hset(keys.registry(target), e.getKey(), e.getValue());
+        for (ReplicaRecord r : wanted.values()) {
+            if (!sameState(current.get(r.id()), r)) {
+                bus.redis().hset(keys.registry(target), r.id(), Json.write(r));
                 changed = true;
             }
         }
         if (changed) {
-            List<ReplicaSet.Replica> set = wanted.values().stream().map(j -> Json.read(j, ReplicaRecord.class).toMessage()).toList();
-            bus.publish(Channels.REPLICAS, new ReplicaSet(target, set, now));
+            bus.publish(Channels.REPLICAS, new ReplicaSet(target, wanted.values().stream().map(ReplicaRecord::toMessage).toList(), now));
         }
     }
 
@@ -75,23 +73,20 @@ final class RegistryMirror {
         }
     }
 
-    private static Optional<Double> startedTs(String json) {
-        if (json == null) return Optional.empty();
-        try {
-            return Optional.of(Json.read(json, ReplicaRecord.class).startedTs());
-        } catch (Json.MalformedMessageException e) {
-            return Optional.empty();
-        }
+    /** The registry's records by id; an unreadable entry counts as missing, so it is written anew. */
+    private static Map<String, ReplicaRecord> parsed(Map<String, String> raw) {
+        Map<String, ReplicaRecord> out = new LinkedHashMap<>();
+        raw.forEach((id, json) -> {
+            try {
+                out.put(id, Json.read(json, ReplicaRecord.class));
+            } catch (Json.MalformedMessageException e) {
+                out.put(id, null);
+            }
+        });
+        return out;
     }
 
-    private static boolean sameState(String oldJson, String newJson) {
-        if (oldJson == null) return false;
-        try {
-            ReplicaRecord a = Json.read(oldJson, ReplicaRecord.class);
-            ReplicaRecord b = Json.read(newJson, ReplicaRecord.class);
-            return a.state() == b.state() && a.address().equals(b.address()) && a.seq() == b.seq();
-        } catch (Json.MalformedMessageException e) {
-            return false;
-        }
+    private static boolean sameState(ReplicaRecord a, ReplicaRecord b) {
+        return a != null && a.state() == b.state() && a.address().equals(b.address()) && a.seq() == b.seq();
     }
 }
