@@ -24,6 +24,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,8 @@ public final class Reconciler implements TargetLoop {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     /** Addresses the watcher reported as in nginx, to know when a draining replica has left the upstreams. */
     private final Map<String, Set<String>> upstreamByTarget;
+    /** Replicas found dead and dropped from the registry but not yet named in a returned outcome. */
+    private final List<String> unreportedDeaths = new ArrayList<>();
 
     public Reconciler(String target, ExecutorSettings settings, ReplicaBackend backend, RedisBus bus,
                       Map<String, Set<String>> upstreamByTarget) {
@@ -97,11 +100,11 @@ public final class Reconciler implements TargetLoop {
         Map<String, ReplicaRecord> reg = readRegistry();
         adoptStrays(reg);
         // replicas that died on their own leave the registry; reconcile below replaces them
-        List<String> died = new ArrayList<>();
-        for (ReplicaRecord r : List.copyOf(reg.values())) {
+        for (ReplicaRecord r : reg.values().stream().sorted(Comparator.comparing(ReplicaRecord::seq)).toList()) {
             if (!backend.isAlive(r)) {
                 log.warn("{}: {} died; removing it", target, r.id());
-                died.add(r.id());
+                // kept until an outcome names it: a reconcile that fails after this point must not lose the news
+                unreportedDeaths.add(r.id());
                 bus.redis().hdel(keys.registry(target), r.id());
                 reg.remove(r.id());
                 publishSet();
@@ -111,9 +114,9 @@ public final class Reconciler implements TargetLoop {
         int before = (int) active.stream().filter(r -> r.state() == State.ready).count();
         int desired = desired(active.size());
         if (active.size() < desired) {
-            return reportDied(died, scaleUp(desired - active.size(), before));
+            return reportDied(scaleUp(desired - active.size(), before));
         } else if (active.size() > desired) {
-            return reportDied(died, scaleDown(active, active.size() - desired, before));
+            return reportDied(scaleDown(active, active.size() - desired, before));
         }
         // finish anything left in draining state by an earlier crash
         for (ReplicaRecord r : reg.values()) if (r.state() == State.draining) drain(List.of(r));
@@ -123,14 +126,19 @@ public final class Reconciler implements TargetLoop {
                 publishSet();
             }
         }
-        return reportDied(died, new Outcome(before, before, "noop", desired + " replica(s) as desired"));
+        return reportDied(new Outcome(before, before, "noop", desired + " replica(s) as desired"));
     }
 
-    /** A replica that died is news even when nothing else changed: the outcome names it, so it is published. */
-    private static Outcome reportDied(List<String> died, Outcome o) {
-        if (died.isEmpty()) return o;
+    /**
+     * A replica that died is news even when nothing else changed: the outcome names it ("{id} died"), so it is
+     * published; a death noticed by a reconcile that then failed is named by the next outcome.
+     */
+    private Outcome reportDied(Outcome o) {
+        if (unreportedDeaths.isEmpty()) return o;
+        String deaths = unreportedDeaths.stream().map(id -> id + " died").collect(Collectors.joining(", "));
+        unreportedDeaths.clear();
         String status = "noop".equals(o.status()) ? "ok" : o.status();
-        return new Outcome(o.before(), o.after(), status, String.join(", ", died) + " died; " + o.message());
+        return new Outcome(o.before(), o.after(), status, deaths + "; " + o.message());
     }
 
     /**

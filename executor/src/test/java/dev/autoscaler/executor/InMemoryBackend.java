@@ -82,6 +82,8 @@ final class InMemoryBackend implements ReplicaBackend, AutoCloseable {
     final List<String> stopped = new CopyOnWriteArrayList<>();
     /** Whether replicas started by the reconciler answer /health at once. */
     volatile boolean healthyOnStart = true;
+    /** A replica id whose {@link #isAlive} fails, as a daemon that errs on one call; null for none. */
+    volatile String failIsAliveOf;
     /** Called at the start of {@link #stop}, before the replica goes away, to record what the world looked like. */
     volatile Consumer<ReplicaRecord> onStop = r -> {};
 
@@ -128,6 +130,7 @@ final class InMemoryBackend implements ReplicaBackend, AutoCloseable {
 
     @Override
     public boolean isAlive(ReplicaRecord r) {
+        if (r.id().equals(failIsAliveOf)) throw new IllegalStateException("the backend cannot tell whether " + r.id() + " runs");
         Replica found = byHandle.get(r.handle());
         return found != null && found.alive && found.id.equals(r.id());
     }

@@ -3,6 +3,7 @@ package dev.autoscaler.executor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -120,7 +121,7 @@ class ReconcilerTest {
 
         CompletableFuture<Reconciler.Outcome> run = CompletableFuture.supplyAsync(rec::reconcile, async);
         await("two replicas started and each probed twice while unhealthy", () -> backend.started.size() == 2
-                && backend.running().stream().allMatch(r -> r.probes.get() >= 2));
+                && backend.running().size() == 2 && backend.running().stream().allMatch(r -> r.probes.get() >= 2));
         String one = target + "-dup-1";
         String two = target + "-dup-2";
         assertEquals(Set.of(one, two), Set.copyOf(backend.started), "ids come from the Redis counter");
@@ -364,6 +365,25 @@ class ReconcilerTest {
         assertEquals(2, o.after());
         assertEquals(Set.of(target + "-dup-2", target + "-dup-3"), registry().keySet());
         assertTrue(backend.stopped.isEmpty(), "a dead replica needs no stop");
+    }
+
+    @Test
+    void aDeathNoticedByAReconcileThatFailedIsNamedByTheNextOutcome() throws Exception {
+        Reconciler rec = reconciler(settings(1, 5, 20));
+        setDesired(2);
+        assertEquals("ok", rec.reconcile().status());
+        backend.crash(backend.byId(target + "-dup-1"));
+        // replicas are checked oldest first: dup-1 is dropped, then the check of dup-2 fails
+        backend.failIsAliveOf = target + "-dup-2";
+        assertThrows(IllegalStateException.class, rec::reconcile);
+        assertFalse(registry().containsKey(target + "-dup-1"), "the first reconcile already dropped the dead replica");
+        backend.failIsAliveOf = null;
+
+        Reconciler.Outcome o = rec.reconcile();
+
+        assertTrue(o.message().startsWith(target + "-dup-1 died; "), o.message());
+        assertEquals(Set.of(target + "-dup-2", target + "-dup-3"), registry().keySet());
+        assertFalse(rec.reconcile().message().contains("died"), "named once");
     }
 
     // ---- results ----

@@ -132,10 +132,20 @@ class DockerBackendIT {
         long t0 = System.nanoTime();
         long deadline = t0 + (long) (seconds * 1e9);
         while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError(what + " within " + seconds + " s; see " + stack.logFile("executor"));
+            if (System.nanoTime() > deadline) throw new AssertionError(what + " within " + seconds + " s; the executor's log ends:\n" + executorLogTail());
             Thread.sleep(100);
         }
         return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** The last lines of the executor's log: CI keeps only the report, not the run's directory. */
+    static String executorLogTail() {
+        try {
+            List<String> lines = Files.readAllLines(stack.logFile("executor"));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (java.io.IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
     }
 
     /** The duplicates nginx serves are exactly the running ones, {@code n} of them. */
