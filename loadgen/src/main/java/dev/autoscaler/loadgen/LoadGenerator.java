@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -60,7 +61,29 @@ public final class LoadGenerator {
         }
     }
 
+    /** Sends the load and waits for it; safe to call from any thread, a common-pool task included. */
     public LoadReport run(Consumer<Progress> progress) throws InterruptedException {
+        // the JDK's HttpClient completes responses on the common ForkJoinPool: a caller on one of its threads (say,
+        // supplyAsync on 2 cores, where the pool has one) must let the pool add a thread, or no response is counted
+        var blocker = new ForkJoinPool.ManagedBlocker() {
+            LoadReport report;
+
+            @Override
+            public boolean block() throws InterruptedException {
+                report = send(progress);
+                return true;
+            }
+
+            @Override
+            public boolean isReleasable() {
+                return report != null;
+            }
+        };
+        ForkJoinPool.managedBlock(blocker);
+        return blocker.report;
+    }
+
+    private LoadReport send(Consumer<Progress> progress) throws InterruptedException {
         requireLoopback(cfg.url());
         var executor = Executors.newVirtualThreadPerTaskExecutor();
         HttpClient http = HttpClient.newBuilder().executor(executor).connectTimeout(Duration.ofSeconds(5)).build();

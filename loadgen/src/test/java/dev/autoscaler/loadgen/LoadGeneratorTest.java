@@ -1,0 +1,78 @@
+package dev.autoscaler.loadgen;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The generator against a tiny HTTP server on 127.0.0.1 that counts what it answers, 200 or 503 by the path. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LoadGeneratorTest {
+    private HttpServer server;
+    private final AtomicInteger answered = new AtomicInteger();
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 100);
+        server.createContext("/", ex -> {
+            int code = ex.getRequestURI().getPath().equals("/busy") ? 503 : 200;
+            byte[] body = "ok\n".getBytes();
+            answered.incrementAndGet(); // before the answer: the client may count it before this handler returns
+            ex.sendResponseHeaders(code, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private LoadGenerator generator(String path) {
+        URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+        return new LoadGenerator(LoadGenerator.Config.bounded(url, new RateShape.Constant(50), 2));
+    }
+
+    @Test
+    void everyAnswerIsCountedAsOkOrFailedByItsStatus() throws Exception {
+        LoadReport ok = generator("/").run(null);
+        // 50 rps for 2 s, evenly paced from the first gap on
+        assertTrue(ok.sent() >= 98 && ok.sent() <= 100, ok.toString());
+        assertEquals(ok.sent(), ok.ok(), ok.toString());
+        assertTrue(ok.p95Ms() > 0, ok.toString());
+        LoadReport busy = generator("/busy").run(null);
+        assertEquals(busy.sent(), busy.failed(), busy.toString());
+        assertEquals(ok.sent() + busy.sent(), answered.get());
+    }
+
+    @Test
+    void aLoadRunFromTheCommonPoolCountsItsAnswersToo() throws Exception {
+        // the pool's only thread (the surefire setting) runs the load; responses complete on the same pool
+        assertEquals(1, ForkJoinPool.commonPool().getParallelism());
+        LoadReport r = CompletableFuture.supplyAsync(() -> {
+            try {
+                return generator("/").run(null);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }).get(30, TimeUnit.SECONDS);
+        assertTrue(r.sent() >= 98, r.toString());
+        assertEquals(r.sent(), r.ok(), r.toString());
+    }
+}
