@@ -85,6 +85,11 @@ public final class Reconciler implements TargetLoop {
             } else if (healthy(known)) {
                 write(known.with(State.ready));
                 adopted++;
+            } else if (stillStarting(known)) {
+                // the last executor stopped before it answered: reconcile promotes it, or gives up on it in time
+                log.info("{}: {} does not answer /health yet, started {} s ago; keeping it as starting", target, r.id(),
+                        Math.round(ageSec(known)));
+                write(known.with(State.starting));
             } else {
                 log.warn("{}: {} runs but does not answer /health; stopping it", target, r.id());
                 backend.stop(known, Duration.ofSeconds(2));
@@ -114,17 +119,31 @@ public final class Reconciler implements TargetLoop {
         int before = (int) active.stream().filter(r -> r.state() == State.ready).count();
         int desired = desired(active.size());
         if (active.size() < desired) {
+            // the counter alone may have been lost (evicted, deleted): new ids must not take a registered one's
+            keepCounterAtLeast(reg.values().stream().mapToLong(ReplicaRecord::seq).max().orElse(0));
             return reportDied(scaleUp(desired - active.size(), before));
         } else if (active.size() > desired) {
             return reportDied(scaleDown(active, active.size() - desired, before));
         }
         // finish anything left in draining state by an earlier crash
         for (ReplicaRecord r : reg.values()) if (r.state() == State.draining) drain(List.of(r));
+        List<String> gaveUp = new ArrayList<>();
         for (ReplicaRecord r : active) {
-            if (r.state() == State.starting && healthy(r)) {
+            if (r.state() != State.starting) continue;
+            if (healthy(r)) {
                 write(r.with(State.ready));
                 publishSet();
+            } else if (!stillStarting(r)) {
+                // adopted while starting, or left starting by a start that failed half-way: never ready, so never served
+                log.warn("{}: {} not healthy {} s after its start; stopping it", target, r.id(), Math.round(ageSec(r)));
+                backend.stop(r, Duration.ofSeconds(2));
+                bus.redis().hdel(keys.registry(target), r.id());
+                publishSet();
+                gaveUp.add(r.id() + " did not become healthy");
             }
+        }
+        if (!gaveUp.isEmpty()) {
+            return reportDied(new Outcome(before, readyCount(), "error", String.join("; ", gaveUp) + "; the next reconcile replaces it"));
         }
         return reportDied(new Outcome(before, before, "noop", desired + " replica(s) as desired"));
     }
@@ -275,6 +294,15 @@ public final class Reconciler implements TargetLoop {
             sleep(100);
         }
         return false;
+    }
+
+    /** Started less than START_TIMEOUT_SEC ago (an unknown start time counts as long ago). */
+    private boolean stillStarting(ReplicaRecord r) {
+        return ageSec(r) < settings.startTimeoutSec();
+    }
+
+    private static double ageSec(ReplicaRecord r) {
+        return System.currentTimeMillis() / 1000.0 - r.startedTs();
     }
 
     /** The backend's own readiness signal when it has one (a container's health check), else {@code /health}. */

@@ -33,22 +33,23 @@ public final class ReplicaExecutor implements Service {
     private final Map<String, ScheduledExecutorService> lanes = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> upstreams = new ConcurrentHashMap<>();
     private final AtomicLong reconciles = new AtomicLong();
+    /** Targets with a woken reconcile queued and not started yet. */
+    private final Set<String> wakePending = ConcurrentHashMap.newKeySet();
+    /** Targets whose running replicas were taken in. */
+    private final Set<String> adopted = ConcurrentHashMap.newKeySet();
     private volatile String lastError = "";
 
     public ReplicaExecutor(ServiceContext ctx) {
         this.settings = ExecutorSettings.from(ctx.env());
         // the backend reads its settings before anything connects: a bad value stops the service at once
-        this.loops = Backends.create(settings, ctx, upstreams, target -> {
-            var lane = lanes.get(target);
-            if (lane != null) lane.execute(() -> run(target, null));
-        });
+        this.loops = Backends.create(settings, ctx, upstreams, this::wake);
         this.bus = ctx.bus();
         bus.subscribe(Channels.UPSTREAMS, Upstreams.class, u -> upstreams.put(u.target(), new HashSet<>(u.servers())));
         for (Map.Entry<String, TargetLoop> e : loops.byTarget().entrySet()) {
             String target = e.getKey();
             var lane = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reconcile-" + target).daemon().factory());
             lanes.put(target, lane);
-            lane.execute(() -> e.getValue().adopt());
+            lane.execute(() -> adopt(target));
             long period = (long) (settings.reconcileSec() * 1000);
             lane.scheduleWithFixedDelay(() -> run(target, null), period, period, TimeUnit.MILLISECONDS);
         }
@@ -64,7 +65,36 @@ public final class ReplicaExecutor implements Service {
         lanes.get(target).execute(() -> run(target, p));
     }
 
+    /**
+     * A reconcile now, on the target's lane; wakes that come while one is already queued join it, so a replica that
+     * dies as fast as it starts cannot pile up reconciles.
+     */
+    private void wake(String target) {
+        var lane = lanes.get(target);
+        if (lane != null && wakePending.add(target)) {
+            lane.execute(() -> {
+                wakePending.remove(target);
+                run(target, null);
+            });
+        }
+    }
+
+    /** Takes in what runs; a failure (Docker or Redis away at start) is logged and retried before the next reconcile. */
+    private boolean adopt(String target) {
+        if (adopted.contains(target)) return true;
+        try {
+            loops.byTarget().get(target).adopt();
+            adopted.add(target);
+            return true;
+        } catch (RuntimeException e) {
+            lastError = e.getMessage();
+            log.error("{}: adopting the running replicas failed; retrying before the next reconcile", target, e);
+            return false;
+        }
+    }
+
     private void run(String target, Plan plan) {
+        if (!adopt(target)) return;
         TargetLoop r = loops.byTarget().get(target);
         try {
             Reconciler.Outcome o = r.reconcile();

@@ -300,6 +300,50 @@ class ReconcilerTest {
         assertEquals(Set.of(r1.id, r2.id, r3.id), runningIds());
     }
 
+    @Test
+    void aReplicaAdoptedWhileStillStartingIsKeptAsStartingAndPromotedOnceItAnswers() throws Exception {
+        var r1 = backend.run(target, 1, false); // the executor stopped while it was starting
+        write(startedSecondsAgo(r1, 2));
+        bus.redis().set(bus.keys().replicaCounter(target), "1");
+        setDesired(1);
+        Reconciler rec = reconciler(settings(1, 5, 20));
+
+        rec.adopt();
+
+        assertEquals(State.starting, registry().get(r1.id).state());
+        assertTrue(backend.stopped.isEmpty(), "not stopped within START_TIMEOUT_SEC of its start");
+        assertEquals("noop", rec.reconcile().status());
+        assertEquals(State.starting, registry().get(r1.id).state(), "not ready before /health answers");
+        r1.healthy(true);
+        rec.reconcile();
+        assertEquals(State.ready, registry().get(r1.id).state());
+        assertTrue(backend.started.isEmpty(), "no duplicate start: " + backend.started);
+    }
+
+    @Test
+    void aStartingReplicaThatNeverAnswersIsStoppedAfterTheStartTimeoutAndReplaced() throws Exception {
+        var r1 = backend.run(target, 1, false); // left starting by a start that failed half-way
+        write(startedSecondsAgo(r1, 30));
+        bus.redis().set(bus.keys().replicaCounter(target), "1");
+        setDesired(1);
+        Reconciler rec = reconciler(settings(1, 5, 20));
+
+        Reconciler.Outcome o = rec.reconcile();
+
+        assertEquals("error", o.status(), o.message());
+        assertTrue(o.message().contains(r1.id + " did not become healthy"), o.message());
+        assertEquals(List.of(r1.id), backend.stopped);
+        assertTrue(registry().isEmpty());
+        assertEquals("ok", rec.reconcile().status());
+        assertEquals(List.of(target + "-dup-2"), backend.started);
+    }
+
+    private ReplicaRecord startedSecondsAgo(InMemoryBackend.Replica r, double seconds) {
+        ReplicaRecord rec = r.record(State.starting);
+        return new ReplicaRecord(rec.id(), rec.target(), rec.address(), rec.handle(), State.starting, rec.seq(),
+                System.currentTimeMillis() / 1000.0 - seconds);
+    }
+
     /**
      * Redis lost everything (registry, counter) while replicas ran, and the executor restarts: adopt() takes them back,
      * and the next start must not reuse an id that runs (the counter restarts at 0 otherwise).
@@ -348,6 +392,22 @@ class ReconcilerTest {
         Set<String> runningHandles = backend.running().stream().map(r -> r.handle).collect(Collectors.toSet());
         Set<String> registeredHandles = reg.values().stream().map(ReplicaRecord::handle).collect(Collectors.toSet());
         assertEquals(runningHandles, registeredHandles, "every running replica is in the registry, none orphaned");
+    }
+
+    @Test
+    void aLostCounterAloneDoesNotHandOutARegisteredId() throws Exception {
+        Reconciler rec = reconciler(settings(1, 5, 20));
+        setDesired(2);
+        assertEquals("ok", rec.reconcile().status());
+        bus.redis().del(bus.keys().replicaCounter(target)); // the registry survives, the counter does not
+        setDesired(3);
+
+        Reconciler.Outcome o = rec.reconcile();
+
+        assertEquals("ok", o.status(), o.message());
+        assertEquals(List.of(target + "-dup-1", target + "-dup-2", target + "-dup-3"), backend.started);
+        assertEquals(3, backend.running().size(), "no replica lost its registry entry to a new one");
+        assertEquals(Set.of(target + "-dup-1", target + "-dup-2", target + "-dup-3"), registry().keySet());
     }
 
     @Test

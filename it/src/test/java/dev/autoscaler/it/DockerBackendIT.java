@@ -58,7 +58,9 @@ class DockerBackendIT {
     static void start() throws Exception {
         TestImages.ensureBuilt();
         docker = DockerClients.connect(DockerClients.DEFAULT_HOST);
-        runApp(RUN + "-app", Map.of(ContainerLabels.TARGET, "app"));
+        // the base is confined (limits a duplicate must carry too); 2 CPUs and 768 MB leave the app unhindered
+        runApp(RUN + "-app", Map.of(ContainerLabels.TARGET, "app"), host().withMemory(768L << 20).withCpuShares(512)
+                .withCpuQuota(200_000L).withCpuPeriod(100_000L).withPidsLimit(2000L).withOomScoreAdj(100));
         runApp(RUN + "-plain", Map.of());
         runApp(RUN + "-other", Map.of(ContainerLabels.TARGET, "other"));
 
@@ -95,10 +97,29 @@ class DockerBackendIT {
     }
 
     static void runApp(String name, Map<String, String> labels) {
+        runApp(name, labels, host());
+    }
+
+    static void runApp(String name, Map<String, String> labels, HostConfig host) {
         String id = docker.createContainerCmd("autoscaler-app:" + TestImages.TAG).withName(name).withLabels(labels)
                 .withEnv("HOST=127.0.0.1", "PORT=" + Ports.free(), "WORK_MS=20", "WORKERS=4")
-                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("host").withInit(true)).exec().getId();
+                .withHostConfig(host).exec().getId();
         docker.startContainerCmd(id).exec();
+    }
+
+    static HostConfig host() {
+        return HostConfig.newHostConfig().withNetworkMode("host").withInit(true);
+    }
+
+    /** A duplicate runs under the base's limits: the same memory, CPU, pids and OOM settings. */
+    static void assertConfinedLikeTheBase(Container duplicate) {
+        HostConfig base = docker.inspectContainerCmd(RUN + "-app").exec().getHostConfig();
+        HostConfig dup = docker.inspectContainerCmd(duplicate.getId()).exec().getHostConfig();
+        assertEquals(768L << 20, base.getMemory(), "the test's base is confined as created");
+        assertEquals(java.util.Arrays.asList(base.getMemory(), base.getCpuShares(), base.getCpuQuota(), base.getCpuPeriod(), base.getPidsLimit(),
+                        base.getOomScoreAdj(), base.getRuntime()),
+                java.util.Arrays.asList(dup.getMemory(), dup.getCpuShares(), dup.getCpuQuota(), dup.getCpuPeriod(), dup.getPidsLimit(),
+                        dup.getOomScoreAdj(), dup.getRuntime()), "memory, cpu shares, quota, period, pids, oom score, runtime");
     }
 
     static String startedAt(String name) {
@@ -199,6 +220,7 @@ class DockerBackendIT {
     void aKilledDuplicateIsReportedAndReplaced() throws Exception {
         setDesired(2);
         await("2 duplicates serving", 90, () -> serving(2));
+        assertConfinedLikeTheBase(duplicates().get(1));
         Container victim = duplicates().get(0);
         docker.killContainerCmd(victim.getId()).exec();
         await("the killed duplicate replaced", 60, () -> serving(2) && duplicates().stream().noneMatch(c -> c.getId().equals(victim.getId())));

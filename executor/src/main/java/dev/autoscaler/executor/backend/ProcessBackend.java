@@ -28,6 +28,11 @@ import org.slf4j.LoggerFactory;
 public final class ProcessBackend implements ReplicaBackend {
     private static final Logger log = LoggerFactory.getLogger(ProcessBackend.class);
     public static final String MARKER = "AUTOSCALER_REPLICA";
+    /**
+     * The autoscaler's own credentials, kept from the replicas that inherit the executor's environment: an app has no
+     * use for them, and anyone who can read its /proc/PID/environ could. (REDIS_URL too when it carries a password.)
+     */
+    static final Set<String> WITHHELD = Set.of("LLM_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "OPENAI_API_KEY", "ADMIN_TOKEN");
 
     private final String scope;
     private final List<String> command;
@@ -42,6 +47,12 @@ public final class ProcessBackend implements ReplicaBackend {
         this.extraEnv = Map.copyOf(extraEnv);
         this.logDir = logDir;
         this.ports = new LoopbackPorts(portBase, portsInUse);
+    }
+
+    static void withholdCredentials(Map<String, String> env) {
+        env.keySet().removeAll(WITHHELD);
+        String redis = env.get("REDIS_URL");
+        if (redis != null && redis.matches("(?s)[a-z]+://[^/]*@.*")) env.remove("REDIS_URL");
     }
 
     /** The default replica command: this JVM's java and classpath running the toy app. */
@@ -101,6 +112,7 @@ public final class ProcessBackend implements ReplicaBackend {
             Files.createDirectories(logDir);
             ProcessBuilder pb = new ProcessBuilder(command);
             Map<String, String> env = pb.environment();
+            withholdCredentials(env);
             env.putAll(extraEnv);
             env.put("PORT", String.valueOf(port));
             env.put("HOST", "127.0.0.1");

@@ -128,24 +128,32 @@ public final class DockerBackend implements ReplicaBackend, AutoCloseable {
 
     private String create(Base b, String name, String target, String id, long seq, String address, int port) {
         var cfg = b.inspect().getConfig();
-        HostConfig baseHost = b.inspect().getHostConfig();
-        // the base's limits and confinement carry over (never privileges or devices): a duplicate is no less confined
-        HostConfig host = HostConfig.newHostConfig().withNetworkMode(b.network()).withInit(true)
-                .withMemory(baseHost.getMemory()).withMemorySwap(baseHost.getMemorySwap()).withNanoCPUs(baseHost.getNanoCPUs())
-                .withCapAdd(baseHost.getCapAdd()).withCapDrop(baseHost.getCapDrop()).withSecurityOpts(baseHost.getSecurityOpts())
-                .withReadonlyRootfs(baseHost.getReadonlyRootfs()).withPidsLimit(baseHost.getPidsLimit())
-                .withUlimits(baseHost.getUlimits()).withTmpFs(baseHost.getTmpFs()).withLogConfig(baseHost.getLogConfig());
         CreateContainerCmd cmd = docker.createContainerCmd(b.inspect().getImageId()).withName(name)
                 .withEnv(environment(cfg.getEnv(), id, port))
                 .withLabels(ContainerLabels.forDuplicate(cfg.getLabels() == null ? Map.of() : cfg.getLabels(), scope, target,
                         id, seq, address == null ? "" : address))
-                .withHostConfig(host);
+                .withHostConfig(confinedLike(b.inspect().getHostConfig(), b.network()));
         if (cfg.getEntrypoint() != null) cmd.withEntrypoint(cfg.getEntrypoint());
         if (cfg.getCmd() != null) cmd.withCmd(cfg.getCmd());
         if (cfg.getWorkingDir() != null && !cfg.getWorkingDir().isEmpty()) cmd.withWorkingDir(cfg.getWorkingDir());
         if (cfg.getUser() != null && !cfg.getUser().isEmpty()) cmd.withUser(cfg.getUser());
         if (cfg.getHealthcheck() != null) cmd.withHealthcheck(cfg.getHealthcheck());
         return cmd.exec().getId();
+    }
+
+    /**
+     * The base's limits and confinement (runtime, memory, CPU, cgroup, capabilities, security options, read-only root,
+     * pids, ulimits, tmpfs, log driver), never its privileges, devices or mounts: a duplicate is no less confined.
+     */
+    static HostConfig confinedLike(HostConfig base, String network) {
+        return HostConfig.newHostConfig().withNetworkMode(network).withInit(true).withRuntime(base.getRuntime())
+                .withMemory(base.getMemory()).withMemorySwap(base.getMemorySwap()).withMemoryReservation(base.getMemoryReservation())
+                .withOomScoreAdj(base.getOomScoreAdj()).withNanoCPUs(base.getNanoCPUs()).withCpuShares(base.getCpuShares())
+                .withCpuQuota(base.getCpuQuota()).withCpuPeriod(base.getCpuPeriod()).withCpusetCpus(base.getCpusetCpus())
+                .withCpusetMems(base.getCpusetMems()).withBlkioWeight(base.getBlkioWeight()).withCgroupParent(base.getCgroupParent())
+                .withCapAdd(base.getCapAdd()).withCapDrop(base.getCapDrop()).withSecurityOpts(base.getSecurityOpts())
+                .withReadonlyRootfs(base.getReadonlyRootfs()).withPidsLimit(base.getPidsLimit())
+                .withUlimits(base.getUlimits()).withTmpFs(base.getTmpFs()).withLogConfig(base.getLogConfig());
     }
 
     /** The base's environment with this replica's id and, on the host network, its own port. */
@@ -270,8 +278,10 @@ public final class DockerBackend implements ReplicaBackend, AutoCloseable {
     /** {@code docker stop} sends SIGTERM (through the init process, so the app sees it) and SIGKILL after the grace. */
     @Override
     public void stop(ReplicaRecord r, Duration grace) {
-        if (inspectOurs(r).isEmpty()) return;
-        stopping.add(r.handle());
+        Optional<InspectContainerResponse> found = inspectOurs(r);
+        if (found.isEmpty()) return;
+        // its die is expected, unless it already died (then no event follows to take it off the set)
+        if (Boolean.TRUE.equals(found.get().getState().getRunning())) stopping.add(r.handle());
         try {
             docker.stopContainerCmd(r.handle()).withTimeout((int) Math.max(1, Math.ceil(grace.toMillis() / 1000.0))).exec();
         } catch (NotModifiedException | NotFoundException alreadyStopped) {
