@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.autoscaler.common.msg.Json;
+import dev.autoscaler.common.ops.OpsServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -42,7 +43,7 @@ public final class AppServer implements AutoCloseable {
         server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 1024);
         server.setExecutor(executor);
         server.createContext("/health", this::health);
-        server.createContext("/metrics", ex -> send(ex, 200, metrics.contentType(), metrics.scrape()));
+        server.createContext("/metrics", ex -> send(ex, 200, OpsServer.PROMETHEUS_TEXT, metrics.scrape()));
         server.createContext("/work", timed(ex -> work(ex, param(ex.getRequestURI(), "ms", settings.workMs()), false)));
         server.createContext("/cpu", timed(ex -> work(ex, param(ex.getRequestURI(), "ms", settings.workMs()), true)));
         server.createContext("/", timed(ex -> {

@@ -52,8 +52,4 @@ final class RequestMetrics {
     String scrape() {
         return registry.scrape();
     }
-
-    String contentType() {
-        return "text/plain; version=0.0.4; charset=utf-8";
-    }
 }

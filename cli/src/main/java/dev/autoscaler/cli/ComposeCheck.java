@@ -3,6 +3,7 @@ package dev.autoscaler.cli;
 import dev.autoscaler.loadgen.LoadGenerator;
 import dev.autoscaler.loadgen.LoadReport;
 import dev.autoscaler.loadgen.RateShape;
+import dev.autoscaler.watcher.NginxConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -97,7 +98,7 @@ public final class ComposeCheck {
         env.put("NGINX_IMAGE", "autoscaler-nginx:" + tag);
         int lbPort = Ports.free();
         Path listen = Files.createTempFile("compose-check-listen", ".conf");
-        Files.writeString(listen, "listen 127.0.0.1:" + lbPort + ";\n");
+        Files.writeString(listen, NginxConfig.listen(lbPort));
         listen.toFile().setReadable(true, false);
         env.put("LB_PORT", String.valueOf(lbPort));
         env.put("LB_LISTEN_CONF", listen.toString());

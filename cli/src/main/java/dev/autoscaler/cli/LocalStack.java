@@ -12,6 +12,10 @@ import dev.autoscaler.watcher.NginxConfig;
 import dev.autoscaler.watcher.LocalNginx;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +38,8 @@ public final class LocalStack implements AutoCloseable {
     private final Map<String, String> overrides;
     private final ProcessSupervisor procs;
     private final Map<String, Integer> opsPorts = new LinkedHashMap<>();
+    private static final HttpClient HTTP = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY)
+            .connectTimeout(Duration.ofSeconds(2)).build();
     private String redisUrl;
     private int lbPort;
     private boolean ownRedis;
@@ -177,6 +183,32 @@ public final class LocalStack implements AutoCloseable {
         }
         throw new IllegalStateException(n + " ready replica(s) expected within " + seconds + " s; have " + readyReplicas()
                 + " (see " + procs.logFile("executor") + ")");
+    }
+
+    /**
+     * Waits until the executor has run {@code more} reconciles after this call (its {@code /health} counts them): time
+     * in which nothing should change, measured in the executor's own periods rather than a guess in seconds.
+     */
+    public void awaitReconciles(int more, double seconds) throws Exception {
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        long from = -1;
+        for (long n = executorReconciles(); from < 0 || n < from + more; n = executorReconciles()) {
+            if (from < 0) from = n; // -1 until a just-started executor answers
+            if (System.nanoTime() > deadline) throw new IllegalStateException(more + " reconciles expected within " + seconds
+                    + " s (see " + procs.logFile("executor") + ")");
+            Thread.sleep(100);
+        }
+    }
+
+    /** Reconciles the executor has run, from its {@code /health}; -1 while it does not answer. */
+    private long executorReconciles() throws InterruptedException {
+        try {
+            var rsp = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + opsPorts.get("executor") + "/health"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return Json.MAPPER.readTree(rsp.body()).path("reconciles").asLong(-1);
+        } catch (IOException notYet) {
+            return -1;
+        }
     }
 
     /** Replica processes of this stack found on the machine, whatever the registry says. */

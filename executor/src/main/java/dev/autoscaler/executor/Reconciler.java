@@ -1,5 +1,6 @@
 package dev.autoscaler.executor;
 
+import dev.autoscaler.common.bus.DesiredReplicas;
 import dev.autoscaler.common.bus.Keys;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.msg.Channels;
@@ -184,18 +185,9 @@ public final class Reconciler implements TargetLoop {
         if (counter == null || Long.parseLong(counter) < seq) bus.redis().set(keys.replicaCounter(target), String.valueOf(seq));
     }
 
-    /** The desired count, clamped to the executor's bounds; with no desired state at all, keep what runs. */
+    /** The desired count, clamped to the executor's bounds; with no (readable) desired state, keep what runs. */
     int desired(int running) {
-        String v = bus.redis().hget(keys.desired(target), "replicas");
-        int d = running;
-        if (v != null) {
-            try {
-                d = Integer.parseInt(v.trim());
-            } catch (NumberFormatException e) {
-                log.warn("desired:{} replicas={} is not a number; keeping MIN_REPLICAS", target, v);
-            }
-        }
-        return Math.max(settings.minReplicas(), Math.min(settings.maxReplicas(), d));
+        return Math.max(settings.minReplicas(), Math.min(settings.maxReplicas(), DesiredReplicas.read(bus, target).orElse(running)));
     }
 
     private Outcome scaleUp(int count, int before) {

@@ -14,14 +14,10 @@ import java.util.HexFormat;
 public final class ReplicaScope {
     private ReplicaScope() {}
 
-    static String withoutCredentials(String url) {
-        return url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^@/]*@", "$1");
-    }
-
     public static String of(RedisSettings redis) {
         try {
             byte[] d = MessageDigest.getInstance("SHA-256")
-                    .digest((withoutCredentials(redis.url()) + "|" + redis.keyPrefix()).getBytes(StandardCharsets.UTF_8));
+                    .digest((RedisSettings.withoutCredentials(redis.url()) + "|" + redis.keyPrefix()).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d, 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

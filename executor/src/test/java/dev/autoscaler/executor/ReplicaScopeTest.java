@@ -15,7 +15,7 @@ class ReplicaScopeTest {
         assertEquals(a, ReplicaScope.of(new RedisSettings("redis://10.0.0.5:6379/0", "autoscaler:")));
         assertNotEquals(a, ReplicaScope.of(new RedisSettings("redis://10.0.0.6:6379/0", "autoscaler:")));
         assertNotEquals(a, ReplicaScope.of(new RedisSettings("redis://10.0.0.5:6379/0", "other:")));
-        assertFalse(ReplicaScope.withoutCredentials("rediss://user:pw@host:6380").contains("pw"));
-        assertEquals("rediss://host:6380", ReplicaScope.withoutCredentials("rediss://user:pw@host:6380"));
+        assertFalse(RedisSettings.withoutCredentials("rediss://user:pw@host:6380").contains("pw"));
+        assertEquals("rediss://host:6380", RedisSettings.withoutCredentials("rediss://user:pw@host:6380"));
     }
 }

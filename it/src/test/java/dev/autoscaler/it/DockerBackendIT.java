@@ -212,7 +212,7 @@ class DockerBackendIT {
         stack.startService("executor");
         await("the restarted executor reports 3 ready", 60, () -> stack.readyReplicas() == 3
                 && stack.registry().stream().allMatch(r -> before.contains(r.handle())));
-        Thread.sleep(3000); // several reconcile periods (RECONCILE_SEC=1): nothing may start or stop meanwhile
+        stack.awaitReconciles(3, 30); // several reconciles: nothing may start or stop meanwhile
         assertEquals(before, duplicateIds(), "the same three containers, adopted: no duplicate, no orphan");
     }
 

@@ -1,6 +1,7 @@
 package dev.autoscaler.it;
 
 import dev.autoscaler.cli.Ports;
+import dev.autoscaler.cli.Prerequisites;
 import dev.autoscaler.cli.ProcessSupervisor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,17 +18,12 @@ import java.util.stream.Stream;
  * passed because the defaults listen on every interface and write under /var/lib.
  */
 final class PrometheusProcess implements AutoCloseable {
-    /** Where Debian's package puts it; PROMETHEUS_BIN overrides. */
-    static final String BIN = System.getenv().getOrDefault("PROMETHEUS_BIN", "/usr/bin/prometheus");
-
     private final Path dir;
     private final ProcessSupervisor procs;
     private final int port;
 
     PrometheusProcess(String job, List<Integer> targetPorts) throws Exception {
-        if (!Files.isExecutable(Path.of(BIN))) {
-            throw new IllegalStateException(BIN + " not found: apt-get install -y --no-install-recommends prometheus (or set PROMETHEUS_BIN)");
-        }
+        String bin = Prerequisites.ensure(Map.of("prometheus", "prometheus")).get("prometheus");
         dir = Files.createTempDirectory("it-prometheus");
         procs = new ProcessSupervisor(dir.resolve("logs"));
         port = Ports.free();
@@ -43,7 +39,7 @@ final class PrometheusProcess implements AutoCloseable {
                     static_configs:
                       - targets: [%s]
                 """.formatted(job, targets));
-        procs.start("prometheus", List.of(BIN, "--config.file=" + dir.resolve("prometheus.yml"),
+        procs.start("prometheus", List.of(bin, "--config.file=" + dir.resolve("prometheus.yml"),
                 "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port), Map.of());
         awaitReady(20);
     }
@@ -65,10 +61,6 @@ final class PrometheusProcess implements AutoCloseable {
 
     String url() {
         return "http://127.0.0.1:" + port;
-    }
-
-    Path log() {
-        return procs.logFile("prometheus");
     }
 
     @Override

@@ -58,7 +58,7 @@ class RecoveryIT {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline && !(stack.readyReplicas() == 3 && pids().equals(before))) Thread.sleep(200);
         assertEquals(before, pids(), "the same three processes, adopted");
-        Thread.sleep(3000); // several reconcile periods: nothing new may start
+        stack.awaitReconciles(3, 30); // several reconciles: nothing new may start
         assertEquals(before, pids());
         assertEquals(3, stack.replicaProcesses().size(), "no duplicate replica was started");
         assertEquals(200, Http.get(stack.lbUrl()).statusCode());

@@ -6,12 +6,12 @@ import java.net.URI;
 import java.nio.file.Path;
 
 /**
- * The monitor's settings (README, "monitor"); the PoC's names keep their meaning. {@code source} is MONITOR_SOURCE:
- * {@code nginx} (probes + access log + stub_status, the default) or {@code prometheus} (PromQL; {@code prometheus}
- * then holds its settings, else it is null).
+ * The monitor's settings (README, "monitor"); the PoC's names keep their meaning. MONITOR_SOURCE is {@code nginx}
+ * (probes + access log + stub_status, the default) or {@code prometheus} (PromQL), which is when {@code prometheus}
+ * holds its settings (else it is null).
  */
 public record MonitorSettings(String target, URI targetUrl, double sampleIntervalSec, int probeRequests, double timeoutSec,
-                              Path accessLog, URI statusUrl, int minLogRequests, String source, PrometheusSettings prometheus) {
+                              Path accessLog, URI statusUrl, int minLogRequests, PrometheusSettings prometheus) {
     public static final String NGINX = "nginx";
     public static final String PROMETHEUS = "prometheus";
 
@@ -27,6 +27,11 @@ public record MonitorSettings(String target, URI targetUrl, double sampleInterva
         PrometheusSettings prom = PROMETHEUS.equals(source) ? PrometheusSettings.from(env, target, interval, timeout) : null;
         return new MonitorSettings(target, env.httpUrl("TARGET_URL", "http://127.0.0.1:8080/"), interval,
                 env.integer("PROBE_REQUESTS", 10, 0, 10_000), timeout, log, status,
-                env.integer("MIN_LOG_REQUESTS", 20, 1, 1_000_000), source, prom);
+                env.integer("MIN_LOG_REQUESTS", 20, 1, 1_000_000), prom);
+    }
+
+    /** MONITOR_SOURCE: {@code nginx} or {@code prometheus}. */
+    public String source() {
+        return prometheus == null ? NGINX : PROMETHEUS;
     }
 }

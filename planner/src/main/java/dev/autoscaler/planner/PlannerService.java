@@ -1,5 +1,6 @@
 package dev.autoscaler.planner;
 
+import dev.autoscaler.common.bus.DesiredReplicas;
 import dev.autoscaler.common.bus.Keys;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.msg.Channels;
@@ -101,16 +102,8 @@ public final class PlannerService implements Service {
 
         boolean enforce = "enforce".equals(mode);
         int current = m.replicas();
-        if (enforce) {
-            String d = redis.hget(keys.desired(target), "replicas");
-            if (d != null) {
-                try {
-                    current = Integer.parseInt(d);
-                } catch (NumberFormatException e) {
-                    log.warn("desired:{} replicas={} is not a number; using the ready count", target, d);
-                }
-            }
-        }
+        // the count last planned, else (none, or unreadable) the ready count
+        if (enforce) current = DesiredReplicas.read(bus, target).orElse(current);
         double now = System.currentTimeMillis() / 1000.0;
         String role = advisor == null ? "off" : o.llm() != null ? o.llm() : llm.role();
         // in mode off nothing is applied, so a manual scale waits in the hash until the mode changes

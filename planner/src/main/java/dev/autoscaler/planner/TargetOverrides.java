@@ -1,5 +1,6 @@
 package dev.autoscaler.planner;
 
+import dev.autoscaler.common.bus.TargetSettings;
 import dev.autoscaler.planner.policy.PolicyConfig;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -26,8 +27,8 @@ record TargetOverrides(String mode, String llm, Integer min, Integer max, Double
             log.warn("ignoring target:{} llm={} (allowed: advise, decide, off)", target, llm);
             llm = null;
         }
-        return new TargetOverrides(mode, llm, integer(target, hash, "min"), integer(target, hash, "max"), number(target, hash, "slo"),
-                integer(target, hash, "scale"));
+        return new TargetOverrides(mode, llm, TargetSettings.wholeNumber(target, hash, "min"), TargetSettings.wholeNumber(target, hash, "max"),
+                TargetSettings.positiveNumber(target, hash, "slo"), TargetSettings.wholeNumber(target, hash, "scale"));
     }
 
     PolicyConfig apply(PolicyConfig base) {
@@ -37,31 +38,5 @@ record TargetOverrides(String mode, String llm, Integer min, Integer max, Double
         int hi = max != null ? max : c.maxReplicas();
         if (lo <= hi && hi >= 1) c = c.withBounds(lo, hi);
         return c;
-    }
-
-    private static Integer integer(String target, Map<String, String> h, String k) {
-        String v = h.get(k);
-        if (v == null) return null;
-        try {
-            int i = Integer.parseInt(v.trim());
-            if (i >= 0) return i;
-        } catch (NumberFormatException ignored) {
-            // fall through to the warning
-        }
-        log.warn("ignoring target:{} {}={} (expected an integer >= 0)", target, k, v);
-        return null;
-    }
-
-    private static Double number(String target, Map<String, String> h, String k) {
-        String v = h.get(k);
-        if (v == null || v.isBlank()) return null;
-        try {
-            double d = Double.parseDouble(v.trim());
-            if (d > 0 && Double.isFinite(d)) return d;
-        } catch (NumberFormatException ignored) {
-            // fall through to the warning
-        }
-        log.warn("ignoring target:{} {}={} (expected a number > 0)", target, k, v);
-        return null;
     }
 }

@@ -27,6 +27,11 @@ public record RedisSettings(String url, String keyPrefix) {
         return new RedisSettings(url, prefix);
     }
 
+    /** The URL without its user and password (a digest of it, a check whether it carries them). */
+    public static String withoutCredentials(String url) {
+        return url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^@/]*@", "$1");
+    }
+
     /** The URL with any password masked, for log lines. */
     public String safeUrl() {
         return url.replaceAll("//([^@/]*)@", "//***@");

@@ -18,6 +18,9 @@ import java.util.function.Supplier;
  * server is enough for two endpoints scraped every few seconds and keeps each service's memory small.
  */
 public final class OpsServer implements AutoCloseable {
+    /** Prometheus's text exposition format, as every {@code /metrics} here answers. */
+    public static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
     private final HttpServer server;
 
     public record Health(boolean ok, Map<String, Object> details) {}
@@ -39,7 +42,7 @@ public final class OpsServer implements AutoCloseable {
             body.putAll(h.details());
             send(ex, h.ok() ? 200 : 503, "application/json", Json.write(body));
         });
-        server.createContext("/metrics", ex -> send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+        server.createContext("/metrics", ex -> send(ex, 200, PROMETHEUS_TEXT, registry.scrape()));
         server.start();
     }
 

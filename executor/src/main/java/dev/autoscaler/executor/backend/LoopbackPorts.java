@@ -1,5 +1,6 @@
 package dev.autoscaler.executor.backend;
 
+import dev.autoscaler.common.config.Env;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -24,6 +25,11 @@ public final class LoopbackPorts {
     private final int base;
     private final Supplier<Set<Integer>> inUse;
     private final Map<Integer, Long> reserved = new ConcurrentHashMap<>();
+
+    /** {@code APP_PORT_BASE}: where every backend's loopback replicas take their ports from. */
+    public static int base(Env env) {
+        return env.integer("APP_PORT_BASE", 9101, 1024, 65000);
+    }
 
     public LoopbackPorts(int base, Supplier<Set<Integer>> inUse) {
         this.base = base;

@@ -1,5 +1,6 @@
 package dev.autoscaler.executor.backend;
 
+import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.ReplicaSet;
 import dev.autoscaler.executor.ReplicaRecord;
 import java.io.File;
@@ -52,7 +53,7 @@ public final class ProcessBackend implements ReplicaBackend {
     static void withholdCredentials(Map<String, String> env) {
         env.keySet().removeAll(WITHHELD);
         String redis = env.get("REDIS_URL");
-        if (redis != null && redis.matches("(?s)[a-z]+://[^/]*@.*")) env.remove("REDIS_URL");
+        if (redis != null && !RedisSettings.withoutCredentials(redis).equals(redis)) env.remove("REDIS_URL");
     }
 
     /** The default replica command: this JVM's java and classpath running the toy app. */

@@ -9,7 +9,7 @@ public record ProcessSettings(int portBase, Path logDir, String appJavaOpts, Lis
     public static ProcessSettings from(Env env) {
         List<String> cmd = env.raw("APP_COMMAND").map(s -> List.of(s.trim().split("\\s+"))).orElse(List.of());
         return new ProcessSettings(
-                env.integer("APP_PORT_BASE", 9101, 1024, 65000),
+                LoopbackPorts.base(env),
                 Path.of(env.string("REPLICA_LOG_DIR", System.getProperty("java.io.tmpdir") + "/autoscaler-replicas")),
                 // small heap and C1 only: a toy replica needs little, and ten of them share one machine with the services
                 env.string("APP_JAVA_OPTS", "-Xms16m -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k"),

@@ -2,6 +2,7 @@ package dev.autoscaler.executor.docker;
 
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.docker.DockerClients;
+import dev.autoscaler.executor.backend.LoopbackPorts;
 import java.util.regex.Pattern;
 
 /** The docker backend's settings (executor README, "docker backend"). */
@@ -14,7 +15,7 @@ public record DockerSettings(String dockerHost, int portBase, String portEnv, in
         if (!ENV_NAME.matcher(portEnv).matches()) throw Env.bad("APP_PORT_ENV", portEnv, "an environment variable name");
         return new DockerSettings(DockerClients.host(env),
                 // host-network duplicates each need their own port; the same range as the process backend's replicas
-                env.integer("APP_PORT_BASE", 9101, 1024, 65000),
+                LoopbackPorts.base(env),
                 portEnv,
                 // where the app listens when the base sets no port variable (the toy app's default)
                 env.integer("APP_PORT", 8080, 1, 65535),

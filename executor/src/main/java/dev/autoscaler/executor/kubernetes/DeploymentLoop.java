@@ -1,11 +1,11 @@
 package dev.autoscaler.executor.kubernetes;
 
+import dev.autoscaler.common.bus.DesiredReplicas;
 import dev.autoscaler.common.bus.Keys;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.bus.ReplicaRegistry;
-import dev.autoscaler.common.msg.Channels;
+import dev.autoscaler.common.bus.TargetSettings;
 import dev.autoscaler.common.msg.ExecResult;
-import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.executor.ExecutorSettings;
 import dev.autoscaler.executor.Reconciler;
 import dev.autoscaler.executor.ResultLog;
@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,35 +91,34 @@ public final class DeploymentLoop implements TargetLoop {
         int spec = specReplicas(d);
         Optional<String> hpa = hpaFor(name);
         if (hpa.isPresent()) {
-            registry.write(d);
             return problem(spec, "refused: HorizontalPodAutoscaler " + namespace + "/" + hpa.get() + " also scales Deployment "
                     + namespace + "/" + name + "; two autoscalers on one Deployment fight, so this executor leaves it alone", d);
         }
-        int lo;
-        int hi;
+        OptionalInt annotatedMin;
+        OptionalInt annotatedMax;
         try {
-            lo = DeploymentOptIn.bound(d, DeploymentOptIn.MIN).orElse(runtimeBound("min", settings.minReplicas()));
-            hi = DeploymentOptIn.bound(d, DeploymentOptIn.MAX).orElse(runtimeBound("max", settings.maxReplicas()));
+            annotatedMin = DeploymentOptIn.bound(d, DeploymentOptIn.MIN);
+            annotatedMax = DeploymentOptIn.bound(d, DeploymentOptIn.MAX);
         } catch (IllegalArgumentException e) {
-            registry.write(d);
             return problem(spec, e.getMessage() + "; not scaling it until fixed", d);
         }
+        // an operator's run-time bounds (target:{target}, as the planner reads them) where no annotation sets one
+        Map<String, String> runtime = annotatedMin.isPresent() && annotatedMax.isPresent() ? Map.of()
+                : bus.redis().hgetall(keys.targetSettings(target));
+        int lo = annotatedMin.orElseGet(() -> orElse(TargetSettings.wholeNumber(target, runtime, "min"), settings.minReplicas()));
+        int hi = annotatedMax.orElseGet(() -> orElse(TargetSettings.wholeNumber(target, runtime, "max"), settings.maxReplicas()));
         if (lo > hi) {
-            registry.write(d);
             return problem(spec, "Deployment " + name + ": min replicas " + lo + " > max replicas " + hi + "; not scaling it", d);
         }
-        int want = Math.max(lo, Math.min(hi, desired(spec)));
+        int want = Math.max(lo, Math.min(hi, DesiredReplicas.read(bus, target).orElse(spec)));
         if (want == spec) {
-            registry.write(d);
             remember(d, null);
             return new Reconciler.Outcome(spec, spec, "noop", spec + " replica(s) as desired (" + readyReplicas(d) + " ready)");
         }
-        client.apps().deployments().inNamespace(namespace).withName(name).scale(want);
+        // scale() reads the Deployment back: what Kubernetes now reports is what the registry and the result show
+        Deployment now = client.apps().deployments().inNamespace(namespace).withName(name).scale(want);
         log.info("{}: Deployment {}/{} spec.replicas {} -> {}", target, namespace, name, spec, want);
-        // read back: what Kubernetes now reports is what the registry and the result show
-        Deployment now = client.apps().deployments().inNamespace(namespace).withName(name).get();
         Deployment shown = now != null ? now : d;
-        registry.write(shown);
         remember(shown, null);
         return new Reconciler.Outcome(spec, want, "ok", "Deployment " + namespace + "/" + name + " scaled from " + spec + " to "
                 + want + " replica(s) (" + readyReplicas(shown) + " ready); Kubernetes starts pods and drains removed ones");
@@ -130,7 +130,9 @@ public final class DeploymentLoop implements TargetLoop {
         return new Reconciler.Outcome(replicas, replicas, "error", message);
     }
 
+    /** Mirrors {@code d} (when there is one) into the registry and keeps what was found for {@code /health}. */
     private void remember(Deployment d, String problem) {
+        if (d != null) registry.write(d);
         // a problem that went away and comes back is news again
         if (problem == null) lastPublished = "";
         Map<String, Object> f = new LinkedHashMap<>();
@@ -157,30 +159,8 @@ public final class DeploymentLoop implements TargetLoop {
         return Optional.empty();
     }
 
-    /** {@code desired:{target}} replicas; with none (or unreadable), keep what the Deployment asks for. */
-    private int desired(int spec) {
-        String v = bus.redis().hget(keys.desired(target), "replicas");
-        if (v == null) return spec;
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            log.warn("desired:{} replicas={} is not a number; keeping {}", target, v, spec);
-            return spec;
-        }
-    }
-
-    /** An operator's run-time bound from {@code target:{target}} (as the planner reads it), else the executor's. */
-    private int runtimeBound(String field, int fallback) {
-        String v = bus.redis().hget(keys.targetSettings(target), field);
-        if (v == null) return fallback;
-        try {
-            int i = Integer.parseInt(v.trim());
-            if (i >= 0) return i;
-        } catch (NumberFormatException ignored) {
-            // warned below
-        }
-        log.warn("ignoring target:{} {}={} (expected an integer >= 0)", target, field, v);
-        return fallback;
+    private static int orElse(Integer value, int fallback) {
+        return value != null ? value : fallback;
     }
 
     static int specReplicas(Deployment d) {

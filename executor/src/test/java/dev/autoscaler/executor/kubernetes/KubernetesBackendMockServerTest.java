@@ -24,7 +24,6 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -85,9 +84,8 @@ class KubernetesBackendMockServerTest {
 
     @Test
     void scalesUpAndDownThroughTheScaleSubresourceAndMirrorsReadyReplicasIntoTheRegistry() throws Exception {
-        create(deployment("web", 2, 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
-        KubernetesBackend b = started("executor-0");
-        awaitTrue("executor-0 holds the Lease", b.lease()::isLeader);
+        create(deployment("web", 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        KubernetesBackend b = leader("executor-0");
         TargetLoop loop = b.loops().get(target);
         drainRequests();
 
@@ -143,10 +141,9 @@ class KubernetesBackendMockServerTest {
 
     @Test
     void boundsComeFromTheAnnotationsFirstThenTargetSettingsThenTheExecutor() throws Exception {
-        create(deployment("web", 2, 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target,
+        create(deployment("web", 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target,
                 DeploymentOptIn.MAX, "5")));
-        KubernetesBackend b = started("executor-0");
-        awaitTrue("executor-0 holds the Lease", b.lease()::isLeader);
+        KubernetesBackend b = leader("executor-0");
         TargetLoop loop = b.loops().get(target);
 
         setDesired(9);
@@ -160,11 +157,10 @@ class KubernetesBackendMockServerTest {
     @Test
     void onlyDeploymentsThatOptedInAreEverTouched() throws Exception {
         // named like the target, but without the annotation: the name alone never opts a Deployment in
-        create(deployment(target, 2, 2, Map.of()));
-        create(deployment("declined", 2, 2, Map.of(DeploymentOptIn.ENABLED, "false", DeploymentOptIn.TARGET, target)));
-        create(deployment("chosen", 2, 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
-        KubernetesBackend b = started("executor-0");
-        awaitTrue("executor-0 holds the Lease", b.lease()::isLeader);
+        create(deployment(target, 2, Map.of()));
+        create(deployment("declined", 2, Map.of(DeploymentOptIn.ENABLED, "false", DeploymentOptIn.TARGET, target)));
+        create(deployment("chosen", 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        KubernetesBackend b = leader("executor-0");
         drainRequests();
 
         setDesired(3);
@@ -182,14 +178,13 @@ class KubernetesBackendMockServerTest {
 
     @Test
     void refusesADeploymentThatAHorizontalPodAutoscalerAlsoScales() throws Exception {
-        create(deployment("web", 2, 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        create(deployment("web", 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
         client.autoscaling().v2().horizontalPodAutoscalers().inNamespace(NS).resource(new HorizontalPodAutoscalerBuilder()
                 .withNewMetadata().withName("web-cpu").endMetadata()
                 .withNewSpec().withMinReplicas(1).withMaxReplicas(8)
                 .withNewScaleTargetRef().withApiVersion("apps/v1").withKind("Deployment").withName("web").endScaleTargetRef()
                 .endSpec().build()).create();
-        KubernetesBackend b = started("executor-0");
-        awaitTrue("executor-0 holds the Lease", b.lease()::isLeader);
+        KubernetesBackend b = leader("executor-0");
         TargetLoop loop = b.loops().get(target);
         drainRequests();
 
@@ -223,7 +218,7 @@ class KubernetesBackendMockServerTest {
 
     @Test
     void onlyTheLeaseHolderScalesAndTheOtherTakesOverWhenItStops() throws Exception {
-        create(deployment("web", 1, 1, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        create(deployment("web", 1, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
         KubernetesBackend a = started("executor-a");
         KubernetesBackend b = started("executor-b");
         awaitTrue("one of the two holds the Lease", () -> a.lease().isLeader() || b.lease().isLeader());
@@ -264,13 +259,12 @@ class KubernetesBackendMockServerTest {
 
     @Test
     void theRequestsTheBackendSendsNeedExactlyWhatTheExecutorRoleGrants() throws Exception {
-        create(deployment("web", 1, 1, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        create(deployment("web", 1, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
         drainRequests();
         Set<ManifestRbac.Grant> granted = ManifestRbac.executorRole();
 
         // every path the backend has: election, scaling, a refusal check, the watch, and a takeover by a standby
-        KubernetesBackend a = started("executor-a");
-        awaitTrue("executor-a holds the Lease", a.lease()::isLeader);
+        KubernetesBackend a = leader("executor-a");
         KubernetesBackend b = started("executor-b");
         setDesired(2);
         assertEquals("ok", a.loops().get(target).reconcile().status());
@@ -296,7 +290,15 @@ class KubernetesBackendMockServerTest {
         return b;
     }
 
-    private Deployment deployment(String name, int replicas, int ready, Map<String, String> annotations) {
+    /** A backend started and seen to hold the Lease. */
+    private KubernetesBackend leader(String identity) throws InterruptedException {
+        KubernetesBackend b = started(identity);
+        awaitTrue(identity + " holds the Lease", b.lease()::isLeader);
+        return b;
+    }
+
+    /** A Deployment whose pods are all ready. */
+    private Deployment deployment(String name, int replicas, Map<String, String> annotations) {
         return new DeploymentBuilder()
                 .withNewMetadata().withName(name).withNamespace(NS).withAnnotations(annotations).endMetadata()
                 .withNewSpec().withReplicas(replicas)
@@ -304,7 +306,7 @@ class KubernetesBackendMockServerTest {
                 .withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
                 .withNewSpec().addNewContainer().withName(name).withImage("autoscaler-app:local").endContainer().endSpec()
                 .endTemplate().endSpec()
-                .withNewStatus().withReplicas(replicas).withReadyReplicas(ready).endStatus()
+                .withNewStatus().withReplicas(replicas).withReadyReplicas(replicas).endStatus()
                 .build();
     }
 
@@ -356,7 +358,7 @@ class KubernetesBackendMockServerTest {
     }
 
     private static List<String> lines(List<RecordedRequest> rs) {
-        return Collections.unmodifiableList(rs.stream().map(r -> r.getMethod() + " " + r.getPath()).toList());
+        return rs.stream().map(r -> r.getMethod() + " " + r.getPath()).toList();
     }
 
     private static void awaitTrue(String what, BooleanSupplier condition) throws InterruptedException {
