@@ -48,6 +48,8 @@ public final class Reconciler implements TargetLoop {
     private final Map<String, Set<String>> upstreamByTarget;
     /** Replicas found dead and dropped from the registry but not yet named in a returned outcome. */
     private final List<String> unreportedDeaths = new ArrayList<>();
+    /** Not this object's monitor: reconcile() holds that while its start tasks publish. */
+    private final Object publishing = new Object();
 
     public Reconciler(String target, ExecutorSettings settings, ReplicaBackend backend, RedisBus bus,
                       Map<String, Set<String>> upstreamByTarget) {
@@ -333,10 +335,16 @@ public final class Reconciler implements TargetLoop {
         bus.redis().hset(keys.registry(target), r.id(), Json.write(r));
     }
 
+    /**
+     * Publishes the registry as it is now. Parallel starts call this at once: reading and publishing under one lock
+     * keeps the messages in the order of their snapshots, so the last one heard is never an older view.
+     */
     public void publishSet() {
-        List<ReplicaSet.Replica> list = readRegistry().values().stream().sorted(Comparator.comparing(ReplicaRecord::seq))
-                .map(ReplicaRecord::toMessage).toList();
-        bus.publish(Channels.REPLICAS, new ReplicaSet(target, list, System.currentTimeMillis() / 1000.0));
+        synchronized (publishing) {
+            List<ReplicaSet.Replica> list = readRegistry().values().stream().sorted(Comparator.comparing(ReplicaRecord::seq))
+                    .map(ReplicaRecord::toMessage).toList();
+            bus.publish(Channels.REPLICAS, new ReplicaSet(target, list, System.currentTimeMillis() / 1000.0));
+        }
     }
 
     @Override
