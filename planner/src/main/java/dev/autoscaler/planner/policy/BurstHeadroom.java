@@ -26,6 +26,7 @@ final class BurstHeadroom implements LoadEstimator {
         double margin = in.budget().scale(rises.quantile(cfg));
         double rps = rises.base() * rise * margin;
         String basis = String.format(Locale.ROOT, "%.1f rps x%.2f margin", rises.base(), margin);
+        if (margin > 1) basis += " (" + rises.evidence(in.now()) + ")";
         if (rise > 1) basis += String.format(Locale.ROOT, " x%.2f %s", rise, seasonal >= ramp ? "recurring rise" : "ramp");
         return new Estimate("burst", rps, basis);
     }

@@ -89,10 +89,16 @@ public final class Guardrails {
      * @param urgent   an emergency (p95 far over the threshold): bypasses the up-cooldown
      * @param firm     a scale-down goes no lower than {@code replicas}, whatever the remembered needs allow (advice and
      *                 manual scales: they are judged with the policy's need, which may be lower than what they ask)
+     * @param probe    a capacity probe's step down by one: the stabilisation window does not hold it (it is undone at
+     *                 once if the windows turn), the other rules do
      */
-    public record Proposal(int replicas, int need, boolean urgent, boolean firm) {
+    public record Proposal(int replicas, int need, boolean urgent, boolean firm, boolean probe) {
+        public Proposal(int replicas, int need, boolean urgent, boolean firm) {
+            this(replicas, need, urgent, firm, false);
+        }
+
         public Proposal(int replicas, int need, boolean urgent) {
-            this(replicas, need, urgent, false);
+            this(replicas, need, urgent, false, false);
         }
     }
 
@@ -142,8 +148,9 @@ public final class Guardrails {
             limit = upLimit(m, p, at, bounded, target);
             if (limit != null && limit.startsWith("up-cooldown")) target = n;
         } else if (bounded < n) {
-            target = p.firm() ? Math.max(bounded, down(m, at, bounded, needs)) : down(m, at, bounded, needs);
-            limit = target < n ? null : downLimit(m, at, bounded, needs);
+            List<Recommendation> held = p.probe() ? List.of() : needs;
+            target = p.firm() ? Math.max(bounded, down(m, at, bounded, held)) : down(m, at, bounded, held);
+            limit = target < n ? null : downLimit(m, at, bounded, held);
         } else {
             target = n;
             if (p.replicas() > s.maxReplicas() && at.slow()) limit = "at MAX_REPLICAS " + s.maxReplicas();

@@ -16,7 +16,7 @@ import java.util.TreeSet;
  */
 public record PolicyConfig(double windowSec, double replicaStartupSec, Thresholds.Settings thresholds, RateLearning.Settings rates,
                            LoadEstimation.Settings load, Sizing.Settings sizing, Guardrails.Settings guardrails,
-                           ErrorBudget.Settings budget, AdviceRules.Settings advice) {
+                           ErrorBudget.Settings budget, AdviceRules.Settings advice, CapacityProbe.Settings probe) {
 
     public static PolicyConfig defaults() {
         return from(new Env(Map.of()));
@@ -32,7 +32,8 @@ public record PolicyConfig(double windowSec, double replicaStartupSec, Threshold
                 Sizing.Settings.from(env),
                 Guardrails.Settings.from(env),
                 ErrorBudget.Settings.from(env),
-                AdviceRules.Settings.from(env));
+                AdviceRules.Settings.from(env),
+                CapacityProbe.Settings.from(env));
     }
 
     /** The names of every setting {@link #from} reads, so a tool can reject a misspelt one. */
@@ -43,11 +44,11 @@ public record PolicyConfig(double windowSec, double replicaStartupSec, Threshold
     }
 
     public PolicyConfig withSlo(Double slo) {
-        return new PolicyConfig(windowSec, replicaStartupSec, thresholds.withSlo(slo), rates, load, sizing, guardrails, budget, advice);
+        return new PolicyConfig(windowSec, replicaStartupSec, thresholds.withSlo(slo), rates, load, sizing, guardrails, budget, advice, probe);
     }
 
     public PolicyConfig withBounds(int min, int max) {
-        return new PolicyConfig(windowSec, replicaStartupSec, thresholds, rates, load, sizing, guardrails.withBounds(min, max), budget, advice);
+        return new PolicyConfig(windowSec, replicaStartupSec, thresholds, rates, load, sizing, guardrails.withBounds(min, max), budget, advice, probe);
     }
 
     public Double sloP95Ms() {

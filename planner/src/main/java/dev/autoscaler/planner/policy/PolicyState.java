@@ -17,10 +17,11 @@ import java.util.List;
  * @param rises      the rise memory: burst histograms, recent rates, seasonal profile ({@link RiseHistory})
  * @param budget     the error budget ({@link ErrorBudget})
  * @param windows    windows decided so far
+ * @param probe      the capacity probe ({@link CapacityProbe})
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PolicyState(List<HealthySample> healthy, int lowWindows, RateLearning.Rates rates, Guardrails.Memory guard,
-                          RiseHistory rises, ErrorBudget budget, long windows) {
+                          RiseHistory rises, ErrorBudget budget, long windows, CapacityProbe.Probe probe) {
 
     public record HealthySample(double ts, double p95Ms, double perReplicaRps) {}
 
@@ -32,10 +33,16 @@ public record PolicyState(List<HealthySample> healthy, int lowWindows, RateLearn
         guard = guard == null ? Guardrails.Memory.initial() : guard;
         rises = rises == null ? RiseHistory.empty() : rises;
         budget = budget == null ? ErrorBudget.initial() : budget;
+        probe = probe == null ? CapacityProbe.Probe.initial() : probe;
+    }
+
+    public PolicyState(List<HealthySample> healthy, int lowWindows, RateLearning.Rates rates, Guardrails.Memory guard,
+                       RiseHistory rises, ErrorBudget budget, long windows) {
+        this(healthy, lowWindows, rates, guard, rises, budget, windows, null);
     }
 
     public static PolicyState initial() {
-        return new PolicyState(List.of(), 0, null, null, null, null, 0);
+        return new PolicyState(List.of(), 0, null, null, null, null, 0, null);
     }
 
     /** The breach rate, or null while none is known. */

@@ -10,7 +10,10 @@ import java.util.List;
  * rate</b> ({@link BreachRate}), the per-replica arrival rate at which the SLO broke without saturation or a backlog
  * draining; while no breach is known, TARGET_UTILIZATION × the <b>saturation throughput</b> (served ÷ ready while demand
  * exceeded completions) or the operator's CAPACITY_RPS hint. Never below TARGET_UTILIZATION × the highest per-replica
- * rate recently seen healthy. The burst headroom belongs to the load ({@link LoadEstimation}), not here.
+ * rate recently seen healthy, nor below the <b>proven rate</b>: the per-replica rate a settled fleet served for two windows in a
+ * row with p95 low (at most LOW_P95_FRACTION of the SLO), so the plan rises without a breach towards what one replica
+ * really serves, and a {@link CapacityProbe} can try one replica fewer to show it. The burst headroom belongs to the load
+ * ({@link LoadEstimation}), not here.
  */
 public final class RateLearning {
 
@@ -29,9 +32,15 @@ public final class RateLearning {
      * @param settleSec            a window teaches a breach rate only when no replica has joined for this long: a replica that
      *                             just joined is cold (JIT, caches, connection pools) and slow at any rate (15: the
      *                             demo's Java replicas taught a breach rate a third of their real one 10 s after joining)
+     * @param provenRate           plan at least the proven rate (true: without it a fleet sized from a saturation
+     *                             throughput learned on cold replicas never plans more per replica than that)
+     * @param provenReach          the proven rate is this far above the rate that kept p95 low (0.1, SCALE_TOLERANCE's
+     *                             width: p95 at most LOW_P95_FRACTION of the SLO there, so the SLO holds beyond it; without
+     *                             it a steady load's own noise, as a burst margin of 1.1, adds back the replica a probe
+     *                             showed was not needed)
      */
     public record Settings(double targetUtilisation, Double capacityRpsPrior, double sloHeadroom, double capacityDecay,
-                           double breachForgetSec, double settleSec) {
+                           double breachForgetSec, double settleSec, boolean provenRate, double provenReach) {
         static Settings from(Env env) {
             var prior = env.optionalNumber(new String[] {"CAPACITY_RPS"}, 0.001, 1e9);
             return new Settings(
@@ -40,7 +49,9 @@ public final class RateLearning {
                     env.number("SLO_HEADROOM", 0.95, 0.1, 1.0),
                     env.number("CAPACITY_DECAY", 0.2, 0, 1),
                     env.number("BREACH_FORGET_SEC", 3600, 1, 1e9),
-                    env.number("RATE_SETTLE_SEC", 15, 0, 3600));
+                    env.number("RATE_SETTLE_SEC", 15, 0, 3600),
+                    env.bool("PROVEN_RATE", true),
+                    env.number("PROVEN_REACH", 0.1, 0, 1));
         }
     }
 
@@ -51,8 +62,15 @@ public final class RateLearning {
      * @param breach      the rate at which the SLO breaks, or null while no breach taught one
      * @param lastReady   ready replicas in the previous window (rates are learned only while the count is stable)
      * @param readySinceTs when a replica last joined (the ready count last rose)
+     * @param proven      the proven rate: the highest per-replica rate that two windows in a row served with p95 low on
+     *                    a settled fleet (the lower of the two, so one Poisson high is not proof), or null while none
+     * @param lastLow     the previous window's per-replica rate if it could prove one, else null
      */
-    public record Rates(Double capacityRps, BreachRate breach, int lastReady, double readySinceTs) {
+    public record Rates(Double capacityRps, BreachRate breach, int lastReady, double readySinceTs, Double proven, Double lastLow) {
+        public Rates(Double capacityRps, BreachRate breach, int lastReady, double readySinceTs) {
+            this(capacityRps, breach, lastReady, readySinceTs, null, null);
+        }
+
         public static Rates initial() {
             return new Rates(null, null, -1, Double.NEGATIVE_INFINITY);
         }
@@ -64,9 +82,20 @@ public final class RateLearning {
      * @param perReplica     the per-replica rate to plan, or null while nothing is known
      * @param capacity       the best-known rate at which one replica breaks or saturates (telemetry), or null
      * @param highestHealthy the highest per-replica rate among the recent healthy windows
-     * @param basis          breach, saturation, hint, or none
+     * @param basis          breach, saturation, hint, proven, probe, or none
+     * @param downRate       the rate a scale-down may size for (null: perReplica): on the proven basis the rate that
+     *                       really kept p95 low, without PROVEN_REACH, so only a probe, which can fail, goes below it
      */
-    public record PlanRate(Double perReplica, Double capacity, double highestHealthy, String basis) {
+    public record PlanRate(Double perReplica, Double capacity, double highestHealthy, String basis, Double downRate) {
+        public PlanRate(Double perReplica, Double capacity, double highestHealthy, String basis) {
+            this(perReplica, capacity, highestHealthy, basis, null);
+        }
+
+        /** The rate a scale-down sizes for. */
+        public double down() {
+            return downRate != null ? downRate : perReplica;
+        }
+
         public boolean known() {
             return perReplica != null && perReplica > 0;
         }
@@ -86,6 +115,11 @@ public final class RateLearning {
 
     /** The rates after this window; {@code lastSlow}: the window before was slow (a breach right after one confirms it). */
     public Rates learn(Rates r, Window w, Verdict v, boolean lastSlow) {
+        return learn(r, w, v, lastSlow, false);
+    }
+
+    /** The same, {@code low}: the window's p95 was low enough to scale down (it may prove a rate). */
+    public Rates learn(Rates r, Window w, Verdict v, boolean lastSlow, boolean low) {
         // a replica that joined within RATE_SETTLE_SEC is still cold, and a breach now would lower the rate for good:
         // -1 matches no ready count. Capacity needs no wait: a cold replica only under-states it, and a higher sample
         // replaces a lower one at once
@@ -94,11 +128,31 @@ public final class RateLearning {
         BreachRate breach = BreachRate.learn(r.breach(), w, v.overloaded(), v.errors(), stableReady, lastSlow, windowSec, s.breachForgetSec());
         // only a join restarts the wait: after a scale-down the replicas left are warm
         double since = w.readyReplicas() > r.lastReady() ? w.ts() : r.readySinceTs();
-        return new Rates(capacity, breach, w.readyReplicas(), since);
+        Double lowRate = stableReady > 0 && low && v.healthy() && w.readyReplicas() == w.currentReplicas() && !w.draining()
+                && w.readyReplicas() == stableReady ? w.rps() / w.readyReplicas() : null;
+        Double proven = r.proven();
+        if (lowRate != null && r.lastLow() != null) proven = max(proven, Math.min(lowRate, r.lastLow()) * (1 + s.provenReach()));
+        // a breach confirmed by the window before is the app's limit now (it may have got slower): nothing above it is proven
+        if (proven != null && v.overloaded() && lastSlow && breach != null && breach.rate() < proven && breach != r.breach()) {
+            proven = breach.rate() * s.sloHeadroom();
+        }
+        return new Rates(capacity, breach, w.readyReplicas(), since, proven, lowRate);
+    }
+
+    private static Double max(Double a, double b) {
+        return a == null ? b : Math.max(a, b);
     }
 
     /** The per-replica rate to plan for, with the error budget's multiplier on the headroom below the breach rate. */
     public PlanRate plan(Rates r, double multiplier, List<HealthySample> healthy) {
+        return plan(r, multiplier, healthy, null);
+    }
+
+    /**
+     * The same, with a probe's trial rate ({@link CapacityProbe}; null without a probe): while a probe runs, the plan is
+     * at least the rate it tries, so sizing holds the fleet one replica smaller until the probe ends.
+     */
+    public PlanRate plan(Rates r, double multiplier, List<HealthySample> healthy, Double trial) {
         double highestHealthy = healthy.stream().mapToDouble(HealthySample::perReplicaRps).max().orElse(0);
         Double sat = r.capacityRps() != null ? r.capacityRps() : s.capacityRpsPrior();
         Double plan = sat != null ? sat * s.targetUtilisation() : null;
@@ -109,8 +163,19 @@ public final class RateLearning {
             basis = "breach";
         }
         if (plan != null) plan = Math.max(plan, highestHealthy * s.targetUtilisation());
+        Double down = null;
+        if (s.provenRate() && r.proven() != null && (plan == null || r.proven() > plan)) {
+            down = Math.max(plan == null ? 0 : plan, r.proven() / (1 + s.provenReach()));
+            plan = r.proven();
+            basis = "proven";
+        }
+        if (trial != null && (plan == null || trial > plan)) {
+            plan = trial;
+            basis = "probe";
+            down = null;
+        }
         Double capacity = sat != null ? sat : breach;
-        return new PlanRate(plan, capacity, highestHealthy, basis);
+        return new PlanRate(plan, capacity, highestHealthy, basis, down);
     }
 
     /**

@@ -39,10 +39,47 @@ import java.util.List;
  * @param longRunMean  long-run mean rps (EWMA over the memory), or 0 before the first window
  * @param lastSeasonal the seasonal rise forecast at each of the last windows (1 = none), to score the sample it starts:
  *                     unlike the ramp's, it depends on what the profile knew then
+ * <p>One rise is one observation. A step seen once lies in every horizon that contains it, so it adds K samples,
+ * enough to set the quantile for many minutes; but a margin is a bet that rises <em>recur</em>. So the samples of each
+ * rise (consecutive samples beyond RISE_NOISE_Z standard deviations of counting noise) are one {@link RiseEvent}, and
+ * the quantile leaves out the largest event's samples: the margin is what the rises stayed within without the largest
+ * one, and a rise as large needs to come a second time before it is paid for.
+ *
  * @param seasons      the seasonal profile
+ * @param samples      samples recorded so far (a sample's weight is keep^(samples after it))
+ * @param current      the rise in progress (the last sample was one), or null
+ * @param largest      the largest rise within RISE_MEMORY_SEC, whose samples the quantile leaves out, or null
+ * @param riseTimes    when each rise within RISE_MEMORY_SEC began, oldest first (the evidence a reason names)
  */
 public record RiseHistory(double[] weights, List<Double> lastRps, double longRunMean, List<Double> lastSeasonal,
-                          SeasonalProfile seasons) {
+                          SeasonalProfile seasons, long samples, RiseEvent current, RiseEvent largest, List<Double> riseTimes) {
+
+    /**
+     * One rise: consecutive samples beyond counting noise.
+     *
+     * @param ts    when it began
+     * @param g     the highest rise of its samples
+     * @param cells the histogram cell (histogram × BINS + bin) of each of its samples
+     * @param at    the sample number of each
+     */
+    public record RiseEvent(double ts, double g, List<Integer> cells, List<Long> at) {
+        public RiseEvent {
+            cells = List.copyOf(cells);
+            at = List.copyOf(at);
+        }
+
+        RiseEvent plus(double g2, int cell, long sample) {
+            List<Integer> c = new java.util.ArrayList<>(cells);
+            List<Long> a = new java.util.ArrayList<>(at);
+            c.add(cell);
+            a.add(sample);
+            return new RiseEvent(ts, Math.max(g, g2), c, a);
+        }
+    }
+
+    public RiseHistory(double[] weights, List<Double> lastRps, double longRunMean, List<Double> lastSeasonal, SeasonalProfile seasons) {
+        this(weights, lastRps, longRunMean, lastSeasonal, seasons, 0, null, null, null);
+    }
     static final double BIN_LOG = 0.02;
     /** Bins cover ln r from -{@value #LOW_LOG} (a forecast rise that did not come) to +LOW_LOG (about 4×). */
     static final double LOW_LOG = 1.4;
@@ -66,6 +103,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         lastRps = lastRps == null ? List.of() : List.copyOf(lastRps);
         lastSeasonal = ones(lastSeasonal, lastRps.size());
         seasons = seasons == null ? new SeasonalProfile(List.of()) : seasons;
+        riseTimes = riseTimes == null ? List.of() : List.copyOf(riseTimes);
     }
 
     public static RiseHistory empty() {
@@ -94,8 +132,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         LoadEstimation.Settings ls = cfg.load();
         int k = Math.max(1, cfg.horizonWindows());
         int span = k + BASE_WINDOWS;
-        double memoryWindows = ls.riseMemorySec() / cfg.windowSec();
-        double keep = memoryWindows <= 1 ? 0 : 1 - 1 / memoryWindows;
+        double keep = keep(cfg);
         double mean = lastRps.isEmpty() ? rps : keep * longRunMean + (1 - keep) * rps;
         int cap = Math.max(span, ls.rampWindows());
         SeasonalProfile sp = seasons.forPeriods(ls.seasonal().periodsSec());
@@ -105,6 +142,10 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
                 : sp.predict(now, ls.seasonal());
         List<Double> predicted = PolicyState.appendCapped(lastSeasonal, unrealised, cap);
         double[] w = weights;
+        long samples = this.samples;
+        RiseEvent current = null;
+        RiseEvent largest = this.largest != null && now - this.largest.ts() <= ls.riseMemorySec() ? this.largest : null;
+        List<Double> times = riseTimes.stream().filter(t -> now - t <= ls.riseMemorySec()).toList();
         if (recent.size() >= span) {
             int from = last.size() - span;
             double base = mean(last.subList(from, from + BASE_WINDOWS));
@@ -120,10 +161,22 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
                 double tr = rampRise(last.subList(0, from + BASE_WINDOWS), k, cfg.windowSec(), ls);
                 w = new double[weights.length];
                 for (int i = 0; i < w.length; i++) w[i] = weights[i] * keep;
-                w[histogram(base, mean, s, tr, ls) * BINS + bin(g / Math.max(s, tr))] += 1;
+                int cell = histogram(base, mean, s, tr, ls) * BINS + bin(g / Math.max(s, tr));
+                w[cell] += 1;
+                samples++;
+                if (g - 1 > noise) {
+                    current = this.current == null ? new RiseEvent(now - k * cfg.windowSec(), g, List.of(cell), List.of(samples))
+                            : this.current.plus(g, cell, samples);
+                    if (this.current == null) times = PolicyState.appendCapped(times, current.ts(), 10_000);
+                    if (largest == null || current.g() >= largest.g() || largest.ts() == current.ts()) largest = current;
+                }
+            } else {
+                current = this.current;
             }
+        } else {
+            current = this.current;
         }
-        return new RiseHistory(w, last, mean, predicted, sp);
+        return new RiseHistory(w, last, mean, predicted, sp, samples, current, largest, times);
     }
 
     /**
@@ -233,9 +286,10 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         double q = cfg.load().riseQuantile();
         int c = histogram(base(), longRunMean, seasonal(), rampRise(cfg), cfg.load());
         int group = c / CLASSES * CLASSES;
-        double[] h = pooled(c, c);
-        if (sum(h) < MIN_WEIGHT) h = pooled(Math.max(group, c - 1), Math.min(group + CLASSES - 1, c + 1));
-        if (sum(h) < MIN_WEIGHT) h = pooled(group, group + CLASSES - 1);
+        double keep = keep(cfg);
+        double[] h = pooled(c, c, keep);
+        if (sum(h) < MIN_WEIGHT) h = pooled(Math.max(group, c - 1), Math.min(group + CLASSES - 1, c + 1), keep);
+        if (sum(h) < MIN_WEIGHT) h = pooled(group, group + CLASSES - 1, keep);
         double total = sum(h);
         if (total < MIN_WEIGHT) return 1;
         double acc = 0;
@@ -246,13 +300,34 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         return Math.exp(BINS * BIN_LOG - LOW_LOG);
     }
 
-    /** The bin weights of histograms {@code from..to} (inclusive) added up. */
-    private double[] pooled(int from, int to) {
+    /** The bin weights of histograms {@code from..to} (inclusive) added up, without the largest rise's samples. */
+    private double[] pooled(int from, int to, double keep) {
         double[] h = new double[BINS];
         for (int c = from; c <= to; c++) {
             for (int i = 0; i < BINS; i++) h[i] += weights[c * BINS + i];
         }
+        if (largest != null) {
+            for (int j = 0; j < largest.cells().size(); j++) {
+                int cell = largest.cells().get(j);
+                if (cell / BINS < from || cell / BINS > to) continue;
+                int i = cell % BINS;
+                h[i] = Math.max(0, h[i] - Math.pow(keep, samples - largest.at().get(j)));
+            }
+        }
         return h;
+    }
+
+    /** The factor each sample multiplies every weight by (the decay over RISE_MEMORY_SEC). */
+    private static double keep(PolicyConfig cfg) {
+        double memoryWindows = cfg.load().riseMemorySec() / cfg.windowSec();
+        return memoryWindows <= 1 ? 0 : 1 - 1 / memoryWindows;
+    }
+
+    /** Rises within RISE_MEMORY_SEC of {@code now}, and the time of the last one: the evidence behind a margin. */
+    public String evidence(double now) {
+        if (riseTimes.isEmpty()) return "no rise beyond noise remembered";
+        return String.format(java.util.Locale.ROOT, "%d rise%s remembered, the last %.0f s ago", riseTimes.size(),
+                riseTimes.size() == 1 ? "" : "s", now - riseTimes.get(riseTimes.size() - 1));
     }
 
     /**
@@ -285,12 +360,14 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
     @Override
     public boolean equals(Object o) {
         return o instanceof RiseHistory r && Arrays.equals(weights, r.weights) && lastRps.equals(r.lastRps)
-                && longRunMean == r.longRunMean && lastSeasonal.equals(r.lastSeasonal) && seasons.equals(r.seasons);
+                && longRunMean == r.longRunMean && lastSeasonal.equals(r.lastSeasonal) && seasons.equals(r.seasons)
+                && samples == r.samples && java.util.Objects.equals(current, r.current) && java.util.Objects.equals(largest, r.largest)
+                && riseTimes.equals(r.riseTimes);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(Arrays.hashCode(weights), lastRps, longRunMean, lastSeasonal, seasons);
+        return java.util.Objects.hash(Arrays.hashCode(weights), lastRps, longRunMean, lastSeasonal, seasons, samples, current, largest, riseTimes);
     }
 
     @Override

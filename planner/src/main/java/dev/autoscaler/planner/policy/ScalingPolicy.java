@@ -32,6 +32,7 @@ public final class ScalingPolicy {
     private final Sizing sizing;
     private final Guardrails guardrails;
     private final AdviceRules adviceRules;
+    private final CapacityProbe probe;
 
     public ScalingPolicy(PolicyConfig cfg) {
         this.cfg = cfg;
@@ -41,6 +42,7 @@ public final class ScalingPolicy {
         this.sizing = new Sizing(cfg.sizing());
         this.guardrails = new Guardrails(cfg.guardrails());
         this.adviceRules = new AdviceRules(cfg.advice());
+        this.probe = new CapacityProbe(cfg.probe(), cfg.sizing().downRoom(), cfg.sizing().tolerance(), cfg.windowSec());
     }
 
     public PolicyConfig config() {
@@ -65,19 +67,27 @@ public final class ScalingPolicy {
         Threshold t = thresholds.of(s.healthy());
         Verdict v = thresholds.judge(w, t);
         List<HealthySample> healthy = thresholds.remember(s.healthy(), w, v);
-        Rates learned = rates.learn(s.rates(), w, v, s.budget().lastSlow());
-        PlanRate rate = rates.plan(learned, s.budget().multiplier(), healthy);
+        boolean latencyLow = v.healthy() && thresholds.isLow(w.p95Ms(), t);
+        Rates learned = rates.learn(s.rates(), w, v, s.budget().lastSlow(), latencyLow);
+        CapacityProbe.Probe probed = probe.observe(s.probe(), w, latencyLow);
+        PlanRate rate = rates.plan(learned, s.budget().multiplier(), healthy, probed.trialRate());
         RiseHistory rises = load.observe(s.rises(), w.rps(), now);
         Load l = load.estimate(w.rps(), now, rises, s.budget());
+        CapacityProbe.Probe started = probe.start(probed, w, Sizing.sized(l, rate), steady(w, l, rises), l.rps(), cfg.minReplicas());
+        if (started != null) {
+            probed = started;
+            rate = rates.plan(learned, s.budget().multiplier(), healthy, probed.trialRate());
+        }
 
         boolean low = sizing.low(w, v, t, Sizing.sized(l, rate), thresholds);
         int lowWindows = low ? Math.min(s.lowWindows() + 1, cfg.sizing().lowNeedN()) : 0;
         var context = new Sizing.Context(lowWindows, s.guard().sinceLastScale(now), s.windows() * cfg.windowSec(),
-                cfg.minReplicas(), s.budget());
+                cfg.minReplicas(), s.budget(), latencyLow);
         Sizing.Proposal p = sizing.propose(w, v, t, rate, l, context);
         int n = w.currentReplicas();
+        boolean probeStep = probed.running() && n == probed.fromCount() && p.replicas() == n - 1;
         var situation = new Guardrails.Situation(n, w.readyReplicas(), v.overloaded(), now);
-        Guardrails.Verdict policy = guardrails.judge(s.guard(), p.forGuardrails(), situation);
+        Guardrails.Verdict policy = guardrails.judge(s.guard(), p.forGuardrails(probeStep), situation);
         Judged judged = judge(advice, apply, s.guard(), p, situation, policy);
         Guardrails.Verdict g = judged.verdict();
         AdviceRules.Outcome outcome = judged.outcome();
@@ -85,14 +95,14 @@ public final class ScalingPolicy {
         Action action = AdviceRules.action(n, g.replicas());
         if (action == Action.scale_down) lowWindows = 0;
         PolicyState next = new PolicyState(healthy, lowWindows, learned, g.memory(), rises, budget(s.budget(), w, v, t, rate),
-                s.windows() + 1);
+                s.windows() + 1, probed);
         var numbers = new PolicyDecision.Numbers(w.p95Ms(), t.baselineMs(), t.sigmaMs(), t.valueMs(), t.source(),
                 lowFlags(lowWindows), n, w.readyReplicas(), w.rps(), l.rps(), l.decisive().source(), rate.perReplica(),
                 rate.basis(), rate.capacity(), cfg.load().trendForecast() ? l.demand() : null, p.replicas(), g.limit(), l.estimates());
         var decision = outcome != null && outcome.applied()
                 ? new PolicyDecision(action, g.replicas(), adviceReason(action, n, g, advice, reason(AdviceRules.action(n, policy.replicas()), n, policy, p)),
                         advice.confidence(), advice.source(), numbers)
-                : new PolicyDecision(action, g.replicas(), reason(action, n, g, p), g.outOfBounds() ? 1.0 : p.confidence(),
+                : new PolicyDecision(action, g.replicas(), reason(action, n, g, p, probed.last()), g.outOfBounds() ? 1.0 : p.confidence(),
                         "heuristic", numbers);
         return new PolicyDecision.Result(decision, next, outcome);
     }
@@ -135,9 +145,25 @@ public final class ScalingPolicy {
 
     /** What was decided and the number that decided it first, then the guardrail that had a say, then the policy's why. */
     static String reason(Action action, int n, Guardrails.Verdict g, Sizing.Proposal p) {
+        return reason(action, n, g, p, null);
+    }
+
+    /** The same, with what the capacity probe did in this window first when it did something (null: nothing). */
+    static String reason(Action action, int n, Guardrails.Verdict g, Sizing.Proposal p, String probeNote) {
         if (g.outOfBounds()) return decided(action, n, g.replicas()) + ": " + g.limit();
         String limit = g.limit() == null ? "" : " (" + g.limit() + ")";
-        return decided(action, n, g.replicas()) + limit + ": " + p.reason();
+        return decided(action, n, g.replicas()) + limit + ": " + (probeNote == null ? "" : probeNote + "; ") + p.reason();
+    }
+
+    /**
+     * The load is steady: no ramp is forecast, and this window's rate is within SCALE_TOLERANCE or three standard
+     * deviations of counting noise of the recent windows' mean (a probe on a rising load would learn nothing).
+     */
+    private boolean steady(Window w, Load l, RiseHistory rises) {
+        if (l.demand() > w.rps()) return false;
+        double mean = rises.recent(cfg.load().rampWindows()).stream().mapToDouble(Double::doubleValue).average().orElse(w.rps());
+        double noise = 3 * Math.sqrt(Math.max(mean, 1 / cfg.windowSec()) / cfg.windowSec());
+        return Math.abs(w.rps() - mean) <= Math.max(cfg.sizing().tolerance() * mean, noise);
     }
 
     private static String decided(Action action, int n, int target) {

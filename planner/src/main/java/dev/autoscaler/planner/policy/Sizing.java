@@ -49,7 +49,11 @@ public final class Sizing {
      */
     public record Proposal(int replicas, int need, Integer sized, boolean urgent, String reason, double confidence) {
         Guardrails.Proposal forGuardrails() {
-            return new Guardrails.Proposal(replicas, need, urgent);
+            return forGuardrails(false);
+        }
+
+        Guardrails.Proposal forGuardrails(boolean probe) {
+            return new Guardrails.Proposal(replicas, need, urgent, false, probe);
         }
     }
 
@@ -61,8 +65,15 @@ public final class Sizing {
      * @param watchedSec      seconds the policy has watched this target
      * @param minReplicas     the lower bound (no scale-down is proposed at it)
      * @param budget          the error budget (its multiplier is shown in reasons when far from 1)
+     * @param latencyLow      p95 is low enough to scale down: a demand within SCALE_TOLERANCE of the plan is no reason to
+     *                        add a replica (on a steady load it is counting noise, and the latency says there is room)
      */
-    public record Context(int lowWindows, double sinceLastScale, double watchedSec, int minReplicas, ErrorBudget budget) {}
+    public record Context(int lowWindows, double sinceLastScale, double watchedSec, int minReplicas, ErrorBudget budget,
+                          boolean latencyLow) {
+        public Context(int lowWindows, double sinceLastScale, double watchedSec, int minReplicas, ErrorBudget budget) {
+            this(lowWindows, sinceLastScale, watchedSec, minReplicas, budget, false);
+        }
+    }
 
     private final Settings s;
 
@@ -93,7 +104,9 @@ public final class Sizing {
             return keep(n, sized, String.format(Locale.ROOT, "warming: %d/%d healthy windows for a baseline", t.history() + 1, t.warmup()), 0.5);
         }
         double plan = rate.known() ? rate.perReplica() : 0;
-        if (sized != null && sized > n && (load.demand() > n * plan || load.rps() > n * plan * (1 + s.tolerance()))) {
+        // the rate now, not a ramp's forecast, within the tolerance while p95 is low: counting noise, and room to spare
+        double slack = c.latencyLow() && load.demand() <= w.rps() ? 1 + s.tolerance() : 1;
+        if (sized != null && sized > n && (load.demand() > n * plan * slack || load.rps() > n * plan * (1 + s.tolerance()))) {
             // up at once when the demand itself (now or forecast) needs more; the burst headroom alone is a noisy
             // estimate of a possibility, and acting on it without the tolerance makes a steady load flap
             String why = needs(load, w.rps(), sized, plan, c.budget()) + String.format(Locale.ROOT, " (p95 %.1f ms still under %.1f ms)", w.p95Ms(), t.valueMs());
@@ -136,8 +149,8 @@ public final class Sizing {
             // as HPA: the tolerance applies to the load ratio, not to the (integer) replica count; and the count stepped
             // down to keeps DOWN_ROOM of its capacity free, or the demand's own noise takes it straight back up
             double plan = rate.perReplica();
-            int down = ceil(load.rps() / (plan * (1 - s.downRoom())));
-            int rec = down < n && load.rps() / (n * plan) < 1 - s.tolerance() ? down : n;
+            int down = ceil(load.rps() / (rate.down() * (1 - s.downRoom())));
+            int rec = down < n && load.rps() / (n * rate.down()) < 1 - s.tolerance() ? down : n;
             return new Proposal(rec, sized, sized, false, low + "; " + needs(load, w.rps(), sized, plan, c.budget()), 0.8);
         }
         double highest = rate.highestHealthy();

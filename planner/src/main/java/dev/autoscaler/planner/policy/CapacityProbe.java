@@ -1,0 +1,136 @@
+package dev.autoscaler.planner.policy;
+
+import dev.autoscaler.common.config.Env;
+import java.util.Locale;
+
+/**
+ * Learning capacity upward without a breach, the way BBR probes for bandwidth: when p95 has been low for PROBE_SEC on a
+ * steady load and a settled fleet, and one replica fewer would raise each replica's rate by no more than PROBE_MAX_RISE
+ * (or leave each so idle that nothing can queue), plan at the rate one replica fewer needs (the trial rate). The fleet
+ * steps down by one; if a window turns slow or its p95 is no longer low, the probe fails at once (the plan falls back and
+ * sizing puts the replica back) and the trial rate becomes a ceiling no probe tries again for PROBE_FORGET_SEC. If the
+ * smaller fleet keeps p95 low for PROBE_SEC, the probe has succeeded: {@link RateLearning}'s proven rate has meanwhile
+ * learned the rate it served, and the plan stays there.
+ *
+ * <p>Without it the only upward evidence is a breach: a fleet first sized from replicas still cold (a saturation
+ * throughput learned in the first seconds) stays at that size for good.
+ */
+public final class CapacityProbe {
+
+    /**
+     * @param probeSec        p95 low, the load steady and the count unchanged for this long before a probe, and the
+     *                        probe held this long before it counts (30: fifteen 2 s windows, longer than a replica's
+     *                        cold spell and the down-cooldown; 0 turns probing off)
+     * @param maxRise         a probe raises each replica's rate by at most this factor (1.5: as MAX_EXPLORE_RISE; from 2
+     *                        replicas to 1 it would double, which only the idle rule allows)
+     * @param idleConcurrency a probe is safe whatever the rise when each replica would still hold fewer than this many
+     *                        requests at once (rate × p95 bounds it by Little's law) (0.5: even a one-worker app queues
+     *                        rarely)
+     * @param forgetSec       a failed probe's rate is not tried again for this long (3600: a load at rest pays for a failed
+     *                        probe, one window with p95 above LOW_P95_FRACTION of the SLO, once an hour at most)
+     */
+    public record Settings(double probeSec, double maxRise, double idleConcurrency, double forgetSec) {
+        static Settings from(Env env) {
+            return new Settings(
+                    env.number("PROBE_SEC", 30, 0, 86_400),
+                    env.number("PROBE_MAX_RISE", 1.5, 1.01, 10),
+                    env.number("PROBE_IDLE_CONCURRENCY", 0.5, 0, 100),
+                    env.number("PROBE_FORGET_SEC", 3600, 0, 30 * 86_400));
+        }
+    }
+
+    /**
+     * The stage's state slice.
+     *
+     * @param trialRate   the per-replica rate a running probe plans, or null while none runs (DOWN_ROOM above the rate
+     *                    it tries, {@code triedRate})
+     * @param triedRate   the per-replica rate one replica fewer serves the load at
+     * @param fromCount   the count the running probe stepped down from
+     * @param startedTs   when it started
+     * @param reachedTs   when the fleet first served at fromCount − 1 (NaN before)
+     * @param unsettledTs the last time p95 was not low, a replica was starting or leaving, or the count changed
+     * @param lastCount   the count asked for in the last window
+     * @param ceiling     the per-replica rate the last failed probe tried (null: none): no probe tries within
+     *                    SCALE_TOLERANCE below it until it is forgotten
+     * @param ceilingTs   when that probe failed
+     * @param last        what the last probe did, for the reason (null: nothing to say)
+     */
+    public record Probe(Double trialRate, double triedRate, int fromCount, double startedTs, double reachedTs, double unsettledTs, int lastCount,
+                        Double ceiling, double ceilingTs, String last) {
+        public static Probe initial() {
+            return new Probe(null, 0, 0, Double.NaN, Double.NaN, Double.NEGATIVE_INFINITY, -1, null, Double.NEGATIVE_INFINITY, null);
+        }
+
+        public boolean running() {
+            return trialRate != null;
+        }
+
+        Probe ended(Double ceiling, double ceilingTs, String last) {
+            return new Probe(null, 0, 0, Double.NaN, Double.NaN, this.unsettledTs, lastCount, ceiling, ceilingTs, last);
+        }
+    }
+
+    private final Settings s;
+    private final double downRoom;
+    private final double tolerance;
+    private final double windowSec;
+
+    public CapacityProbe(Settings s, double downRoom, double tolerance, double windowSec) {
+        this.s = s;
+        this.downRoom = downRoom;
+        this.tolerance = tolerance;
+        this.windowSec = windowSec;
+    }
+
+    public Settings settings() {
+        return s;
+    }
+
+    /**
+     * The probe after this window, before sizing: a running probe fails on a window that is not low, or succeeds once
+     * the smaller fleet has kept p95 low for PROBE_SEC; and the time since which the fleet has been settled and low.
+     */
+    public Probe observe(Probe p, Window w, boolean low) {
+        double now = w.ts();
+        boolean settled = low && w.readyReplicas() == w.currentReplicas() && w.currentReplicas() == p.lastCount();
+        double unsettled = settled ? p.unsettledTs() : now;
+        Probe q = new Probe(p.trialRate(), p.triedRate(), p.fromCount(), p.startedTs(), p.reachedTs(), unsettled, w.currentReplicas(), p.ceiling(),
+                p.ceilingTs(), null);
+        if (!p.running()) return q;
+        if (!low) {
+            String why = String.format(Locale.ROOT, "probe of %d replicas at %.0f rps each failed (p95 %.1f ms): back to %d",
+                    p.fromCount() - 1, p.triedRate(), w.p95Ms(), p.fromCount());
+            return q.ended(p.triedRate(), now, why);
+        }
+        double reached = Double.isNaN(p.reachedTs()) && w.readyReplicas() <= p.fromCount() - 1 ? now : p.reachedTs();
+        if (!Double.isNaN(reached) && now - reached >= s.probeSec()) {
+            return q.ended(q.ceiling(), q.ceilingTs(), String.format(Locale.ROOT, "probe of %d replicas held p95 low for %.0f s",
+                    p.fromCount() - 1, now - reached));
+        }
+        // a fleet that never got there (the executor could not remove one) gives up without a verdict
+        if (now - p.startedTs() > 4 * s.probeSec() + 4 * windowSec) return q.ended(q.ceiling(), q.ceilingTs(), null);
+        return new Probe(p.trialRate(), p.triedRate(), p.fromCount(), p.startedTs(), reached, unsettled, w.currentReplicas(), p.ceiling(), p.ceilingTs(), null);
+    }
+
+    /**
+     * A probe started by this window, or null. {@code sized}: the count the plan sizes the load for (null without a
+     * plan); {@code steady}: no ramp or rise is forecast; {@code loadRps}: the load sized for.
+     */
+    public Probe start(Probe p, Window w, Integer sized, boolean steady, double loadRps, int minReplicas) {
+        int n = w.currentReplicas();
+        double now = w.ts();
+        if (s.probeSec() <= 0 || p.running() || n <= minReplicas || n <= 1 || !steady || loadRps <= 0) return null;
+        if (sized != null && sized < n) return null; // sizing scales down by itself
+        if (now - p.unsettledTs() < s.probeSec()) return null;
+        double trial = loadRps / (n - 1);
+        // each replica's rate rises by n / (n − 1); idle: even so each would hold so few requests that none queues
+        boolean idle = w.rps() / (n - 1) * w.p95Ms() / 1000 <= s.idleConcurrency();
+        if (!idle && n > s.maxRise() * (n - 1) + 1e-9) return null;
+        if (p.ceiling() != null && now - p.ceilingTs() < s.forgetSec() && trial >= (1 - tolerance) * p.ceiling()) return null;
+        // sizing keeps DOWN_ROOM free on a scale-down: plan that much above the trial rate, or it would not step down
+        double plan = trial / (1 - downRoom) * (1 + 1e-6);
+        return new Probe(plan, trial, n, now, Double.NaN, p.unsettledTs(), n, p.ceiling(), p.ceilingTs(),
+                String.format(Locale.ROOT, "probe: p95 low for %.0f s on a steady load, trying %d replicas at %.0f rps each",
+                        now - p.unsettledTs(), n - 1, trial));
+    }
+}
