@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
  * Redis) and prints the numbers: seconds from a 4× step to p95 back under the SLO, failed requests over
  * scale-up/scale-down cycles, the monitor's p95 against the load generator's, and each service's RSS.
  */
-@Command(name = "pipeline", mixinStandardHelpOptions = true, description = "Measure the real pipeline: step recovery, failures over scale cycles, monitor accuracy, RSS.")
+@Command(name = "pipeline", mixinStandardHelpOptions = true, description = "Measure the real pipeline: step recovery, failures over scale cycles, monitor accuracy, RSS; "
+        + "with --scenario settle, whether a steady load settles at what it needs.")
 public final class PipelineBenchCommand implements Callable<Integer> {
     @Option(names = "--cycles", defaultValue = "10", description = "scale-up/scale-down cycles (default ${DEFAULT-VALUE})")
     int cycles;
@@ -39,12 +40,34 @@ public final class PipelineBenchCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--scenario", defaultValue = "standard", description = "standard (accuracy, RSS, step, cycles), settle (r_slo by a slow "
-            + "ramp on one replica, then a one-off 4x step held steady), llm (decision latency and calls with no LLM, a fake one "
-            + "that answers and one that hangs), dashboard (a window's time from the monitor to the page), or all (default ${DEFAULT-VALUE})")
+            + "ramp on one replica, then each of --cases on a fresh stack, judged against the settle targets), llm (decision latency "
+            + "and calls with no LLM, a fake one that answers and one that hangs), dashboard (a window's time from the monitor to the "
+            + "page), or all (default ${DEFAULT-VALUE})")
     String scenario;
 
-    @Option(names = "--steady-sec", defaultValue = "600", description = "settle: how long the 4x load stays (default ${DEFAULT-VALUE})")
+    @Option(names = "--cases", split = ",", defaultValue = "flat,step,idle", paramLabel = "CASE[,CASE...]", hideParamSyntax = true,
+            description = "settle: flat (--flat-rps from t=0 on one cold replica, held --steady-sec), step (--base-rps for 60 s, then 4x "
+                    + "held --steady-sec), idle (30 s at --flat-rps to lift the count, then --idle-sec with no load) (default ${DEFAULT-VALUE})")
+    List<String> cases;
+
+    @Option(names = "--runs", defaultValue = "1", description = "settle: runs of each case, each on a fresh stack; every run is printed, "
+            + "then one table of all (default ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--steady-sec", defaultValue = "600", description = "settle: how long the steady load of the flat and step cases is held "
+            + "(default ${DEFAULT-VALUE})")
     double steadySec;
+
+    @Option(names = "--flat-rps", defaultValue = "300", description = "settle: the flat case's rate, and the idle case's 30 s lift "
+            + "(default ${DEFAULT-VALUE})")
+    double flatRps;
+
+    @Option(names = "--idle-sec", defaultValue = "150", description = "settle: how long the idle case has no load (default ${DEFAULT-VALUE})")
+    double idleSec;
+
+    @Option(names = "--keep-run-dirs", description = "settle: keep each stack's run directory (logs, nginx access log); by default "
+            + "it is removed after a case that finished")
+    boolean keepRunDirs;
 
     @Option(names = "--llm-sec", defaultValue = "120", description = "llm: seconds of load per variant (default ${DEFAULT-VALUE})")
     double llmSec;
@@ -55,6 +78,12 @@ public final class PipelineBenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (!List.of("standard", "settle", "llm", "dashboard", "all").contains(scenario)) {
             System.err.println("autoscaler bench pipeline: --scenario must be standard, settle, llm, dashboard or all, got '" + scenario + "'");
+            return 2;
+        }
+        List<String> unknown = cases.stream().filter(c -> !SettleScenario.CASES.contains(c)).toList();
+        if (cases.isEmpty() || !unknown.isEmpty() || runs < 1 || !(steadySec > 0) || !(flatRps > 0) || !(baseRps > 0) || !(idleSec > 0)) {
+            System.err.println("autoscaler bench pipeline: --cases takes flat, step and idle (got " + cases + "); --runs must be >= 1 and "
+                    + "--steady-sec, --flat-rps, --base-rps and --idle-sec > 0");
             return 2;
         }
         Map<String, String> env = new LinkedHashMap<>(Map.ofEntries(Map.entry("SLO_P95_MS", "100"), Map.entry("SAMPLE_INTERVAL", "2"),
@@ -162,24 +191,14 @@ public final class PipelineBenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The settle scenario runs with the demo's settings (what a new user sees), on a stack of its own: r_slo first, then
-     * the step held steady.
+     * The settle scenario runs with the demo's settings (what a new user sees): r_slo on a stack of its own, then each
+     * case on a fresh one.
      */
     private Map<String, Object> settle() throws Exception {
         Map<String, String> env = new LinkedHashMap<>(DemoCommand.DEFAULTS);
         env.put("RECONCILE_SEC", "1");
         System.getenv().forEach((k, v) -> { if (env.containsKey(k)) env.put(k, v); });
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("settings", env);
-        try (LocalStack stack = new LocalStack(Files.createTempDirectory("pipeline-settle"), env).start()) {
-            SettleScenario settle = new SettleScenario(stack, SLO);
-            double rslo = settle.measureRslo(stack.lbUrl(), 40, 260, 180);
-            out.putAll(settle.settle(stack.lbUrl(), baseRps, rslo, steadySec, 10));
-        }
-        Map<String, Object> shown = new java.util.TreeMap<>(out);
-        shown.remove("samples");
-        say("settle: %s", Json.write(shown));
-        return out;
+        return SettleScenario.run(env, new SettleScenario.Options(cases.stream().distinct().toList(), runs, baseRps, flatRps, steadySec, idleSec, keepRunDirs));
     }
 
     /** The first second (after {@code stepAt}) from which the per-second p95 stays under the SLO for {@code hold} seconds. */

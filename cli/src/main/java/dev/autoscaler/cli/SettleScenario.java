@@ -4,7 +4,10 @@ import dev.autoscaler.common.bus.Keys;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.LatencyMetrics;
 import dev.autoscaler.common.msg.Plan;
+import dev.autoscaler.loadgen.LoadReport;
 import dev.autoscaler.loadgen.RateShape;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,45 +16,163 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * {@code bench pipeline --scenario settle}: does a steady load settle at what it needs?
+ * {@code bench pipeline --scenario settle}: does a steady load settle at what it needs, on the real pipeline?
  * <ol>
- *   <li>r_slo: with the planner off and one replica, a slow ramp; r_slo is the per-replica arrival rate at which the
- *       monitor's p95 first crosses the SLO (two windows in a row over it, interpolated from the window before).</li>
- *   <li>A one-off step from the base rate to 4× that then stays steady; every sample period it records the desired and
- *       ready replicas, the per-replica rate the planner plans with, and the need ceil(rps ÷ r_slo).</li>
+ *   <li>r_slo, once, on a stack of its own: with the planner off and one replica, a slow ramp; r_slo is the per-replica
+ *       arrival rate at which the monitor's p95 first crosses the SLO (two windows in a row over it, interpolated from
+ *       the window before).</li>
+ *   <li>Each case on a fresh stack (one cold replica, a planner that knows nothing, as a new user's demo), every run:
+ *       {@code flat}: the flat rate from t=0 against the one cold replica, held; {@code step}: the base rate for 60 s,
+ *       then 4× that, held; {@code idle}: a short load to lift the count above MIN_REPLICAS, then no load (the
+ *       monitor's probes only).</li>
  * </ol>
+ * The desired and ready counts are sampled every second, and every window and enforced plan is recorded; {@link
+ * SettleAnalysis} judges them.
  */
 final class SettleScenario {
-    private final LocalStack stack;
-    private final double slo;
-    private final List<LatencyMetrics> windows = new CopyOnWriteArrayList<>();
-    private volatile Plan lastPlan;
+    static final List<String> CASES = List.of("flat", "step", "idle");
+    static final double SAMPLE_SEC = 1;
+    static final double PRINT_EVERY_SEC = 5;
+    static final double STEP_AT_SEC = 60;
+    static final double DRIVE_UP_SEC = 30;
 
-    SettleScenario(LocalStack stack, double slo) {
-        this.stack = stack;
-        this.slo = slo;
-        stack.bus().subscribe(Channels.ALERTS, LatencyMetrics.class, windows::add);
-        stack.bus().subscribe(Channels.ACTIONS, Plan.class, p -> lastPlan = p);
+    /**
+     * @param cases     which of flat, step, idle, in the order given, within each run
+     * @param runs      how many times each case runs
+     * @param baseRps   the step's base rate (the step is to 4×)
+     * @param flatRps   the flat case's rate, and the idle case's short lift
+     * @param steadySec how long the flat and the step's 4× load are held
+     * @param idleSec   how long the idle case has no load
+     * @param keepDirs  keep each stack's run directory (by default removed after a case that ran to the end)
+     */
+    record Options(List<String> cases, int runs, double baseRps, double flatRps, double steadySec, double idleSec, boolean keepDirs) {}
+
+    private SettleScenario() {}
+
+    static Map<String, Object> run(Map<String, String> env, Options o) throws Exception {
+        double slo = Double.parseDouble(env.get("SLO_P95_MS"));
+        int min = Integer.parseInt(env.getOrDefault("MIN_REPLICAS", System.getenv().getOrDefault("MIN_REPLICAS", "1")).trim());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("settings", env);
+        Path rsloDir = Files.createTempDirectory("pipeline-settle-rslo");
+        double rslo;
+        try (LocalStack stack = new LocalStack(rsloDir, env).start()) {
+            rslo = measureRslo(stack, slo, 40, 260, 180);
+        }
+        if (!o.keepDirs()) DemoCommand.deleteTree(rsloDir);
+        out.put("r_slo_rps", PipelineBenchCommand.round(rslo));
+
+        List<SettleAnalysis.Result> results = new ArrayList<>();
+        List<Map<String, Object>> cases = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        for (int run = 1; run <= o.runs(); run++) {
+            for (String name : o.cases()) {
+                try {
+                    CaseRun c = runCase(name, run, env, o, rslo, slo, min);
+                    results.add(c.result());
+                    cases.add(c.json());
+                } catch (Exception e) {
+                    say("settle %s, run %d: did not finish: %s", name, run, e);
+                    failed.add(name + " run " + run + ": " + e.getMessage());
+                }
+            }
+        }
+        say("");
+        say("settle: r_slo %.1f rps per replica, SLO %.0f ms, MIN_REPLICAS %d; every run of every case:", rslo, slo, min);
+        for (String l : SettleAnalysis.table(results)) say("%s", l);
+        for (String f : failed) say("  did not finish: %s", f);
+        out.put("cases", cases);
+        if (!failed.isEmpty()) out.put("did_not_finish", failed);
+        return out;
+    }
+
+    private record CaseRun(SettleAnalysis.Result result, Map<String, Object> json) {}
+
+    private static CaseRun runCase(String name, int run, Map<String, String> env, Options o, double rslo, double slo, int min)
+            throws Exception {
+        Path dir = Files.createTempDirectory("pipeline-settle-" + name);
+        String what = switch (name) {
+            case "flat" -> String.format(Locale.ROOT, "%.0f rps from t=0 against the one cold replica, held %.0f s", o.flatRps(), o.steadySec());
+            case "step" -> String.format(Locale.ROOT, "%.0f rps for %.0f s, then %.0f rps held %.0f s", o.baseRps(), STEP_AT_SEC,
+                    4 * o.baseRps(), o.steadySec());
+            case "idle" -> String.format(Locale.ROOT, "%.0f rps for %.0f s to lift the count above MIN_REPLICAS, then no load for %.0f s "
+                    + "(the monitor's probes are the only traffic)", o.flatRps(), DRIVE_UP_SEC, o.idleSec());
+            default -> throw new IllegalArgumentException("unknown case " + name);
+        };
+        say("");
+        say("settle %s, run %d: a fresh stack (one cold replica, the planner knows nothing); %s", name, run, what);
+        Recorder rec;
+        LoadReport load;
+        double steadyFrom;
+        double steadyRps;
+        double end;
+        try (LocalStack stack = new LocalStack(dir, env).start()) {
+            rec = new Recorder(stack);
+            try {
+                String lb = stack.lbUrl();
+                rec.begin();
+                switch (name) {
+                    case "flat" -> {
+                        steadyFrom = 0;
+                        steadyRps = o.flatRps();
+                        load = PipelineBenchCommand.load(lb, new RateShape.Constant(o.flatRps()), o.steadySec(), null);
+                    }
+                    case "step" -> {
+                        steadyFrom = STEP_AT_SEC;
+                        steadyRps = 4 * o.baseRps();
+                        load = PipelineBenchCommand.load(lb, new RateShape.Step(o.baseRps(), 4 * o.baseRps(), STEP_AT_SEC),
+                                STEP_AT_SEC + o.steadySec(), null);
+                    }
+                    default -> {
+                        steadyRps = 0;
+                        load = PipelineBenchCommand.load(lb, new RateShape.Constant(o.flatRps()), DRIVE_UP_SEC, null);
+                        steadyFrom = rec.now();
+                        Thread.sleep((long) (o.idleSec() * 1000)); // the idle phase's length, not a wait for a condition
+                    }
+                }
+                end = rec.now();
+            } finally {
+                rec.stop();
+            }
+        }
+        var spec = new SettleAnalysis.Spec(name, run, steadyFrom, end, steadyRps, rslo, slo, min);
+        List<SettleAnalysis.Sample> samples = rec.samples();
+        List<SettleAnalysis.Window> windows = rec.windows();
+        SettleAnalysis.Result r = SettleAnalysis.analyze(spec, samples, windows, rec.plans());
+        say("  the count (desired from desired:%s, ready from the registry) every %.0f s, and each change of desired with its plan's reason:",
+                LocalStack.TARGET, PRINT_EVERY_SEC);
+        for (String l : SettleAnalysis.timeline(r, samples, windows, PRINT_EVERY_SEC)) say("%s", l);
+        say("  load: sent %d, failed %d, loadgen p95 %.1f ms%s", load.sent(), load.failed(), load.p95Ms(),
+                name.equals("idle") ? " (the lift only)" : "");
+        for (String l : SettleAnalysis.summaryLines(r)) say("%s", l);
+        Map<String, Object> json = SettleAnalysis.toMap(r, samples, PRINT_EVERY_SEC);
+        json.put("load", Map.of("sent", load.sent(), "failed", load.failed(), "p95_ms", load.p95Ms()));
+        if (o.keepDirs()) {
+            say("  run directory: %s", dir);
+            json.put("run_dir", dir.toString());
+        } else {
+            DemoCommand.deleteTree(dir);
+        }
+        return new CaseRun(r, json);
     }
 
     /** The per-replica rate at which one replica's p95 reaches the SLO, from a slow ramp with the planner off. */
-    double measureRslo(String lb, double from, double to, double overSec) throws Exception {
+    static double measureRslo(LocalStack stack, double slo, double from, double to, double overSec) throws Exception {
+        List<LatencyMetrics> windows = new CopyOnWriteArrayList<>();
+        stack.bus().subscribe(Channels.ALERTS, LatencyMetrics.class, windows::add);
+        String lb = stack.lbUrl();
         Keys keys = stack.bus().keys();
         stack.bus().redis().hset(keys.targetSettings(LocalStack.TARGET), Map.of("mode", "off"));
         stack.bus().redis().hset(keys.desired(LocalStack.TARGET), Map.of("replicas", "1"));
         stack.awaitReady(1, 60);
-        say("r_slo: planner off, one replica, warm-up at %.0f rps for 20 s, then a ramp %.0f -> %.0f rps over %.0f s", from, from, to, overSec);
+        say("r_slo: a stack of its own, planner off, one replica, warm-up at %.0f rps for 20 s, then a ramp %.0f -> %.0f rps over %.0f s",
+                from, from, to, overSec);
         PipelineBenchCommand.load(lb, new RateShape.Constant(from), 20, null);
         windows.clear();
         PipelineBenchCommand.load(lb, new RateShape.Ramp(from, to, overSec), overSec, null);
         List<LatencyMetrics> ramp = windows.stream().filter(w -> "access_log".equals(w.source()) && w.replicas() == 1).toList();
         double rslo = crossing(ramp, slo);
         say("  r_slo = %.1f rps per replica (p95 crosses %.0f ms; %d windows)", rslo, slo, ramp.size());
-        stack.bus().redis().hdel(keys.targetSettings(LocalStack.TARGET), "mode");
-        // the planner decided (without acting) through the ramp: it starts the settle run knowing nothing, as in the demo
-        stack.stopService("planner");
-        stack.bus().redis().del(keys.plannerState(LocalStack.TARGET));
-        stack.startService("planner");
         return rslo;
     }
 
@@ -71,82 +192,100 @@ final class SettleScenario {
         return Double.NaN;
     }
 
-    /** One sample of the settle run. */
-    record Sample(double tSec, double rps, int desired, int ready, Double perReplicaRps, Double capacityRps, Double loadRps, int need,
-                  String reason) {}
+    /**
+     * Records one case from the stack's start: the monitor's windows and the enforced plans as they are published, and
+     * the desired and ready counts every {@link #SAMPLE_SEC}. Times are epoch seconds until read, then seconds from
+     * {@link #begin()}.
+     */
+    private static final class Recorder {
+        private final LocalStack stack;
+        private final List<LatencyMetrics> windows = new CopyOnWriteArrayList<>();
+        private final List<Plan> plans = new CopyOnWriteArrayList<>();
+        private final List<double[]> samples = new CopyOnWriteArrayList<>();
+        private final Thread sampler;
+        private volatile double t0 = Double.NaN;
 
-    /** A steady base, then a one-off step to {@code 4 × base} held for {@code steadySec}, sampled every {@code everySec}. */
-    Map<String, Object> settle(String lb, double base, double rslo, double steadySec, double everySec) throws Exception {
-        say("settle: %.0f rps for 60 s, then %.0f rps for %.0f s (need = ceil(rps / %.1f))", base, 4 * base, steadySec, rslo);
-        PipelineBenchCommand.load(lb, new RateShape.Constant(base), 60, null);
-        List<Sample> samples = new ArrayList<>();
-        long t0 = System.nanoTime();
-        Thread sampler = Thread.ofVirtual().start(() -> {
-            try {
-                while (!Thread.currentThread().isInterrupted()) {
-                    Thread.sleep((long) (everySec * 1000)); // a sampling period, not a wait for a condition
-                    samples.add(sample((System.nanoTime() - t0) / 1e9, rslo));
+        Recorder(LocalStack stack) {
+            this.stack = stack;
+            stack.bus().subscribe(Channels.ALERTS, LatencyMetrics.class, w -> {
+                if (w.isLatencyMetrics() && LocalStack.TARGET.equals(w.target())) windows.add(w);
+            });
+            stack.bus().subscribe(Channels.ACTIONS, Plan.class, p -> {
+                if (p.isPlan() && LocalStack.TARGET.equals(p.target())) plans.add(p);
+            });
+            sampler = Thread.ofVirtual().start(() -> {
+                try {
+                    long period = (long) (SAMPLE_SEC * 1e9);
+                    long next = System.nanoTime();
+                    while (!Thread.currentThread().isInterrupted()) {
+                        sample();
+                        next += period; // at a fixed rate: a slow read does not shift the later samples
+                        long left = next - System.nanoTime();
+                        if (left > 0) Thread.sleep(left / 1_000_000, (int) (left % 1_000_000)); // a sampling period, not a wait for a condition
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            });
+        }
+
+        private void sample() {
+            try {
+                String d = stack.bus().redis().hget(stack.bus().keys().desired(LocalStack.TARGET), "replicas");
+                int ready = stack.readyReplicas();
+                samples.add(new double[] {epoch(), d == null ? -1 : Integer.parseInt(d), ready});
+            } catch (RuntimeException e) {
+                // a sample lost (Redis busy): the next one follows in a second
             }
-        });
-        try {
-            PipelineBenchCommand.load(lb, new RateShape.Constant(4 * base), steadySec, null);
-        } finally {
+        }
+
+        /**
+         * Waits until the planner has decided once (it sets desired on its first window: the monitor and the planner are
+         * up), then marks t=0.
+         */
+        void begin() throws InterruptedException {
+            long deadline = System.nanoTime() + 90_000_000_000L;
+            while (stack.bus().redis().exists(stack.bus().keys().desired(LocalStack.TARGET)) == 0L) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the planner set no desired count within 90 s; see " + stack.logFile("planner"));
+                }
+                Thread.sleep(100);
+            }
+            t0 = epoch();
+        }
+
+        double now() {
+            return epoch() - t0;
+        }
+
+        void stop() throws InterruptedException {
             sampler.interrupt();
             sampler.join();
+            sample();
         }
-        for (Sample s : samples) {
-            say("  t=%4.0f s  rps %6.1f  desired %2d  ready %2d  need %2d  plans %s rps/replica  load %s  | %s", s.tSec(), s.rps(), s.desired(),
-                    s.ready(), s.need(), fmt(s.perReplicaRps()), fmt(s.loadRps()), s.reason());
+
+        List<SettleAnalysis.Sample> samples() {
+            return samples.stream().map(s -> new SettleAnalysis.Sample(s[0] - t0, (int) s[1], (int) s[2])).toList();
         }
-        return summary(samples, rslo, steadySec);
-    }
 
-    private Sample sample(double t, double rslo) {
-        LatencyMetrics w = windows.isEmpty() ? null : windows.get(windows.size() - 1);
-        Plan p = lastPlan;
-        double rps = w == null ? 0 : w.rps();
-        String d = stack.bus().redis().hget(stack.bus().keys().desired(LocalStack.TARGET), "replicas");
-        int desired = d == null ? -1 : Integer.parseInt(d);
-        Double perReplica = p == null || p.telemetry() == null ? null : p.telemetry().perReplicaRps();
-        Double capacity = p == null || p.telemetry() == null ? null : p.telemetry().capacityRps();
-        Double load = p == null || p.telemetry() == null ? null : p.telemetry().loadRps();
-        String reason = p == null ? "" : p.decision().reason();
-        return new Sample(t, rps, desired, stack.readyReplicas(), perReplica, capacity, load, (int) Math.ceil(rps / rslo - 1e-9), reason);
-    }
+        List<SettleAnalysis.Window> windows() {
+            return windows.stream().map(w -> new SettleAnalysis.Window(w.ts() - t0, w.windowSec(), w.rps(), w.p95Ms(), w.replicas(),
+                    w.source())).toList();
+        }
 
-    /** The targets: the learned rate within 20 % of r_slo; after 5 minutes the count is at most need + 1 and stays. */
-    static Map<String, Object> summary(List<Sample> samples, double rslo, double steadySec) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("r_slo_rps", PipelineBenchCommand.round(rslo));
-        Sample last = samples.isEmpty() ? null : samples.get(samples.size() - 1);
-        Double learned = last == null ? null : last.perReplicaRps();
-        out.put("learned_rps_per_replica", learned);
-        out.put("learned_vs_r_slo_pct", learned == null ? null : PipelineBenchCommand.round(100 * (learned - rslo) / rslo));
-        // the rate planned is TARGET_UTILIZATION x the capacity until a breach is seen: the capacity is what was measured
-        Double capacity = last == null ? null : last.capacityRps();
-        out.put("learned_capacity_rps", capacity);
-        out.put("capacity_vs_r_slo_pct", capacity == null ? null : PipelineBenchCommand.round(100 * (capacity - rslo) / rslo));
-        double from = Math.min(300, steadySec / 2);
-        List<Sample> late = samples.stream().filter(s -> s.tSec() >= from).toList();
-        out.put("after_sec", from);
-        out.put("max_over_need_after", late.stream().mapToInt(s -> s.desired() - s.need()).max().orElse(0));
-        out.put("count_changes_after", (int) java.util.stream.IntStream.range(1, late.size())
-                .filter(i -> late.get(i).desired() != late.get(i - 1).desired()).count());
-        double lastChange = 0;
-        for (int i = 1; i < samples.size(); i++) if (samples.get(i).desired() != samples.get(i - 1).desired()) lastChange = samples.get(i).tSec();
-        out.put("last_count_change_sec", PipelineBenchCommand.round(lastChange));
-        out.put("final_desired", last == null ? null : last.desired());
-        out.put("final_need", last == null ? null : last.need());
-        out.put("samples", samples.stream().map(s -> List.of(PipelineBenchCommand.round(s.tSec()), PipelineBenchCommand.round(s.rps()),
-                s.desired(), s.ready(), s.need(), s.perReplicaRps() == null ? -1 : PipelineBenchCommand.round(s.perReplicaRps()))).toList());
-        return out;
-    }
+        /** The plans that set desired: enforce mode (advise and off plans only publish). */
+        List<SettleAnalysis.PlanEvent> plans() {
+            return plans.stream().filter(p -> p.decision().mode() == null || "enforce".equals(p.decision().mode())).map(p -> {
+                Plan.Telemetry t = p.telemetry();
+                return new SettleAnalysis.PlanEvent(p.ts() - t0, p.decision().action().name(), p.decision().targetReplicas(),
+                        t == null ? null : t.currentReplicas(), p.decision().reason(), t == null ? null : t.p95Ms(), t == null ? null : t.rps(),
+                        t == null ? null : t.perReplicaRps(), t == null ? null : t.capacityRps());
+            }).toList();
+        }
 
-    private static String fmt(Double d) {
-        return d == null ? "-" : String.format(Locale.ROOT, "%.1f", d);
+        private static double epoch() {
+            return System.currentTimeMillis() / 1000.0;
+        }
     }
 
     private static void say(String fmt, Object... args) {
