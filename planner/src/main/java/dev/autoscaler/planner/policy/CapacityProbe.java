@@ -7,8 +7,9 @@ import java.util.Locale;
  * Learning capacity upward without a breach, the way BBR probes for bandwidth: when p95 has been low for PROBE_SEC on a
  * steady load and a settled fleet, and one replica fewer would raise each replica's rate by no more than PROBE_MAX_RISE
  * (or leave each so idle that nothing can queue), plan at the rate one replica fewer needs (the trial rate). The fleet
- * steps down by one; if a window turns slow or its p95 is no longer low, the probe fails at once (the plan falls back and
- * sizing puts the replica back) and the trial rate becomes a ceiling no probe tries again for PROBE_FORGET_SEC. If the
+ * steps down by one; if a window turns slow, or two in a row are no longer low (one alone is as often a GC pause or a
+ * busy machine), the probe fails at once (the plan falls back and sizing puts the replica back) and the trial rate
+ * becomes a ceiling no probe tries again for PROBE_FORGET_SEC. If the
  * smaller fleet keeps p95 low for PROBE_SEC, the probe has succeeded: {@link RateLearning}'s proven rate has meanwhile
  * learned the rate it served, and the plan stays there.
  *
@@ -46,6 +47,7 @@ public final class CapacityProbe {
      *                    it tries, {@code triedRate})
      * @param triedRate   the per-replica rate one replica fewer serves the load at
      * @param fromCount   the count the running probe stepped down from
+     * @param toCount     the count it tries (one fewer, or on an idle fleet as few as keep it idle, at most half)
      * @param startedTs   when it started
      * @param reachedTs   when the fleet first served at fromCount − 1 (NaN before)
      * @param unsettledTs the last time p95 was not low, a replica was starting or leaving, or the count changed
@@ -54,11 +56,12 @@ public final class CapacityProbe {
      *                    SCALE_TOLERANCE below it until it is forgotten
      * @param ceilingTs   when that probe failed
      * @param last        what the last probe did, for the reason (null: nothing to say)
+     * @param wobble      the running probe's last window was not low
      */
-    public record Probe(Double trialRate, double triedRate, int fromCount, double startedTs, double reachedTs, double unsettledTs, int lastCount,
-                        Double ceiling, double ceilingTs, String last) {
+    public record Probe(Double trialRate, double triedRate, int fromCount, int toCount, double startedTs, double reachedTs, double unsettledTs, int lastCount,
+                        Double ceiling, double ceilingTs, String last, boolean wobble) {
         public static Probe initial() {
-            return new Probe(null, 0, 0, Double.NaN, Double.NaN, Double.NEGATIVE_INFINITY, -1, null, Double.NEGATIVE_INFINITY, null);
+            return new Probe(null, 0, 0, 0, Double.NaN, Double.NaN, Double.NEGATIVE_INFINITY, -1, null, Double.NEGATIVE_INFINITY, null, false);
         }
 
         public boolean running() {
@@ -66,7 +69,7 @@ public final class CapacityProbe {
         }
 
         Probe ended(Double ceiling, double ceilingTs, String last) {
-            return new Probe(null, 0, 0, Double.NaN, Double.NaN, this.unsettledTs, lastCount, ceiling, ceilingTs, last);
+            return new Probe(null, 0, 0, 0, Double.NaN, Double.NaN, this.unsettledTs, lastCount, ceiling, ceilingTs, last, false);
         }
     }
 
@@ -90,47 +93,53 @@ public final class CapacityProbe {
      * The probe after this window, before sizing: a running probe fails on a window that is not low, or succeeds once
      * the smaller fleet has kept p95 low for PROBE_SEC; and the time since which the fleet has been settled and low.
      */
-    public Probe observe(Probe p, Window w, boolean low) {
+    public Probe observe(Probe p, Window w, boolean low, boolean slow) {
         double now = w.ts();
         boolean settled = low && w.readyReplicas() == w.currentReplicas() && w.currentReplicas() == p.lastCount();
         double unsettled = settled ? p.unsettledTs() : now;
-        Probe q = new Probe(p.trialRate(), p.triedRate(), p.fromCount(), p.startedTs(), p.reachedTs(), unsettled, w.currentReplicas(), p.ceiling(),
-                p.ceilingTs(), null);
+        Probe q = new Probe(p.trialRate(), p.triedRate(), p.fromCount(), p.toCount(), p.startedTs(), p.reachedTs(), unsettled, w.currentReplicas(), p.ceiling(),
+                p.ceilingTs(), null, false);
         if (!p.running()) return q;
-        if (!low) {
+        if (slow || !low && p.wobble()) {
             String why = String.format(Locale.ROOT, "probe of %d replicas at %.0f rps each failed (p95 %.1f ms): back to %d",
-                    p.fromCount() - 1, p.triedRate(), w.p95Ms(), p.fromCount());
+                    p.toCount(), p.triedRate(), w.p95Ms(), p.fromCount());
             return q.ended(p.triedRate(), now, why);
         }
-        double reached = Double.isNaN(p.reachedTs()) && w.readyReplicas() <= p.fromCount() - 1 ? now : p.reachedTs();
-        if (!Double.isNaN(reached) && now - reached >= s.probeSec()) {
+        double reached = Double.isNaN(p.reachedTs()) && w.readyReplicas() <= p.toCount() ? now : p.reachedTs();
+        if (!Double.isNaN(reached) && now - reached >= s.probeSec() && low) {
             return q.ended(q.ceiling(), q.ceilingTs(), String.format(Locale.ROOT, "probe of %d replicas held p95 low for %.0f s",
-                    p.fromCount() - 1, now - reached));
+                    p.toCount(), now - reached));
         }
         // a fleet that never got there (the executor could not remove one) gives up without a verdict
         if (now - p.startedTs() > 4 * s.probeSec() + 4 * windowSec) return q.ended(q.ceiling(), q.ceilingTs(), null);
-        return new Probe(p.trialRate(), p.triedRate(), p.fromCount(), p.startedTs(), reached, unsettled, w.currentReplicas(), p.ceiling(), p.ceilingTs(), null);
+        return new Probe(p.trialRate(), p.triedRate(), p.fromCount(), p.toCount(), p.startedTs(), reached, unsettled, w.currentReplicas(), p.ceiling(),
+                p.ceilingTs(), null, !low);
     }
 
     /**
-     * A probe started by this window, or null. {@code sized}: the count the plan sizes the load for (null without a
+     * A probe started by this window, or null. {@code downRate}: the rate a scale-down sizes for now (null without a
      * plan); {@code steady}: no ramp or rise is forecast; {@code loadRps}: the load sized for.
      */
-    public Probe start(Probe p, Window w, Integer sized, boolean steady, double loadRps, int minReplicas) {
+    public Probe start(Probe p, Window w, Double downRate, boolean steady, double loadRps, int minReplicas) {
         int n = w.currentReplicas();
         double now = w.ts();
         if (s.probeSec() <= 0 || p.running() || n <= minReplicas || n <= 1 || !steady || loadRps <= 0) return null;
-        if (sized != null && sized < n) return null; // sizing scales down by itself
         if (now - p.unsettledTs() < s.probeSec()) return null;
-        double trial = loadRps / (n - 1);
-        // each replica's rate rises by n / (n − 1); idle: even so each would hold so few requests that none queues
-        boolean idle = w.rps() / (n - 1) * w.p95Ms() / 1000 <= s.idleConcurrency();
+        // each replica's rate rises by n / (n − 1); idle: even so each would hold so few requests that none queues, and
+        // then as few as stay that idle are tried at once (at most half: a fleet left by a load that stopped comes down
+        // in a few probes, not one replica per PROBE_SEC)
+        double inFlight = w.rps() * w.p95Ms() / 1000;
+        boolean idle = inFlight / (n - 1) <= s.idleConcurrency();
         if (!idle && n > s.maxRise() * (n - 1) + 1e-9) return null;
+        int to = idle ? Math.max(Math.max(minReplicas, (n + 1) / 2), (int) Math.ceil(inFlight / Math.max(s.idleConcurrency(), 1e-9) - 1e-9)) : n - 1;
+        to = Math.min(n - 1, Math.max(1, to));
+        double trial = loadRps / to;
+        if (downRate != null && trial / (1 - downRoom) <= downRate) return null; // sizing steps down by itself
         if (p.ceiling() != null && now - p.ceilingTs() < s.forgetSec() && trial >= (1 - tolerance) * p.ceiling()) return null;
         // sizing keeps DOWN_ROOM free on a scale-down: plan that much above the trial rate, or it would not step down
         double plan = trial / (1 - downRoom) * (1 + 1e-6);
-        return new Probe(plan, trial, n, now, Double.NaN, p.unsettledTs(), n, p.ceiling(), p.ceilingTs(),
-                String.format(Locale.ROOT, "probe: p95 low for %.0f s on a steady load, trying %d replicas at %.0f rps each",
-                        now - p.unsettledTs(), n - 1, trial));
+        return new Probe(plan, trial, n, to, now, Double.NaN, p.unsettledTs(), n, p.ceiling(), p.ceilingTs(),
+                String.format(Locale.ROOT, "probe: p95 low for %.0f s on a steady load, trying %d replicas at %.0f rps each%s",
+                        now - p.unsettledTs(), to, trial, idle ? " (idle: under " + s.idleConcurrency() + " requests in flight each)" : ""), false);
     }
 }

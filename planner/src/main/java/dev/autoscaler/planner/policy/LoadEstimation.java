@@ -79,7 +79,12 @@ public final class LoadEstimation {
 
     /** The memory after this window's rate. */
     public RiseHistory observe(RiseHistory rises, double rps, double now) {
-        return rises.observe(rps, now, cfg);
+        return observe(rises, rps, now, false);
+    }
+
+    /** The same, {@code slow}: the window was overloaded (a rise measured from it is not recorded). */
+    public RiseHistory observe(RiseHistory rises, double rps, double now, boolean slow) {
+        return rises.observe(rps, now, slow, cfg);
     }
 
     /** The load to size for, from the memory as it is after this window. */

@@ -50,9 +50,13 @@ import java.util.List;
  * @param current      the rise in progress (the last sample was one), or null
  * @param largest      the largest rise within RISE_MEMORY_SEC, whose samples the quantile leaves out, or null
  * @param riseTimes    when each rise within RISE_MEMORY_SEC began, oldest first (the evidence a reason names)
+ * @param lastSlow     whether each of {@code lastRps}' windows was overloaded: a sample whose base was is not recorded,
+ *                     since the arrival rate an overload measures is the clients' backlog and retries coming and going
+ *                     (on the demo's pipeline 98 to 508 rps a window under a flat 300), not the demand
  */
 public record RiseHistory(double[] weights, List<Double> lastRps, double longRunMean, List<Double> lastSeasonal,
-                          SeasonalProfile seasons, long samples, RiseEvent current, RiseEvent largest, List<Double> riseTimes) {
+                          SeasonalProfile seasons, long samples, RiseEvent current, RiseEvent largest, List<Double> riseTimes,
+                          List<Boolean> lastSlow) {
 
     /**
      * One rise: consecutive samples beyond counting noise.
@@ -78,7 +82,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
     }
 
     public RiseHistory(double[] weights, List<Double> lastRps, double longRunMean, List<Double> lastSeasonal, SeasonalProfile seasons) {
-        this(weights, lastRps, longRunMean, lastSeasonal, seasons, 0, null, null, null);
+        this(weights, lastRps, longRunMean, lastSeasonal, seasons, 0, null, null, null, null);
     }
     static final double BIN_LOG = 0.02;
     /** Bins cover ln r from -{@value #LOW_LOG} (a forecast rise that did not come) to +LOW_LOG (about 4×). */
@@ -104,6 +108,8 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         lastSeasonal = ones(lastSeasonal, lastRps.size());
         seasons = seasons == null ? new SeasonalProfile(List.of()) : seasons;
         riseTimes = riseTimes == null ? List.of() : List.copyOf(riseTimes);
+        lastSlow = lastSlow == null || lastSlow.size() != lastRps.size()
+                ? java.util.Collections.nCopies(lastRps.size(), false) : List.copyOf(lastSlow);
     }
 
     public static RiseHistory empty() {
@@ -129,6 +135,11 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
      * K + BASE_WINDOWS are the base of a sample: the highest rps of the K windows after them, relative to their mean.
      */
     public RiseHistory observe(double rps, double now, PolicyConfig cfg) {
+        return observe(rps, now, false, cfg);
+    }
+
+    /** The same, {@code slow}: this window was overloaded. */
+    public RiseHistory observe(double rps, double now, boolean slow, PolicyConfig cfg) {
         LoadEstimation.Settings ls = cfg.load();
         int k = Math.max(1, cfg.horizonWindows());
         int span = k + BASE_WINDOWS;
@@ -137,6 +148,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         int cap = Math.max(span, ls.rampWindows());
         SeasonalProfile sp = seasons.forPeriods(ls.seasonal().periodsSec());
         List<Double> last = PolicyState.appendCapped(lastRps, rps, cap + ls.rampWindows());
+        List<Boolean> slowFlags = PolicyState.appendCapped(lastSlow, slow, cap + ls.rampWindows());
         List<Double> recent = last.subList(Math.max(0, last.size() - cap), last.size());
         double unrealised = ls.seasonal().unrealisedOnly() ? unrealised(sp.predict(now, ls.seasonal()), recent, cfg.windowSec(), ls.seasonal().beforeZ())
                 : sp.predict(now, ls.seasonal());
@@ -149,7 +161,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         if (recent.size() >= span) {
             int from = last.size() - span;
             double base = mean(last.subList(from, from + BASE_WINDOWS));
-            if (base > 0) {
+            if (base > 0 && !slowFlags.subList(from, from + BASE_WINDOWS).contains(true)) {
                 double peak = 0;
                 for (int i = from + BASE_WINDOWS; i < last.size(); i++) peak = Math.max(peak, last.get(i));
                 double g = Math.max(1, peak / base);
@@ -176,7 +188,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         } else {
             current = this.current;
         }
-        return new RiseHistory(w, last, mean, predicted, sp, samples, current, largest, times);
+        return new RiseHistory(w, last, mean, predicted, sp, samples, current, largest, times, slowFlags);
     }
 
     /**
@@ -362,12 +374,13 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         return o instanceof RiseHistory r && Arrays.equals(weights, r.weights) && lastRps.equals(r.lastRps)
                 && longRunMean == r.longRunMean && lastSeasonal.equals(r.lastSeasonal) && seasons.equals(r.seasons)
                 && samples == r.samples && java.util.Objects.equals(current, r.current) && java.util.Objects.equals(largest, r.largest)
-                && riseTimes.equals(r.riseTimes);
+                && riseTimes.equals(r.riseTimes) && lastSlow.equals(r.lastSlow);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(Arrays.hashCode(weights), lastRps, longRunMean, lastSeasonal, seasons, samples, current, largest, riseTimes);
+        return java.util.Objects.hash(Arrays.hashCode(weights), lastRps, longRunMean, lastSeasonal, seasons, samples, current, largest, riseTimes,
+                lastSlow);
     }
 
     @Override

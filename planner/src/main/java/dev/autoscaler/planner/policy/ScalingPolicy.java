@@ -69,11 +69,11 @@ public final class ScalingPolicy {
         List<HealthySample> healthy = thresholds.remember(s.healthy(), w, v);
         boolean latencyLow = v.healthy() && thresholds.isLow(w.p95Ms(), t);
         Rates learned = rates.learn(s.rates(), w, v, s.budget().lastSlow(), latencyLow);
-        CapacityProbe.Probe probed = probe.observe(s.probe(), w, latencyLow);
+        CapacityProbe.Probe probed = probe.observe(s.probe(), w, latencyLow, v.overloaded());
         PlanRate rate = rates.plan(learned, s.budget().multiplier(), healthy, probed.trialRate());
-        RiseHistory rises = load.observe(s.rises(), w.rps(), now);
+        RiseHistory rises = load.observe(s.rises(), w.rps(), now, v.overloaded());
         Load l = load.estimate(w.rps(), now, rises, s.budget());
-        CapacityProbe.Probe started = probe.start(probed, w, Sizing.sized(l, rate), steady(w, l, rises), l.rps(), cfg.minReplicas());
+        CapacityProbe.Probe started = probe.start(probed, w, rate.known() ? rate.down() : null, steady(w, l, rises), l.rps(), cfg.minReplicas());
         if (started != null) {
             probed = started;
             rate = rates.plan(learned, s.budget().multiplier(), healthy, probed.trialRate());
@@ -85,7 +85,7 @@ public final class ScalingPolicy {
                 cfg.minReplicas(), s.budget(), latencyLow);
         Sizing.Proposal p = sizing.propose(w, v, t, rate, l, context);
         int n = w.currentReplicas();
-        boolean probeStep = probed.running() && n == probed.fromCount() && p.replicas() == n - 1;
+        boolean probeStep = probed.running() && n == probed.fromCount() && p.replicas() == probed.toCount();
         var situation = new Guardrails.Situation(n, w.readyReplicas(), v.overloaded(), now);
         Guardrails.Verdict policy = guardrails.judge(s.guard(), p.forGuardrails(probeStep), situation);
         Judged judged = judge(advice, apply, s.guard(), p, situation, policy);

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 /** Advice judged beside the policy: what passes, what is rejected and why, and that a rejection leaves the policy's decision. */
 class AdviceRulesTest {
     static final PolicyConfig CFG = PolicyHarness.config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "MIN_REPLICAS", "1",
-            "MAX_REPLICAS", "10", "MAX_STEP_UP", "4", "LLM_HEARTBEAT_SEC", "300");
+            "MAX_REPLICAS", "10", "MAX_STEP_UP", "4", "LLM_HEARTBEAT_SEC", "300",
+            // the windows' p95 here does not depend on the count, so a capacity probe would rightly step down
+            "PROBE_SEC", "0");
     Driver d;
 
     /** Four replicas serving 200 rps well within the SLO for a minute and a half. */

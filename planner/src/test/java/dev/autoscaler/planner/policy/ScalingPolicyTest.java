@@ -434,6 +434,33 @@ class ScalingPolicyTest {
     }
 
     @Test
+    void anIdleFleetLeftByALoadThatStoppedComesDownToMinWithinTwoMinutes() {
+        // the demo after its load: eight replicas, the monitor's probes at 5 rps, p95 25 ms; the rate learned under load
+        // (100 rps per replica) says the load needs one, but each step down of one would wait PROBE_SEC
+        Driver d = new Driver(config("SLO_P95_MS", "100", "CAPACITY_RPS", "140", "SAMPLE_INTERVAL", "2", "COOLDOWN_SEC", "10"), 8);
+        double start = d.now;
+        while (d.current > 1 && d.now - start < 600) d.step(25, 5, 5);
+        assertEquals(1, d.current, d.last.reason());
+        assertTrue(d.now - start <= 120, "MIN_REPLICAS after " + (d.now - start) + " s: " + d.last.reason());
+    }
+
+    @Test
+    void anIdleFleetWithoutARateHalvesByProbes() {
+        Driver d = new Driver(config("SLO_P95_MS", "100", "SAMPLE_INTERVAL", "2", "COOLDOWN_SEC", "10"), 8);
+        List<Integer> counts = new ArrayList<>();
+        double start = d.now;
+        while (d.now - start < 300) {
+            int before = d.current;
+            PolicyDecision dec = d.step(25, 5, 5);
+            if (d.current != before) {
+                counts.add(d.current);
+                assertTrue(dec.reason().contains("idle"), dec.reason());
+            }
+        }
+        assertEquals(List.of(4, 2, 1), counts);
+    }
+
+    @Test
     void aFailedProbeIsUndoneAtOnceAndNotTriedAgainForAnHour() {
         // p95 is low at 100 rps per replica and over LOW_P95_FRACTION of the SLO at 133: the probe from 4 to 3 fails
         Driver d = new Driver(config("SLO_P95_MS", "100"), 4);
