@@ -32,11 +32,16 @@ public final class LoadEstimation {
      *                           false ramp learns a residual below 1)
      * @param rampCap            a ramp is extrapolated to at most this multiple of the base (2: noise cannot ask for a
      *                           fleet)
+     * @param riseEvents         one rise is one observation: the burst quantile leaves out the samples of the largest
+     *                           rise remembered, so a step seen once adds no margin (true: on the demo's pipeline one step
+     *                           became a x3.9 margin that held a steady load at twice its need)
+     * @param skipOverloadedBase no rise is recorded from windows that were overloaded (true: an overload's arrival counts
+     *                           are its backlog and retries, 98 to 508 rps a window under a flat 300 on the demo's pipeline)
      * @param seasonal           the seasonal profile's settings
      */
     public record Settings(boolean trendForecast, double riseQuantile,
                            double riseMemorySec, boolean levelClasses, double riseNoiseZ, boolean rampForecast, int rampWindows,
-                           double rampZ, double rampCap, SeasonalProfile.Settings seasonal) {
+                           double rampZ, double rampCap, boolean riseEvents, boolean skipOverloadedBase, SeasonalProfile.Settings seasonal) {
         static Settings from(Env env) {
             return new Settings(
                     env.bool("FORECAST", true),
@@ -48,6 +53,8 @@ public final class LoadEstimation {
                     env.integer("RAMP_WINDOWS", 6, 2, 100),
                     env.number("RAMP_Z", 2, 0, 100),
                     env.number("RAMP_CAP", 2, 1, 100),
+                    env.bool("RISE_EVENTS", true),
+                    env.bool("RISE_SKIP_OVERLOADED", true),
                     SeasonalProfile.Settings.from(env));
         }
     }

@@ -161,7 +161,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         if (recent.size() >= span) {
             int from = last.size() - span;
             double base = mean(last.subList(from, from + BASE_WINDOWS));
-            if (base > 0 && !slowFlags.subList(from, from + BASE_WINDOWS).contains(true)) {
+            if (base > 0 && !(ls.skipOverloadedBase() && slowFlags.subList(from, from + BASE_WINDOWS).contains(true))) {
                 double peak = 0;
                 for (int i = from + BASE_WINDOWS; i < last.size(); i++) peak = Math.max(peak, last.get(i));
                 double g = Math.max(1, peak / base);
@@ -299,9 +299,10 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         int c = histogram(base(), longRunMean, seasonal(), rampRise(cfg), cfg.load());
         int group = c / CLASSES * CLASSES;
         double keep = keep(cfg);
-        double[] h = pooled(c, c, keep);
-        if (sum(h) < MIN_WEIGHT) h = pooled(Math.max(group, c - 1), Math.min(group + CLASSES - 1, c + 1), keep);
-        if (sum(h) < MIN_WEIGHT) h = pooled(group, group + CLASSES - 1, keep);
+        RiseEvent out = cfg.load().riseEvents() ? largest : null;
+        double[] h = pooled(c, c, keep, out);
+        if (sum(h) < MIN_WEIGHT) h = pooled(Math.max(group, c - 1), Math.min(group + CLASSES - 1, c + 1), keep, out);
+        if (sum(h) < MIN_WEIGHT) h = pooled(group, group + CLASSES - 1, keep, out);
         double total = sum(h);
         if (total < MIN_WEIGHT) return 1;
         double acc = 0;
@@ -312,18 +313,18 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         return Math.exp(BINS * BIN_LOG - LOW_LOG);
     }
 
-    /** The bin weights of histograms {@code from..to} (inclusive) added up, without the largest rise's samples. */
-    private double[] pooled(int from, int to, double keep) {
+    /** The bin weights of histograms {@code from..to} (inclusive) added up, without the samples of {@code out} (may be null). */
+    private double[] pooled(int from, int to, double keep, RiseEvent out) {
         double[] h = new double[BINS];
         for (int c = from; c <= to; c++) {
             for (int i = 0; i < BINS; i++) h[i] += weights[c * BINS + i];
         }
-        if (largest != null) {
-            for (int j = 0; j < largest.cells().size(); j++) {
-                int cell = largest.cells().get(j);
+        if (out != null) {
+            for (int j = 0; j < out.cells().size(); j++) {
+                int cell = out.cells().get(j);
                 if (cell / BINS < from || cell / BINS > to) continue;
                 int i = cell % BINS;
-                h[i] = Math.max(0, h[i] - Math.pow(keep, samples - largest.at().get(j)));
+                h[i] = Math.max(0, h[i] - Math.pow(keep, samples - out.at().get(j)));
             }
         }
         return h;

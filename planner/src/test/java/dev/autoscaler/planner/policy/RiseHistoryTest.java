@@ -197,4 +197,20 @@ class RiseHistoryTest {
         // decayed counts over the last hour's ~1000 samples: 20-32 at four standard deviations, 0-1 at six (seeds 1-8)
         assertTrue(ring.risen() < 3, "rises beyond noise recorded (decayed count): " + ring.risen());
     }
+
+    @Test
+    void risesMeasuredFromAnOverloadedBaseAreNotRecordedAndEachRiseIsOneEvent() {
+        // an overload's arrival counts swing (backlog, retries): 300, 100, 500, 300 ... while slow
+        RiseHistory h = RiseHistory.empty();
+        double t = 0;
+        double[] chaos = {300, 100, 500, 120, 480, 300, 90, 510};
+        for (double r : chaos) h = h.observe(r, t += 3, true, CFG);
+        for (int i = 0; i < 10; i++) h = h.observe(300, t += 3, false, CFG);
+        assertEquals(0, h.riseTimes().size(), "no rise from an overloaded base: " + h.riseTimes());
+        // the same swings while healthy are rises, and consecutive samples of one are one event
+        for (int i = 0; i < 20; i++) h = h.observe(100, t += 3, false, CFG);
+        for (int i = 0; i < 10; i++) h = h.observe(400, t += 3, false, CFG);
+        assertEquals(1, h.riseTimes().size(), "one step, one rise: " + h.riseTimes());
+        assertTrue(h.largest().cells().size() > 1, "the step lies in several horizons: " + h.largest());
+    }
 }
