@@ -140,6 +140,8 @@ public final class BenchCli {
                 m.put("duration_sec", t.durationSec());
                 m.put("rows", t.t().length);
                 m.put("peak_rps", t.peak());
+                if (t.rsloUnits()) m.put("rates", "multiples of r_slo");
+                if (t.coldStart()) m.put("cold_start", true);
                 ts.add(m);
             }
             c.put("traces", ts);
@@ -306,10 +308,101 @@ public final class BenchCli {
         @Option(names = "--step-hold", description = "replay each row's rate as a step until the next row (default: linear between bin midpoints)")
         boolean stepHold;
 
+        @Option(names = "--workers", description = "workers per replica (default 4, the toy app's)")
+        Integer workers;
+
+        @Option(names = "--service-ms", description = "mean service time per request in ms (default 20, the toy app's WORK_MS)")
+        Double serviceMs;
+
+        @Option(names = "--rslo-rps", paramLabel = "RPS",
+                description = "one warm replica's r_slo (the highest rate whose p95 meets the SLO): sets the service time to give it, e.g. 203 for the demo's toy app")
+        Double rsloRps;
+
+        @Option(names = "--absolute-rps", description = "replay the traces' rates as they are, not scaled to --peak-replicas (to compare with a real run)")
+        boolean absoluteRps;
+
+        @Option(names = "--cold-start", description = "start every trace from MIN_REPLICAS replicas that have just become ready, not from what its first second needs")
+        boolean coldStart;
+
+        @Option(names = "--warmup-start", paramLabel = "FRACTION", description = "speed of a replica that has just become ready, as a fraction of a warm one's (default: measured, "
+                + "0.8)")
+        Double warmupStart;
+
+        @Option(names = "--warmup-sec", paramLabel = "SEC", description = "time constant of a new replica's warm-up, 0 for none (default: measured, 8)")
+        Double warmupSec;
+
+        @Option(names = "--start-warmup-start", paramLabel = "FRACTION", description = "the same for the replicas a cold start begins with (default: measured, 0.1)")
+        Double startWarmupStart;
+
+        @Option(names = "--start-warmup-sec", paramLabel = "SEC", description = "the same for the replicas a cold start begins with, 0 for none (default: measured, 3)")
+        Double startWarmupSec;
+
+        @Option(names = "--noise-sec", paramLabel = "SEC", description = "seconds after a change of the ready count whose p95 the policies see with stalls, 0 for none "
+                + "(default: measured, 8)")
+        Double noiseSec;
+
+        @Option(names = "--noise-probability", paramLabel = "P", description = "chance of a stall in each of those seconds (default: measured, 0.1)")
+        Double noiseProbability;
+
+        @Option(names = "--noise-ms", paramLabel = "MS", description = "mean stall in ms (default: measured, 20)")
+        Double noiseMs;
+
+        @Option(names = "--start-noise-sec", paramLabel = "SEC", description = "seconds after a cold start's load begins whose p95 the policies see with stalls, 0 for none "
+                + "(default: measured, 6)")
+        Double startNoiseSec;
+
+        @Option(names = "--start-noise-probability", paramLabel = "P", description = "chance of a stall in each of those seconds (default: measured, 0.8)")
+        Double startNoiseProbability;
+
+        @Option(names = "--start-noise-ms", paramLabel = "MS", description = "mean stall in ms (default: measured, 290)")
+        Double startNoiseMs;
+
+        @Option(names = "--queue-bound", paramLabel = "N", description = "requests that may wait per replica before the app refuses more with a 503, as the toy "
+                + "app's MAX_QUEUE (1000); 0 (default): no bound, clients time out after 30 s")
+        int queueBound;
+
+        @Option(names = "--ideal", description = "no warm-up and no window noise (the other options may add some back): the simulator every number before them was "
+                + "measured with")
+        boolean ideal;
+
+        /** The settings; what is out of range as an IllegalArgumentException naming the option. */
         dev.autoscaler.bench.sim.SimConfig config(long seed) {
             var d = dev.autoscaler.bench.sim.SimConfig.defaults();
+            int w = workers != null ? workers : d.workers();
+            if (w < 1 || w > 10_000) throw new IllegalArgumentException("--workers must be 1 to 10000, got " + w);
+            if (!(sloMs > 0)) throw new IllegalArgumentException("--slo-ms must be > 0, got " + sloMs);
+            if (rsloRps != null && serviceMs != null) throw new IllegalArgumentException("--rslo-rps sets the service time: give it or --service-ms, not both");
+            if (rsloRps != null && !(rsloRps > 0 && rsloRps < 1e9)) throw new IllegalArgumentException("--rslo-rps must be > 0, got " + rsloRps);
+            double service = rsloRps != null ? dev.autoscaler.bench.sim.QueueModel.serviceMsFor(w, rsloRps, sloMs)
+                    : serviceMs != null ? serviceMs : d.serviceMs();
+            if (!(service > 0 && service < 1e6)) throw new IllegalArgumentException("--service-ms must be > 0, got " + service);
+            dev.autoscaler.bench.sim.Warmup warmup;
+            dev.autoscaler.bench.sim.Warmup startWarmup;
+            dev.autoscaler.bench.sim.WindowNoise noise;
+            dev.autoscaler.bench.sim.WindowNoise startNoise;
+            var off = dev.autoscaler.bench.sim.WindowNoise.off();
+            try {
+                // --ideal: no time to warm up (a start fraction given alone stays off, as its time constant is 0)
+                warmup = new dev.autoscaler.bench.sim.Warmup(or(warmupStart, d.warmup().startFraction()), or(warmupSec, ideal ? 0 : d.warmup().tauSec()));
+                startWarmup = new dev.autoscaler.bench.sim.Warmup(or(startWarmupStart, d.startWarmup().startFraction()),
+                        or(startWarmupSec, ideal ? 0 : d.startWarmup().tauSec()));
+                noise = noise(ideal ? off : d.noise(), noiseSec, noiseProbability, noiseMs);
+                startNoise = noise(ideal ? off : d.startNoise(), startNoiseSec, startNoiseProbability, startNoiseMs);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--warmup-*/--noise-*: " + e.getMessage(), e);
+            }
+            if (queueBound < 0) throw new IllegalArgumentException("--queue-bound must be >= 0, got " + queueBound);
             return new dev.autoscaler.bench.sim.SimConfig(startupSec, peakReplicas, minReplicas, maxReplicas, sloMs, d.targetUtilisation(),
-                    d.workers(), d.serviceMs(), d.maxWaitSec(), seed, stepHold);
+                    w, service, d.maxWaitSec(), seed, stepHold, warmup, startWarmup, noise, startNoise, coldStart, absoluteRps, queueBound);
+        }
+
+        private static double or(Double given, double otherwise) {
+            return given != null ? given : otherwise;
+        }
+
+        /** The default noise with what the options give in its place. */
+        private static dev.autoscaler.bench.sim.WindowNoise noise(dev.autoscaler.bench.sim.WindowNoise d, Double sec, Double probability, Double ms) {
+            return new dev.autoscaler.bench.sim.WindowNoise(or(sec, d.seconds()), or(probability, d.probability()), or(ms, d.meanStallMs()));
         }
     }
 
@@ -345,8 +438,9 @@ public final class BenchCli {
                 System.err.println("autoscaler bench " + command + ": " + e.getMessage());
                 return null;
             }
-            BenchRunner runner = new BenchRunner(config(), oursEnv);
+            BenchRunner runner;
             try {
+                runner = new BenchRunner(config(), oursEnv);
                 for (String p : policies) runner.policy(p);
                 runner.oursConfig();
                 for (Path t : traces) if (!Files.isRegularFile(t)) throw new IllegalArgumentException("no such trace file: " + t);

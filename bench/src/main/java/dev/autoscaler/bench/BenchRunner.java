@@ -9,6 +9,7 @@ import dev.autoscaler.bench.policy.OursPolicy;
 import dev.autoscaler.bench.policy.ScriptedAdvisor;
 import dev.autoscaler.bench.policy.PocPolicy;
 import dev.autoscaler.bench.report.Report;
+import dev.autoscaler.bench.report.Settled;
 import dev.autoscaler.bench.report.Summary;
 import dev.autoscaler.bench.sim.SimConfig;
 import dev.autoscaler.bench.sim.SimResult;
@@ -53,25 +54,53 @@ public final class BenchRunner {
         return PolicyConfig.from(new Env(env));
     }
 
+    /**
+     * ours' window in whole seconds: SAMPLE_INTERVAL as --set gives it (the demo's 2 s), else {@link #OURS_WINDOW_SEC};
+     * the simulator's seconds are whole, so a fraction is refused.
+     */
+    public int oursWindowSec() {
+        double w = oursConfig().windowSec();
+        if (w < 1 || w != Math.rint(w)) {
+            throw new IllegalArgumentException("SAMPLE_INTERVAL must be a whole number of seconds in the bench (it simulates whole seconds), got " + w);
+        }
+        return (int) w;
+    }
+
     public BenchPolicy policy(String name) {
         return switch (name) {
-            case "ours" -> new OursPolicy(oursConfig(), OURS_WINDOW_SEC);
+            case "ours" -> new OursPolicy(oursConfig(), oursWindowSec());
             case "hpa" -> new HpaPolicy((int) Math.round(cfg.targetUtilisation() * 100), false);
             case "hpa-behavior" -> new HpaPolicy((int) Math.round(cfg.targetUtilisation() * 100), true);
             case "kpa" -> new KpaPolicy(cfg.targetUtilisation());
             case "poc" -> new PocPolicy();
-            case "oracle" -> new OraclePolicy(cfg.model(), cfg.sloMs(), cfg.startupSec());
-            case "ours+random", "ours+contrarian" -> new OursPolicy(oursConfig(), OURS_WINDOW_SEC,
+            // replicas warm up after their start-up: the oracle asks for them that much earlier (cfg.warmup().oracleLeadSec())
+            case "oracle" -> new OraclePolicy(cfg.model(), cfg.sloMs(), cfg.startupSec() + cfg.warmup().oracleLeadSec());
+            case "ours+random", "ours+contrarian" -> new OursPolicy(oursConfig(), oursWindowSec(),
                     ScriptedAdvisor.of(name.substring("ours+".length()), cfg.seed()));
             default -> throw new IllegalArgumentException(
                     "unknown policy '" + name + "' (ours, ours+random, ours+contrarian, hpa, hpa-behavior, kpa, poc, oracle)");
         };
     }
 
-    /** Rates scaled so that the trace's peak needs {@code peakReplicas} at the target utilisation. */
+    /**
+     * Rates scaled so that the trace's peak needs {@code peakReplicas} at the target utilisation; a trace in r_slo units
+     * is multiplied by one replica's r_slo, and with {@code absoluteRps} the rates stay as they are.
+     */
     public double scaleFor(Trace t) {
+        if (t.rsloUnits()) return rsloRps();
+        if (cfg.absoluteRps()) return 1;
         double peak = t.peak();
         return peak <= 0 ? 1 : cfg.peakReplicas() * cfg.targetUtilisation() * cfg.model().capacityRps() / peak;
+    }
+
+    /** One warm replica's r_slo: the highest rate whose p95 meets the SLO. */
+    public double rsloRps() {
+        return cfg.model().maxRpsWithin(cfg.sloMs());
+    }
+
+    /** Whether the trace starts cold: every trace with --cold-start, and those made to. */
+    public boolean coldStart(Trace t) {
+        return cfg.coldStart() || t.coldStart();
     }
 
     public record TraceRun(Trace trace, List<SimResult> results, List<Summary> summaries) {}
@@ -79,9 +108,10 @@ public final class BenchRunner {
     public TraceRun run(Trace trace, List<String> policies) {
         double[] arrivals = trace.arrivalsPerSecond(scaleFor(trace), cfg.seed(), cfg.stepHold());
         Simulator sim = new Simulator(cfg);
-        SimResult oracle = sim.run(trace.name(), arrivals, policy("oracle"));
+        boolean cold = coldStart(trace);
+        SimResult oracle = sim.run(trace.name(), arrivals, policy("oracle"), cold);
         List<SimResult> results = new ArrayList<>();
-        for (String p : policies) results.add(p.equals("oracle") ? oracle : sim.run(trace.name(), arrivals, policy(p)));
+        for (String p : policies) results.add(p.equals("oracle") ? oracle : sim.run(trace.name(), arrivals, policy(p), cold));
         return new TraceRun(trace, results, Report.summaries(results, oracle.replicaSeconds()));
     }
 
@@ -93,12 +123,13 @@ public final class BenchRunner {
         double scale = scaleFor(trace);
         double[] arrivals = trace.arrivalsPerSecond(scale, cfg.seed(), cfg.stepHold());
         Simulator sim = new Simulator(cfg);
-        SimResult oracle = sim.run(trace.name(), arrivals, policy("oracle"));
+        boolean cold = coldStart(trace);
+        SimResult oracle = sim.run(trace.name(), arrivals, policy("oracle"), cold);
         List<SimResult> results = new ArrayList<>();
-        for (String p : policies) results.add(p.equals("oracle") ? oracle : sim.run(trace.name(), arrivals, policy(p)));
+        for (String p : policies) results.add(p.equals("oracle") ? oracle : sim.run(trace.name(), arrivals, policy(p), cold));
         for (double h : headrooms) {
             var informed = new InformedPolicy(s -> trace.rateAt(s, scale, cfg.stepHold()), cfg.model(), cfg.sloMs(), cfg.startupSec(), h);
-            results.add(sim.run(trace.name(), arrivals, informed));
+            results.add(sim.run(trace.name(), arrivals, informed, cold));
         }
         return Report.summaries(results, oracle.replicaSeconds());
     }
@@ -115,8 +146,10 @@ public final class BenchRunner {
             Report.chart(out.resolve(name + ".png"), name, run.results(), cfg.sloMs());
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s: %d s, peak %.1f rps scaled x%.2f (%.1f s):", trace.name(),
                     trace.durationSec(), trace.peak(), scaleFor(trace), (System.nanoTime() - t0) / 1e9));
-            for (Summary s : run.summaries()) {
-                line.append(String.format(Locale.ROOT, "  %s %.3f%% %.3fx", s.policy(), s.violationPct(), s.oracleRatio()));
+            for (int i = 0; i < run.summaries().size(); i++) {
+                Summary s = run.summaries().get(i);
+                line.append(String.format(Locale.ROOT, "  %s %.3f%% %.3fx settled %s", s.policy(), s.violationPct(), s.oracleRatio(),
+                        Settled.of(run.results().get(i).replicas())));
             }
             progress.println(line);
         }
@@ -137,11 +170,34 @@ public final class BenchRunner {
         c.put("workers_per_replica", cfg.workers());
         c.put("service_ms", cfg.serviceMs());
         c.put("replica_capacity_rps", cfg.model().capacityRps());
+        c.put("replica_rslo_rps", rsloRps());
+        c.put("warmup", warmup(cfg.warmup()));
+        c.put("warmup_at_cold_start", warmup(cfg.startWarmup()));
+        c.put("noise_after_ready_change", noise(cfg.noise()));
+        c.put("noise_after_load_start", noise(cfg.startNoise()));
+        c.put("cold_start", cfg.coldStart());
+        c.put("absolute_rps", cfg.absoluteRps());
+        c.put("queue_bound", cfg.queueBound() > 0 ? cfg.queueBound() : "none");
         c.put("max_wait_sec", cfg.maxWaitSec());
         c.put("seed", cfg.seed());
         c.put("rate_between_rows", cfg.stepHold() ? "step-hold" : "linear between bin midpoints");
         c.put("policies", policies);
         c.put("traces", traces.stream().map(p -> p.getFileName().toString()).toList());
         return c;
+    }
+
+    private static Object warmup(dev.autoscaler.bench.sim.Warmup w) {
+        return w.on() ? ordered("start_fraction", w.startFraction(), "tau_sec", w.tauSec()) : "off";
+    }
+
+    private static Object noise(dev.autoscaler.bench.sim.WindowNoise n) {
+        return n.on() ? ordered("seconds", n.seconds(), "probability", n.probability(), "mean_stall_ms", n.meanStallMs()) : "off";
+    }
+
+    /** A JSON object with its keys in the order given (Map.of's order is not fixed, and the config is diffed). */
+    private static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
     }
 }

@@ -42,6 +42,56 @@ class BenchCliTest {
         assertTrue(lines[5].startsWith("| t.csv | informed-1.50 |"), lines[5]);
     }
 
+    static Outcome run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true));
+            System.setErr(new PrintStream(e, true));
+            int exit = new CommandLine(new BenchCli.Run()).execute(args);
+            return new Outcome(exit, o.toString(), e.toString());
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void theDemosSettingsRunAtAbsoluteRatesAndPrintTheSettledCount() throws Exception {
+        Path dir = Files.createTempDirectory("run");
+        Path trace = dir.resolve("flat300.csv");
+        StringBuilder csv = new StringBuilder("t_seconds,rps\n");
+        for (int t = 0; t < 600; t += 10) csv.append(t).append(",300\n");
+        Files.writeString(trace, csv);
+        Outcome r = run("--trace", trace.toString(), "--policies", "ours,oracle", "--absolute-rps", "--cold-start", "--rslo-rps", "203",
+                "--startup-sec", "2", "--max-replicas", "8", "--set", "SAMPLE_INTERVAL=2,REPLICA_STARTUP_SEC=5", "--out", dir.resolve("out").toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("peak 300.0 rps scaled x1.00"), r.out());
+        // 300 rps on replicas of r_slo 203 need 2: the oracle settles there
+        assertTrue(r.out().contains("oracle 0.000% 1.000x settled 2") || r.out().matches("(?s).*oracle \\d+\\.\\d+% 1\\.000x settled 2.*"), r.out());
+        assertTrue(r.out().matches("(?s).*ours \\d+\\.\\d+% \\d+\\.\\d+x settled \\d+.*"), r.out());
+        var config = dev.autoscaler.common.msg.Json.MAPPER.readTree(dir.resolve("out/results.json").toFile()).get("config");
+        assertEquals(203, config.get("replica_rslo_rps").asDouble(), 0.01);
+        assertTrue(config.get("cold_start").asBoolean() && config.get("absolute_rps").asBoolean());
+    }
+
+    @Test
+    void theSimulatorsOwnOptionsAreCheckedToo() throws Exception {
+        Path trace = Files.createTempDirectory("run").resolve("t.csv");
+        Files.writeString(trace, "t_seconds,rps\n0,10\n");
+        Outcome window = run("--trace", trace.toString(), "--policies", "ours", "--set", "SAMPLE_INTERVAL=2.5");
+        assertEquals(2, window.exit());
+        assertTrue(window.err().contains("SAMPLE_INTERVAL must be a whole number of seconds"), window.err());
+        Outcome both = run("--trace", trace.toString(), "--rslo-rps", "203", "--service-ms", "20");
+        assertEquals(2, both.exit());
+        assertTrue(both.err().contains("--rslo-rps sets the service time"), both.err());
+        Outcome warmup = run("--trace", trace.toString(), "--warmup-start", "1.5");
+        assertEquals(2, warmup.exit());
+        assertTrue(warmup.err().contains("warm-up start fraction"), warmup.err());
+    }
+
     @Test
     void badInputIsOneLineAndExitTwo() throws Exception {
         Path trace = Files.createTempDirectory("frontier").resolve("t.csv");

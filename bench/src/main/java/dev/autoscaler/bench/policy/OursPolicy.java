@@ -9,8 +9,9 @@ import dev.autoscaler.planner.policy.Window;
 
 /**
  * The production planner policy, unchanged: every window (SAMPLE_INTERVAL, 3 s) it receives what the monitor would
- * publish: the window's p95 (arrival-weighted over its seconds), the arrival rate (stub_status), the served rate
- * (access log), the ready replicas, and the current desired count.
+ * publish: the window's p95 (arrival-weighted over its seconds), the arrival rate (stub_status), the served rate and
+ * the success rate (the access log, which counts a request the app refused with a 503 as completed, and failed), the
+ * ready replicas, and the current desired count.
  */
 public final class OursPolicy implements BenchPolicy {
     private final ScalingPolicy policy;
@@ -42,16 +43,19 @@ public final class OursPolicy implements BenchPolicy {
         int from = Math.max(0, now - window);
         double arrivals = 0;
         double served = 0;
+        double refused = 0;
         double weighted = 0;
         for (int s = from; s < now; s++) {
             arrivals += v.arrivals(s);
             served += v.served(s);
+            refused += v.refused(s);
             weighted += v.p95Ms(s) * Math.max(1, v.arrivals(s));
         }
         double weights = 0;
         for (int s = from; s < now; s++) weights += Math.max(1, v.arrivals(s));
         double seconds = now - from;
-        Window w = new Window(now, weighted / weights, arrivals / seconds, served / seconds, 1.0, (int) Math.max(1, arrivals),
+        double success = served + refused > 0 ? served / (served + refused) : 1.0;
+        Window w = new Window(now, weighted / weights, arrivals / seconds, (served + refused) / seconds, success, (int) Math.max(1, arrivals),
                 v.ready(), v.desired());
         if (advisor != null && (held == null || now - held.ts() >= policy.config().advice().maxAgeSec() / 2)) {
             int policyTarget = policy.decide(state, w, now).decision().targetReplicas();

@@ -14,7 +14,11 @@ public interface SimView {
 
     double arrivals(int second);
 
+    /** Requests completed with an answer (not refused) in that second. */
     double served(int second);
+
+    /** Requests refused at once in that second because the app's queue was full (HTTP 503; 0 without a queue bound). */
+    double refused(int second);
 
     double p95Ms(int second);
 

@@ -48,8 +48,7 @@ public final class SuiteRunner {
 
     /** The simulation settings with another seed (the seed drives the Poisson arrivals). */
     public static SimConfig withSeed(SimConfig c, long seed) {
-        return new SimConfig(c.startupSec(), c.peakReplicas(), c.minReplicas(), c.maxReplicas(), c.sloMs(), c.targetUtilisation(),
-                c.workers(), c.serviceMs(), c.maxWaitSec(), seed, c.stepHold());
+        return c.withSeed(seed);
     }
 
     /**
@@ -116,12 +115,13 @@ public final class SuiteRunner {
         BenchRunner first = new BenchRunner(cfg, variants.get(0).oursEnv());
         double[] arrivals = trace.arrivalsPerSecond(first.scaleFor(trace), cfg.seed(), cfg.stepHold());
         Simulator sim = new Simulator(cfg);
-        SimResult oracle = sim.run(trace.name(), arrivals, first.policy("oracle"));
+        boolean cold = first.coldStart(trace);
+        SimResult oracle = sim.run(trace.name(), arrivals, first.policy("oracle"), cold);
         List<Row> rows = new ArrayList<>();
         for (Variant v : variants) {
             BenchRunner runner = new BenchRunner(cfg, v.oursEnv());
             List<SimResult> results = new ArrayList<>();
-            for (String p : policies) results.add(p.equals("oracle") ? oracle : sim.run(trace.name(), arrivals, runner.policy(p)));
+            for (String p : policies) results.add(p.equals("oracle") ? oracle : sim.run(trace.name(), arrivals, runner.policy(p), cold));
             for (Summary s : Report.summaries(results, oracle.replicaSeconds())) {
                 rows.add(new Row(v.name(), s.trace(), cfg.seed(), s.policy(), s.violationPct(), s.replicaSeconds(), s.oracleRatio(),
                         s.actions(), s.worstP95Ms()));

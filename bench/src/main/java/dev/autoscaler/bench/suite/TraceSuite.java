@@ -25,7 +25,10 @@ import java.util.stream.Stream;
  *   <li>{@code cut_<name>}: two hours (half the file, if shorter) around the file's steepest ten-minute climb,
  *       starting a quarter of the cut before it: the policy meets the worst climb with little history;
  *   <li>{@code syn_*}: synthetic loads, each for one mechanism or failure mode (bursts at random times, timer jobs,
- *       a slow ramp, steps, a flat load, a week of diurnal sine with noise, a sawtooth).
+ *       a slow ramp, steps, a flat load, a week of diurnal sine with noise, a sawtooth);
+ *   <li>the real pipeline's settle cases ({@code syn_flat_cold}, {@code syn_step_hold}, {@code syn_idle_probes},
+ *       {@code syn_flat_<m>x_rslo}): rates in multiples of one replica's r_slo, not scaled, from one cold replica, so the
+ *       count they settle at can be compared with ceil(rate ÷ r_slo) and with the demo's.
  * </ul>
  * No trace is longer than a week. The only random numbers are from {@link Random}s with fixed seeds, and the
  * arithmetic uses {@link StrictMath}, so every generation gives the same traces on every machine.
@@ -113,7 +116,7 @@ public final class TraceSuite {
     }
 
     static Trace rename(Trace t, String name) {
-        return new Trace(name, t.t(), t.rps());
+        return t.withName(name);
     }
 
     /** Each bin's width (the last one: the step before it). */
@@ -210,7 +213,38 @@ public final class TraceSuite {
         out.add(sampled("syn_flat", 10, 2 * 3600, s -> BASE));
         out.add(diurnalWeek());
         out.add(sampled("syn_sawtooth", 10, 6 * 3600, s -> BASE * (1 + 2 * ((s % 1200) / 1200))));
+        out.addAll(settleCases());
         return out;
+    }
+
+    /** The monitor's probe traffic (10 probes per 2 s window) as a multiple of r_slo: 5 rps on the demo's 203-rps replica. */
+    static final double PROBES_RSLO = 5.0 / 203;
+    /** The flat loads' levels, in multiples of r_slo: a fleet of one, of two, of three to four and of six to seven. */
+    static final double[] FLAT_RSLO = {0.5, 1.5, 3, 6};
+
+    /**
+     * The real pipeline's settle scenario as synthetic cases, in r_slo units from one cold replica (bench pipeline
+     * --scenario settle runs the same on the demo): a flat 1.5 × r_slo held 30 minutes (the demo's 300 rps on its 203-rps
+     * replica), 0.4 × for a minute then 1.6 × held 30 minutes (its 80 → 320 rps step), an hour of probe traffic alone, and
+     * an hour flat at each of {@link #FLAT_RSLO}. Each needs ceil(rate ÷ r_slo) once the start-up is over, so a count above
+     * that is margin, and the oracle's is that.
+     */
+    static List<Trace> settleCases() {
+        List<Trace> out = new ArrayList<>();
+        out.add(cold(sampled("syn_flat_cold", 10, 1800, s -> 1.5)));
+        // 1 s bins: the step is a step, not a ten-second ramp between bin midpoints
+        out.add(cold(sampled("syn_step_hold", 1, 60 + 1800, s -> s < 60 ? 0.4 : 1.6)));
+        out.add(cold(sampled("syn_idle_probes", 10, 3600, s -> PROBES_RSLO)));
+        for (double m : FLAT_RSLO) {
+            String level = m == Math.rint(m) ? String.valueOf((int) m) : String.valueOf(m);
+            out.add(cold(sampled("syn_flat_" + level + "x_rslo", 10, 3600, s -> m)));
+        }
+        return out;
+    }
+
+    /** The trace in r_slo units, from a cold start. */
+    static Trace cold(Trace t) {
+        return new Trace(t.name(), t.t(), t.rps(), true, true);
     }
 
     /** Rows every {@code step} seconds over {@code duration}, each the rate at the bin's start. */
@@ -280,6 +314,7 @@ public final class TraceSuite {
 
     /** Tests compare generations with this: names, times and rates all equal. */
     static boolean same(Trace a, Trace b) {
-        return a.name().equals(b.name()) && Arrays.equals(a.t(), b.t()) && Arrays.equals(a.rps(), b.rps());
+        return a.name().equals(b.name()) && Arrays.equals(a.t(), b.t()) && Arrays.equals(a.rps(), b.rps()) && a.rsloUnits() == b.rsloUnits()
+                && a.coldStart() == b.coldStart();
     }
 }

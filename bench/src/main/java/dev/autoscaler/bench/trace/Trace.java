@@ -6,10 +6,24 @@ import java.util.Random;
  * A request-rate trace: {@code rps[i]} is the average rate from {@code t[i]} to {@code t[i+1]} (the last row for one
  * step). Replayed either as that step function ({@code stepHold}) or, by default, interpolated linearly between the
  * bins' midpoints: a bin is an average, and demand inside it changes continuously, not at the bin edge.
+ *
+ * @param rsloUnits its rates are multiples of one replica's r_slo (the highest rate whose p95 meets the SLO), so the
+ *                  bench replays them at that level; otherwise they are a shape, scaled so that the peak needs the
+ *                  bench's --peak-replicas
+ * @param coldStart it starts from MIN_REPLICAS replicas that have just become ready, whatever its first second needs
  */
-public record Trace(String name, double[] t, double[] rps) {
+public record Trace(String name, double[] t, double[] rps, boolean rsloUnits, boolean coldStart) {
     public Trace {
         if (t.length == 0 || t.length != rps.length) throw new IllegalArgumentException("a trace needs rows");
+    }
+
+    /** A shape to scale, started with what its first second needs (every trace read from a file). */
+    public Trace(String name, double[] t, double[] rps) {
+        this(name, t, rps, false, false);
+    }
+
+    public Trace withName(String newName) {
+        return new Trace(newName, t, rps, rsloUnits, coldStart);
     }
 
     public double step() {

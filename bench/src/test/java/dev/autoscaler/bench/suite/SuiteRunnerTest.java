@@ -43,6 +43,27 @@ class SuiteRunnerTest {
     }
 
     @Test
+    void aTraceInRsloUnitsIsReplayedAtThatLevelFromOneColdReplica() {
+        SimConfig base = SimConfig.defaults();
+        BenchRunner runner = new BenchRunner(base, Map.of());
+        double rslo = base.model().maxRpsWithin(base.sloMs());
+        Trace flat = TraceSuite.synthetic().stream().filter(t -> t.name().equals("syn_flat_1.5x_rslo")).findFirst().orElseThrow();
+        assertEquals(rslo, runner.scaleFor(flat), 1e-9);
+        var run = runner.run(flat, List.of("ours", "oracle"));
+        for (var r : run.results()) assertEquals(1, r.ready()[0], r.policy());
+        // the oracle settles at what the rate needs, ceil(1.5 r_slo / r_slo); its Poisson seconds stay far below 2 r_slo
+        var oracle = run.results().get(1);
+        assertEquals(2, oracle.replicas()[oracle.replicas().length - 1]);
+        // a shape (every file) is scaled to the peak, or replayed as it is with --absolute-rps
+        Trace shape = trace("shape", 10, 20);
+        assertEquals(base.peakReplicas() * base.targetUtilisation() * base.model().capacityRps() / 20, runner.scaleFor(shape), 1e-9);
+        SimConfig absolute = new SimConfig(base.startupSec(), base.peakReplicas(), base.minReplicas(), base.maxReplicas(), base.sloMs(),
+                base.targetUtilisation(), base.workers(), base.serviceMs(), base.maxWaitSec(), 1, false, base.warmup(), base.startWarmup(), base.noise(), base.startNoise(), false,
+                true, 0);
+        assertEquals(1, new BenchRunner(absolute, Map.of()).scaleFor(shape));
+    }
+
+    @Test
     void eachVariantGetsItsOwnSettingsAndTheSameOracle() {
         SimConfig base = SimConfig.defaults();
         List<Variant> variants = List.of(new Variant("default", Map.of()), new Variant("tight", Map.of("TARGET_UTILIZATION", "0.95")));

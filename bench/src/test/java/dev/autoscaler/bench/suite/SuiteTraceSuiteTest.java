@@ -116,6 +116,23 @@ class SuiteTraceSuiteTest {
         assertFalse(TraceSuite.synthetic().stream().anyMatch(x -> x.durationSec() > TraceSuite.WEEK_SEC));
     }
 
+    @Test
+    void theSettleCasesAreInRsloUnitsFromAColdStart() {
+        List<String> names = List.of("syn_flat_cold", "syn_step_hold", "syn_idle_probes", "syn_flat_0.5x_rslo", "syn_flat_1.5x_rslo",
+                "syn_flat_3x_rslo", "syn_flat_6x_rslo");
+        List<Trace> syn = TraceSuite.synthetic();
+        for (Trace t : syn) assertEquals(names.contains(t.name()), t.rsloUnits() && t.coldStart(), t.name());
+        Trace flat = syn.stream().filter(x -> x.name().equals("syn_flat_6x_rslo")).findFirst().orElseThrow();
+        assertEquals(6, flat.peak());
+        assertEquals(3600, flat.durationSec());
+        Trace step = syn.stream().filter(x -> x.name().equals("syn_step_hold")).findFirst().orElseThrow();
+        assertEquals(0.4, step.rateAt(59.5, 1), 1e-12);
+        assertEquals(1.6, step.rateAt(60.5, 1), 1e-12);
+        assertEquals(1860, step.durationSec());
+        Trace idle = syn.stream().filter(x -> x.name().equals("syn_idle_probes")).findFirst().orElseThrow();
+        assertEquals(5.0 / 203, idle.peak(), 1e-12);
+    }
+
     private static Trace find(TraceSuite.Suite s, String name) {
         return s.traces().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow(() -> new AssertionError(name + " in " + s.names()));
     }
