@@ -4,7 +4,8 @@ import dev.autoscaler.common.config.Env;
 import java.util.Locale;
 
 /**
- * Learning capacity upward without a breach, the way BBR probes for bandwidth: when p95 has been low for PROBE_SEC on a
+ * Learning capacity upward without a breach, the way BBR probes for bandwidth: when p95 has been low (with room on the
+ * latency curve: at most ROOM_P95_FRACTION of the SLO, see {@link Thresholds#hasRoom}) for PROBE_SEC on a
  * steady load and a settled fleet, and one replica fewer would raise each replica's rate by no more than PROBE_MAX_RISE
  * (or leave each so idle that nothing can queue), plan at the rate one replica fewer needs (the trial rate). The fleet
  * steps down by one; if a window turns slow, or two in a row are no longer low (one alone is as often a GC pause or a

@@ -35,7 +35,7 @@ public final class RateLearning {
      * @param provenRate           plan at least the proven rate (true: without it a fleet sized from a saturation
      *                             throughput learned on cold replicas never plans more per replica than that)
      * @param provenReach          the proven rate is this far above the rate that kept p95 low (0.1, SCALE_TOLERANCE's
-     *                             width: p95 at most LOW_P95_FRACTION of the SLO there, so the SLO holds beyond it; without
+     *                             width: p95 at most ROOM_P95_FRACTION of the SLO there, so the SLO holds beyond it; without
      *                             it a steady load's own noise, as a burst margin of 1.1, adds back the replica a probe
      *                             showed was not needed)
      */

@@ -42,21 +42,23 @@ import java.util.List;
  * <p>One rise is one observation. A step seen once lies in every horizon that contains it, so it adds K samples,
  * enough to set the quantile for many minutes; but a margin is a bet that rises <em>recur</em>. So the samples of each
  * rise (consecutive samples beyond RISE_NOISE_Z standard deviations of counting noise) are one {@link RiseEvent}, and
- * the quantile leaves out the largest event's samples: the margin is what the rises stayed within without the largest
- * one, and a rise as large needs to come a second time before it is paid for.
+ * the quantile leaves out the largest event's samples while no other rise within memory came near it (at least half
+ * its size in ln): the margin is what the rises stayed within without a rise seen once, and a rise as large needs to
+ * come a second time before it is paid for.
  *
  * @param seasons      the seasonal profile
  * @param samples      samples recorded so far (a sample's weight is keep^(samples after it))
  * @param current      the rise in progress (the last sample was one), or null
  * @param largest      the largest rise within RISE_MEMORY_SEC, whose samples the quantile leaves out, or null
  * @param riseTimes    when each rise within RISE_MEMORY_SEC began, oldest first (the evidence a reason names)
+ * @param risePeaks    the highest rise of each of them, in the same order
  * @param lastSlow     whether each of {@code lastRps}' windows was overloaded: a sample whose base was is not recorded,
  *                     since the arrival rate an overload measures is the clients' backlog and retries coming and going
  *                     (on the demo's pipeline 98 to 508 rps a window under a flat 300), not the demand
  */
 public record RiseHistory(double[] weights, List<Double> lastRps, double longRunMean, List<Double> lastSeasonal,
                           SeasonalProfile seasons, long samples, RiseEvent current, RiseEvent largest, List<Double> riseTimes,
-                          List<Boolean> lastSlow) {
+                          List<Double> risePeaks, List<Boolean> lastSlow) {
 
     /**
      * One rise: consecutive samples beyond counting noise.
@@ -82,7 +84,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
     }
 
     public RiseHistory(double[] weights, List<Double> lastRps, double longRunMean, List<Double> lastSeasonal, SeasonalProfile seasons) {
-        this(weights, lastRps, longRunMean, lastSeasonal, seasons, 0, null, null, null, null);
+        this(weights, lastRps, longRunMean, lastSeasonal, seasons, 0, null, null, null, null, null);
     }
     static final double BIN_LOG = 0.02;
     /** Bins cover ln r from -{@value #LOW_LOG} (a forecast rise that did not come) to +LOW_LOG (about 4×). */
@@ -108,6 +110,8 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         lastSeasonal = ones(lastSeasonal, lastRps.size());
         seasons = seasons == null ? new SeasonalProfile(List.of()) : seasons;
         riseTimes = riseTimes == null ? List.of() : List.copyOf(riseTimes);
+        risePeaks = risePeaks == null || risePeaks.size() != riseTimes.size()
+                ? java.util.Collections.nCopies(riseTimes.size(), 1.0) : List.copyOf(risePeaks);
         lastSlow = lastSlow == null || lastSlow.size() != lastRps.size()
                 ? java.util.Collections.nCopies(lastRps.size(), false) : List.copyOf(lastSlow);
     }
@@ -157,7 +161,9 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         long samples = this.samples;
         RiseEvent current = null;
         RiseEvent largest = this.largest != null && now - this.largest.ts() <= ls.riseMemorySec() ? this.largest : null;
-        List<Double> times = riseTimes.stream().filter(t -> now - t <= ls.riseMemorySec()).toList();
+        int kept = (int) riseTimes.stream().filter(t -> now - t <= ls.riseMemorySec()).count();
+        List<Double> times = riseTimes.subList(riseTimes.size() - kept, riseTimes.size());
+        List<Double> peaks = risePeaks.subList(risePeaks.size() - kept, risePeaks.size());
         if (recent.size() >= span) {
             int from = last.size() - span;
             double base = mean(last.subList(from, from + BASE_WINDOWS));
@@ -179,7 +185,13 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
                 if (g - 1 > noise) {
                     current = this.current == null ? new RiseEvent(now - k * cfg.windowSec(), g, List.of(cell), List.of(samples))
                             : this.current.plus(g, cell, samples);
-                    if (this.current == null) times = PolicyState.appendCapped(times, current.ts(), 10_000);
+                    if (this.current == null) {
+                        times = PolicyState.appendCapped(times, current.ts(), 10_000);
+                        peaks = PolicyState.appendCapped(peaks, current.g(), 10_000);
+                    } else if (!peaks.isEmpty()) {
+                        peaks = new java.util.ArrayList<>(peaks);
+                        peaks.set(peaks.size() - 1, current.g());
+                    }
                     if (largest == null || current.g() >= largest.g() || largest.ts() == current.ts()) largest = current;
                 }
             } else {
@@ -188,7 +200,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         } else {
             current = this.current;
         }
-        return new RiseHistory(w, last, mean, predicted, sp, samples, current, largest, times, slowFlags);
+        return new RiseHistory(w, last, mean, predicted, sp, samples, current, largest, times, peaks, slowFlags);
     }
 
     /**
@@ -205,10 +217,15 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
     private static double ramp(List<Double> last, int k, double windowSec, LoadEstimation.Settings ls) {
         int n = ls.rampWindows();
         if (last.size() < Math.max(n, BASE_WINDOWS)) return 1;
-        LineFit line = LineFit.of(last.subList(last.size() - n, last.size()));
-        double se = Math.sqrt(Math.max(line.mean(), 1 / windowSec) / windowSec / line.sxx());
+        List<Double> points = last.subList(last.size() - n, last.size());
+        LineFit line = LineFit.of(points);
+        double sd = Math.sqrt(Math.max(line.mean(), 1 / windowSec) / windowSec);
+        double se = sd / Math.sqrt(line.sxx());
         double base = mean(last.subList(last.size() - BASE_WINDOWS, last.size()));
         if (line.slope() <= ls.rampZ() * se || base <= 0) return 1;
+        // a step is not a ramp: the line through it misses its points by far more than counting noise, and what lies
+        // ahead of a step is its new level, not the line's extrapolation
+        if (ls.rampLinearityZ() > 0 && LineFit.maxResidual(points, line) > ls.rampLinearityZ() * sd) return 1;
         return Math.max(1, Math.min(ls.rampCap(), line.after(n, k) / base));
     }
 
@@ -299,7 +316,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         int c = histogram(base(), longRunMean, seasonal(), rampRise(cfg), cfg.load());
         int group = c / CLASSES * CLASSES;
         double keep = keep(cfg);
-        RiseEvent out = cfg.load().riseEvents() ? largest : null;
+        RiseEvent out = cfg.load().riseEvents() && !recurred() ? largest : null;
         double[] h = pooled(c, c, keep, out);
         if (sum(h) < MIN_WEIGHT) h = pooled(Math.max(group, c - 1), Math.min(group + CLASSES - 1, c + 1), keep, out);
         if (sum(h) < MIN_WEIGHT) h = pooled(group, group + CLASSES - 1, keep, out);
@@ -328,6 +345,16 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
             }
         }
         return h;
+    }
+
+    /** Another rise remembered came at least half as high (in ln) as the largest: the largest is a pattern, not a one-off. */
+    private boolean recurred() {
+        if (largest == null) return true;
+        double half = Math.log(largest.g()) / 2;
+        for (int i = 0; i < riseTimes.size(); i++) {
+            if (riseTimes.get(i) != largest.ts() && Math.log(risePeaks.get(i)) >= half) return true;
+        }
+        return false;
     }
 
     /** The factor each sample multiplies every weight by (the decay over RISE_MEMORY_SEC). */
@@ -375,13 +402,13 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         return o instanceof RiseHistory r && Arrays.equals(weights, r.weights) && lastRps.equals(r.lastRps)
                 && longRunMean == r.longRunMean && lastSeasonal.equals(r.lastSeasonal) && seasons.equals(r.seasons)
                 && samples == r.samples && java.util.Objects.equals(current, r.current) && java.util.Objects.equals(largest, r.largest)
-                && riseTimes.equals(r.riseTimes) && lastSlow.equals(r.lastSlow);
+                && riseTimes.equals(r.riseTimes) && risePeaks.equals(r.risePeaks) && lastSlow.equals(r.lastSlow);
     }
 
     @Override
     public int hashCode() {
         return java.util.Objects.hash(Arrays.hashCode(weights), lastRps, longRunMean, lastSeasonal, seasons, samples, current, largest, riseTimes,
-                lastSlow);
+                risePeaks, lastSlow);
     }
 
     @Override

@@ -67,9 +67,9 @@ public final class ScalingPolicy {
         Threshold t = thresholds.of(s.healthy());
         Verdict v = thresholds.judge(w, t);
         List<HealthySample> healthy = thresholds.remember(s.healthy(), w, v);
-        boolean latencyLow = v.healthy() && thresholds.isLow(w.p95Ms(), t);
-        Rates learned = rates.learn(s.rates(), w, v, s.budget().lastSlow(), latencyLow);
-        CapacityProbe.Probe probed = probe.observe(s.probe(), w, latencyLow, v.overloaded());
+        boolean room = thresholds.hasRoom(w, v, t);
+        Rates learned = rates.learn(s.rates(), w, v, s.budget().lastSlow(), room);
+        CapacityProbe.Probe probed = probe.observe(s.probe(), w, room, v.overloaded());
         PlanRate rate = rates.plan(learned, s.budget().multiplier(), healthy, probed.trialRate());
         RiseHistory rises = load.observe(s.rises(), w.rps(), now, v.overloaded());
         Load l = load.estimate(w.rps(), now, rises, s.budget());
@@ -82,7 +82,7 @@ public final class ScalingPolicy {
         boolean low = sizing.low(w, v, t, Sizing.sized(l, rate), thresholds);
         int lowWindows = low ? Math.min(s.lowWindows() + 1, cfg.sizing().lowNeedN()) : 0;
         var context = new Sizing.Context(lowWindows, s.guard().sinceLastScale(now), s.windows() * cfg.windowSec(),
-                cfg.minReplicas(), s.budget(), latencyLow);
+                cfg.minReplicas(), s.budget(), room);
         Sizing.Proposal p = sizing.propose(w, v, t, rate, l, context);
         int n = w.currentReplicas();
         boolean probeStep = probed.running() && n == probed.fromCount() && p.replicas() == probed.toCount();

@@ -65,11 +65,11 @@ public final class Sizing {
      * @param watchedSec      seconds the policy has watched this target
      * @param minReplicas     the lower bound (no scale-down is proposed at it)
      * @param budget          the error budget (its multiplier is shown in reasons when far from 1)
-     * @param latencyLow      p95 is low enough to scale down: a demand within SCALE_TOLERANCE of the plan is no reason to
-     *                        add a replica (on a steady load it is counting noise, and the latency says there is room)
+     * @param room            p95 has room on the latency curve (ROOM_P95_FRACTION): a demand within SCALE_TOLERANCE of
+     *                        the plan is no reason to add a replica (on a steady load it is counting noise)
      */
     public record Context(int lowWindows, double sinceLastScale, double watchedSec, int minReplicas, ErrorBudget budget,
-                          boolean latencyLow) {
+                          boolean room) {
         public Context(int lowWindows, double sinceLastScale, double watchedSec, int minReplicas, ErrorBudget budget) {
             this(lowWindows, sinceLastScale, watchedSec, minReplicas, budget, false);
         }
@@ -105,7 +105,7 @@ public final class Sizing {
         }
         double plan = rate.known() ? rate.perReplica() : 0;
         // the rate now, not a ramp's forecast, within the tolerance while p95 is low: counting noise, and room to spare
-        double slack = c.latencyLow() && load.demand() <= w.rps() ? 1 + s.tolerance() : 1;
+        double slack = c.room() && load.demand() <= w.rps() ? 1 + s.tolerance() : 1;
         if (sized != null && sized > n && (load.demand() > n * plan * slack || load.rps() > n * plan * (1 + s.tolerance()))) {
             // up at once when the demand itself (now or forecast) needs more; the burst headroom alone is a noisy
             // estimate of a possibility, and acting on it without the tolerance makes a steady load flap

@@ -25,9 +25,13 @@ public final class Thresholds {
      * @param panicFactor    p95 ≥ this × threshold is an emergency that bypasses the up-cooldown (2, as KPA's panic)
      * @param lowFraction    SLO mode: a window is "low" (room to scale down) at p95 ≤ this × SLO (0.7)
      * @param minSuccessRate a window below this success rate is overloaded, whatever its latency (0.95)
+     * @param roomFraction   p95 at most this × the threshold leaves room on the latency curve, which the capacity probe,
+     *                       the proven rate and the tolerance on a demand within the plan rely on (0.5: the toy app sits
+     *                       near 25 % of the SLO up to 150 rps a replica; an M/M/4 replica's p95 never falls below 60 %,
+     *                       and probing above half the SLO there broke it on 31 of the bench suite's 36 loads)
      */
     public record Settings(Double sloP95Ms, double alphaUp, double betaDown, double kSigma, int histWindows, int warmupWindows,
-                           double idleHintMs, double panicFactor, double lowFraction, double minSuccessRate) {
+                           double idleHintMs, double panicFactor, double lowFraction, double minSuccessRate, double roomFraction) {
         static Settings from(Env env) {
             var slo = env.optionalNumber(new String[] {"SLO_P95_MS", "TARGET_P95_MS"}, 1, 3_600_000);
             return new Settings(
@@ -40,12 +44,13 @@ public final class Thresholds {
                     env.number("IDLE_HINT_MS", 0, 0, 3_600_000),
                     env.number("PANIC_FACTOR", 2.0, 1.0, 100),
                     env.number("LOW_P95_FRACTION", 0.7, 0.01, 1.0),
-                    env.number("MIN_SUCCESS_RATE", 0.95, 0, 1));
+                    env.number("MIN_SUCCESS_RATE", 0.95, 0, 1),
+                    env.number("ROOM_P95_FRACTION", 0.5, 0, 1));
         }
 
         Settings withSlo(Double slo) {
             return new Settings(slo, alphaUp, betaDown, kSigma, histWindows, warmupWindows, idleHintMs, panicFactor, lowFraction,
-                    minSuccessRate);
+                    minSuccessRate, roomFraction);
         }
     }
 
@@ -121,6 +126,11 @@ public final class Thresholds {
      * healthy p95 (the baseline); an app whose idle p95 is already close to the SLO would otherwise never scale down.
      * Baseline mode: near the baseline, as in the PoC.
      */
+    /** A healthy window with room on the latency curve: p95 at most ROOM_P95_FRACTION of the threshold. */
+    public boolean hasRoom(Window w, Verdict v, Threshold t) {
+        return v.healthy() && t.valueMs() != null && w.p95Ms() <= s.roomFraction() * t.valueMs();
+    }
+
     public boolean isLow(double p95, Threshold t) {
         if (t.valueMs() == null) return false;
         double b = t.baselineMs() != null ? t.baselineMs() : s.idleHintMs();

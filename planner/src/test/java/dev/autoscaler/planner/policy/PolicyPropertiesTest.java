@@ -358,11 +358,18 @@ class PolicyPropertiesTest {
             var counts = new PoissonDistribution(new Well19937c(seed), rps * WIN, PoissonDistribution.DEFAULT_EPSILON,
                     PoissonDistribution.DEFAULT_MAX_ITERATIONS);
             List<Action> actions = new ArrayList<>();
-            for (int i = 0; i < 3600 / WIN; i++) actions.add(sim.apply(sim.window(counts.sample() / WIN)).action());
+            int probes = 0;
+            for (int i = 0; i < 3600 / WIN; i++) {
+                PolicyDecision d = sim.apply(sim.window(counts.sample() / WIN));
+                actions.add(d.action());
+                if (d.reason().contains("probe:")) probes++;
+            }
             String at = "seed " + seed + ", " + rps + " rps: " + actions.stream().filter(a -> a != Action.noop).toList();
-            assertTrue(reversals(actions) <= 2, "direction changes: " + at);
+            // a capacity probe is a deliberate step down and back, at most one failed probe an hour (PROBE_FORGET_SEC)
+            assertTrue(probes <= 2, "probes: " + probes + ", " + at);
+            assertTrue(reversals(actions) <= 2 + 2 * probes, "direction changes: " + at);
             long later = actions.subList((int) (600 / WIN), actions.size()).stream().filter(a -> a != Action.noop).count();
-            assertTrue(later <= 2, "actions after the first ten minutes: " + later + ", " + at);
+            assertTrue(later <= 2 + 2 * probes, "actions after the first ten minutes: " + later + ", " + at);
             int needed = (int) Math.ceil(rps / 80);
             assertTrue(sim.current >= needed && sim.current <= 2 * needed + 1, "settled at " + sim.current + ", " + at);
         }
