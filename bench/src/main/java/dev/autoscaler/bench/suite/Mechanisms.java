@@ -26,7 +26,6 @@ public final class Mechanisms {
             new Mechanism("error_budget", "margins widened or thinned towards 0.4 % of windows over the SLO", Map.of("SLO_BUDGET_PCT", "0")),
             new Mechanism("rise_events", "one rise is one observation: the burst quantile leaves out the largest rise's samples", Map.of("RISE_EVENTS", "false")),
             new Mechanism("rise_skip_overloaded", "no rise is recorded from windows that were overloaded", Map.of("RISE_SKIP_OVERLOADED", "false")),
-            new Mechanism("ramp_linearity", "a slope whose windows lie far off its line is a step, not a ramp", Map.of("RAMP_LINEARITY_Z", "0")),
             // rate learning
             new Mechanism("breach_forgiveness", "an isolated breach's lowering of the breach rate is forgiven over an hour", Map.of("BREACH_FORGET_SEC", "1e9")),
             new Mechanism("proven_rate", "plan at least the rate a settled fleet served with p95 low", Map.of("PROVEN_RATE", "false")),
