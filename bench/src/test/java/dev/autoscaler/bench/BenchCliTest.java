@@ -14,6 +14,11 @@ class BenchCliTest {
     record Outcome(int exit, String out, String err) {}
 
     static Outcome frontier(String... args) {
+        return execute(new BenchCli.Frontier(), args);
+    }
+
+    /** Runs a subcommand with stdout and stderr captured. */
+    static Outcome execute(Object command, String... args) {
         PrintStream out = System.out;
         PrintStream err = System.err;
         ByteArrayOutputStream o = new ByteArrayOutputStream();
@@ -21,7 +26,7 @@ class BenchCliTest {
         try {
             System.setOut(new PrintStream(o, true));
             System.setErr(new PrintStream(e, true));
-            int exit = new CommandLine(new BenchCli.Frontier()).execute(args);
+            int exit = new CommandLine(command).execute(args);
             return new Outcome(exit, o.toString(), e.toString());
         } finally {
             System.setOut(out);
@@ -43,19 +48,7 @@ class BenchCliTest {
     }
 
     static Outcome run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true));
-            System.setErr(new PrintStream(e, true));
-            int exit = new CommandLine(new BenchCli.Run()).execute(args);
-            return new Outcome(exit, o.toString(), e.toString());
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+        return execute(new BenchCli.Run(), args);
     }
 
     @Test

@@ -6,9 +6,9 @@ import java.util.Locale;
 /**
  * Learning capacity upward without a breach, the way BBR probes for bandwidth: when p95 has been low (with room on the
  * latency curve: at most ROOM_P95_FRACTION of the SLO, see {@link Thresholds#hasRoom}) for PROBE_SEC on a
- * steady load and a settled fleet, and one replica fewer would raise each replica's rate by no more than PROBE_MAX_RISE
- * (or leave each so idle that nothing can queue), plan at the rate one replica fewer needs (the trial rate). The fleet
- * steps down by one; if a window turns slow, or two in a row are no longer low (one alone is as often a GC pause or a
+ * steady load and a settled fleet, plan at the rate of the fewest replicas that raise each one's rate by no more than
+ * PROBE_MAX_RISE (or, on an idle fleet, that keep each so idle that nothing can queue): the trial rate. The fleet
+ * steps down; if a window turns slow, or two in a row are no longer low (one alone is as often a GC pause or a
  * busy machine), the probe fails at once (the plan falls back and sizing puts the replica back) and the trial rate
  * becomes a ceiling no probe tries again for PROBE_FORGET_SEC. If the
  * smaller fleet keeps p95 low for PROBE_SEC, the probe has succeeded: {@link RateLearning}'s proven rate has meanwhile
@@ -29,7 +29,7 @@ public final class CapacityProbe {
      *                        requests at once (rate × p95 bounds it by Little's law) (0.5: even a one-worker app queues
      *                        rarely)
      * @param forgetSec       a failed probe's rate is not tried again for this long (3600: a load at rest pays for a failed
-     *                        probe, one window with p95 above LOW_P95_FRACTION of the SLO, once an hour at most)
+     *                        probe, two windows with p95 above ROOM_P95_FRACTION of the SLO, once an hour at most)
      */
     public record Settings(double probeSec, double maxRise, double idleConcurrency, double forgetSec) {
         static Settings from(Env env) {
@@ -132,7 +132,10 @@ public final class CapacityProbe {
         double inFlight = w.rps() * w.p95Ms() / 1000;
         boolean idle = inFlight / (n - 1) <= s.idleConcurrency();
         if (!idle && n > s.maxRise() * (n - 1) + 1e-9) return null;
-        int to = idle ? Math.max(Math.max(minReplicas, (n + 1) / 2), (int) Math.ceil(inFlight / Math.max(s.idleConcurrency(), 1e-9) - 1e-9)) : n - 1;
+        // otherwise the fewest that raise each replica's rate by at most PROBE_MAX_RISE: 8 -> 6 -> 4 -> 3 -> 2, not seven
+        // probes of one (the demo's step held 8 for a need of 2 for 217 s that way)
+        int to = idle ? Math.max(Math.max(minReplicas, (n + 1) / 2), (int) Math.ceil(inFlight / Math.max(s.idleConcurrency(), 1e-9) - 1e-9))
+                : Math.max(minReplicas, (int) Math.ceil(n / s.maxRise() - 1e-9));
         to = Math.min(n - 1, Math.max(1, to));
         double trial = loadRps / to;
         if (downRate != null && trial / (1 - downRoom) <= downRate) return null; // sizing steps down by itself

@@ -11,7 +11,7 @@ import java.util.List;
  * draining; while no breach is known, TARGET_UTILIZATION × the <b>saturation throughput</b> (served ÷ ready while demand
  * exceeded completions) or the operator's CAPACITY_RPS hint. Never below TARGET_UTILIZATION × the highest per-replica
  * rate recently seen healthy, nor below the <b>proven rate</b>: the per-replica rate a settled fleet served for two windows in a
- * row with p95 low (at most LOW_P95_FRACTION of the SLO), so the plan rises without a breach towards what one replica
+ * row with p95 low (at most ROOM_P95_FRACTION of the SLO), so the plan rises without a breach towards what one replica
  * really serves, and a {@link CapacityProbe} can try one replica fewer to show it. The burst headroom belongs to the load
  * ({@link LoadEstimation}), not here.
  */
@@ -118,7 +118,7 @@ public final class RateLearning {
         return learn(r, w, v, lastSlow, false);
     }
 
-    /** The same, {@code low}: the window's p95 was low enough to scale down (it may prove a rate). */
+    /** The same, {@code low}: the window's p95 left room on the latency curve ({@link Thresholds#hasRoom}: it may prove a rate). */
     public Rates learn(Rates r, Window w, Verdict v, boolean lastSlow, boolean low) {
         // a replica that joined within RATE_SETTLE_SEC is still cold, and a breach now would lower the rate for good:
         // -1 matches no ready count. Capacity needs no wait: a cold replica only under-states it, and a higher sample
