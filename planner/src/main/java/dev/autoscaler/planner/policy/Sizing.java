@@ -65,8 +65,8 @@ public final class Sizing {
      * @param watchedSec      seconds the policy has watched this target
      * @param minReplicas     the lower bound (no scale-down is proposed at it)
      * @param budget          the error budget (its multiplier is shown in reasons when far from 1)
-     * @param room            p95 has room on the latency curve (ROOM_P95_FRACTION): a demand within SCALE_TOLERANCE of
-     *                        the plan is no reason to add a replica (on a steady load it is counting noise)
+     * @param room            p95 has room on the latency curve (ROOM_P95_FRACTION); not used by sizing yet (a tolerance on
+     *                        the demand while there is room broke LlmAdvisorIT and PipelineIT and was taken out)
      */
     public record Context(int lowWindows, double sinceLastScale, double watchedSec, int minReplicas, ErrorBudget budget,
                           boolean room) {
@@ -104,9 +104,7 @@ public final class Sizing {
             return keep(n, sized, String.format(Locale.ROOT, "warming: %d/%d healthy windows for a baseline", t.history() + 1, t.warmup()), 0.5);
         }
         double plan = rate.known() ? rate.perReplica() : 0;
-        // the rate now, not a ramp's forecast, within the tolerance while p95 is low: counting noise, and room to spare
-        double slack = c.room() && load.demand() <= w.rps() ? 1 + s.tolerance() : 1;
-        if (sized != null && sized > n && (load.demand() > n * plan * slack || load.rps() > n * plan * (1 + s.tolerance()))) {
+        if (sized != null && sized > n && (load.demand() > n * plan || load.rps() > n * plan * (1 + s.tolerance()))) {
             // up at once when the demand itself (now or forecast) needs more; the burst headroom alone is a noisy
             // estimate of a possibility, and acting on it without the tolerance makes a steady load flap
             String why = needs(load, w.rps(), sized, plan, c.budget()) + String.format(Locale.ROOT, " (p95 %.1f ms still under %.1f ms)", w.p95Ms(), t.valueMs());
