@@ -93,6 +93,7 @@ public final class LoadGenerator {
         AtomicLong ok = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         AtomicLong dropped = new AtomicLong();
+        FailureKinds errors = new FailureKinds();
         Semaphore inFlight = new Semaphore(cfg.maxInFlight());
         Duration timeout = Duration.ofMillis((long) (cfg.timeoutSec() * 1000));
         Random rnd = new Random(cfg.seed());
@@ -129,14 +130,19 @@ public final class LoadGenerator {
             if (!inFlight.tryAcquire()) {
                 failed.incrementAndGet();
                 dropped.incrementAndGet();
+                errors.note("dropped: " + cfg.maxInFlight() + " in flight");
                 continue;
             }
             final long sched = scheduled;
             http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((resp, err) -> {
                 inFlight.release();
                 interval.recordValue(Math.min(MAX_MICROS, Math.max(1, (System.nanoTime() - sched) / 1000)));
-                if (err == null && resp.statusCode() < 400) ok.incrementAndGet();
-                else failed.incrementAndGet();
+                if (err == null && resp.statusCode() < 400) {
+                    ok.incrementAndGet();
+                } else {
+                    failed.incrementAndGet();
+                    errors.note(err == null ? "status " + resp.statusCode() : describe(err));
+                }
             });
         }
         // wait for requests in flight (bounded by their timeout)
@@ -148,7 +154,27 @@ public final class LoadGenerator {
         long n = all.getTotalCount();
         return new LoadReport(sent.get(), ok.get(), failed.get(), ms(all, 50, n), ms(all, 95, n), ms(all, 99, n),
                 n == 0 ? 0 : all.getMaxValue() / 1000.0, n == 0 ? 0 : Math.round(all.getMean()) / 1000.0,
-                Math.round(elapsed * 1000) / 1000.0, Math.round(sent.get() / elapsed * 100) / 100.0, dropped.get());
+                Math.round(elapsed * 1000) / 1000.0, Math.round(sent.get() / elapsed * 100) / 100.0, dropped.get(), errors.counts());
+    }
+
+    /** A failure's kind: the exception's class and message, without the request's details. */
+    static String describe(Throwable err) {
+        Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+
+    /** How many failures of each kind, for the first {@value #KINDS} kinds seen (a failed run says why it failed). */
+    static final class FailureKinds {
+        static final int KINDS = 5;
+        private final java.util.Map<String, Long> counts = new java.util.LinkedHashMap<>();
+
+        synchronized void note(String kind) {
+            if (counts.containsKey(kind) || counts.size() < KINDS) counts.merge(kind, 1L, Long::sum);
+        }
+
+        synchronized java.util.Map<String, Long> counts() {
+            return java.util.Map.copyOf(counts);
+        }
     }
 
     private static double ms(Histogram h, double p, long n) {

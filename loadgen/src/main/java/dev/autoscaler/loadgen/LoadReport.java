@@ -2,7 +2,10 @@ package dev.autoscaler.loadgen;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** The summary printed by {@code loadgen --json}; other tools read these names. */
+/**
+ * The summary printed by {@code loadgen --json}; other tools read these names. {@code errors}: the failures by kind (the
+ * exception, or the HTTP status), for the first five kinds seen.
+ */
 public record LoadReport(
         @JsonProperty("sent") long sent,
         @JsonProperty("ok") long ok,
@@ -14,4 +17,5 @@ public record LoadReport(
         @JsonProperty("mean_ms") double meanMs,
         @JsonProperty("duration_sec") double durationSec,
         @JsonProperty("achieved_rps") double achievedRps,
-        @JsonProperty("dropped") long dropped) {}
+        @JsonProperty("dropped") long dropped,
+        @JsonProperty("errors") java.util.Map<String, Long> errors) {}

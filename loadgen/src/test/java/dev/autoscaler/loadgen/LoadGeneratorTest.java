@@ -58,6 +58,7 @@ class LoadGeneratorTest {
         assertTrue(ok.p95Ms() > 0, ok.toString());
         LoadReport busy = generator("/busy").run(null);
         assertEquals(busy.sent(), busy.failed(), busy.toString());
+        assertEquals(java.util.Map.of("status 503", busy.failed()), busy.errors(), "the failures by kind");
         assertEquals(ok.sent() + busy.sent(), answered.get());
     }
 
