@@ -398,6 +398,6 @@ final class SettleAnalysis {
     }
 
     static double round(double v) {
-        return Math.round(v * 100) / 100.0;
+        return PipelineBenchCommand.round(v);
     }
 }

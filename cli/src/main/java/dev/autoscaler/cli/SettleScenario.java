@@ -289,7 +289,6 @@ final class SettleScenario {
     }
 
     private static void say(String fmt, Object... args) {
-        System.out.println(String.format(Locale.ROOT, fmt, args));
-        System.out.flush();
+        PipelineBenchCommand.say(fmt, args);
     }
 }

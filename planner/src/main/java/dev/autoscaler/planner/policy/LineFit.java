@@ -27,14 +27,6 @@ record LineFit(double mean, double slope, double sxx) {
         return new LineFit(my, num / den, den);
     }
 
-    /** The largest distance of a point from the line (a step shows as a few points far off it, a ramp as none). */
-    static double maxResidual(List<Double> ys, LineFit line) {
-        double mx = (ys.size() - 1) / 2.0;
-        double worst = 0;
-        for (int i = 0; i < ys.size(); i++) worst = Math.max(worst, Math.abs(ys.get(i) - (line.mean() + line.slope() * (i - mx))));
-        return worst;
-    }
-
     /** The line's value {@code windows} after the last point. */
     double after(int points, double windows) {
         return mean + slope * ((points - 1) / 2.0 + windows);

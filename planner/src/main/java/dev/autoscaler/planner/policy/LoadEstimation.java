@@ -32,11 +32,6 @@ public final class LoadEstimation {
      *                           false ramp learns a residual below 1)
      * @param rampCap            a ramp is extrapolated to at most this multiple of the base (2: noise cannot ask for a
      *                           fleet)
-     * @param rampLinearityZ     a slope is no ramp when a window lies further than this many standard deviations of
-     *                           counting noise from the line (a step, 5, 125, 300, 300 rps on the demo's pipeline, is 13
-     *                           off and asked for twice the fleet a flat 300 needs); 0, the default, turns the check off:
-     *                           at 10 it cost the bench suite 1.3 points of violation for 0.3 of × oracle (bench/README.md),
-     *                           and the pipeline's overshoot it saves is gone within its 3 minutes anyway
      * @param riseEvents         one rise is one observation: the burst quantile leaves out the samples of the largest
      *                           rise remembered, so a step seen once adds no margin (true: on the demo's pipeline one step
      *                           became a x3.9 margin that held a steady load at twice its need)
@@ -46,7 +41,7 @@ public final class LoadEstimation {
      */
     public record Settings(boolean trendForecast, double riseQuantile,
                            double riseMemorySec, boolean levelClasses, double riseNoiseZ, boolean rampForecast, int rampWindows,
-                           double rampZ, double rampCap, double rampLinearityZ, boolean riseEvents, boolean skipOverloadedBase, SeasonalProfile.Settings seasonal) {
+                           double rampZ, double rampCap, boolean riseEvents, boolean skipOverloadedBase, SeasonalProfile.Settings seasonal) {
         static Settings from(Env env) {
             return new Settings(
                     env.bool("FORECAST", true),
@@ -58,7 +53,6 @@ public final class LoadEstimation {
                     env.integer("RAMP_WINDOWS", 6, 2, 100),
                     env.number("RAMP_Z", 2, 0, 100),
                     env.number("RAMP_CAP", 2, 1, 100),
-                    env.number("RAMP_LINEARITY_Z", 0, 0, 1000),
                     env.bool("RISE_EVENTS", true),
                     env.bool("RISE_SKIP_OVERLOADED", true),
                     SeasonalProfile.Settings.from(env));

@@ -29,6 +29,13 @@ import java.util.List;
  * that did not come); each sample first multiplies every weight by the decay, so the histograms cover about the last
  * RISE_MEMORY_SEC.
  *
+ * <p>One rise is one observation. A step seen once lies in every horizon that contains it, so it adds K samples,
+ * enough to set the quantile for many minutes; but a margin is a bet that rises <em>recur</em>. So the samples of each
+ * rise (consecutive samples beyond RISE_NOISE_Z standard deviations of counting noise) are one {@link RiseEvent}, and
+ * the quantile leaves out the largest event's samples while no other rise within memory came near it (at least half
+ * its size in ln): the margin is what the rises stayed within without a rise seen once, and a rise as large needs to
+ * come a second time before it is paid for.
+ *
  * @param weights      decayed sample weight per histogram and bin (histogram c, bin i at c × BINS + i; histograms
  *                     0..CLASSES-1 are the level classes without a forecast, the next CLASSES those with a seasonal
  *                     forecast only, the last CLASSES those with a ramp; bin i holds r in [e^(i·BIN − LOW),
@@ -39,26 +46,22 @@ import java.util.List;
  * @param longRunMean  long-run mean rps (EWMA over the memory), or 0 before the first window
  * @param lastSeasonal the seasonal rise forecast at each of the last windows (1 = none), to score the sample it starts:
  *                     unlike the ramp's, it depends on what the profile knew then
- * <p>One rise is one observation. A step seen once lies in every horizon that contains it, so it adds K samples,
- * enough to set the quantile for many minutes; but a margin is a bet that rises <em>recur</em>. So the samples of each
- * rise (consecutive samples beyond RISE_NOISE_Z standard deviations of counting noise) are one {@link RiseEvent}, and
- * the quantile leaves out the largest event's samples while no other rise within memory came near it (at least half
- * its size in ln): the margin is what the rises stayed within without a rise seen once, and a rise as large needs to
- * come a second time before it is paid for.
- *
  * @param seasons      the seasonal profile
  * @param samples      samples recorded so far (a sample's weight is keep^(samples after it))
  * @param current      the rise in progress (the last sample was one), or null
  * @param largest      the largest rise within RISE_MEMORY_SEC, whose samples the quantile leaves out, or null
- * @param riseTimes    when each rise within RISE_MEMORY_SEC began, oldest first (the evidence a reason names)
- * @param risePeaks    the highest rise of each of them, in the same order
+ * @param rises        each rise within RISE_MEMORY_SEC, oldest first: when it began and how high it went (the
+ *                     evidence a reason names, and whether the largest has recurred)
  * @param lastSlow     whether each of {@code lastRps}' windows was overloaded: a sample whose base was is not recorded,
  *                     since the arrival rate an overload measures is the clients' backlog and retries coming and going
  *                     (on the demo's pipeline 98 to 508 rps a window under a flat 300), not the demand
  */
 public record RiseHistory(double[] weights, List<Double> lastRps, double longRunMean, List<Double> lastSeasonal,
-                          SeasonalProfile seasons, long samples, RiseEvent current, RiseEvent largest, List<Double> riseTimes,
-                          List<Double> risePeaks, List<Boolean> lastSlow) {
+                          SeasonalProfile seasons, long samples, RiseEvent current, RiseEvent largest, List<Rise> rises,
+                          List<Boolean> lastSlow) {
+
+    /** A rise remembered: when it began and the highest rise of its samples. */
+    public record Rise(double ts, double g) {}
 
     /**
      * One rise: consecutive samples beyond counting noise.
@@ -84,7 +87,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
     }
 
     public RiseHistory(double[] weights, List<Double> lastRps, double longRunMean, List<Double> lastSeasonal, SeasonalProfile seasons) {
-        this(weights, lastRps, longRunMean, lastSeasonal, seasons, 0, null, null, null, null, null);
+        this(weights, lastRps, longRunMean, lastSeasonal, seasons, 0, null, null, null, null);
     }
     static final double BIN_LOG = 0.02;
     /** Bins cover ln r from -{@value #LOW_LOG} (a forecast rise that did not come) to +LOW_LOG (about 4×). */
@@ -109,9 +112,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         lastRps = lastRps == null ? List.of() : List.copyOf(lastRps);
         lastSeasonal = ones(lastSeasonal, lastRps.size());
         seasons = seasons == null ? new SeasonalProfile(List.of()) : seasons;
-        riseTimes = riseTimes == null ? List.of() : List.copyOf(riseTimes);
-        risePeaks = risePeaks == null || risePeaks.size() != riseTimes.size()
-                ? java.util.Collections.nCopies(riseTimes.size(), 1.0) : List.copyOf(risePeaks);
+        rises = rises == null ? List.of() : List.copyOf(rises);
         lastSlow = lastSlow == null || lastSlow.size() != lastRps.size()
                 ? java.util.Collections.nCopies(lastRps.size(), false) : List.copyOf(lastSlow);
     }
@@ -159,11 +160,9 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         List<Double> predicted = PolicyState.appendCapped(lastSeasonal, unrealised, cap);
         double[] w = weights;
         long samples = this.samples;
-        RiseEvent current = null;
+        RiseEvent current = this.current;
         RiseEvent largest = this.largest != null && now - this.largest.ts() <= ls.riseMemorySec() ? this.largest : null;
-        int kept = (int) riseTimes.stream().filter(t -> now - t <= ls.riseMemorySec()).count();
-        List<Double> times = riseTimes.subList(riseTimes.size() - kept, riseTimes.size());
-        List<Double> peaks = risePeaks.subList(risePeaks.size() - kept, risePeaks.size());
+        List<Rise> remembered = new java.util.ArrayList<>(rises.stream().filter(r -> now - r.ts() <= ls.riseMemorySec()).toList());
         if (recent.size() >= span) {
             int from = last.size() - span;
             double base = mean(last.subList(from, from + BASE_WINDOWS));
@@ -182,25 +181,18 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
                 int cell = histogram(base, mean, s, tr, ls) * BINS + bin(g / Math.max(s, tr));
                 w[cell] += 1;
                 samples++;
+                current = null;
                 if (g - 1 > noise) {
                     current = this.current == null ? new RiseEvent(now - k * cfg.windowSec(), g, List.of(cell), List.of(samples))
                             : this.current.plus(g, cell, samples);
-                    if (this.current == null) {
-                        times = PolicyState.appendCapped(times, current.ts(), 10_000);
-                        peaks = PolicyState.appendCapped(peaks, current.g(), 10_000);
-                    } else if (!peaks.isEmpty()) {
-                        peaks = new java.util.ArrayList<>(peaks);
-                        peaks.set(peaks.size() - 1, current.g());
-                    }
+                    // a rise that goes on replaces its own entry with its new height
+                    if (!remembered.isEmpty() && remembered.get(remembered.size() - 1).ts() == current.ts()) remembered.remove(remembered.size() - 1);
+                    remembered.add(new Rise(current.ts(), current.g()));
                     if (largest == null || current.g() >= largest.g() || largest.ts() == current.ts()) largest = current;
                 }
-            } else {
-                current = this.current;
             }
-        } else {
-            current = this.current;
         }
-        return new RiseHistory(w, last, mean, predicted, sp, samples, current, largest, times, peaks, slowFlags);
+        return new RiseHistory(w, last, mean, predicted, sp, samples, current, largest, remembered, slowFlags);
     }
 
     /**
@@ -217,15 +209,10 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
     private static double ramp(List<Double> last, int k, double windowSec, LoadEstimation.Settings ls) {
         int n = ls.rampWindows();
         if (last.size() < Math.max(n, BASE_WINDOWS)) return 1;
-        List<Double> points = last.subList(last.size() - n, last.size());
-        LineFit line = LineFit.of(points);
-        double sd = Math.sqrt(Math.max(line.mean(), 1 / windowSec) / windowSec);
-        double se = sd / Math.sqrt(line.sxx());
+        LineFit line = LineFit.of(last.subList(last.size() - n, last.size()));
+        double se = Math.sqrt(Math.max(line.mean(), 1 / windowSec) / windowSec / line.sxx());
         double base = mean(last.subList(last.size() - BASE_WINDOWS, last.size()));
         if (line.slope() <= ls.rampZ() * se || base <= 0) return 1;
-        // a step is not a ramp: the line through it misses its points by far more than counting noise, and what lies
-        // ahead of a step is its new level, not the line's extrapolation
-        if (ls.rampLinearityZ() > 0 && LineFit.maxResidual(points, line) > ls.rampLinearityZ() * sd) return 1;
         return Math.max(1, Math.min(ls.rampCap(), line.after(n, k) / base));
     }
 
@@ -351,10 +338,7 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
     private boolean recurred() {
         if (largest == null) return true;
         double half = Math.log(largest.g()) / 2;
-        for (int i = 0; i < riseTimes.size(); i++) {
-            if (riseTimes.get(i) != largest.ts() && Math.log(risePeaks.get(i)) >= half) return true;
-        }
-        return false;
+        return rises.stream().anyMatch(r -> r.ts() != largest.ts() && Math.log(r.g()) >= half);
     }
 
     /** The factor each sample multiplies every weight by (the decay over RISE_MEMORY_SEC). */
@@ -365,9 +349,9 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
 
     /** Rises within RISE_MEMORY_SEC of {@code now}, and the time of the last one: the evidence behind a margin. */
     public String evidence(double now) {
-        if (riseTimes.isEmpty()) return "no rise beyond noise remembered";
-        return String.format(java.util.Locale.ROOT, "%d rise%s remembered, the last %.0f s ago", riseTimes.size(),
-                riseTimes.size() == 1 ? "" : "s", now - riseTimes.get(riseTimes.size() - 1));
+        if (rises.isEmpty()) return "no rise beyond noise remembered";
+        return String.format(java.util.Locale.ROOT, "%d rise%s remembered, the last %.0f s ago", rises.size(),
+                rises.size() == 1 ? "" : "s", now - rises.get(rises.size() - 1).ts());
     }
 
     /**
@@ -402,13 +386,13 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         return o instanceof RiseHistory r && Arrays.equals(weights, r.weights) && lastRps.equals(r.lastRps)
                 && longRunMean == r.longRunMean && lastSeasonal.equals(r.lastSeasonal) && seasons.equals(r.seasons)
                 && samples == r.samples && java.util.Objects.equals(current, r.current) && java.util.Objects.equals(largest, r.largest)
-                && riseTimes.equals(r.riseTimes) && risePeaks.equals(r.risePeaks) && lastSlow.equals(r.lastSlow);
+                && rises.equals(r.rises) && lastSlow.equals(r.lastSlow);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(Arrays.hashCode(weights), lastRps, longRunMean, lastSeasonal, seasons, samples, current, largest, riseTimes,
-                risePeaks, lastSlow);
+        return java.util.Objects.hash(Arrays.hashCode(weights), lastRps, longRunMean, lastSeasonal, seasons, samples, current, largest, rises,
+                lastSlow);
     }
 
     @Override

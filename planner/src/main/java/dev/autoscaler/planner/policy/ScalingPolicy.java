@@ -82,7 +82,7 @@ public final class ScalingPolicy {
         boolean low = sizing.low(w, v, t, Sizing.sized(l, rate), thresholds);
         int lowWindows = low ? Math.min(s.lowWindows() + 1, cfg.sizing().lowNeedN()) : 0;
         var context = new Sizing.Context(lowWindows, s.guard().sinceLastScale(now), s.windows() * cfg.windowSec(),
-                cfg.minReplicas(), s.budget(), room);
+                cfg.minReplicas(), s.budget());
         Sizing.Proposal p = sizing.propose(w, v, t, rate, l, context);
         int n = w.currentReplicas();
         boolean probeStep = probed.running() && n == probed.fromCount() && p.replicas() == probed.toCount();

@@ -65,15 +65,8 @@ public final class Sizing {
      * @param watchedSec      seconds the policy has watched this target
      * @param minReplicas     the lower bound (no scale-down is proposed at it)
      * @param budget          the error budget (its multiplier is shown in reasons when far from 1)
-     * @param room            p95 has room on the latency curve (ROOM_P95_FRACTION); not used by sizing yet (a tolerance on
-     *                        the demand while there is room broke LlmAdvisorIT and PipelineIT and was taken out)
      */
-    public record Context(int lowWindows, double sinceLastScale, double watchedSec, int minReplicas, ErrorBudget budget,
-                          boolean room) {
-        public Context(int lowWindows, double sinceLastScale, double watchedSec, int minReplicas, ErrorBudget budget) {
-            this(lowWindows, sinceLastScale, watchedSec, minReplicas, budget, false);
-        }
-    }
+    public record Context(int lowWindows, double sinceLastScale, double watchedSec, int minReplicas, ErrorBudget budget) {}
 
     private final Settings s;
 

@@ -206,11 +206,11 @@ class RiseHistoryTest {
         double[] chaos = {300, 100, 500, 120, 480, 300, 90, 510};
         for (double r : chaos) h = h.observe(r, t += 3, true, CFG);
         for (int i = 0; i < 10; i++) h = h.observe(300, t += 3, false, CFG);
-        assertEquals(0, h.riseTimes().size(), "no rise from an overloaded base: " + h.riseTimes());
+        assertEquals(0, h.rises().size(), "no rise from an overloaded base: " + h.rises());
         // the same swings while healthy are rises, and consecutive samples of one are one event
         for (int i = 0; i < 20; i++) h = h.observe(100, t += 3, false, CFG);
         for (int i = 0; i < 10; i++) h = h.observe(400, t += 3, false, CFG);
-        assertEquals(1, h.riseTimes().size(), "one step, one rise: " + h.riseTimes());
+        assertEquals(1, h.rises().size(), "one step, one rise: " + h.rises());
         assertTrue(h.largest().cells().size() > 1, "the step lies in several horizons: " + h.largest());
     }
 }
