@@ -19,6 +19,10 @@ public record Keys(String prefix) {
     public String history(String target) { return prefix + "history:" + target; }
     /** A service's heartbeat hash; it expires unless the service refreshes it. */
     public String service(String name, String instance) { return prefix + "service:" + name + ":" + instance; }
+    /** Who holds a single-writer role ({@code planner}, {@code executor:app}); see {@code RedisLease}. */
+    public String lease(String name) { return prefix + "lease:" + name; }
+    /** The fencing-token counter of that role: one more at every acquisition. */
+    public String leaseFence(String name) { return prefix + "lease-fence:" + name; }
     /** SCAN pattern matching every {@link #service} key. */
     public String servicePattern() { return prefix + "service:*"; }
 }
