@@ -3,10 +3,13 @@ package dev.autoscaler.planner;
 import dev.autoscaler.common.bus.DesiredReplicas;
 import dev.autoscaler.common.bus.Keys;
 import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.bus.RedisLease;
+import dev.autoscaler.common.bus.ReplicaRegistry;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.LatencyMetrics;
 import dev.autoscaler.common.msg.Plan;
+import dev.autoscaler.common.msg.ReplicaSet;
 import dev.autoscaler.common.ops.OpsServer;
 import dev.autoscaler.common.service.Service;
 import dev.autoscaler.common.service.ServiceContext;
@@ -26,6 +29,7 @@ import io.micrometer.core.instrument.Timer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,6 +42,8 @@ import org.slf4j.LoggerFactory;
  * to); keeps the policy state in {@code planner:{target}} so a restart continues where it left off. With an LLM
  * configured, the {@link LlmAdvisor} is asked after the window (never waited for), and the advice it holds is judged
  * with the next windows: published beside the decision (advise) or applied where it passes the guardrails (decide).
+ * Only the holder of the {@code planner} {@link RedisLease} decides; other planners stand by, and a window whose
+ * current count is unknown (see {@link CurrentCount}) is held, never planned.
  */
 public final class PlannerService implements Service {
     private static final Logger log = LoggerFactory.getLogger(PlannerService.class);
@@ -45,7 +51,15 @@ public final class PlannerService implements Service {
     private final RedisBus bus;
     private final Keys keys;
     private final PolicyConfig baseConfig;
+    private final PlannerSettings settings;
     private final String defaultMode;
+    private final RedisLease lease;
+    /** When each target's count became unknown for want of a registry (absent: known). */
+    private final Map<String, Double> unknownSince = new ConcurrentHashMap<>();
+    private final AtomicLong standbyWindows = new AtomicLong();
+    private final AtomicLong heldUnknown = new AtomicLong();
+    private final AtomicLong refusedTargets = new AtomicLong();
+    private volatile long lastRefusedLog;
     private final Map<String, PolicyState> states = new ConcurrentHashMap<>();
     private final AtomicLong windows = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
@@ -62,7 +76,8 @@ public final class PlannerService implements Service {
 
     public PlannerService(ServiceContext ctx) {
         this.baseConfig = PolicyConfig.from(ctx.env());
-        this.defaultMode = ctx.env().oneOf("PLANNER_MODE", "enforce", "enforce", "advise", "off");
+        this.settings = PlannerSettings.from(ctx.env());
+        this.defaultMode = settings.mode();
         this.meters = ctx.meters();
         this.decisionTimer = Timer.builder("autoscaler_planner_decision_seconds").publishPercentiles(0.5, 0.99).register(meters);
         this.bus = ctx.bus();
@@ -70,6 +85,8 @@ public final class PlannerService implements Service {
         this.llm = LlmSettings.from(ctx.env());
         this.advisor = LlmProviders.create(llm)
                 .map(p -> new LlmAdvisor(llm, p, this::audit, meters, () -> System.currentTimeMillis() / 1000.0)).orElse(null);
+        this.lease = new RedisLease(bus, "planner", holderId(), java.time.Duration.ofMillis((long) (settings.leaseSec() * 1000)));
+        lease.start();
         bus.subscribe(Channels.ALERTS, LatencyMetrics.class, this::onWindow);
         log.info("planner: mode {}, {} mode, replicas {}..{}; llm: {}", defaultMode,
                 baseConfig.sloP95Ms() != null ? "SLO " + baseConfig.sloP95Ms() + " ms" : "baseline", baseConfig.minReplicas(),
@@ -87,13 +104,29 @@ public final class PlannerService implements Service {
         bus.appendCapped(keys.llmStream(), Map.of(LlmCall.STREAM_FIELD, Json.write(call)), 10_000);
     }
 
+    /** Unique among the planners that may share one Redis: host, process and a random part (a pid may repeat). */
+    private static String holderId() {
+        String host = System.getenv().getOrDefault("HOSTNAME", "local");
+        return host + "/" + ProcessHandle.current().pid() + "/" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
     void onWindow(LatencyMetrics m) {
         if (!m.isLatencyMetrics()) {
             ignored.incrementAndGet();
             return;
         }
+        if (!lease.held()) {
+            // the active planner saves its state every window: a standby that takes over starts from that, not its own
+            standbyWindows.incrementAndGet();
+            states.clear();
+            return;
+        }
         long t0 = System.nanoTime();
         String target = m.target();
+        if (!states.containsKey(target) && states.size() >= settings.maxTargets()) {
+            refuseTarget(target);
+            return;
+        }
         var redis = bus.redis();
         TargetOverrides o = TargetOverrides.parse(target, redis.hgetall(keys.targetSettings(target)));
         String mode = o.mode() != null ? o.mode() : defaultMode;
@@ -101,10 +134,13 @@ public final class PlannerService implements Service {
         PolicyState state = states.computeIfAbsent(target, this::loadState);
 
         boolean enforce = "enforce".equals(mode);
-        int current = m.replicas();
-        // the count last planned, else (none, or unreadable) the ready count
-        if (enforce) current = DesiredReplicas.read(bus, target).orElse(current);
         double now = System.currentTimeMillis() / 1000.0;
+        CurrentCount count = currentCount(target, m, enforce, now);
+        if (!count.known()) {
+            hold(target, m, state, mode, count, now);
+            return;
+        }
+        int current = count.replicas();
         String role = advisor == null ? "off" : o.llm() != null ? o.llm() : llm.role();
         // in mode off nothing is applied, so a manual scale waits in the hash until the mode changes
         Integer scale = "off".equals(mode) ? null : o.scale();
@@ -132,9 +168,11 @@ public final class PlannerService implements Service {
                         n.capacityRps(), n.thresholdMs(), n.forecastRps(), n.recommendedReplicas(), n.thresholdSource(), n.loadRps(),
                         n.loadSource(), n.perReplicaRps(), n.rateBasis(), n.currentReplicas(), n.guardrail()), advice);
         boolean manual = scale != null;
-        if ((enforce || manual) && (dec.action() != Plan.Action.noop || !redis.exists(keys.desired(target)).equals(1L))) {
-            redis.hset(keys.desired(target), Map.of("replicas", String.valueOf(dec.targetReplicas()), "plan_id", id,
-                    "ts", String.valueOf(now)));
+        if ((enforce || manual) && (dec.action() != Plan.Action.noop || !redis.exists(keys.desired(target)).equals(1L))
+                && !lease.writeFenced(keys.desired(target), "replicas", String.valueOf(dec.targetReplicas()), "plan_id", id,
+                        "ts", String.valueOf(now))) {
+            log.warn("{}: lost the planner lease to {}; plan {} not applied", target, lease.holderSeen(), id);
+            return;
         }
         bus.publish(Channels.ACTIONS, plan);
         writeLast(target, m, plan, mode);
@@ -145,6 +183,50 @@ public final class PlannerService implements Service {
         meters.counter("autoscaler_planner_decisions", "target", target, "action", dec.action().name()).increment();
         decisionTimer.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
         if (!"off".equals(role)) askAdvisor(target, m, dec, cfg, r, now);
+    }
+
+    /**
+     * The count to plan from: {@code desired} (enforce) or the ready count, unless the registry is empty or the window
+     * was measured while it was; then unknown (see {@link CurrentCount}).
+     */
+    private CurrentCount currentCount(String target, LatencyMetrics m, boolean enforce, double now) {
+        OptionalInt desired = DesiredReplicas.read(bus, target);
+        var registry = ReplicaRegistry.read(bus, target);
+        int ready = (int) registry.stream().filter(r -> r.state() == ReplicaSet.State.ready).count();
+        double since = registry.isEmpty() ? unknownSince.computeIfAbsent(target, t -> now) : now;
+        if (!registry.isEmpty()) unknownSince.remove(target);
+        return CurrentCount.resolve(enforce, desired, !registry.isEmpty(), ready, m.replicas(), now - since,
+                settings.unknownHoldSec());
+    }
+
+    /**
+     * A window whose current count is unknown: nothing is decided, learned or written to {@code desired}; a noop plan
+     * says why, and the policy state is saved again (it is gone from Redis if Redis restarted empty).
+     */
+    private void hold(String target, LatencyMetrics m, PolicyState state, String mode, CurrentCount count, double now) {
+        heldUnknown.incrementAndGet();
+        bus.redis().set(keys.plannerState(target), Json.write(state));
+        OptionalInt d = DesiredReplicas.read(bus, target);
+        Integer desired = d.isPresent() ? d.getAsInt() : null;
+        String reason = "keep: current count unknown (" + count.unknownReason() + "); holding until the executor "
+                + "re-registers its replicas";
+        Plan plan = new Plan(Plan.KIND, now, UUID.randomUUID().toString(), target, target,
+                new Plan.Decision(Plan.Action.noop, target, desired, reason, 1.0, "heuristic", mode),
+                new Plan.Telemetry(m.p95Ms(), null, null, null, m.replicas(), m.rps(), null, null, null, null, null, null,
+                        null, null, null, desired, "count unknown"));
+        if (!"off".equals(mode)) bus.publish(Channels.ACTIONS, plan);
+        writeLast(target, m, "off".equals(mode) ? null : plan, mode);
+        log.warn("{}: {}", target, reason);
+    }
+
+    private void refuseTarget(String target) {
+        refusedTargets.incrementAndGet();
+        long nowMs = System.currentTimeMillis();
+        if (nowMs - lastRefusedLog >= 60_000) {
+            lastRefusedLog = nowMs;
+            log.warn("window for target {} dropped: the planner already keeps state for PLANNER_MAX_TARGETS={} targets "
+                    + "(logged at most once a minute; see /health refused_targets)", target, settings.maxTargets());
+        }
     }
 
     /** Starts an LLM call when the state changed or the heartbeat is due; returns at once. */
@@ -210,13 +292,23 @@ public final class PlannerService implements Service {
 
     @Override
     public OpsServer.Health health() {
-        return new OpsServer.Health(true, Map.of("windows", windows.get(), "ignored", ignored.get(),
-                "last_decision_ts", lastDecisionTs, "targets", states.keySet(), "llm", llm.describe()));
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("windows", windows.get());
+        d.put("ignored", ignored.get());
+        d.put("standby_windows", standbyWindows.get());
+        d.put("held_unknown_count", heldUnknown.get());
+        d.put("refused_targets", refusedTargets.get());
+        d.put("last_decision_ts", lastDecisionTs);
+        d.put("targets", states.keySet());
+        d.put("llm", llm.describe());
+        d.put("lease", Map.of("name", lease.name(), "role", lease.held() ? "active" : "standby", "holder", lease.holderSeen()));
+        return new OpsServer.Health(true, d);
     }
 
     @Override
     public void close() {
-        // state is written after every decision; only calls in flight are left to stop
+        // state is written after every decision; only calls in flight are left to stop, and the lease to hand over
+        lease.close();
         if (advisor != null) advisor.close();
     }
 }

@@ -108,6 +108,7 @@ class PlannerAdvisorTest {
 
     /** Publishes one window and returns the plan decided for it. */
     Plan window(double p95, double rps) throws InterruptedException {
+        RegistryFixture.register(bus, "app", replicas);
         var m = new LatencyMetrics(null, "app", "http://127.0.0.1/", 1, 100, 1.0, p95 / 2, p95 / 2, p95, p95, p95, rps, rps, 0,
                 replicas, "access_log", System.currentTimeMillis() / 1000.0);
         published.add(Json.write(m));

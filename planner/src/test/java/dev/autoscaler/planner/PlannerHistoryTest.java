@@ -45,6 +45,7 @@ class PlannerHistoryTest {
         bus = new RedisBus(new RedisSettings(redis.url(), "autoscaler:"), new SimpleMeterRegistry(), false);
         bus.subscribe(Channels.ACTIONS, Plan.class, plans::add);
         planner = new PlannerService(ctx);
+        RegistryFixture.register(bus, "app", 2);
     }
 
     @AfterEach

@@ -1,0 +1,26 @@
+package dev.autoscaler.planner;
+
+import dev.autoscaler.common.config.Env;
+
+/**
+ * The planner service's own settings (the policy's are in {@code PolicyConfig}, the LLM's in {@code LlmSettings}).
+ *
+ * @param mode            enforce (write desired), advise (publish only) or off
+ * @param leaseSec        the planner lease's ttl: a standby takes over at most this long after the active planner
+ *                        stops (or a restarted one acts again); two windows, so a renewal lost to a 3 s Redis
+ *                        restart does not hand over, and a killed planner is replaced within two windows
+ * @param maxTargets      targets the planner keeps state for; windows for more are counted and dropped, so a stream
+ *                        of made-up target names cannot grow its memory without bound
+ * @param unknownHoldSec  how long an empty registry is taken for "count unknown" (held) before it is believed (a fleet
+ *                        scaled to zero); several RECONCILE_SEC, the time the executor needs to re-register
+ */
+public record PlannerSettings(String mode, double leaseSec, int maxTargets, double unknownHoldSec) {
+
+    public static PlannerSettings from(Env env) {
+        return new PlannerSettings(
+                env.oneOf("PLANNER_MODE", "enforce", "enforce", "advise", "off"),
+                env.number("PLANNER_LEASE_SEC", 6, 1, 600),
+                env.integer("PLANNER_MAX_TARGETS", 100, 1, 100_000),
+                env.number("UNKNOWN_COUNT_HOLD_SEC", 60, 0, 3600));
+    }
+}

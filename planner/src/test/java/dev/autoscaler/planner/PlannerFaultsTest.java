@@ -1,0 +1,160 @@
+package dev.autoscaler.planner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.config.Env;
+import dev.autoscaler.common.config.RedisSettings;
+import dev.autoscaler.common.msg.Channels;
+import dev.autoscaler.common.msg.LatencyMetrics;
+import dev.autoscaler.common.msg.Plan;
+import dev.autoscaler.common.service.ServiceContext;
+import dev.autoscaler.common.testing.RedisServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The planner under the faults of its own control plane: Redis lost, a second planner. Real redis-server. */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class PlannerFaultsTest {
+    RedisServer redis;
+    RedisBus bus;
+    ServiceContext ctxA, ctxB;
+    PlannerService a, b;
+    final LinkedBlockingQueue<Plan> plans = new LinkedBlockingQueue<>();
+    double ts = 1_761_581_000.0;
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = RedisServer.start();
+        bus = new RedisBus(new RedisSettings(redis.url(), "autoscaler:"), new SimpleMeterRegistry(), false);
+        bus.subscribe(Channels.ACTIONS, Plan.class, plans::add);
+    }
+
+    @AfterEach
+    void stop() {
+        for (PlannerService p : new PlannerService[] {a, b}) if (p != null) p.close();
+        for (ServiceContext c : new ServiceContext[] {ctxA, ctxB}) if (c != null) c.close();
+        bus.close();
+        redis.close();
+    }
+
+    private ServiceContext context(Map<String, String> extra) {
+        Map<String, String> env = new HashMap<>(Map.of("REDIS_URL", redis.url(), "SLO_P95_MS", "100", "CAPACITY_RPS", "100",
+                "SAMPLE_INTERVAL", "1", "LLM_PROVIDER", "none", "MIN_REPLICAS", "1", "MAX_REPLICAS", "10",
+                "PLANNER_LEASE_SEC", "2"));
+        env.putAll(extra);
+        return new ServiceContext(new Env(env));
+    }
+
+    private LatencyMetrics window(double p95, double rps, int ready) {
+        ts += 1;
+        return new LatencyMetrics(null, "app", "http://127.0.0.1/", 1, (int) rps, 1.0, p95 / 2, p95 / 2, p95, p95, p95, rps, rps,
+                0, ready, "access_log", ts);
+    }
+
+    private Plan decide(LatencyMetrics m) throws InterruptedException {
+        bus.publish(Channels.ALERTS, m);
+        Plan p = plans.poll(10, TimeUnit.SECONDS);
+        assertNotNull(p, "a plan for the window");
+        return p;
+    }
+
+    private String desired() {
+        return bus.redis().hget(bus.keys().desired("app"), "replicas");
+    }
+
+    @Test
+    void anEmptyRegistryAfterARedisRestartIsHeldNotPlannedAsZeroReady() throws Exception {
+        ctxA = context(Map.of());
+        a = new PlannerService(ctxA);
+        RegistryFixture.register(bus, "app", 8);
+        bus.redis().hset(bus.keys().desired("app"), Map.of("replicas", "8"));
+        Plan before = decide(window(30, 300, 8));
+        assertEquals(8, before.decision().targetReplicas(), before.decision().reason());
+
+        redis = redis.restart(); // everything in Redis is gone: desired, registry, planner state, the lease
+        awaitTrue(() -> bus.ping(), "the test's bus reconnects");
+        awaitTrue(() -> bus.redis().get(bus.keys().lease("planner")) != null, "the planner takes its lease again");
+        plans.clear();
+        Plan held = decide(window(30, 300, 0));
+        assertEquals(Plan.Action.noop, held.decision().action());
+        assertTrue(held.decision().reason().contains("current count unknown"), held.decision().reason());
+        assertNull(held.decision().targetReplicas(), "no count is claimed while it is unknown");
+        assertNull(desired(), "nothing written to desired while the count is unknown");
+        assertNotNull(bus.redis().get(bus.keys().plannerState("app")), "the policy state is saved again");
+
+        // the executor re-registers what runs; a window measured before that still says 0 ready
+        RegistryFixture.register(bus, "app", 8);
+        Plan stale = decide(window(30, 300, 0));
+        assertEquals(Plan.Action.noop, stale.decision().action(), stale.decision().reason());
+        assertNull(desired());
+
+        Plan after = decide(window(30, 300, 8));
+        assertTrue(after.decision().targetReplicas() >= 3, "planned from the 8 that run, not from 0: " + after.decision().reason());
+        assertNotNull(desired());
+    }
+
+    @Test
+    void aFleetScaledToZeroIsBelievedAndCanScaleUpAgain() throws Exception {
+        ctxA = context(Map.of("MIN_REPLICAS", "0"));
+        a = new PlannerService(ctxA);
+        bus.redis().hset(bus.keys().desired("app"), Map.of("replicas", "0"));
+        Plan p = decide(window(30, 300, 0));
+        assertEquals(Plan.Action.scale_up, p.decision().action(), "desired 0 and nothing registered is a known 0: "
+                + p.decision().reason());
+    }
+
+    @Test
+    void oneOfTwoPlannersActsAndTheOtherTakesOverWhenItStops() throws Exception {
+        ctxA = context(Map.of());
+        a = new PlannerService(ctxA);
+        ctxB = context(Map.of());
+        b = new PlannerService(ctxB);
+        RegistryFixture.register(bus, "app", 2);
+        assertEquals("active", role(a));
+        assertEquals("standby", role(b));
+
+        for (int i = 0; i < 3; i++) decide(window(30, 100, 2));
+        assertNull(plans.poll(500, TimeUnit.MILLISECONDS), "one plan per window, not two");
+        assertEquals(3L, a.health().details().get("windows"));
+        assertEquals(0L, b.health().details().get("windows"));
+
+        a.close();
+        a = null;
+        awaitTrue(() -> "active".equals(role(b)), "the standby takes over");
+        plans.clear();
+        Plan p = decide(window(30, 100, 2));
+        assertNotNull(p);
+        assertEquals(1L, b.health().details().get("windows"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String role(PlannerService p) {
+        return (String) ((Map<String, Object>) p.health().details().get("lease")).get("role");
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            try {
+                if (condition.getAsBoolean()) return;
+            } catch (RuntimeException e) {
+                // Redis still reconnecting
+            }
+            if (System.nanoTime() > deadline) fail("timed out: " + what);
+            Thread.sleep(20);
+        }
+    }
+}
