@@ -52,8 +52,7 @@ class PlannerFaultsTest {
 
     private ServiceContext context(Map<String, String> extra) {
         Map<String, String> env = new HashMap<>(Map.of("REDIS_URL", redis.url(), "SLO_P95_MS", "100", "CAPACITY_RPS", "100",
-                "SAMPLE_INTERVAL", "1", "LLM_PROVIDER", "none", "MIN_REPLICAS", "1", "MAX_REPLICAS", "10",
-                "PLANNER_LEASE_SEC", "2"));
+                "SAMPLE_INTERVAL", "1", "LLM_PROVIDER", "none", "MIN_REPLICAS", "1", "MAX_REPLICAS", "10"));
         env.putAll(extra);
         return new ServiceContext(new Env(env));
     }
@@ -87,6 +86,9 @@ class PlannerFaultsTest {
         redis = redis.restart(); // everything in Redis is gone: desired, registry, planner state, the lease
         awaitTrue(() -> bus.ping(), "the test's bus reconnects");
         awaitTrue(() -> bus.redis().get(bus.keys().lease("planner")) != null, "the planner takes its lease again");
+        // the planner's and this test's subscriptions come back with their connections: a window published before
+        // would reach nobody
+        awaitTrue(() -> subscribers(Channels.ALERTS) >= 1 && subscribers(Channels.ACTIONS) >= 1, "both re-subscribed");
         plans.clear();
         Plan held = decide(window(30, 300, 0));
         assertEquals(Plan.Action.noop, held.decision().action());
@@ -118,9 +120,10 @@ class PlannerFaultsTest {
 
     @Test
     void oneOfTwoPlannersActsAndTheOtherTakesOverWhenItStops() throws Exception {
-        ctxA = context(Map.of());
+        // a short lease, so the handover is quick; long enough that a busy machine does not drop it between renewals
+        ctxA = context(Map.of("PLANNER_LEASE_SEC", "3"));
         a = new PlannerService(ctxA);
-        ctxB = context(Map.of());
+        ctxB = context(Map.of("PLANNER_LEASE_SEC", "3"));
         b = new PlannerService(ctxB);
         RegistryFixture.register(bus, "app", 2);
         assertEquals("active", role(a));
@@ -138,6 +141,10 @@ class PlannerFaultsTest {
         Plan p = decide(window(30, 100, 2));
         assertNotNull(p);
         assertEquals(1L, b.health().details().get("windows"));
+    }
+
+    private long subscribers(String channel) {
+        return bus.redis().pubsubNumsub(channel).getOrDefault(channel, 0L);
     }
 
     @SuppressWarnings("unchecked")
