@@ -129,6 +129,7 @@ public final class ServiceRunner {
         }
         OpsServer ops = startOps(name, opsHost, opsPort, ctx, service);
         ServiceInfo info = new ServiceInfo(name, instanceId(), opsUrl(opsHost, ops.port()), version(service), Clock.nowSec(), 0);
+        writeOpsUrl(env, info.opsUrl());
         Heartbeat heartbeat = new Heartbeat(ctx.bus(), info, heartbeatTtl, ctx.meters(), () -> leaseFields(service));
         log.info("{} started ({} {}); health and metrics on {}/health", name, info.instance(), info.version(), info.opsUrl());
         return new Running(name, service, ops, ctx, heartbeat);
@@ -184,6 +185,20 @@ public final class ServiceRunner {
             }
         }
         return out;
+    }
+
+    /**
+     * {@code OPS_URL_FILE}: where a container's healthcheck ({@link dev.autoscaler.common.ops.HealthProbe}) finds the ops
+     * URL, whose port is a free one. Not written when unset; a failed write is logged, never fatal.
+     */
+    private static void writeOpsUrl(Env env, String url) {
+        env.raw("OPS_URL_FILE").filter(f -> !f.isBlank()).ifPresent(f -> {
+            try {
+                java.nio.file.Files.writeString(java.nio.file.Path.of(f), url + "\n");
+            } catch (java.io.IOException | RuntimeException e) {
+                log.warn("OPS_URL_FILE {} not written ({}); a healthcheck reading it will fail", f, e.getMessage());
+            }
+        });
     }
 
     /** hostname-pid: unique per host, and names the process an operator would look for. */
