@@ -11,8 +11,5 @@ public final class Channels {
     public static final String REPLICAS = "replicas";
     public static final String UPSTREAMS = "upstreams";
 
-    /** Every channel a service publishes on, for tools that must map them all ({@code Keys.channel}). */
-    public static final java.util.List<String> ALL = java.util.List.of(ALERTS, ACTIONS, RESULTS, REPLICAS, UPSTREAMS);
-
     private Channels() {}
 }

@@ -1,5 +1,6 @@
 package dev.autoscaler.common.msg;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -48,7 +49,7 @@ public final class MessageRules {
     }
 
     private static void telemetry(Plan.Telemetry t) {
-        finite("telemetry", List.of(t.p95Ms(), t.baselineMs(), t.sigmaMs(), t.rps(), t.capacityRps(), t.thresholdMs(),
+        finite("telemetry", Arrays.asList(t.p95Ms(), t.baselineMs(), t.sigmaMs(), t.rps(), t.capacityRps(), t.thresholdMs(),
                 t.forecastRps(), t.loadRps(), t.perReplicaRps()));
         for (Integer n : new Integer[] {t.replicas(), t.recommendedReplicas(), t.currentReplicas()}) {
             if (n != null) Checks.nonNegative("telemetry replicas", n);
@@ -58,7 +59,7 @@ public final class MessageRules {
     private static void advice(Plan.Advice a) {
         if (a.targetReplicas() != null) Checks.nonNegative("advice.target_replicas", a.targetReplicas());
         if (a.confidence() != null) Checks.fraction("advice.confidence", a.confidence());
-        finite("advice", java.util.Arrays.asList(a.askedTs(), a.latencyMs(), a.agreementRate()));
+        finite("advice", Arrays.asList(a.askedTs(), a.latencyMs(), a.agreementRate()));
     }
 
     private static void result(ExecResult r) {
