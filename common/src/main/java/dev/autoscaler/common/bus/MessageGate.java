@@ -61,10 +61,6 @@ public final class MessageGate {
         lanes.put(channel, new Lane<>(channel, type, newestBy, handler, executor));
     }
 
-    public boolean registered(String channel) {
-        return lanes.containsKey(channel);
-    }
-
     /** Takes one raw message of {@code channel}: checks it and queues it for its handler, or counts and drops it. */
     public void offer(String channel, String text) {
         Lane<?> lane = lanes.get(channel);
@@ -219,15 +215,27 @@ public final class MessageGate {
         }
 
         void drain() {
-            for (T msg = next(); msg != null; msg = next()) {
-                handlingSince = Math.max(1, nanos.getAsLong());
-                try {
-                    handler.accept(msg);
-                } catch (RuntimeException e) {
-                    log.error("handler for {} failed", channel, e);
-                } finally {
-                    handlingSince = 0;
+            boolean drained = false;
+            try {
+                for (T msg = next(); msg != null; msg = next()) handle(msg);
+                drained = true;
+            } finally {
+                if (!drained) {
+                    synchronized (this) {
+                        draining = false; // an Error escaped the handler: the next message starts a new drain
+                    }
                 }
+            }
+        }
+
+        private void handle(T msg) {
+            handlingSince = Math.max(1, nanos.getAsLong());
+            try {
+                handler.accept(msg);
+            } catch (RuntimeException e) {
+                log.error("handler for {} failed", channel, e);
+            } finally {
+                handlingSince = 0;
             }
         }
 
