@@ -22,7 +22,8 @@ public final class HealthProbe {
         System.exit(probe(Path.of(args[0]), args[1]) ? 0 : 1);
     }
 
-    static boolean probe(Path opsUrlFile, String path) {
+    /** Whether {@code path} of the ops URL in {@code opsUrlFile} answers 200. */
+    public static boolean probe(Path opsUrlFile, String path) {
         try {
             String base = Files.readString(opsUrlFile).trim();
             HttpURLConnection c = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
