@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * Each stream event's id is the page's {@link Cursor}, so a reconnecting page resumes where it was.
  * <p>Bounded: at most {@code maxPages} pages at once (more are refused, see {@link #full}), and each page's queue holds
  * at most {@code pageQueue} events; when a page falls behind, its oldest event is dropped and counted in
- * {@code autoscaler_dashboard_events_dropped_total}, and a dropped stream event is read again from Redis once the page
- * has caught up, so a slow page skips nothing that is in the streams.
+ * {@code autoscaler_dashboard_events_dropped_total}, and the stream it came from is read again from Redis after the
+ * page's cursor, so a slow page skips nothing that is in the streams.
  */
 public final class LiveFeed implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LiveFeed.class);
@@ -49,8 +49,11 @@ public final class LiveFeed implements AutoCloseable {
         final SseClient sse;
         final LinkedBlockingDeque<Event> queue = new LinkedBlockingDeque<>();
         final Map<String, String> cursor = new HashMap<>();
-        /** A stream event was dropped: read the streams again from the cursor once the queue is empty. */
-        volatile boolean gap;
+        /**
+         * Streams of which an event was dropped from the queue: their queued events are not sent (that would move the
+         * cursor past the one dropped) until they are read again from Redis after the cursor. Guarded by the page.
+         */
+        final java.util.Set<String> gaps = new java.util.HashSet<>();
 
         Page(SseClient sse) {
             this.sse = sse;
@@ -146,8 +149,8 @@ public final class LiveFeed implements AutoCloseable {
             while (running && !page.sse.terminated()) {
                 Event e = page.queue.poll(15, TimeUnit.SECONDS);
                 if (e == null) page.sse.sendComment("keep-alive");
-                else emit(page, e);
-                if (page.gap && page.queue.isEmpty()) fillGap(page);
+                else if (!inGap(page, e)) emit(page, e);
+                fillGaps(page);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -171,14 +174,26 @@ public final class LiveFeed implements AutoCloseable {
         }
     }
 
-    /** Reads again from Redis what the page's dropped events held, up to where the feed is now. */
-    private void fillGap(Page page) {
-        page.gap = false;
-        Map<String, String> now;
-        synchronized (this) {
-            now = new HashMap<>(cursor);
+    /** The event is of a stream with a dropped event not yet read again: the replay will send it. */
+    private static boolean inGap(Page page, Event e) {
+        synchronized (page) {
+            return e.stream() != null && page.gaps.contains(e.stream());
         }
-        replay(page, new HashMap<>(page.cursor), now);
+    }
+
+    /** Reads again from Redis, after the page's cursor, each stream it lost an event of, up to where the feed is now. */
+    private void fillGaps(Page page) {
+        Map<String, String> upTo = new HashMap<>();
+        synchronized (page) {
+            if (page.gaps.isEmpty()) return;
+            // taken before the feed's cursor: any event of these streams skipped so far is at or before it
+            for (String stream : page.gaps) upTo.put(stream, null);
+            page.gaps.clear();
+        }
+        synchronized (this) {
+            upTo.replaceAll((stream, none) -> cursor.getOrDefault(stream, "0-0"));
+        }
+        replay(page, new HashMap<>(page.cursor), upTo);
     }
 
     private void emit(Page page, Event e) {
@@ -255,13 +270,16 @@ public final class LiveFeed implements AutoCloseable {
 
     private synchronized void broadcast(Event e) {
         for (Page p : pages) {
-            while (p.queue.size() >= pageQueue) {
-                Event old = p.queue.pollFirst();
-                if (old == null) break; // the page took it meanwhile
-                eventsDropped.increment();
-                if (old.stream() != null) p.gap = true;
+            synchronized (p) {
+                // dropped and marked at once, so the page never sends a newer event of that stream before the replay
+                while (p.queue.size() >= pageQueue) {
+                    Event old = p.queue.pollFirst();
+                    if (old == null) break; // the page took it meanwhile
+                    eventsDropped.increment();
+                    if (old.stream() != null) p.gaps.add(old.stream());
+                }
+                p.queue.offerLast(e);
             }
-            p.queue.offerLast(e);
         }
     }
 
