@@ -202,7 +202,9 @@ function addLlm(c) {
 function showServices(list) {
   const ul = document.getElementById('services');
   ul.replaceChildren(...list.map((s) => {
-    const li = el('li', `${s.name} ${s.instance}`);
+    // a service with a single-writer lease (planner, executor) says whether it acts or stands by
+    const role = !s.lease ? '' : s.lease.role === 'standby' ? ` · standby (lease held by ${s.lease.holder || 'nobody'})` : ` · ${s.lease.role}`;
+    const li = el('li', `${s.name} ${s.instance}${role}`);
     li.title = `${s.ops_url} · version ${s.version} · seen ${fmt(s.age_sec, 0)} s ago`;
     if (s.age_sec > 15) li.className = 'stale';
     return li;

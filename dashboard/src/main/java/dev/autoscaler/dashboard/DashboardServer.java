@@ -73,6 +73,7 @@ public final class DashboardServer implements AutoCloseable {
         r.get("/api/config", ctx -> ctx.json(Map.of("controls", token.configured(), "controls_reason",
                 token.configured() ? "" : "controls are off: the dashboard was started without ADMIN_TOKEN",
                 "history_windows", settings.historyWindows(), "cursor", feed.cursor())));
+        r.before("/api/stream", this::admitPage);
         r.sse("/api/stream", feed::serve);
         r.exception(ApiError.class, (e, ctx) -> ctx.status(e.status()).json(Map.of("error", e.getMessage())));
         r.exception(Exception.class, (e, ctx) -> {
@@ -81,6 +82,14 @@ public final class DashboardServer implements AutoCloseable {
         });
         r.error(404, ctx -> { if (ctx.path().startsWith("/api/")) ctx.json(Map.of("error", "no such endpoint: " + ctx.path())); });
         r.error(413, ctx -> ctx.json(Map.of("error", "the body is larger than " + ControlChange.MAX_BODY_BYTES + " bytes")));
+    }
+
+    /** Refuses a live page beyond DASHBOARD_MAX_PAGES with a status an operator can read, before the stream starts. */
+    private void admitPage(Context ctx) {
+        if (!feed.full()) return;
+        feed.refused();
+        ctx.header("Retry-After", "30");
+        throw new ApiError(503, "too many live pages open (DASHBOARD_MAX_PAGES=" + feed.maxPages() + "); close one or retry later");
     }
 
     private Map<String, Object> target(Context ctx) {

@@ -16,7 +16,8 @@ public final class DashboardService implements Service {
     public DashboardService(ServiceContext ctx) {
         DashboardSettings s = DashboardSettings.from(ctx.env());
         var bus = ctx.bus();
-        this.feed = new LiveFeed(bus, s.pollMs(), () -> Json.write(StatusReader.services(bus))).start();
+        this.feed = new LiveFeed(bus, s.pollMs(), () -> Json.write(StatusReader.services(bus)), s.maxPages(), s.pageQueue(),
+                ctx.meters()).start();
         this.server = new DashboardServer(s, bus, feed).start();
     }
 

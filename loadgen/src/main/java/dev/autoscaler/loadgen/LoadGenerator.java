@@ -104,46 +104,53 @@ public final class LoadGenerator {
         double t = 0;
         long nextProgress = start + 1_000_000_000L;
         Histogram progressHist = null;
-        while (!stopped && sent.get() < cfg.maxRequests()) {
-            double rate = cfg.shape().rps(t);
-            double gap = rate <= 0 ? 0.05 : (cfg.poisson() ? -Math.log(1 - rnd.nextDouble()) / rate : 1.0 / rate);
-            t += gap;
-            long scheduled = start + (long) (t * 1e9);
-            if (scheduled >= end) break;
-            long now;
-            while ((now = System.nanoTime()) < scheduled) {
-                if (now >= nextProgress) break;
-                LockSupport.parkNanos(Math.min(scheduled - now, 1_000_000L));
-            }
-            if (now >= nextProgress) {
-                progressHist = interval.getIntervalHistogram(progressHist);
-                all.add(progressHist);
-                if (progress != null) {
-                    progress.accept(new Progress((now - start) / 1e9, rate, sent.get(), ok.get(), failed.get(),
-                            progressHist.getTotalCount() == 0 ? 0 : progressHist.getValueAtPercentile(95) / 1000.0));
+        try {
+            while (!stopped && sent.get() < cfg.maxRequests()) {
+                double rate = cfg.shape().rps(t);
+                double gap = rate <= 0 ? 0.05 : (cfg.poisson() ? -Math.log(1 - rnd.nextDouble()) / rate : 1.0 / rate);
+                t += gap;
+                long scheduled = start + (long) (t * 1e9);
+                if (scheduled >= end) break;
+                long now;
+                while ((now = System.nanoTime()) < scheduled) {
+                    if (now >= nextProgress) break;
+                    pause(scheduled - now);
                 }
-                nextProgress += 1_000_000_000L;
-                while ((now = System.nanoTime()) < scheduled) LockSupport.parkNanos(Math.min(scheduled - now, 1_000_000L));
-            }
-            if (rate <= 0) continue;
-            sent.incrementAndGet();
-            if (!inFlight.tryAcquire()) {
-                failed.incrementAndGet();
-                dropped.incrementAndGet();
-                errors.note("dropped: " + cfg.maxInFlight() + " in flight");
-                continue;
-            }
-            final long sched = scheduled;
-            http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((resp, err) -> {
-                inFlight.release();
-                interval.recordValue(Math.min(MAX_MICROS, Math.max(1, (System.nanoTime() - sched) / 1000)));
-                if (err == null && resp.statusCode() < 400) {
-                    ok.incrementAndGet();
-                } else {
+                if (now >= nextProgress) {
+                    progressHist = interval.getIntervalHistogram(progressHist);
+                    all.add(progressHist);
+                    if (progress != null) {
+                        progress.accept(new Progress((now - start) / 1e9, rate, sent.get(), ok.get(), failed.get(),
+                                progressHist.getTotalCount() == 0 ? 0 : progressHist.getValueAtPercentile(95) / 1000.0));
+                    }
+                    nextProgress += 1_000_000_000L;
+                    while ((now = System.nanoTime()) < scheduled) pause(scheduled - now);
+                }
+                if (rate <= 0) continue;
+                sent.incrementAndGet();
+                if (!inFlight.tryAcquire()) {
                     failed.incrementAndGet();
-                    errors.note(err == null ? "status " + resp.statusCode() : describe(err));
+                    dropped.incrementAndGet();
+                    errors.note("dropped: " + cfg.maxInFlight() + " in flight");
+                    continue;
                 }
-            });
+                final long sched = scheduled;
+                http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((resp, err) -> {
+                    inFlight.release();
+                    interval.recordValue(Math.min(MAX_MICROS, Math.max(1, (System.nanoTime() - sched) / 1000)));
+                    if (err == null && resp.statusCode() < 400) {
+                        ok.incrementAndGet();
+                    } else {
+                        failed.incrementAndGet();
+                        errors.note(err == null ? "status " + resp.statusCode() : describe(err));
+                    }
+                });
+            }
+        } catch (InterruptedException e) {
+            // stop at once: no request in flight is waited for
+            http.shutdownNow();
+            executor.shutdownNow();
+            throw e;
         }
         // wait for requests in flight (bounded by their timeout)
         inFlight.tryAcquire(cfg.maxInFlight(), (long) (cfg.timeoutSec() * 1000) + 2000, TimeUnit.MILLISECONDS);
@@ -155,6 +162,15 @@ public final class LoadGenerator {
         return new LoadReport(sent.get(), ok.get(), failed.get(), ms(all, 50, n), ms(all, 95, n), ms(all, 99, n),
                 n == 0 ? 0 : all.getMaxValue() / 1000.0, n == 0 ? 0 : Math.round(all.getMean()) / 1000.0,
                 Math.round(elapsed * 1000) / 1000.0, Math.round(sent.get() / elapsed * 100) / 100.0, dropped.get(), errors.counts());
+    }
+
+    /**
+     * Parks up to a millisecond; an interrupt ends the run (parkNanos returns at once while the flag is set, so a loop
+     * that ignored it would spin at full speed until the run's end).
+     */
+    private static void pause(long nanos) throws InterruptedException {
+        LockSupport.parkNanos(Math.min(nanos, 1_000_000L));
+        if (Thread.interrupted()) throw new InterruptedException("load run interrupted");
     }
 
     /** A failure's kind: the exception's class and message, without the request's details. */

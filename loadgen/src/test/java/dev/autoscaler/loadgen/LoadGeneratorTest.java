@@ -63,6 +63,30 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void anInterruptEndsARunAtOnceInsteadOfPacingToItsEnd() throws Exception {
+        URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+        LoadGenerator gen = new LoadGenerator(LoadGenerator.Config.bounded(url, new RateShape.Constant(5), 60));
+        CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        Thread run = Thread.ofPlatform().start(() -> {
+            try {
+                gen.run(null);
+                ended.complete(null);
+            } catch (Throwable t) {
+                ended.complete(t);
+            }
+        });
+        // wait until it runs: the first request reaches the server
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (answered.get() == 0 && System.nanoTime() < deadline) Thread.sleep(10);
+        assertTrue(answered.get() > 0, "the run started");
+        long t0 = System.nanoTime();
+        run.interrupt();
+        Throwable t = ended.get(5, TimeUnit.SECONDS);
+        assertTrue(t instanceof InterruptedException, "the run ends with the interrupt, not a report: " + t);
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "within seconds of the interrupt, not at the run's 60 s end");
+    }
+
+    @Test
     void aLoadRunFromTheCommonPoolCountsItsAnswersToo() throws Exception {
         // the pool's only thread (the surefire setting) runs the load; responses complete on the same pool
         assertEquals(1, ForkJoinPool.commonPool().getParallelism());

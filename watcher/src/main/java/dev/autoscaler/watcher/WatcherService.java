@@ -70,7 +70,8 @@ public final class WatcherService implements Service {
         this.upstreamFile = new UpstreamFile(upstreamDir, nginx);
         this.initial = initialUpstream(env);
         this.bus = ctx.bus();
-        bus.subscribe(Channels.REPLICAS, ReplicaSet.class, set -> lane.execute(() -> apply(set)));
+        // the newest set per target is all that matters: one waiting is replaced by the next, never queued behind it
+        bus.subscribeLatest(Channels.REPLICAS, ReplicaSet.class, ReplicaSet::target, this::apply);
         lane.scheduleWithFixedDelay(this::resync, 0, (long) (resync * 1000), TimeUnit.MILLISECONDS);
         log.info("watcher: nginx {}prefix {}, upstreams in {}, targets {}",
                 container.isEmpty() ? "" : "in container " + container + ", ", prefix, upstreamDir, targets);
@@ -99,7 +100,8 @@ public final class WatcherService implements Service {
         }
     }
 
-    void apply(ReplicaSet set) {
+    /** From the bus's lane and the resync's: one at a time, so two renders never race over the same file. */
+    synchronized void apply(ReplicaSet set) {
         if (!targets.contains(set.target())) return;
         List<String> servers = set.ready().stream().map(ReplicaSet.Replica::address).sorted().distinct().toList();
         List<String> invalid = servers.stream().filter(a -> !UpstreamRenderer.validAddress(a)).toList();

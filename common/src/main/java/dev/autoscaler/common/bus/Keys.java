@@ -1,5 +1,7 @@
 package dev.autoscaler.common.bus;
 
+import dev.autoscaler.common.config.RedisSettings;
+
 /** Redis key names (DESIGN §3), all under one configurable prefix. */
 public record Keys(String prefix) {
     public String desired(String target) { return prefix + "desired:" + target; }
@@ -23,6 +25,13 @@ public record Keys(String prefix) {
     public String lease(String name) { return prefix + "lease:" + name; }
     /** The fencing-token counter of that role: one more at every acquisition. */
     public String leaseFence(String name) { return prefix + "lease-fence:" + name; }
+    /**
+     * The pub/sub channel for a logical name ({@code Channels.ALERTS}): under the prefix, so stacks sharing one Redis do
+     * not hear each other, except at the default prefix, where the PoC's bare names keep PoC components talking to us.
+     */
+    public String channel(String logical) {
+        return RedisSettings.DEFAULT_KEY_PREFIX.equals(prefix) ? logical : prefix + logical;
+    }
     /** SCAN pattern matching every {@link #service} key. */
     public String servicePattern() { return prefix + "service:*"; }
 }

@@ -1,5 +1,6 @@
 package dev.autoscaler.common.bus;
 
+import dev.autoscaler.common.config.BusSettings;
 import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Json;
 import io.lettuce.core.ClientOptions;
@@ -14,35 +15,42 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The only way services talk: pub/sub for events, keys and capped streams for state. Reconnect delays are
  * bounded (50 ms .. 1 s) so a Redis restart costs about a second, and Lettuce re-subscribes by itself.
- * Each subscription is handled on its own thread, in order, so a slow handler never blocks Netty.
+ * Callers name channels by their logical names ({@code Channels.ALERTS}); the bus maps them to the channel under
+ * {@code KEY_PREFIX} ({@link Keys#channel}). What arrives passes a {@link MessageGate} (size cap, parsing, rules,
+ * a bounded lane per channel), so a slow handler never blocks Netty and a flood never exhausts memory.
  */
 public final class RedisBus implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisBus.class);
+    /** A readiness check must answer within a probe's timeout, whatever Redis does. */
+    private static final long PING_TIMEOUT_MS = 1000;
 
     private final ClientResources resources;
     private final RedisClient client;
     private final StatefulRedisConnection<String, String> conn;
     private final StatefulRedisPubSubConnection<String, String> pubsub;
     private final Keys keys;
-    private final MeterRegistry meters;
-    private final Map<String, Consumer<String>> handlers = new ConcurrentHashMap<>();
+    private final BusSettings limits;
+    private final MessageGate gate;
+    /** Physical channel name to logical, for what arrives. */
+    private final Map<String, String> logical = new ConcurrentHashMap<>();
     private final Map<String, ExecutorService> lanes = new ConcurrentHashMap<>();
-    private final Map<String, Long> lastMalformedLog = new ConcurrentHashMap<>();
 
     public RedisBus(RedisSettings settings, MeterRegistry meters) {
         this(settings, meters, true);
@@ -50,8 +58,13 @@ public final class RedisBus implements AutoCloseable {
 
     /** @param waitForRedis services wait up to a minute for Redis to come up; tools fail at once */
     public RedisBus(RedisSettings settings, MeterRegistry meters, boolean waitForRedis) {
-        this.meters = meters;
+        this(settings, BusSettings.DEFAULTS, meters, waitForRedis);
+    }
+
+    public RedisBus(RedisSettings settings, BusSettings limits, MeterRegistry meters, boolean waitForRedis) {
         this.keys = new Keys(settings.keyPrefix());
+        this.limits = limits;
+        this.gate = new MessageGate(limits, meters);
         this.resources = ClientResources.builder()
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
@@ -67,8 +80,8 @@ public final class RedisBus implements AutoCloseable {
         pubsub.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String channel, String message) {
-                Consumer<String> h = handlers.get(channel);
-                if (h != null) lanes.get(channel).execute(() -> h.accept(message));
+                String name = logical.get(channel);
+                if (name != null) gate.offer(name, message);
             }
         });
     }
@@ -101,58 +114,70 @@ public final class RedisBus implements AutoCloseable {
         return conn.sync();
     }
 
+    /**
+     * Redis answers PING within a second. Never waits longer, so {@code /ready} answers within a probe's timeout while
+     * Redis is away (a command would otherwise wait in Lettuce's queue for the reconnect).
+     */
     public boolean ping() {
+        if (!conn.isOpen() || !pubsub.isOpen()) return false;
         try {
-            return "PONG".equals(conn.sync().ping());
-        } catch (RuntimeException e) {
+            return "PONG".equals(conn.async().ping().get(PING_TIMEOUT_MS, TimeUnit.MILLISECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
             return false;
         }
     }
 
+    /** Both connections are up as far as Lettuce knows; answers at once, without a round trip. */
+    public boolean connected() {
+        return conn.isOpen() && pubsub.isOpen();
+    }
+
+    /** How long the longest-running message handler has been busy, in seconds: a hung one shows here. */
+    public double busiestHandlerSec() {
+        return gate.busiestHandlerSec();
+    }
+
+    public BusSettings limits() {
+        return limits;
+    }
+
     public void publish(String channel, Object message) {
-        conn.sync().publish(channel, Json.write(message));
+        conn.sync().publish(keys.channel(channel), Json.write(message));
     }
 
     /** Raw text, for tests that inject malformed messages and for tools. */
     public void publishRaw(String channel, String text) {
-        conn.sync().publish(channel, text);
+        conn.sync().publish(keys.channel(channel), text);
     }
 
     /**
-     * Subscribes with typed parsing. A message that does not parse is counted in
-     * {@code autoscaler_messages_malformed_total{channel}}, logged at most once a minute, and dropped.
+     * Subscribes with typed parsing; every message is handled, in order, one at a time. A message that is too large,
+     * does not parse or breaks a {@link dev.autoscaler.common.msg.MessageRules rule} is counted and dropped (see
+     * {@link MessageGate}); at most {@code BUS_QUEUE_MAX} wait, then the oldest is dropped.
      */
     public <T> void subscribe(String channel, Class<T> type, Consumer<T> handler) {
-        Counter malformed = meters.counter("autoscaler_messages_malformed", "channel", channel);
-        Counter received = meters.counter("autoscaler_messages_received", "channel", channel);
-        lanes.computeIfAbsent(channel, c -> Executors.newSingleThreadExecutor(Thread.ofVirtual().name("bus-" + c).factory()));
-        handlers.put(channel, text -> {
-            received.increment();
-            T msg;
-            try {
-                msg = Json.read(text, type);
-            } catch (Json.MalformedMessageException e) {
-                malformed.increment();
-                logMalformed(channel, e.getMessage());
-                return;
-            }
-            try {
-                handler.accept(msg);
-            } catch (RuntimeException e) {
-                log.error("handler for {} failed", channel, e);
-            }
-        });
-        pubsub.sync().subscribe(channel);
+        subscribe(channel, type, null, handler);
     }
 
-    private void logMalformed(String channel, String why) {
-        long now = System.currentTimeMillis();
-        Long last = lastMalformedLog.get(channel);
-        if (last == null || now - last >= 60_000) {
-            lastMalformedLog.put(channel, now);
-            log.warn("dropped malformed message on {}: {} (logged at most once a minute; see autoscaler_messages_malformed_total)",
-                    channel, why);
-        }
+    /**
+     * As {@link #subscribe(String, Class, Consumer)}, but of the messages waiting only the newest per {@code key} (say,
+     * per target) is kept: for channels where a newer message makes an older one moot (replica sets, upstreams, windows,
+     * level-triggered plans). The ones replaced are counted with reason {@code superseded}.
+     */
+    public <T> void subscribeLatest(String channel, Class<T> type, Function<? super T, String> key, Consumer<T> handler) {
+        subscribe(channel, type, java.util.Objects.requireNonNull(key, "key"), handler);
+    }
+
+    private <T> void subscribe(String channel, Class<T> type, Function<? super T, String> key, Consumer<T> handler) {
+        ExecutorService lane = lanes.computeIfAbsent(channel,
+                c -> Executors.newSingleThreadExecutor(Thread.ofVirtual().name("bus-" + c).factory()));
+        gate.register(channel, type, key, handler, lane);
+        String physical = keys.channel(channel);
+        logical.put(physical, channel);
+        pubsub.sync().subscribe(physical);
     }
 
     /** Appends to a capped stream (approximate trimming keeps it cheap). */

@@ -7,6 +7,8 @@ import io.lettuce.core.RedisURI;
  * {@code REDIS_HOST}/{@code REDIS_PORT}.
  */
 public record RedisSettings(String url, String keyPrefix) {
+    /** The prefix under which channels keep the PoC's bare names, so PoC components still interoperate. */
+    public static final String DEFAULT_KEY_PREFIX = "autoscaler:";
 
     public static RedisSettings from(Env env) {
         String url = env.raw("REDIS_URL").orElseGet(() -> {
@@ -20,7 +22,7 @@ public record RedisSettings(String url, String keyPrefix) {
             throw Env.bad(env.raw("REDIS_URL").isPresent() ? "REDIS_URL" : "REDIS_HOST", url,
                     "a redis:// or rediss:// URL such as redis://127.0.0.1:6379");
         }
-        String prefix = env.string("KEY_PREFIX", "autoscaler:");
+        String prefix = env.string("KEY_PREFIX", DEFAULT_KEY_PREFIX);
         if (!prefix.matches("[A-Za-z0-9_.:-]{1,64}")) {
             throw Env.bad("KEY_PREFIX", prefix, "1-64 characters of [A-Za-z0-9_.:-]");
         }

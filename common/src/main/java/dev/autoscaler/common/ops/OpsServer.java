@@ -14,8 +14,10 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * Each service's {@code /health} (JSON, 503 when not healthy) and Prometheus {@code /metrics}. The JDK's
- * server is enough for two endpoints scraped every few seconds and keeps each service's memory small.
+ * Each service's {@code /health} (liveness: JSON, 503 when the process is wedged), {@code /ready} (readiness: 503
+ * while it cannot do its work, say Redis is away) and Prometheus {@code /metrics}. The two checks are apart so that an
+ * orchestrator restarts a process only when restarting helps: a Redis outage makes every service unready, never dead.
+ * The JDK's server is enough for endpoints scraped every few seconds and keeps each service's memory small.
  */
 public final class OpsServer implements AutoCloseable {
     /** Prometheus's text exposition format, as every {@code /metrics} here answers. */
@@ -25,25 +27,34 @@ public final class OpsServer implements AutoCloseable {
 
     public record Health(boolean ok, Map<String, Object> details) {}
 
+    /** {@code /ready} answers as {@code /health} does. */
     public OpsServer(String service, String host, int port, PrometheusMeterRegistry registry, Supplier<Health> health)
             throws IOException {
+        this(service, host, port, registry, health, health);
+    }
+
+    public OpsServer(String service, String host, int port, PrometheusMeterRegistry registry, Supplier<Health> health,
+                     Supplier<Health> ready) throws IOException {
         server = HttpServer.create(new InetSocketAddress(host, port), 64);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.createContext("/health", ex -> {
-            Health h;
-            try {
-                h = health.get();
-            } catch (RuntimeException e) {
-                h = new Health(false, Map.of("error", String.valueOf(e.getMessage())));
-            }
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("status", h.ok() ? "ok" : "unhealthy");
-            body.put("service", service);
-            body.putAll(h.details());
-            send(ex, h.ok() ? 200 : 503, "application/json", Json.write(body));
-        });
+        server.createContext("/health", ex -> answer(ex, service, health, "unhealthy"));
+        server.createContext("/ready", ex -> answer(ex, service, ready, "not ready"));
         server.createContext("/metrics", ex -> send(ex, 200, PROMETHEUS_TEXT, registry.scrape()));
         server.start();
+    }
+
+    private static void answer(HttpExchange ex, String service, Supplier<Health> check, String failed) throws IOException {
+        Health h;
+        try {
+            h = check.get();
+        } catch (RuntimeException e) {
+            h = new Health(false, Map.of("error", String.valueOf(e.getMessage())));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", h.ok() ? "ok" : failed);
+        body.put("service", service);
+        body.putAll(h.details());
+        send(ex, h.ok() ? 200 : 503, "application/json", Json.write(body));
     }
 
     public int port() {

@@ -7,9 +7,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +31,9 @@ public final class Heartbeat implements AutoCloseable {
 
     private final RedisBus bus;
     private final String key;
-    private final String[] args;
+    private final List<String> args;
+    /** Fields that change while the service runs (its lease role), read at every refresh. */
+    private final Supplier<Map<String, String>> live;
     private final Counter failures;
     private final ScheduledExecutorService timer;
     private long lastFailureLog = -LOG_EVERY_MS;
@@ -39,10 +43,16 @@ public final class Heartbeat implements AutoCloseable {
 
     /** Writes the heartbeat at once (in the background) and then every {@code ttlSec / 3}. */
     public Heartbeat(RedisBus bus, ServiceInfo info, int ttlSec, MeterRegistry meters) {
+        this(bus, info, ttlSec, meters, Map::of);
+    }
+
+    /** @param live fields written beside {@code info}'s at every refresh (a failing supplier skips them, never the beat) */
+    public Heartbeat(RedisBus bus, ServiceInfo info, int ttlSec, MeterRegistry meters, Supplier<Map<String, String>> live) {
         if (ttlSec < 1) throw new IllegalArgumentException("ttlSec must be positive: " + ttlSec);
         this.bus = bus;
         this.key = bus.keys().service(info.name(), info.instance());
-        this.args = scriptArgs(info, ttlSec);
+        this.args = scriptArgs(info.toHash(), ttlSec);
+        this.live = live;
         this.failures = meters.counter("autoscaler_heartbeat_failures", "service", info.name());
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, Thread.ofVirtual().name("heartbeat").factory());
         t.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -51,13 +61,27 @@ public final class Heartbeat implements AutoCloseable {
         timer.scheduleWithFixedDelay(this::refresh, 0, periodMs, TimeUnit.MILLISECONDS);
     }
 
-    private static String[] scriptArgs(ServiceInfo info, int ttlSec) {
+    private static List<String> scriptArgs(Map<String, String> fields, int ttlSec) {
         List<String> a = new ArrayList<>();
         a.add(String.valueOf(ttlSec));
-        info.toHash().forEach((k, v) -> {
+        addFields(a, fields);
+        return List.copyOf(a);
+    }
+
+    private static void addFields(List<String> a, Map<String, String> fields) {
+        fields.forEach((k, v) -> {
             a.add(k);
             a.add(v == null ? "" : v);
         });
+    }
+
+    private String[] currentArgs() {
+        List<String> a = new ArrayList<>(args);
+        try {
+            addFields(a, live.get());
+        } catch (RuntimeException e) {
+            log.debug("heartbeat {}: live fields not read", key, e);
+        }
         return a.toArray(String[]::new);
     }
 
@@ -67,7 +91,7 @@ public final class Heartbeat implements AutoCloseable {
 
     private void refresh() {
         try {
-            bus.redis().eval(WRITE, ScriptOutputType.INTEGER, new String[] {key}, args);
+            bus.redis().eval(WRITE, ScriptOutputType.INTEGER, new String[] {key}, currentArgs());
             failing = false;
         } catch (RuntimeException e) {
             // an exception escaping a scheduled task would cancel every later refresh

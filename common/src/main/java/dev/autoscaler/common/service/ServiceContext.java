@@ -1,6 +1,7 @@
 package dev.autoscaler.common.service;
 
 import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.config.BusSettings;
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.config.RedisSettings;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -11,11 +12,13 @@ public final class ServiceContext implements AutoCloseable {
     private final Env env;
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final RedisSettings redisSettings;
+    private final BusSettings busSettings;
     private RedisBus bus;
 
     public ServiceContext(Env env) {
         this.env = env;
         this.redisSettings = RedisSettings.from(env);
+        this.busSettings = BusSettings.from(env);
     }
 
     public Env env() { return env; }
@@ -25,7 +28,7 @@ public final class ServiceContext implements AutoCloseable {
     public RedisSettings redisSettings() { return redisSettings; }
 
     public synchronized RedisBus bus() {
-        if (bus == null) bus = new RedisBus(redisSettings, meters);
+        if (bus == null) bus = new RedisBus(redisSettings, busSettings, meters, true);
         return bus;
     }
 

@@ -1,5 +1,6 @@
 package dev.autoscaler.common.service;
 
+import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.config.ConfigException;
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.msg.Clock;
@@ -15,9 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts one service the same way for all of them: validate configuration first (one line and exit code 2
- * on a bad value), then start the service, its {@code /health} + {@code /metrics} endpoint on
+ * on a bad value), then start the service, its {@code /health}, {@code /ready} and {@code /metrics} endpoint on
  * {@code OPS_HOST}:{@code OPS_PORT} and its {@link Heartbeat} ({@code HEARTBEAT_TTL_SEC}), and block until
- * SIGTERM/SIGINT, which closes the service cleanly.
+ * SIGTERM/SIGINT, which closes the service cleanly. {@code /health} (liveness) never asks Redis: a Redis outage must
+ * not get every service restarted; {@code /ready} does.
  */
 public final class ServiceRunner {
     private static final Logger log = LoggerFactory.getLogger(ServiceRunner.class);
@@ -127,7 +129,8 @@ public final class ServiceRunner {
         }
         OpsServer ops = startOps(name, opsHost, opsPort, ctx, service);
         ServiceInfo info = new ServiceInfo(name, instanceId(), opsUrl(opsHost, ops.port()), version(service), Clock.nowSec(), 0);
-        Heartbeat heartbeat = new Heartbeat(ctx.bus(), info, heartbeatTtl, ctx.meters());
+        writeOpsUrl(env, info.opsUrl());
+        Heartbeat heartbeat = new Heartbeat(ctx.bus(), info, heartbeatTtl, ctx.meters(), () -> leaseFields(service));
         log.info("{} started ({} {}); health and metrics on {}/health", name, info.instance(), info.version(), info.opsUrl());
         return new Running(name, service, ops, ctx, heartbeat);
     }
@@ -135,13 +138,8 @@ public final class ServiceRunner {
     private static OpsServer startOps(String name, String opsHost, int opsPort, ServiceContext ctx, Service service)
             throws StartFailed {
         try {
-            return new OpsServer(name, opsHost, opsPort, ctx.meters(), () -> {
-                OpsServer.Health h = service.health();
-                Map<String, Object> d = new LinkedHashMap<>(h.details());
-                boolean redisUp = ctx.bus().ping();
-                d.put("redis", redisUp ? "up" : "down");
-                return new OpsServer.Health(h.ok() && redisUp, d);
-            });
+            return new OpsServer(name, opsHost, opsPort, ctx.meters(), () -> liveness(service, ctx.bus()),
+                    () -> readiness(service, ctx.bus()));
         } catch (Exception e) {
             System.err.println("autoscaler " + name + ": cannot listen on OPS_HOST:OPS_PORT " + opsHost + ":" + opsPort
                     + " (" + e.getMessage() + ")");
@@ -149,6 +147,58 @@ public final class ServiceRunner {
             ctx.close();
             throw new StartFailed(2);
         }
+    }
+
+    /**
+     * Alive unless the service says otherwise or a message handler is stuck; Redis is shown, not asked (a command
+     * would wait for the reconnect, and a Redis outage is no reason to restart a process).
+     */
+    static OpsServer.Health liveness(Service service, RedisBus bus) {
+        OpsServer.Health h = service.health();
+        Map<String, Object> d = new LinkedHashMap<>(h.details());
+        d.put("redis", bus.connected() ? "up" : "down");
+        double busy = bus.busiestHandlerSec();
+        boolean wedged = busy >= bus.limits().handlerStuckSec();
+        if (wedged) d.put("wedged", String.format(java.util.Locale.ROOT, "a message handler has been busy for %.0f s", busy));
+        return new OpsServer.Health(h.ok() && !wedged, d);
+    }
+
+    /** Ready when alive and Redis answers a PING within a second. */
+    static OpsServer.Health readiness(Service service, RedisBus bus) {
+        OpsServer.Health alive = liveness(service, bus);
+        boolean redisUp = bus.ping();
+        Map<String, Object> d = new LinkedHashMap<>(alive.details());
+        d.put("redis", redisUp ? "up" : "down");
+        return new OpsServer.Health(alive.ok() && redisUp, d);
+    }
+
+    /**
+     * The service's lease, from its health details ({@code "lease": {"name", "role", "holder"}}), as heartbeat fields,
+     * so {@code status} shows who is active without calling every service.
+     */
+    static Map<String, String> leaseFields(Service service) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (service.health().details().get("lease") instanceof Map<?, ?> lease) {
+            for (String f : new String[] {"name", "role", "holder"}) {
+                Object v = lease.get(f);
+                out.put("lease_" + f, v == null ? "" : String.valueOf(v));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code OPS_URL_FILE}: where a container's healthcheck ({@link dev.autoscaler.common.ops.HealthProbe}) finds the ops
+     * URL, whose port is a free one. Not written when unset; a failed write is logged, never fatal.
+     */
+    private static void writeOpsUrl(Env env, String url) {
+        env.raw("OPS_URL_FILE").filter(f -> !f.isBlank()).ifPresent(f -> {
+            try {
+                java.nio.file.Files.writeString(java.nio.file.Path.of(f), url + "\n");
+            } catch (java.io.IOException | RuntimeException e) {
+                log.warn("OPS_URL_FILE {} not written ({}); a healthcheck reading it will fail", f, e.getMessage());
+            }
+        });
     }
 
     /** hostname-pid: unique per host, and names the process an operator would look for. */

@@ -16,10 +16,28 @@ import java.util.Optional;
  * @param version  the build's version, or {@code dev} when not run from a jar
  * @param started  when it started, epoch seconds
  * @param ageSec   seconds since it started, as of reading; not stored in the hash
+ * @param lease    the single-writer role it takes part in (planner, executor), or null; from the hash's {@code lease_*}
+ *                 fields, which the heartbeat copies from the service's {@code /health} details
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.ALWAYS)
-public record ServiceInfo(String name, String instance, String opsUrl, String version, double started, double ageSec) {
+public record ServiceInfo(String name, String instance, String opsUrl, String version, double started, double ageSec,
+                          Lease lease) {
+
+    public ServiceInfo(String name, String instance, String opsUrl, String version, double started, double ageSec) {
+        this(name, instance, opsUrl, version, started, ageSec, null);
+    }
+
+    /** A lease as its holder sees it: role {@code active} (it holds it) or {@code standby}, and the holder it saw. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Lease(String name, String role, String holder) {}
+
+    /** "active", "standby (lease held by X)", or null without a lease: what {@code status} shows beside the service. */
+    public String roleText() {
+        if (lease == null) return null;
+        if (!"standby".equals(lease.role())) return lease.role();
+        return lease.holder() == null || lease.holder().isEmpty() ? "standby (lease free)" : "standby (lease held by " + lease.holder() + ")";
+    }
 
     /** The hash a heartbeat writes: every field but the age, which only a reader knows. */
     public Map<String, String> toHash() {
@@ -45,6 +63,12 @@ public record ServiceInfo(String name, String instance, String opsUrl, String ve
         }
         // another host's clock may run ahead; an age below zero would only confuse
         double age = Math.max(0, nowSec - started);
-        return Optional.of(new ServiceInfo(name, instance, h.get("ops_url"), h.get("version"), started, age));
+        return Optional.of(new ServiceInfo(name, instance, h.get("ops_url"), h.get("version"), started, age, lease(h)));
+    }
+
+    private static Lease lease(Map<String, String> h) {
+        String role = h.get("lease_role");
+        if (role == null || role.isEmpty()) return null;
+        return new Lease(h.getOrDefault("lease_name", ""), role, h.getOrDefault("lease_holder", ""));
     }
 }
