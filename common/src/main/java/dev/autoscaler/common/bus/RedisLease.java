@@ -55,11 +55,16 @@ public final class RedisLease implements AutoCloseable {
         this.nanos = nanos;
     }
 
-    /** Starts renewing (or trying to take) the lease every third of its ttl, on a thread of its own. */
+    /**
+     * Tries to take the lease now (so the first process up acts from its first moment), then renews or retries every
+     * third of its ttl on a thread of its own.
+     */
     public synchronized RedisLease start() {
         if (renewer == null) {
+            tryHold();
+            long period = Math.max(100, ttlMs / 3);
             renewer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-" + name).daemon().factory());
-            renewer.scheduleWithFixedDelay(this::tryHold, 0, Math.max(100, ttlMs / 3), TimeUnit.MILLISECONDS);
+            renewer.scheduleWithFixedDelay(this::tryHold, period, period, TimeUnit.MILLISECONDS);
         }
         return this;
     }
