@@ -100,7 +100,9 @@ public final class StatusCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "%-10s %-28s %-28s %s%n", "SERVICE", "INSTANCE", "OPS URL", "AGE");
         for (ServiceInfo s : services) {
-            out.printf(Locale.ROOT, "%-10s %-28s %-28s %s%n", s.name(), s.instance(), s.opsUrl(), age(s.ageSec()));
+            // a service with a lease says whether it acts or stands by (and for whom)
+            String role = s.roleText() == null ? "" : "  " + s.roleText();
+            out.printf(Locale.ROOT, "%-10s %-28s %-28s %s%s%n", s.name(), s.instance(), s.opsUrl(), age(s.ageSec()), role);
         }
     }
 

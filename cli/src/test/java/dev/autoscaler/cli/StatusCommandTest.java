@@ -48,6 +48,18 @@ class StatusCommandTest {
     }
 
     @Test
+    void aServiceWithALeaseSaysWhetherItActsOrStandsBy() {
+        var services = List.of(
+                new ServiceInfo("planner", "vm-811", "http://127.0.0.1:40123", "0.1.0", 1.0, 42.9,
+                        new ServiceInfo.Lease("planner", "active", "vm/811/a1b2")),
+                new ServiceInfo("planner", "vm-907", "http://127.0.0.1:40127", "0.1.0", 1.0, 12.0,
+                        new ServiceInfo.Lease("planner", "standby", "vm/811/a1b2")));
+        String out = capture(o -> StatusCommand.printServices(services, o));
+        assertTrue(out.contains("42s  active\n"), out);
+        assertTrue(out.contains("12s  standby (lease held by vm/811/a1b2)\n"), out);
+    }
+
+    @Test
     void noServicesSaysSo() {
         assertEquals("\nno services with a heartbeat (none running, or all older than this version)\n",
                 capture(o -> StatusCommand.printServices(List.of(), o)));

@@ -8,7 +8,9 @@ import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Channels;
+import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.LatencyMetrics;
+import dev.autoscaler.common.msg.ReplicaSet;
 import dev.autoscaler.common.service.ServiceContext;
 import dev.autoscaler.common.testing.RedisServer;
 import dev.autoscaler.dashboard.live.LiveFeed;
@@ -101,6 +103,10 @@ class DashboardBrowserTest {
     }
 
     static void publish(double p95, double rps) {
+        // one ready replica, as an executor keeps it registered (also after a Redis restart): the planner plans only
+        // from a known count
+        bus.redis().hset("autoscaler:registry:app", "app-dup-1", Json.write(new ReplicaSet.Replica("app-dup-1", "127.0.0.1:9001",
+                ReplicaSet.State.ready)));
         ts += 1;
         var m = new LatencyMetrics(null, "app", "http://127.0.0.1/", 1, 100, 1.0, p95 / 2, p95 / 2, p95, p95, p95, rps, rps, 0, 1,
                 "access_log", ts);

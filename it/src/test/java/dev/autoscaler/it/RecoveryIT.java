@@ -67,7 +67,7 @@ class RecoveryIT {
     @Test
     void aMalformedMessageOnEveryChannelIsCountedAndDroppedAndTheServicesCarryOn() throws Exception {
         // malformed on every channel (a well-formed message of another kind, like the PoC's {"kind":"error"} on
-        // actions, is ignored rather than counted)
+        // actions, is counted as malformed too: the gate drops what no handler here would act on)
         String[] garbage = {"not json", "{\"kind\":\"plan\",\"ts\":\"yesterday\"}", "[1,2]", "{\"target\":\"bad name!\"}"};
         for (String channel : new String[] {Channels.ALERTS, Channels.ACTIONS, Channels.REPLICAS, Channels.UPSTREAMS, Channels.RESULTS}) {
             for (String g : garbage) stack.bus().publishRaw(channel, g);

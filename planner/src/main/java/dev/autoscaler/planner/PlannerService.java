@@ -87,7 +87,8 @@ public final class PlannerService implements Service {
                 .map(p -> new LlmAdvisor(llm, p, this::audit, meters, () -> System.currentTimeMillis() / 1000.0)).orElse(null);
         this.lease = new RedisLease(bus, "planner", holderId(), java.time.Duration.ofMillis((long) (settings.leaseSec() * 1000)));
         lease.start();
-        bus.subscribe(Channels.ALERTS, LatencyMetrics.class, this::onWindow);
+        // a planner that falls behind decides on each target's newest window: an older one is history, not load
+        bus.subscribeLatest(Channels.ALERTS, LatencyMetrics.class, LatencyMetrics::target, this::onWindow);
         log.info("planner: mode {}, {} mode, replicas {}..{}; llm: {}", defaultMode,
                 baseConfig.sloP95Ms() != null ? "SLO " + baseConfig.sloP95Ms() + " ms" : "baseline", baseConfig.minReplicas(),
                 baseConfig.maxReplicas(), llm.describe());
