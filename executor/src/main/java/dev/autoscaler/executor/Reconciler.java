@@ -146,7 +146,7 @@ public final class Reconciler implements TargetLoop, AutoCloseable {
                         Math.round(ageSec(known)));
                 write(known.with(State.starting));
                 watch(known.with(State.starting));
-            } else {
+            } else if (lease.held()) {
                 log.warn("{}: {} runs but does not answer /health; stopping it", target, r.id());
                 backend.stop(known, Duration.ofSeconds(2));
                 bus.redis().hdel(keys.registry(target), r.id());
@@ -162,17 +162,13 @@ public final class Reconciler implements TargetLoop, AutoCloseable {
     public synchronized Outcome reconcile() {
         if (!lease.held()) return standingBy();
         // a new holding (a takeover, or Redis lost the lease key with everything else): take in what runs first
-        List<String> gaveUp = new ArrayList<>(adoptedUnder != lease.token() ? adoptUnderLease() : List.of());
+        List<String> gaveUp = adoptedUnder != lease.token() ? adoptUnderLease() : List.of();
         Map<String, ReplicaRecord> reg = readRegistry();
         adoptStrays(reg);
         dropDead(reg);
-        gaveUp.addAll(settleStarting(reg));
+        promoteAnswering(reg);
         int before = count(reg, State.ready);
-        if (!gaveUp.isEmpty()) {
-            // replaced by the reconcile this asks for, so the error stands on its own in the results
-            wake.run();
-            return reportDied(new Outcome(before, before, "error", String.join("; ", gaveUp) + "; the next reconcile replaces it"));
-        }
+        if (!gaveUp.isEmpty()) return gaveUpOn(gaveUp, before);
         List<ReplicaRecord> active = reg.values().stream().filter(r -> r.state() != State.draining).toList();
         int desired = desired(active.size());
         if (active.size() < desired) {
@@ -186,9 +182,17 @@ public final class Reconciler implements TargetLoop, AutoCloseable {
         for (ReplicaRecord r : reg.values()) {
             if (r.state() == State.draining && !drain(List.of(r))) break;
         }
+        gaveUp = giveUpOnSilent(reg);
+        if (!gaveUp.isEmpty()) return gaveUpOn(gaveUp, before);
         int starting = count(reg, State.starting);
         return reportDied(new Outcome(before, before, "noop", desired + " replica(s) as desired"
                 + (starting > 0 ? " (" + starting + " starting)" : "")));
+    }
+
+    /** An error of its own in the results; the reconcile it asks for replaces what was given up on. */
+    private Outcome gaveUpOn(List<String> gaveUp, int before) {
+        wake.run();
+        return reportDied(new Outcome(before, readyCount(), "error", String.join("; ", gaveUp) + "; the next reconcile replaces it"));
     }
 
     private Outcome standingBy() {
@@ -216,10 +220,9 @@ public final class Reconciler implements TargetLoop, AutoCloseable {
 
     /**
      * Starting replicas that answer become ready (their watcher may not have asked yet, or belonged to an executor that
-     * stopped); one past START_TIMEOUT_SEC is stopped, never having served. Returns what was given up on.
+     * stopped); the others still within START_TIMEOUT_SEC are watched.
      */
-    private List<String> settleStarting(Map<String, ReplicaRecord> reg) {
-        List<String> gaveUp = new ArrayList<>();
+    private void promoteAnswering(Map<String, ReplicaRecord> reg) {
         for (ReplicaRecord r : List.copyOf(reg.values())) {
             if (r.state() != State.starting) continue;
             if (healthy(r)) {
@@ -227,15 +230,24 @@ public final class Reconciler implements TargetLoop, AutoCloseable {
                 else reread(reg, r.id()); // its watcher was first, or it is gone
             } else if (stillStarting(r)) {
                 watch(r);
-            } else if (lease.held()) {
-                // adopted while starting, or left starting by a start that failed half-way: never ready, so never served
-                log.warn("{}: {} not healthy {} s after its start; stopping it", target, r.id(), Math.round(ageSec(r)));
-                backend.stop(r, Duration.ofSeconds(2));
-                bus.redis().hdel(keys.registry(target), r.id());
-                reg.remove(r.id());
-                publishSet();
-                gaveUp.add(r.id() + " did not become healthy");
             }
+        }
+    }
+
+    /**
+     * Starting replicas past START_TIMEOUT_SEC (adopted while starting, or left starting by a start that failed
+     * half-way) are stopped, never having served. Returns what was given up on.
+     */
+    private List<String> giveUpOnSilent(Map<String, ReplicaRecord> reg) {
+        List<String> gaveUp = new ArrayList<>();
+        for (ReplicaRecord r : List.copyOf(reg.values())) {
+            if (r.state() != State.starting || stillStarting(r) || !lease.held()) continue;
+            log.warn("{}: {} not healthy {} s after its start; stopping it", target, r.id(), Math.round(ageSec(r)));
+            backend.stop(r, Duration.ofSeconds(2));
+            bus.redis().hdel(keys.registry(target), r.id());
+            reg.remove(r.id());
+            publishSet();
+            gaveUp.add(r.id() + " did not become healthy");
         }
         return gaveUp;
     }
@@ -302,10 +314,12 @@ public final class Reconciler implements TargetLoop, AutoCloseable {
         for (int i = 0; i < count; i++) starts.add(pool.submit(this::startOne));
         List<String> started = new ArrayList<>();
         List<String> errors = new ArrayList<>();
+        int skipped = 0;
         for (Future<ReplicaRecord> f : starts) {
             try {
                 ReplicaRecord r = f.get();
                 if (r != null) started.add(r.id());
+                else skipped++;
             } catch (ExecutionException e) {
                 errors.add(String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage()));
             } catch (InterruptedException e) {
@@ -317,7 +331,7 @@ public final class Reconciler implements TargetLoop, AutoCloseable {
         }
         pool.shutdown();
         int after = activeCount();
-        boolean leaseLost = started.size() + errors.size() < count;
+        boolean leaseLost = skipped > 0;
         String msg = "started " + (started.isEmpty() ? "none" : String.join(", ", started))
                 + (started.isEmpty() ? "" : " (starting; announced ready once /health answers)")
                 + (errors.isEmpty() ? "" : "; failed: " + String.join("; ", errors))

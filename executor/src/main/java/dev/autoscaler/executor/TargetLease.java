@@ -72,9 +72,12 @@ public final class TargetLease implements AutoCloseable {
         return lease == null || lease.held();
     }
 
-    /** Which holding this is: a new value after each (re)take of the lease. */
+    /**
+     * Which holding this is: a new value after each (re)take of the lease. Alone, always 0, the value a loop starts
+     * with: its one holding never changes, so only its caller's {@code adopt()} takes in what runs.
+     */
     public long token() {
-        return lease == null ? 1 : lease.token();
+        return lease == null ? 0 : lease.token();
     }
 
     /** Who holds the lease as far as this executor last saw. */
