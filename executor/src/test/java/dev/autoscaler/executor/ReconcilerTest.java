@@ -321,6 +321,34 @@ class ReconcilerTest {
         assertTrue(backend.started.isEmpty());
     }
 
+    @Test
+    void anInterruptedDrainStopsWaitingKeepsTheFlagAndStopsNothing() throws Exception {
+        var r1 = backend.run(target, 1, true);
+        var r2 = backend.run(target, 2, true);
+        write(r1.record(State.ready), r2.record(State.ready));
+        bus.redis().set(bus.keys().replicaCounter(target), "2");
+        Reconciler rec = reconciler(settings(1, 5, 20));
+        rec.adopt();
+        autoWatcher = false; // nginx never lets r2 go: the drain would wait DRAIN_SEC (30 s)
+        upstreams.put(target, Set.of(r1.address, r2.address));
+        setDesired(1);
+        CompletableFuture<Reconciler.Outcome> outcome = new CompletableFuture<>();
+        CompletableFuture<Boolean> flagKept = new CompletableFuture<>();
+        Thread lane = Thread.ofPlatform().name("test-lane").start(() -> {
+            outcome.complete(rec.reconcile());
+            flagKept.complete(Thread.currentThread().isInterrupted());
+        });
+
+        await("r2 marked draining", () -> registry().get(r2.id).state() == State.draining);
+        lane.interrupt(); // the executor is stopping
+
+        Reconciler.Outcome o = outcome.get(5, TimeUnit.SECONDS); // far less than DRAIN_SEC: it did not wait it out
+        assertEquals("error", o.status(), o.message());
+        assertTrue(flagKept.get(5, TimeUnit.SECONDS), "the interrupt was swallowed");
+        assertTrue(backend.stopped.isEmpty(), "stopped while stopping: " + backend.stopped);
+        assertEquals(State.draining, registry().get(r2.id).state(), "left draining for the next executor to finish");
+    }
+
     // ---- adoption ----
 
     @Test
