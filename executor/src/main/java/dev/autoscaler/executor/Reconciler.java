@@ -359,8 +359,9 @@ public final class Reconciler implements TargetLoop, AutoCloseable {
                 .limit(count).toList();
         List<String> ids = victims.stream().map(ReplicaRecord::id).toList();
         if (!drain(victims)) {
-            return new Outcome(before, activeCount(), "error", "drain of " + ids + " stopped short (lost the executor lease, or "
-                    + "stopping); what was marked draining is finished by the next reconcile");
+            // no Redis call here: on an interrupted thread (the executor stopping) it would only throw
+            return new Outcome(before, active.size() - victims.size(), "error", "drain of " + ids + " stopped short (lost the "
+                    + "executor lease, or stopping); what was marked draining is finished by the next reconcile");
         }
         return new Outcome(before, activeCount(), "ok", "drained and stopped " + ids);
     }
