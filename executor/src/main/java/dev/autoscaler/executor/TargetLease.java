@@ -52,11 +52,14 @@ public final class TargetLease implements AutoCloseable {
 
     /** This process, told apart from another executor on the same host, or in the same JVM in tests. */
     public static String holderId() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (Exception e) {
-            host = "localhost";
+        // HOSTNAME first (a container's or pod's name): a name lookup may hang where DNS is misconfigured
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (Exception e) {
+                host = "localhost";
+            }
         }
         return host + "-" + ProcessHandle.current().pid() + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
     }
