@@ -8,7 +8,8 @@ import java.util.List;
  * ({@code ProcessSettings}, {@code DockerSettings}, ...).
  */
 public record ExecutorSettings(String backend, List<String> targets, int minReplicas, int maxReplicas, double reconcileSec,
-                               double startTimeoutSec, double drainSec, double drainSettleSec, double graceSec) {
+                               double startTimeoutSec, double drainSec, double drainSettleSec, double graceSec,
+                               double leaseSec) {
     public static final List<String> BACKENDS = List.of("process", "docker", "kubernetes");
 
     public static ExecutorSettings from(Env env) {
@@ -23,6 +24,9 @@ public record ExecutorSettings(String backend, List<String> targets, int minRepl
                 env.number("DRAIN_SEC", 5, 0, 600),
                 env.number("DRAIN_SETTLE_SEC", 1, 0, 600),
                 // past the app's own SHUTDOWN_GRACE_SEC (10): SIGKILL never cuts the app's drain short
-                env.number("GRACE_SEC", 15, 0, 600));
+                env.number("GRACE_SEC", 15, 0, 600),
+                // a crashed executor's target goes unmanaged this long at most; renewed every third of it, so a Redis
+                // blip or a GC pause of a few seconds does not hand the target over
+                env.number("EXECUTOR_LEASE_SEC", 10, 1, 3600));
     }
 }

@@ -8,8 +8,10 @@ import dev.autoscaler.common.ops.OpsServer;
 import dev.autoscaler.common.service.Service;
 import dev.autoscaler.common.service.ServiceContext;
 import dev.autoscaler.executor.backend.Backends;
+import io.micrometer.core.instrument.FunctionCounter;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,19 +24,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The executor service: one {@link TargetLoop} per target from the backend {@code EXECUTOR_BACKEND} names, woken by
- * every {@code plan} and every {@code RECONCILE_SEC}. Reconciles of a target never overlap (one lane per target).
+ * every {@code plan} and every {@code RECONCILE_SEC}. Reconciles of a target never overlap, and at most one more waits
+ * (one {@link Lane} per target): a plan that comes while one waits joins it.
  */
 public final class ReplicaExecutor implements Service {
     private static final Logger log = LoggerFactory.getLogger(ReplicaExecutor.class);
+    /** How many ids of folded plans a result names; the count says the rest. */
+    private static final int FOLDED_IDS_SHOWN = 5;
 
     private final RedisBus bus;
     private final ExecutorSettings settings;
     private final Backends.Loops loops;
-    private final Map<String, ScheduledExecutorService> lanes = new ConcurrentHashMap<>();
+    private final Map<String, ScheduledExecutorService> threads = new ConcurrentHashMap<>();
+    private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> upstreams = new ConcurrentHashMap<>();
     private final AtomicLong reconciles = new AtomicLong();
-    /** Targets with a woken reconcile queued and not started yet. */
-    private final Set<String> wakePending = ConcurrentHashMap.newKeySet();
     /** Targets whose running replicas were taken in. */
     private final Set<String> adopted = ConcurrentHashMap.newKeySet();
     private volatile String lastError = "";
@@ -45,13 +49,18 @@ public final class ReplicaExecutor implements Service {
         this.loops = Backends.create(settings, ctx, upstreams, this::wake);
         this.bus = ctx.bus();
         bus.subscribe(Channels.UPSTREAMS, Upstreams.class, u -> upstreams.put(u.target(), new HashSet<>(u.servers())));
-        for (Map.Entry<String, TargetLoop> e : loops.byTarget().entrySet()) {
-            String target = e.getKey();
-            var lane = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reconcile-" + target).daemon().factory());
+        for (String target : loops.byTarget().keySet()) {
+            var thread = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reconcile-" + target).daemon().factory());
+            Lane lane = new Lane(thread, batch -> run(target, batch));
+            threads.put(target, thread);
             lanes.put(target, lane);
-            lane.execute(() -> adopt(target));
+            FunctionCounter.builder("autoscaler_executor_plans_coalesced", lane, Lane::coalescedPlans).tag("target", target)
+                    .description("plans replaced by a newer one while both waited for the target's reconcile")
+                    .register(ctx.meters());
+            // adopts, then reconciles at once: a restarted executor closes any gap left while it was away
+            lane.ask(null);
             long period = (long) (settings.reconcileSec() * 1000);
-            lane.scheduleWithFixedDelay(() -> run(target, null), period, period, TimeUnit.MILLISECONDS);
+            thread.scheduleWithFixedDelay(() -> lane.ask(null), period, period, TimeUnit.MILLISECONDS);
         }
         bus.subscribe(Channels.ACTIONS, Plan.class, this::onPlan);
         log.info("executor: backend {}, targets {}, replicas {}..{}", settings.backend(), settings.targets(),
@@ -60,23 +69,14 @@ public final class ReplicaExecutor implements Service {
 
     private void onPlan(Plan p) {
         if (!p.isPlan()) return;
-        String target = p.decision().target();
-        if (!lanes.containsKey(target)) return;
-        lanes.get(target).execute(() -> run(target, p));
+        Lane lane = lanes.get(p.decision().target());
+        if (lane != null) lane.ask(p);
     }
 
-    /**
-     * A reconcile now, on the target's lane; wakes that come while one is already queued join it, so a replica that
-     * dies as fast as it starts cannot pile up reconciles.
-     */
+    /** A reconcile now (a replica died or finished starting, the lease was taken); joins one already queued. */
     private void wake(String target) {
-        var lane = lanes.get(target);
-        if (lane != null && wakePending.add(target)) {
-            lane.execute(() -> {
-                wakePending.remove(target);
-                run(target, null);
-            });
-        }
+        Lane lane = lanes.get(target);
+        if (lane != null) lane.ask(null);
     }
 
     /** Takes in what runs; a failure (Docker or Redis away at start) is logged and retried before the next reconcile. */
@@ -93,15 +93,16 @@ public final class ReplicaExecutor implements Service {
         }
     }
 
-    private void run(String target, Plan plan) {
+    private void run(String target, Lane.Batch batch) {
         if (!adopt(target)) return;
         TargetLoop r = loops.byTarget().get(target);
         try {
             Reconciler.Outcome o = r.reconcile();
             reconciles.incrementAndGet();
+            Plan plan = batch.plan();
             if (plan != null) {
                 String status = "enforce".equals(plan.decision().mode()) || plan.decision().mode() == null ? o.status() : "skipped";
-                String msg = "skipped".equals(status) ? "advise mode: nothing applied" : o.message();
+                String msg = ("skipped".equals(status) ? "advise mode: nothing applied" : o.message()) + folded(batch);
                 r.publishResult(plan.id(), plan.decision().action().name(), plan.decision().reason(),
                         new Reconciler.Outcome(o.before(), o.after(), status, msg));
             } else if (!"noop".equals(o.status())) {
@@ -114,11 +115,21 @@ public final class ReplicaExecutor implements Service {
         }
     }
 
+    /** The result's note on older plans that this plan's reconcile answered for too. */
+    static String folded(Lane.Batch batch) {
+        List<String> ids = batch.foldedPlanIds();
+        if (ids.isEmpty()) return "";
+        String shown = String.join(", ", ids.subList(Math.max(0, ids.size() - FOLDED_IDS_SHOWN), ids.size()));
+        return "; " + ids.size() + " older plan(s) folded into this one while they waited (" + (ids.size() > FOLDED_IDS_SHOWN ? "…, " : "")
+                + shown + ")";
+    }
+
     @Override
     public OpsServer.Health health() {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("backend", settings.backend());
         d.put("reconciles", reconciles.get());
+        d.put("plans_coalesced", lanes.values().stream().mapToLong(Lane::coalescedPlans).sum());
         d.put("last_error", lastError);
         loops.byTarget().forEach((t, l) -> {
             Map<String, Object> h = l.health();
@@ -131,9 +142,9 @@ public final class ReplicaExecutor implements Service {
     @Override
     public void close() {
         // a reconcile in flight gets a moment to register what it started (or the next executor finds it half made)
-        lanes.values().forEach(l -> l.shutdown());
+        threads.values().forEach(l -> l.shutdown());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        for (var lane : lanes.values()) {
+        for (var lane : threads.values()) {
             try {
                 if (!lane.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) lane.shutdownNow();
             } catch (InterruptedException e) {

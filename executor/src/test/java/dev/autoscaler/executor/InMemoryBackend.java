@@ -125,7 +125,9 @@ final class InMemoryBackend implements ReplicaBackend, AutoCloseable {
     @Override
     public ReplicaRecord start(String target, String id, long seq) throws IOException {
         started.add(id);
-        return add(target, id, seq, healthyOnStart).record(State.starting);
+        ReplicaRecord r = add(target, id, seq, healthyOnStart).record(State.starting);
+        // started now, as the real backends report it: START_TIMEOUT_SEC runs from here
+        return new ReplicaRecord(r.id(), r.target(), r.address(), r.handle(), r.state(), r.seq(), System.currentTimeMillis() / 1000.0);
     }
 
     @Override

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.bus.RedisLease;
 import dev.autoscaler.common.testing.RedisServer;
 import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Channels;
@@ -61,6 +62,9 @@ class ReconcilerTest {
     private volatile boolean autoWatcher = true;
     /** Runs a reconcile that the test watches while it waits; its own threads, so a failed test cannot block the next. */
     private final ExecutorService async = Executors.newVirtualThreadPerTaskExecutor();
+    /** Times a reconciler asked its lane for a reconcile (a start's watcher, a give-up). */
+    private final AtomicInteger wakes = new AtomicInteger();
+    private final List<AutoCloseable> closeAfter = new CopyOnWriteArrayList<>();
 
     /** A {@code replicas} message and when this test received it. */
     record Seen(ReplicaSet set, long receivedNanos) {
@@ -99,9 +103,10 @@ class ReconcilerTest {
     }
 
     @AfterEach
-    void cleanUp() {
+    void cleanUp() throws Exception {
         current = null;
         async.shutdownNow();
+        for (AutoCloseable c : closeAfter) c.close();
         backend.close();
     }
 
@@ -114,31 +119,32 @@ class ReconcilerTest {
     // ---- scale up ----
 
     @Test
-    void scaleUpStartsReplicasAndAnnouncesThemReadyOnlyAfterTheirHealthAnswers() throws Exception {
+    void scaleUpReturnsWithReplicasStartingAndAnnouncesThemReadyOnlyAfterTheirHealthAnswers() throws Exception {
         backend.healthyOnStart = false;
         Reconciler rec = reconciler(settings(1, 5, 20));
         setDesired(2);
 
-        CompletableFuture<Reconciler.Outcome> run = CompletableFuture.supplyAsync(rec::reconcile, async);
-        await("two replicas started and each probed twice while unhealthy", () -> backend.started.size() == 2
-                && backend.running().size() == 2 && backend.running().stream().allMatch(r -> r.probes.get() >= 2));
+        Reconciler.Outcome o = rec.reconcile();
+
         String one = target + "-dup-1";
         String two = target + "-dup-2";
+        assertEquals("ok", o.status(), o.message());
+        assertEquals(0, o.before());
+        assertEquals(2, o.after(), "the replicas asked for, both still starting");
         assertEquals(Set.of(one, two), Set.copyOf(backend.started), "ids come from the Redis counter");
         Map<String, ReplicaRecord> reg = registry();
         assertEquals(Set.of(one, two), reg.keySet());
         reg.values().forEach(r -> assertEquals(State.starting, r.state(), r.id() + " is registered as starting"));
         await("both announced as starting", () -> replicaMessages.stream().anyMatch(s -> s.ids(State.starting).equals(Set.of(one, two))));
-        assertFalse(run.isDone(), "the reconcile waits for /health");
+        await("each probed twice while unhealthy, off the lane",
+                () -> backend.running().size() == 2 && backend.running().stream().allMatch(r -> r.probes.get() >= 2));
+        Reconciler.Outcome meanwhile = rec.reconcile();
+        assertEquals("noop", meanwhile.status(), "a reconcile while they start neither waits for them nor starts more");
         assertNoReadyAnnounced();
 
         backend.running().forEach(r -> r.healthy(true));
-        Reconciler.Outcome o = run.get(15, TimeUnit.SECONDS);
 
-        assertEquals("ok", o.status(), o.message());
-        assertEquals(0, o.before());
-        assertEquals(2, o.after());
-        registry().values().forEach(r -> assertEquals(State.ready, r.state(), r.id()));
+        await("both ready in the registry", () -> registry().values().stream().allMatch(r -> r.state() == State.ready));
         await("both announced ready", () -> last().ids(State.ready).equals(Set.of(one, two)));
         for (Seen s : replicaMessages) {
             for (String id : s.ids(State.ready)) {
@@ -150,14 +156,16 @@ class ReconcilerTest {
     }
 
     @Test
-    void aReplicaThatNeverAnswersHealthIsNeverAnnouncedReadyAndIsStopped() {
+    void aReplicaThatNeverAnswersHealthIsNeverAnnouncedReadyAndIsStoppedByTheReconcileItsWatcherAsksFor() {
         backend.healthyOnStart = false;
         Reconciler rec = reconciler(settings(1, 5, 1.0));
         setDesired(1);
+        assertEquals("ok", rec.reconcile().status());
+        String id = target + "-dup-1";
+        await("its watcher asks for a reconcile once START_TIMEOUT_SEC has passed", () -> wakes.get() >= 1);
 
         Reconciler.Outcome o = rec.reconcile();
 
-        String id = target + "-dup-1";
         assertEquals("error", o.status());
         assertEquals(0, o.after());
         assertTrue(o.message().contains(id + " did not become healthy"), o.message());
@@ -165,9 +173,57 @@ class ReconcilerTest {
         assertEquals(List.of(id), backend.stopped, "stopped after START_TIMEOUT_SEC");
         assertTrue(backend.running().isEmpty());
         assertTrue(registry().isEmpty(), "removed from the registry: " + registry());
+        assertTrue(wakes.get() >= 2, "and asks for the reconcile that replaces it");
         await("announced as starting, then the empty set", () -> replicaMessages.size() >= 2
                 && replicaMessages.stream().anyMatch(s -> s.stateOf(id) == State.starting)
                 && last().set().replicas().isEmpty());
+        assertNoReadyAnnounced();
+    }
+
+    @Test
+    void aPlanThatComesWhileReplicasStartIsActedOnAtOnce() throws Exception {
+        backend.healthyOnStart = false;
+        Reconciler rec = reconciler(settings(1, 5, 20));
+        setDesired(3);
+        assertEquals("ok", rec.reconcile().status());
+        upstreams.put(target, Set.of()); // nginx serves none of them yet
+        setDesired(1);
+
+        Reconciler.Outcome down = rec.reconcile();
+
+        String first = target + "-dup-1";
+        assertEquals("ok", down.status(), down.message());
+        assertEquals(Set.of(target + "-dup-2", target + "-dup-3"), Set.copyOf(backend.stopped), "the two newest starting ones go");
+        assertTrue(backend.started.stream().allMatch(id -> backend.byId(id).firstHealthyAnswerNanos.get() == 0),
+                "acted on before any of the starts answered");
+        assertEquals(Set.of(first), registry().keySet());
+        backend.byId(first).healthy(true);
+        await("the one kept is announced ready once it answers", () -> registry().get(first).state() == State.ready
+                && !replicaMessages.isEmpty() && last().ids(State.ready).equals(Set.of(first)));
+    }
+
+    @Test
+    void aDrainBegunWhileAReplicaStartsIsNotUndoneWhenItsHealthAnswers() throws Exception {
+        backend.healthyOnStart = false;
+        Reconciler rec = reconciler(settings(0, 5, 20));
+        setDesired(1);
+        assertEquals("ok", rec.reconcile().status());
+        String id = target + "-dup-1";
+        autoWatcher = false; // the test plays the watcher: the drain waits until it says nginx left the replica
+        upstreams.put(target, Set.of(registry().get(id).address()));
+        setDesired(0);
+
+        CompletableFuture<Reconciler.Outcome> run = CompletableFuture.supplyAsync(rec::reconcile, async);
+        await("marked draining", () -> registry().get(id).state() == State.draining);
+        backend.byId(id).healthy(true);
+        await("its watcher heard /health answer and let go", () -> backend.byId(id).firstHealthyAnswerNanos.get() != 0 && !rec.watching(id));
+
+        assertEquals(State.draining, registry().get(id).state(), "an answer during the drain did not make it ready again");
+        upstreams.put(target, Set.of());
+        Reconciler.Outcome o = run.get(15, TimeUnit.SECONDS);
+        assertEquals("ok", o.status(), o.message());
+        assertEquals(List.of(id), backend.stopped);
+        assertTrue(registry().isEmpty());
         assertNoReadyAnnounced();
     }
 
@@ -263,6 +319,41 @@ class ReconcilerTest {
         assertEquals(3, o.before(), "ready replicas before");
         assertEquals(2, o.after());
         assertTrue(backend.started.isEmpty());
+    }
+
+    @Test
+    void anInterruptedDrainStopsWaitingKeepsTheFlagAndStopsNothing() throws Exception {
+        var r1 = backend.run(target, 1, true);
+        var r2 = backend.run(target, 2, true);
+        write(r1.record(State.ready), r2.record(State.ready));
+        bus.redis().set(bus.keys().replicaCounter(target), "2");
+        Reconciler rec = reconciler(settings(1, 5, 20));
+        rec.adopt();
+        autoWatcher = false; // nginx never lets r2 go: the drain would wait DRAIN_SEC (30 s)
+        upstreams.put(target, Set.of(r1.address, r2.address));
+        setDesired(1);
+        // what the reconcile ended with: its outcome, or the Redis client's refusal to run a command once interrupted
+        CompletableFuture<Object> ended = new CompletableFuture<>();
+        CompletableFuture<Boolean> flagKept = new CompletableFuture<>();
+        Thread lane = Thread.ofPlatform().name("test-lane").start(() -> {
+            try {
+                ended.complete(rec.reconcile());
+            } catch (RuntimeException e) {
+                ended.complete(e);
+            } finally {
+                flagKept.complete(Thread.currentThread().isInterrupted());
+            }
+        });
+
+        await("r2 announced draining", () -> replicaMessages.stream().anyMatch(m -> m.stateOf(r2.id) == State.draining));
+        lane.interrupt(); // the executor is stopping
+
+        Object end = ended.get(5, TimeUnit.SECONDS); // far less than DRAIN_SEC: it did not wait it out
+        if (end instanceof Reconciler.Outcome o) assertEquals("error", o.status(), o.message());
+        else assertTrue(end instanceof io.lettuce.core.RedisCommandInterruptedException, String.valueOf(end));
+        assertTrue(flagKept.get(5, TimeUnit.SECONDS), "the interrupt was swallowed");
+        assertTrue(backend.stopped.isEmpty(), "stopped while stopping: " + backend.stopped);
+        assertEquals(State.draining, registry().get(r2.id).state(), "left draining for the next executor to finish");
     }
 
     // ---- adoption ----
@@ -446,6 +537,105 @@ class ReconcilerTest {
         assertFalse(rec.reconcile().message().contains("died"), "named once");
     }
 
+    @Test
+    void withNoDesiredStateItHoldsWhatRunsEvenAfterRedisLostTheRegistry() throws Exception {
+        var r1 = backend.run(target, 1, true);
+        var r2 = backend.run(target, 2, true);
+        var r3 = backend.run(target, 3, true);
+        write(r1.record(State.ready), r2.record(State.ready), r3.record(State.ready));
+        bus.redis().set(bus.keys().replicaCounter(target), "3");
+        assertNull(bus.redis().hget(bus.keys().desired(target), "replicas"), "no desired count at all");
+        Reconciler rec = reconciler(settings(1, 5, 20));
+        rec.adopt();
+
+        Reconciler.Outcome o = rec.reconcile();
+        assertEquals("noop", o.status(), o.message());
+        assertEquals(3, o.after());
+
+        // Redis restarted empty: registry and counter gone, and still no desired count
+        bus.redis().del(bus.keys().registry(target), bus.keys().replicaCounter(target));
+        Reconciler.Outcome again = rec.reconcile();
+
+        assertEquals(Set.of(r1.id, r2.id, r3.id), registry().keySet(), "re-registered from what runs");
+        registry().values().forEach(r -> assertEquals(State.ready, r.state(), r.id()));
+        assertEquals(3, again.before(), again.message());
+        assertEquals(3, again.after());
+        assertTrue(backend.started.isEmpty(), "nothing started: " + backend.started);
+        assertTrue(backend.stopped.isEmpty(), "nothing stopped: " + backend.stopped);
+        await("the re-registered set is announced", () -> !replicaMessages.isEmpty() && last().ids(State.ready).size() == 3);
+    }
+
+    // ---- one executor acts (the lease) ----
+
+    @Test
+    void aStandbyAdoptsStartsStopsAndPublishesNothingAndTakesOverOnceTheLeaseIsFree() throws Exception {
+        var r1 = backend.run(target, 1, true);
+        var r2 = backend.run(target, 2, true); // runs, but the registry lost it
+        write(r1.record(State.ready));
+        bus.redis().set(bus.keys().replicaCounter(target), "2");
+        setDesired(3);
+        RedisLease other = redisLease("executor-other");
+        assertTrue(other.tryHold());
+        RedisLease mine = redisLease("executor-me");
+        assertFalse(mine.tryHold());
+        Reconciler rec = reconciler(settings(1, 5, 20), lease(mine));
+
+        rec.adopt();
+        Reconciler.Outcome idle = rec.reconcile();
+        rec.publishResult("plan-standby", "scale_up", "p95 above the SLO", idle);
+
+        assertEquals("noop", idle.status());
+        assertTrue(idle.message().contains("executor-other"), idle.message());
+        assertTrue(backend.started.isEmpty(), "a standby starts nothing");
+        assertTrue(backend.stopped.isEmpty(), "a standby stops nothing");
+        assertEquals(Set.of(r1.id), registry().keySet(), "a standby adopts nothing");
+        assertEquals(Map.of("lease", Map.of("name", "executor:" + target, "role", "standby", "holder", "executor-other")), rec.health());
+
+        other.close(); // the holder stops and releases the lease
+        assertTrue(mine.tryHold());
+        Reconciler.Outcome took = rec.reconcile();
+        rec.publishResult("plan-holder", "scale_up", "p95 above the SLO", took);
+
+        assertEquals("ok", took.status(), took.message());
+        assertEquals(List.of(target + "-dup-3"), backend.started, "the two that run are adopted, one more started");
+        assertTrue(backend.stopped.isEmpty());
+        assertEquals(Set.of(r1.id, r2.id, target + "-dup-3"), registry().keySet());
+        assertEquals(Map.of("lease", Map.of("name", "executor:" + target, "role", "active", "holder", "executor-me")), rec.health());
+        awaitResult("plan-holder");
+        assertTrue(resultMessages.stream().noneMatch(m -> "plan-standby".equals(m.path("plan_id").asText())), "the standby published a result");
+        // whatever the standby had published would lack r2, which only the holder took in
+        assertTrue(replicaMessages.stream().allMatch(m -> m.stateOf(r2.id) != null), "the standby announced a replica set");
+    }
+
+    @Test
+    void aHolderThatLosesTheLeaseWhileDrainingStopsNothingAndLeavesTheDrainToTheNewHolder() throws Exception {
+        var r1 = backend.run(target, 1, true);
+        var r2 = backend.run(target, 2, true);
+        var r3 = backend.run(target, 3, true);
+        write(r1.record(State.ready), r2.record(State.ready), r3.record(State.ready));
+        bus.redis().set(bus.keys().replicaCounter(target), "3");
+        RedisLease mine = redisLease("executor-me");
+        assertTrue(mine.tryHold());
+        Reconciler rec = reconciler(settings(1, 5, 20), lease(mine));
+        rec.adopt();
+        autoWatcher = false; // the test plays the watcher: the drain waits until it says nginx left the replica
+        upstreams.put(target, Set.of(r1.address, r2.address, r3.address));
+        setDesired(2);
+
+        CompletableFuture<Reconciler.Outcome> run = CompletableFuture.supplyAsync(rec::reconcile, async);
+        await("the newest marked draining", () -> registry().get(r3.id).state() == State.draining);
+        bus.redis().set(bus.keys().lease("executor:" + target), "executor-other"); // another executor holds it now
+        assertFalse(mine.tryHold(), "the renewal finds the lease gone");
+        upstreams.put(target, Set.of(r1.address, r2.address));
+        Reconciler.Outcome o = run.get(15, TimeUnit.SECONDS);
+
+        assertEquals("error", o.status(), o.message());
+        assertTrue(o.message().contains("stopped short"), o.message());
+        assertTrue(backend.stopped.isEmpty(), "stopped after the lease was lost: " + backend.stopped);
+        assertEquals(State.draining, registry().get(r3.id).state(), "left draining for the new holder to finish");
+        assertEquals(Set.of(r1.id, r2.id, r3.id), runningIds());
+    }
+
     // ---- results ----
 
     @Test
@@ -518,11 +708,29 @@ class ReconcilerTest {
 
     private static ExecutorSettings settings(int min, int max, double startTimeoutSec) {
         // DRAIN_SEC 30: a drain in these tests ends because the replica left the upstreams, never by timing out
-        return new ExecutorSettings("memory", List.of("unused"), min, max, 1, startTimeoutSec, 30, 0, 1);
+        return new ExecutorSettings("memory", List.of("unused"), min, max, 1, startTimeoutSec, 30, 0, 1, 10);
     }
 
+    /** A reconciler acting alone, whose wakes the test counts. */
     private Reconciler reconciler(ExecutorSettings s) {
-        return new Reconciler(target, s, backend, bus, upstreams);
+        return reconciler(s, TargetLease.alone());
+    }
+
+    private Reconciler reconciler(ExecutorSettings s, TargetLease lease) {
+        Reconciler r = new Reconciler(target, s, backend, bus, upstreams, lease, wakes::incrementAndGet);
+        closeAfter.add(r);
+        return r;
+    }
+
+    /** A lease this test takes and loses by hand ({@link RedisLease#tryHold}), not renewed in the background. */
+    private TargetLease lease(RedisLease l) {
+        TargetLease t = new TargetLease(l, () -> {});
+        closeAfter.add(t);
+        return t;
+    }
+
+    private RedisLease redisLease(String holder) {
+        return new RedisLease(bus, "executor:" + target, holder, Duration.ofSeconds(30));
     }
 
     private void setDesired(int n) {

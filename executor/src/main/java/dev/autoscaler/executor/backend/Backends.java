@@ -6,13 +6,16 @@ import dev.autoscaler.common.service.ServiceContext;
 import dev.autoscaler.executor.ExecutorSettings;
 import dev.autoscaler.executor.Reconciler;
 import dev.autoscaler.executor.ReplicaScope;
+import dev.autoscaler.executor.TargetLease;
 import dev.autoscaler.executor.TargetLoop;
 import dev.autoscaler.executor.docker.DockerBackend;
 import dev.autoscaler.executor.docker.DockerSettings;
 import dev.autoscaler.executor.kubernetes.KubernetesBackend;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -34,7 +37,7 @@ public final class Backends {
     public static Loops create(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams,
                                Consumer<String> wake) {
         return switch (settings.backend()) {
-            case "process" -> processLoops(settings, ctx, upstreams);
+            case "process" -> processLoops(settings, ctx, upstreams, wake);
             case "docker" -> dockerLoops(settings, ctx, upstreams, wake);
             case "kubernetes" -> KubernetesBackend.loops(settings, ctx, wake);
             default -> throw new ConfigException("invalid EXECUTOR_BACKEND=\"" + settings.backend()
@@ -42,12 +45,13 @@ public final class Backends {
         };
     }
 
-    private static Loops processLoops(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams) {
+    private static Loops processLoops(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams,
+                                      Consumer<String> wake) {
         ProcessSettings ps = ProcessSettings.from(ctx.env());
         String scope = ReplicaScope.of(ctx.redisSettings());
         Map<String, Reconciler> reconcilers = new LinkedHashMap<>();
         var backend = new ProcessBackend(scope, ps.command(), Map.of(), ps.portBase(), ps.logDir(), () -> usedPorts(reconcilers));
-        return replicaLoops(settings, ctx, upstreams, reconcilers, backend, () -> {});
+        return replicaLoops(settings, ctx, upstreams, reconcilers, backend, () -> {}, wake);
     }
 
     private static Loops dockerLoops(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams,
@@ -60,22 +64,34 @@ public final class Backends {
         Map<String, Reconciler> reconcilers = new LinkedHashMap<>();
         var backend = new DockerBackend(calls, DockerClients.connect(ds.dockerHost(), Duration.ZERO), scope, ds,
                 () -> usedPorts(reconcilers), wake);
-        return replicaLoops(settings, ctx, upstreams, reconcilers, backend, backend);
+        return replicaLoops(settings, ctx, upstreams, reconcilers, backend, backend, wake);
     }
 
     /**
      * One {@link Reconciler} a target over one backend shared by all targets, so that one port range is handed out
      * by one {@link LoopbackPorts}; {@code reconcilers} is filled here and tells the backend which ports replicas hold.
+     * Each target's loop acts only while this executor holds the target's lease ({@code EXECUTOR_LEASE_SEC}).
      */
     private static Loops replicaLoops(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams,
-                                      Map<String, Reconciler> reconcilers, ReplicaBackend backend, AutoCloseable resources) {
+                                      Map<String, Reconciler> reconcilers, ReplicaBackend backend, AutoCloseable resources,
+                                      Consumer<String> wake) {
         Map<String, TargetLoop> loops = new LinkedHashMap<>();
+        List<TargetLease> leases = new ArrayList<>();
+        String holder = TargetLease.holderId();
+        Duration ttl = Duration.ofMillis(Math.round(settings.leaseSec() * 1000));
         for (String target : settings.targets()) {
-            Reconciler r = new Reconciler(target, settings, backend, ctx.bus(), upstreams);
+            TargetLease lease = TargetLease.compete(ctx.bus(), target, holder, ttl, () -> wake.accept(target));
+            leases.add(lease);
+            Reconciler r = new Reconciler(target, settings, backend, ctx.bus(), upstreams, lease, () -> wake.accept(target));
             reconcilers.put(target, r);
             loops.put(target, r);
         }
-        return new Loops(loops, resources);
+        return new Loops(loops, () -> {
+            // watchers first, then the leases (a standby takes over at once), then the backend's connections
+            reconcilers.values().forEach(Reconciler::close);
+            leases.forEach(TargetLease::close);
+            resources.close();
+        });
     }
 
     private static Set<Integer> usedPorts(Map<String, Reconciler> reconcilers) {

@@ -14,7 +14,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -153,15 +155,24 @@ public final class ProcessBackend implements ReplicaBackend {
             p.destroy();
             try {
                 p.onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
+            } catch (InterruptedException e) {
+                // the executor is stopping: the replica got SIGTERM and finishes its requests on its own
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
                 log.warn("{} did not stop within {} s; killing it", r.id(), grace.toSeconds());
-                p.destroyForcibly();
-                try {
-                    p.onExit().get(5, TimeUnit.SECONDS);
-                } catch (Exception ignored) {
-                    // it is gone or beyond our reach; the next reconcile looks again
-                }
+                kill(p);
             }
         });
+    }
+
+    private static void kill(ProcessHandle p) {
+        p.destroyForcibly();
+        try {
+            p.onExit().get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // it is gone or beyond our reach; the next reconcile looks again
+        }
     }
 }

@@ -102,14 +102,21 @@ public final class DeploymentLoop implements TargetLoop {
         } catch (IllegalArgumentException e) {
             return problem(spec, e.getMessage() + "; not scaling it until fixed", d);
         }
-        // an operator's run-time bounds (target:{target}, as the planner reads them) where no annotation sets one
-        Map<String, String> runtime = annotatedMin.isPresent() && annotatedMax.isPresent() ? Map.of()
-                : bus.redis().hgetall(keys.targetSettings(target));
-        int lo = annotatedMin.orElseGet(() -> orElse(TargetSettings.wholeNumber(target, runtime, "min"), settings.minReplicas()));
-        int hi = annotatedMax.orElseGet(() -> orElse(TargetSettings.wholeNumber(target, runtime, "max"), settings.maxReplicas()));
-        if (lo > hi) {
-            return problem(spec, "Deployment " + name + ": min replicas " + lo + " > max replicas " + hi + "; not scaling it", d);
+        Bounds own = new Bounds(annotatedMin.orElse(settings.minReplicas()), annotatedMax.orElse(settings.maxReplicas()));
+        if (own.lo() > own.hi()) {
+            return problem(spec, "Deployment " + name + ": min replicas " + own.lo() + " > max replicas " + own.hi() + "; not scaling it", d);
         }
+        // an operator's run-time bounds (target:{target}, as the planner reads them) may narrow these, never widen them
+        Map<String, String> runtime = bus.redis().hgetall(keys.targetSettings(target));
+        Integer runtimeMin = TargetSettings.wholeNumber(target, runtime, "min");
+        Integer runtimeMax = TargetSettings.wholeNumber(target, runtime, "max");
+        Bounds b = own.narrowedBy(runtimeMin, runtimeMax);
+        if (b.lo() > b.hi()) {
+            return problem(spec, "target:" + target + " min " + runtimeMin + " > max " + runtimeMax + " within the bounds "
+                    + own.lo() + ".." + own.hi() + " of Deployment " + name + "; not scaling it", d);
+        }
+        int lo = b.lo();
+        int hi = b.hi();
         int want = Math.max(lo, Math.min(hi, DesiredReplicas.read(bus, target).orElse(spec)));
         if (want == spec) {
             remember(d, null);
@@ -159,8 +166,18 @@ public final class DeploymentLoop implements TargetLoop {
         return Optional.empty();
     }
 
-    private static int orElse(Integer value, int fallback) {
-        return value != null ? value : fallback;
+    /**
+     * The replica bounds of one Deployment. Its own (annotations, else the executor's MIN/MAX) are what the cluster's
+     * operator allowed; Redis, writable by more hands, may only narrow them: each run-time bound is clamped into them.
+     */
+    record Bounds(int lo, int hi) {
+        Bounds narrowedBy(Integer runtimeMin, Integer runtimeMax) {
+            return new Bounds(runtimeMin == null ? lo : clamp(runtimeMin), runtimeMax == null ? hi : clamp(runtimeMax));
+        }
+
+        private int clamp(int v) {
+            return Math.max(lo, Math.min(hi, v));
+        }
     }
 
     static int specReplicas(Deployment d) {

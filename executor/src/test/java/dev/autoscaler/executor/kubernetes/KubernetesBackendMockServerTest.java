@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.autoscaler.common.bus.RedisBus;
@@ -155,6 +157,67 @@ class KubernetesBackendMockServerTest {
     }
 
     @Test
+    void boundsInRedisNarrowTheDeploymentsOwnButNeverWidenThem() throws Exception {
+        create(deployment("web", 3, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target,
+                DeploymentOptIn.MIN, "2", DeploymentOptIn.MAX, "5")));
+        KubernetesBackend b = leader("executor-0");
+        TargetLoop loop = b.loops().get(target);
+        String runtime = bus.keys().targetSettings(target);
+
+        bus.redis().hset(runtime, Map.of("min", "0", "max", "8"));
+        setDesired(9);
+        assertEquals(5, loop.reconcile().after(), "max 8 in Redis does not lift the annotation's 5");
+        setDesired(0);
+        assertEquals(2, loop.reconcile().after(), "min 0 in Redis does not lower the annotation's 2");
+
+        bus.redis().hset(runtime, Map.of("min", "3", "max", "4"));
+        setDesired(9);
+        assertEquals(4, loop.reconcile().after(), "max 4 in Redis narrows 5");
+        setDesired(0);
+        assertEquals(3, loop.reconcile().after(), "min 3 in Redis narrows 2");
+
+        bus.redis().hset(runtime, Map.of("min", "4", "max", "3"));
+        setDesired(5);
+        Reconciler.Outcome crossed = loop.reconcile();
+        assertEquals("error", crossed.status(), crossed.message());
+        assertTrue(crossed.message().contains("min 4 > max 3"), crossed.message());
+        assertEquals(3, spec("web"), "crossed bounds leave the Deployment as it is");
+    }
+
+    @Test
+    void withoutAnnotationsBoundsInRedisNarrowTheExecutorsButNeverWidenThem() throws Exception {
+        create(deployment("web", 3, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        KubernetesBackend b = leader("executor-0");
+        TargetLoop loop = b.loops().get(target);
+
+        bus.redis().hset(bus.keys().targetSettings(target), Map.of("max", "20"));
+        setDesired(15);
+        assertEquals(10, loop.reconcile().after(), "max 20 in Redis does not lift MAX_REPLICAS 10");
+        bus.redis().hset(bus.keys().targetSettings(target), Map.of("max", "6"));
+        assertEquals(6, loop.reconcile().after(), "max 6 in Redis narrows MAX_REPLICAS 10");
+        assertEquals(6, spec("web"));
+    }
+
+    /** Whatever Redis says, the bounds stay within the Deployment's own; where Redis says nothing, they are its own. */
+    @Test
+    void narrowedBoundsAreAlwaysWithinTheOwnBounds() {
+        qt().withExamples(10_000)
+                .forAll(integers().between(0, 50), integers().between(0, 50), integers().between(-1, 60), integers().between(-1, 60))
+                .checkAssert((a, b2, rmin, rmax) -> {
+                    DeploymentLoop.Bounds own = new DeploymentLoop.Bounds(Math.min(a, b2), Math.max(a, b2));
+                    Integer runtimeMin = rmin < 0 ? null : rmin;
+                    Integer runtimeMax = rmax < 0 ? null : rmax;
+                    DeploymentLoop.Bounds n = own.narrowedBy(runtimeMin, runtimeMax);
+                    assertTrue(n.lo() >= own.lo() && n.lo() <= own.hi(), own + " narrowed to " + n);
+                    assertTrue(n.hi() >= own.lo() && n.hi() <= own.hi(), own + " narrowed to " + n);
+                    if (runtimeMin == null) assertEquals(own.lo(), n.lo());
+                    if (runtimeMax == null) assertEquals(own.hi(), n.hi());
+                    if (runtimeMin != null && runtimeMin >= own.lo() && runtimeMin <= own.hi()) assertEquals((int) runtimeMin, n.lo());
+                    if (runtimeMax != null && runtimeMax >= own.lo() && runtimeMax <= own.hi()) assertEquals((int) runtimeMax, n.hi());
+                });
+    }
+
+    @Test
     void onlyDeploymentsThatOptedInAreEverTouched() throws Exception {
         // named like the target, but without the annotation: the name alone never opts a Deployment in
         create(deployment(target, 2, Map.of()));
@@ -284,7 +347,7 @@ class KubernetesBackendMockServerTest {
     private KubernetesBackend started(String identity) {
         // short Lease times so a takeover happens within seconds (client-go's defaults are 15/10/2 s)
         KubernetesSettings ks = new KubernetesSettings(NS, "autoscaler-executor", identity, 3, 2, 0.5);
-        ExecutorSettings es = new ExecutorSettings("kubernetes", List.of(target), 1, 10, 5, 30, 5, 1, 10);
+        ExecutorSettings es = new ExecutorSettings("kubernetes", List.of(target), 1, 10, 5, 30, 5, 1, 10, 10);
         KubernetesBackend b = new KubernetesBackend(client, false, ks, es, bus, wakes::add).start();
         backends.add(b);
         return b;
