@@ -48,7 +48,8 @@ public final class ReplicaExecutor implements Service {
         // the backend reads its settings before anything connects: a bad value stops the service at once
         this.loops = Backends.create(settings, ctx, upstreams, this::wake);
         this.bus = ctx.bus();
-        bus.subscribe(Channels.UPSTREAMS, Upstreams.class, u -> upstreams.put(u.target(), new HashSet<>(u.servers())));
+        // the newest upstreams of a target make older ones moot
+        bus.subscribeLatest(Channels.UPSTREAMS, Upstreams.class, Upstreams::target, u -> upstreams.put(u.target(), new HashSet<>(u.servers())));
         for (String target : loops.byTarget().keySet()) {
             var thread = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reconcile-" + target).daemon().factory());
             Lane lane = new Lane(thread, batch -> run(target, batch));

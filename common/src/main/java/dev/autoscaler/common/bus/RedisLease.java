@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * One holder at a time for a named role ({@code planner}, {@code executor:app}) among the processes sharing one Redis:
  * {@code SET lease:{name} holder NX PX ttl}, renewed every third of the ttl by a compare-and-renew script, so a holder
  * that dies or hangs loses it within one ttl and a standby takes over. Each acquisition takes a new fencing token
- * ({@code INCR lease-fence:{name}}); writes that must not come from a deposed holder go through
+ * (from {@code lease-fence:{name}}, rising also across a Redis restart that lost it); writes that must not come from a deposed holder go through
  * {@link #writeFenced}, which refuses a token older than the last one written. A holder counts itself as holding only
  * until 80 % of the ttl after its last successful renewal, so it stops acting before anyone else can start.
  */
@@ -25,6 +25,15 @@ public final class RedisLease implements AutoCloseable {
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end""";
     private static final String RELEASE = """
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end""";
+    /**
+     * The next fencing token: one more than the last, and never below the caller's clock in milliseconds, so tokens keep
+     * rising when Redis restarts empty and the counter with it (a deposed holder's old token stays below a new one).
+     */
+    private static final String NEXT_TOKEN = """
+            local t = redis.call('INCR', KEYS[1])
+            local now = tonumber(ARGV[1])
+            if t < now then redis.call('SET', KEYS[1], ARGV[1]); t = now end
+            return t""";
     /** HSET the fields only if the hash's {@code fence} is not newer than ours; writes ours. Returns 1 if written. */
     private static final String WRITE_FENCED = """
             local f = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
@@ -104,7 +113,8 @@ public final class RedisLease implements AutoCloseable {
     private boolean acquire(String key) {
         String r = bus.redis().set(key, holder, SetArgs.Builder.nx().px(ttlMs));
         if (!"OK".equals(r)) return false;
-        token = bus.redis().incr(bus.keys().leaseFence(name));
+        token = bus.redis().eval(NEXT_TOKEN, ScriptOutputType.INTEGER, new String[] {bus.keys().leaseFence(name)},
+                String.valueOf(System.currentTimeMillis()));
         log.info("lease {}: taken by {} (fencing token {})", name, holder, token);
         return true;
     }

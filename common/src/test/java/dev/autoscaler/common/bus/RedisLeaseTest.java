@@ -100,4 +100,18 @@ class RedisLeaseTest {
         }
         assertEquals("a", bus.redis().get(bus.keys().lease("planner")));
     }
+
+    @Test
+    void tokensKeepRisingWhenRedisLosesTheCounter() throws Exception {
+        RedisLease a = lease("a", 10_000), b = lease("b", 10_000);
+        assertTrue(a.tryHold());
+        long before = a.token();
+        redis = redis.restart(); // the counter is gone with everything else
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!b.tryHold()) {
+            assertTrue(System.nanoTime() < deadline, "b never took the lease after the restart");
+            Thread.sleep(50); // a reconnect poll: tryHold is the condition
+        }
+        assertTrue(b.token() > before, "a new holder's token is above the old one: " + b.token() + " vs " + before);
+    }
 }
