@@ -106,7 +106,7 @@ class LlmAdvisorFaultsTest {
     @Test
     void aRequestBuilderThatThrowsFreesTheSlotAndIsCountedLoggedAndAudited() throws InterruptedException {
         start(new FakeGeminiServer(KEY).defaultReply(FakeGeminiServer.advice(
-                "{\"action\":\"scale_up\",\"target_replicas\":3,\"confidence\":0.9,\"reasoning\":\"room\"}")));
+                "{\"action\":\"scale_up\",\"target_replicas\":4,\"confidence\":0.9,\"reasoning\":\"room\"}")));
         window(StateKey.of(100, 2, false), () -> {
             throw new IllegalStateException("prompt broke near " + KEY);
         });
@@ -190,13 +190,14 @@ class LlmAdvisorFaultsTest {
     void heldAdviceIsDroppedOnceTheLoadLeavesTheBandItWasAskedAt() throws InterruptedException {
         start(new FakeGeminiServer(KEY).defaultReply(FakeGeminiServer.advice(
                 "{\"action\":\"scale_up\",\"target_replicas\":3,\"confidence\":0.9,\"reasoning\":\"room\"}")));
-        window(StateKey.of(100, 2, false), LlmAdvisorFaultsTest::request);
-        assertNotNull(advisor.held("app", 110), "the same band: held");
-        assertEquals("llm", decidedBy(110), "and it decides the window");
-        assertNotNull(advisor.held("app", 100), "judged again with the next window, still the same band");
+        // bands are 25 % apart: 90, 100 and 104 rps share one, 200 is three bands up
+        window(StateKey.of(90, 2, false), LlmAdvisorFaultsTest::request);
+        assertNotNull(advisor.held("app", 100), "the same band: held");
+        assertEquals("llm", decidedBy(100), "and it decides the window");
+        assertNotNull(advisor.held("app", 104), "judged again with the next window, still the same band");
         assertTrue(audit.isEmpty(), "no window judged it through judged(): no audit yet");
 
-        assertNull(advisor.held("app", 200), "200 rps is two bands up: stale");
+        assertNull(advisor.held("app", 200), "200 rps is three bands up: stale");
         assertEquals(1, counted("autoscaler_llm_advice_dropped"));
         assertEquals(1, audit.size(), "an answer dropped before any window judged it is audited once");
         assertEquals("rejected", audit.get(0).outcome());
@@ -209,9 +210,9 @@ class LlmAdvisorFaultsTest {
     void heldWithoutARateChecksTheLastWindowSeen() throws InterruptedException {
         start(new FakeGeminiServer(KEY).defaultReply(FakeGeminiServer.advice(
                 "{\"action\":\"scale_up\",\"target_replicas\":3,\"confidence\":0.9,\"reasoning\":\"room\"}")));
-        window(StateKey.of(100, 2, false), LlmAdvisorFaultsTest::request);
+        window(StateKey.of(90, 2, false), LlmAdvisorFaultsTest::request);
         assertNotNull(advisor.held("app"));
-        // the backoff-free advisor asks again on this change; the stalled answer never comes, so only the band speaks
+        // this change starts another call, which hangs: only the band can drop the advice held
         fake.defaultReply(FakeLlmServer.hang());
         clockMs.addAndGet(3000);
         advisor.afterWindow("app", StateKey.of(60, 2, false), LlmAdvisorFaultsTest::request);
