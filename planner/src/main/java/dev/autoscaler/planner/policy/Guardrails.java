@@ -11,7 +11,8 @@ import java.util.Locale;
  * <ul>
  *   <li>bounds: MIN_REPLICAS..MAX_REPLICAS always;</li>
  *   <li>advice (a firm proposal): at most ADVICE_MAX_EXTRA_REPLICAS or ADVICE_MAX_EXTRA_FRACTION of the need, whichever
- *       is more, above the count the policy sizes the load for, so that a wrong advisor costs a bounded extra;</li>
+ *       is more, above the count the policy sizes the load for (or above the count advice found, when lower: see
+ *       {@link Memory#adviceBase}), so that a wrong advisor costs a bounded extra;</li>
  *   <li>up: at most MAX_STEP_UP more; UP_COOLDOWN_SEC since the last scale-up, unless the proposal is urgent (panic);</li>
  *   <li>down: never while the window is slow; only to the highest need of the last DOWN_STABILIZATION_SEC (replicas
  *       still starting are not held: once the load no longer needs them they are cancelled); DOWN_COOLDOWN_SEC after
@@ -89,10 +90,24 @@ public final class Guardrails {
 
     /**
      * The state slice: when the count last went up and down, and the needs inside the stabilisation window.
+     *
+     * @param adviceBase while replicas advice added may still run, the count advice's extra is counted from: the count
+     *                   it found the fleet at, or the need when lower, or the need when the load outgrew the extra;
+     *                   null when none. Without it, advice held window after window would add its extra again each
+     *                   window wherever the need follows the count (with no rate learned, the policy sizes for the
+     *                   count it has)
      */
-    public record Memory(double lastScaleUpTs, double lastScaleDownTs, List<Recommendation> needs) {
+    public record Memory(double lastScaleUpTs, double lastScaleDownTs, List<Recommendation> needs, Integer adviceBase) {
         public Memory {
             needs = needs == null ? List.of() : List.copyOf(needs);
+        }
+
+        public Memory(double lastScaleUpTs, double lastScaleDownTs, List<Recommendation> needs) {
+            this(lastScaleUpTs, lastScaleDownTs, needs, null);
+        }
+
+        Memory withAdviceBase(Integer base) {
+            return new Memory(lastScaleUpTs, lastScaleDownTs, needs, base);
         }
 
         public static Memory initial() {
@@ -160,24 +175,32 @@ public final class Guardrails {
 
     /** The count that may run after {@code asked}, and the rule that changed or held it (advice cut first). */
     public Verdict judge(Memory m, Proposal asked, Situation at) {
-        Proposal p = asked.firm() ? withinAdviceExtra(asked) : asked;
+        if (!asked.firm()) return policyVerdict(m, judgeBounded(m, asked, at), at.current());
+        int need = clamp(asked.need());
+        int found = Math.min(need, m.adviceBase() != null ? m.adviceBase() : at.current());
+        // a load that outgrew advice's allowance is the policy's to size: the extra counts from its need again
+        int base = need > found + s.adviceExtra(found) ? need : found;
+        int most = base + s.adviceExtra(base);
+        // at or beyond MAX_REPLICAS the bound says nothing the clamp to it does not
+        boolean cut = asked.replicas() > most && most < s.maxReplicas();
+        Proposal p = cut ? new Proposal(most, asked.need(), asked.urgent(), true, asked.probe()) : asked;
         Verdict v = judgeBounded(m, p, at);
-        if (p.replicas() == asked.replicas() || v.outOfBounds()) return v;
-        String cut = String.format(Locale.ROOT, "advice cut to %d: at most %d above the %d the load needs", p.replicas(),
-                p.replicas() - clamp(p.need()), clamp(p.need()));
-        return new Verdict(v.replicas(), v.limit() == null ? cut : cut + "; " + v.limit(), false, v.memory());
+        Memory after = v.memory().withAdviceBase(v.replicas() > base ? base : null);
+        if (!cut || v.outOfBounds()) return new Verdict(v.replicas(), v.limit(), v.outOfBounds(), after);
+        String why = base == need
+                ? String.format(Locale.ROOT, "advice cut to %d: at most %d above the %d the load needs", most, most - need, need)
+                : String.format(Locale.ROOT, "advice cut to %d: at most %d above the %d it found (the load needs %d)", most, most - base, base, need);
+        return new Verdict(v.replicas(), v.limit() == null ? why : why + "; " + v.limit(), false, after);
     }
 
     /**
-     * Advice cut to the need plus the advice extra, whichever way it points: advice that holds the count above it is cut
-     * as much as advice that raises it, or a wrong advisor holding a high count for its lifetime would cost as much as
-     * one raising it.
+     * The policy's own verdict keeps the advice base while replicas advice added may still run: the count stays above
+     * it and the policy did not scale up (a scale-up of its own is its need, not advice's).
      */
-    private Proposal withinAdviceExtra(Proposal p) {
-        int need = clamp(p.need());
-        int most = need + s.adviceExtra(need);
-        // at or beyond MAX_REPLICAS the bound says nothing the clamp to it does not
-        return p.replicas() <= most || most >= s.maxReplicas() ? p : new Proposal(most, p.need(), p.urgent(), true, p.probe());
+    private static Verdict policyVerdict(Memory m, Verdict v, int current) {
+        Integer base = m.adviceBase();
+        boolean keep = base != null && v.replicas() > base && v.replicas() <= current;
+        return new Verdict(v.replicas(), v.limit(), v.outOfBounds(), v.memory().withAdviceBase(keep ? base : null));
     }
 
     private Verdict judgeBounded(Memory m, Proposal p, Situation at) {
@@ -214,12 +237,13 @@ public final class Guardrails {
     public Verdict manual(Memory m, int replicas, Situation at) {
         int target = clamp(replicas);
         String limit = target == replicas ? "manual" : "manual, " + (replicas < target ? "raised to MIN_REPLICAS " : "capped at MAX_REPLICAS ") + target;
-        return new Verdict(target, limit, false, after(m, at.current(), target, at.now(), m.needs()));
+        // the operator's count: no replica in it is advice's
+        return new Verdict(target, limit, false, after(m, at.current(), target, at.now(), m.needs()).withAdviceBase(null));
     }
 
     /** The memory after going from {@code n} to {@code target}: a move stamps its direction's time. */
     private static Memory after(Memory m, int n, int target, double now, List<Recommendation> needs) {
-        return new Memory(target > n ? now : m.lastScaleUpTs(), target < n ? now : m.lastScaleDownTs(), needs);
+        return new Memory(target > n ? now : m.lastScaleUpTs(), target < n ? now : m.lastScaleDownTs(), needs, m.adviceBase());
     }
 
     /** Why a scale-up is held or cut, or null when it may go ahead whole. */

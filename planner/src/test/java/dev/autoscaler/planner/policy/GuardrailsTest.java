@@ -240,6 +240,33 @@ class GuardrailsTest {
         assertEquals(3, none.judge(QUIET, advises(9, 3), at(3)).memory().needs().get(0).replicas(), "the need remembered is the policy's");
     }
 
+    @Test
+    void adviceHeldWindowAfterWindowAddsItsExtraOnceWhereTheNeedFollowsTheCount() {
+        // with no rate learned the policy's need is the count it has: without the base, +1 every window up to the advice
+        Guardrails g = new Guardrails(bounds(1, 100));
+        Memory m = QUIET;
+        int n = 6;
+        for (int i = 0; i < 20; i++) {
+            Guardrails.Verdict v = g.judge(m, advises(30, n), new Situation(n, n, false, NOW + 3 * i));
+            m = v.memory();
+            n = v.replicas();
+        }
+        assertEquals(7, n, "one above the 6 it found");
+        assertEquals(6, m.adviceBase());
+        assertEquals("advice cut to 7: at most 1 above the 6 it found (the load needs 7)",
+                g.judge(m, advises(30, 7), new Situation(7, 7, false, NOW + 60)).limit());
+        // the policy holding the count keeps the base; its own scale-up, or the count back at the base, clears it
+        Guardrails.Verdict holds = g.judge(m, asks(7), new Situation(7, 7, false, NOW + 63));
+        assertEquals(6, holds.memory().adviceBase());
+        assertNull(g.judge(m, asks(9), new Situation(7, 7, false, NOW + 63)).memory().adviceBase(), "the policy scaled up");
+        assertNull(g.judge(m, asks(6), new Situation(7, 7, false, NOW + 90)).memory().adviceBase(), "down at the base");
+        assertNull(g.manual(m, 12, new Situation(7, 7, false, NOW + 90)).memory().adviceBase(), "an operator's count");
+        // a need that fell below the base is what the extra is counted from
+        Guardrails.Verdict lower = g.judge(m, advises(30, 3), new Situation(7, 7, false, NOW + 120));
+        assertEquals(4, lower.replicas(), lower.limit());
+        assertEquals(3, lower.memory().adviceBase(), "the base follows the need down");
+    }
+
     /**
      * Whatever the advice, the need, the count and the window: a count raised by advice is at most the need plus one
      * replica or a quarter of it, and advice within that extra is judged exactly as before the bound existed.
@@ -255,7 +282,8 @@ class GuardrailsTest {
             Guardrails.Verdict v = bounded.judge(QUIET, advises(advised, need), at);
             int most = Math.max(need + 1, need + need / 4);
             boolean raisedBeyond = v.replicas() > current && v.replicas() > most;
-            boolean within = advised <= most;
+            int base = Math.min(need, current);
+            boolean within = advised <= Math.max(base + Math.max(1, base / 4), need);
             return !raisedBeyond && (!within || v.replicas() == unbounded.judge(QUIET, advises(advised, need), at).replicas());
         });
     }
