@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * LLM_HEARTBEAT_SEC has passed, never while a call for the target is in flight, never during a backoff, and never
  * beyond LLM_RPM calls in any minute (a Bucket4j bucket of one token refilled every 60 / LLM_RPM s). The answer is
  * parsed off the decision thread and held for the next windows; a window never waits for it. A call still running
- * {@link #GRACE_MS} after LLM_TIMEOUT_SEC is cancelled (its thread interrupted, which closes its socket), so a
- * hanging server or a client that ignores its own timeout never piles up threads or connections.
+ * {@link #GRACE_MS} after LLM_TIMEOUT_SEC is cancelled (the provider aborts its request, closing the socket, and its
+ * thread is interrupted), so a hanging server or a client that ignores its own timeout never piles up threads or
+ * connections.
  */
 public final class LlmAdvisor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LlmAdvisor.class);
@@ -217,8 +218,8 @@ public final class LlmAdvisor implements AutoCloseable {
 
     /**
      * Runs the call on a virtual thread. LLM_TIMEOUT_SEC + {@link #GRACE_MS} after it started, a call still running is
-     * cancelled: its future fails with a timeout at once and its thread is interrupted, which closes the socket a
-     * blocking HTTP client waits on.
+     * cancelled: its future fails with a timeout at once, the provider aborts its request and its thread is
+     * interrupted.
      */
     private void start(String target, Slot slot, StateKey key, String trigger, double askedAt, LlmRequest req) {
         long t0 = System.nanoTime();
@@ -250,8 +251,14 @@ public final class LlmAdvisor implements AutoCloseable {
         }
     }
 
+    /**
+     * The provider closes the connections of its requests older than LLM_TIMEOUT_SEC (this one is; any other is past
+     * the bound its provider keeps to, and its own cancel is at most the grace away); the interrupt then ends whatever
+     * else the thread waits on.
+     */
     private void cancel(String target, Future<?> call) {
-        if (call.cancel(true)) {
+        int aborted = provider.abortOlderThan(Duration.ofMillis(Math.round(settings.timeoutSec() * 1000)));
+        if (call.cancel(true) || aborted > 0) {
             meters.counter("autoscaler_llm_cancelled", "reason", "timeout").increment();
             log.debug("{}: LLM call cancelled after {} ms", target, hardTimeoutMs());
         }
@@ -451,6 +458,7 @@ public final class LlmAdvisor implements AutoCloseable {
             }
         }).count();
         if (inFlight > 0) meters.counter("autoscaler_llm_cancelled", "reason", "close").increment(inFlight);
+        provider.abortOlderThan(Duration.ZERO);
         calls.shutdownNow();
         try {
             if (!calls.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS)) {

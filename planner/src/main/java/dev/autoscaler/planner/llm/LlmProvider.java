@@ -19,6 +19,15 @@ public interface LlmProvider extends AutoCloseable {
      */
     LlmAnswer ask(LlmRequest request) throws LlmException;
 
+    /**
+     * Cancels every request this provider has been running for longer than {@code runningFor}, closing its connection;
+     * returns how many it cancelled (requests that had ended may count). The advisor calls it for a call past its hard
+     * timeout: interrupting the asking thread does not always close a socket an HTTP client is blocked on.
+     */
+    default int abortOlderThan(java.time.Duration runningFor) {
+        return 0;
+    }
+
     @Override
     void close();
 }

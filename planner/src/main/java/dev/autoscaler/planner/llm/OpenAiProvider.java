@@ -40,6 +40,7 @@ public final class OpenAiProvider implements LlmProvider {
     static final Duration MIN_ATTEMPT = Duration.ofMillis(250);
 
     private final LlmSettings settings;
+    private final CallsInFlight inFlight = new CallsInFlight();
     private final OpenAIClient client;
     /** This endpoint refused json_schema once; it will not learn it while we run, so stop asking. */
     private volatile boolean jsonSchemaRefused;
@@ -51,6 +52,7 @@ public final class OpenAiProvider implements LlmProvider {
                 // local servers (Ollama, vLLM) need no key, but the client will not build without one
                 .apiKey(settings.apiKey().present() ? settings.apiKey().value() : "unused")
                 .maxRetries(0) // the advisor backs off itself; a retry here would double its rate
+                .addInterceptor(inFlight)
                 .timeout(Duration.ofMillis(Math.round(settings.timeoutSec() * 1000)))
                 .build();
     }
@@ -85,7 +87,13 @@ public final class OpenAiProvider implements LlmProvider {
     }
 
     @Override
+    public int abortOlderThan(Duration runningFor) {
+        return inFlight.cancelOlderThan(runningFor.toNanos());
+    }
+
+    @Override
     public void close() {
+        inFlight.cancelAll();
         client.close();
     }
 
