@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +26,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
@@ -115,6 +117,8 @@ public final class LlmAdvisor implements AutoCloseable {
     private final Bucket bucket;
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    /** The threads running a call now, so that close can abort their requests. */
+    private final Set<Thread> running = ConcurrentHashMap.newKeySet();
     private final MeterRegistry meters;
     private final Timer latency;
     private int failures;
@@ -224,16 +228,17 @@ public final class LlmAdvisor implements AutoCloseable {
     private void start(String target, Slot slot, StateKey key, String trigger, double askedAt, LlmRequest req) {
         long t0 = System.nanoTime();
         CompletableFuture<LlmAnswer> answer = new CompletableFuture<>();
+        AtomicReference<Thread> runner = new AtomicReference<>();
         Future<?> call;
         try {
-            call = calls.submit(() -> askInto(answer, req));
+            call = calls.submit(() -> askInto(answer, req, runner));
         } catch (RejectedExecutionException closing) {
             // close() ran between the check in afterWindow and here: nothing was sent
             release(slot);
             return;
         }
         answer.orTimeout(hardTimeoutMs(), TimeUnit.MILLISECONDS).whenComplete((a, err) -> {
-            if (err instanceof TimeoutException) cancel(target, call);
+            if (err instanceof TimeoutException) cancel(target, call, runner.get());
             settle(target, slot, key, trigger, askedAt, (System.nanoTime() - t0) / 1e6, a, err);
         });
     }
@@ -243,22 +248,22 @@ public final class LlmAdvisor implements AutoCloseable {
         return Math.round(settings.timeoutSec() * 1000) + GRACE_MS;
     }
 
-    private void askInto(CompletableFuture<LlmAnswer> answer, LlmRequest req) {
+    private void askInto(CompletableFuture<LlmAnswer> answer, LlmRequest req, AtomicReference<Thread> runner) {
+        runner.set(Thread.currentThread());
+        running.add(Thread.currentThread());
         try {
             answer.complete(provider.ask(req));
         } catch (LlmException | RuntimeException e) {
             answer.completeExceptionally(e);
+        } finally {
+            running.remove(Thread.currentThread());
         }
     }
 
-    /**
-     * The provider closes the connections of its requests older than LLM_TIMEOUT_SEC (this one is; any other is past
-     * the bound its provider keeps to, and its own cancel is at most the grace away); the interrupt then ends whatever
-     * else the thread waits on.
-     */
-    private void cancel(String target, Future<?> call) {
-        int aborted = provider.abortOlderThan(Duration.ofMillis(Math.round(settings.timeoutSec() * 1000)));
-        if (call.cancel(true) || aborted > 0) {
+    /** The provider closes the request's connection first; the interrupt then ends whatever else the thread waits on. */
+    private void cancel(String target, Future<?> call, Thread runner) {
+        boolean aborted = runner != null && provider.abort(runner);
+        if (call.cancel(true) || aborted) {
             meters.counter("autoscaler_llm_cancelled", "reason", "timeout").increment();
             log.debug("{}: LLM call cancelled after {} ms", target, hardTimeoutMs());
         }
@@ -458,7 +463,7 @@ public final class LlmAdvisor implements AutoCloseable {
             }
         }).count();
         if (inFlight > 0) meters.counter("autoscaler_llm_cancelled", "reason", "close").increment(inFlight);
-        provider.abortOlderThan(Duration.ZERO);
+        running.forEach(provider::abort);
         calls.shutdownNow();
         try {
             if (!calls.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS)) {

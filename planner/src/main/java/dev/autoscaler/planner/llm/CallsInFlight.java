@@ -1,7 +1,6 @@
 package dev.autoscaler.planner.llm;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Call;
@@ -9,41 +8,39 @@ import okhttp3.Interceptor;
 import okhttp3.Response;
 
 /**
- * The HTTP calls a provider's OkHttp client has started, and when, so that calls running past their bound can be
- * cancelled: OkHttp's cancel closes a call's socket wherever the call is (connecting, waiting for headers, reading a
- * body that never ends), where interrupting the asking thread sometimes ends its wait and leaves the socket open, and
- * an SDK may run the call on a thread of its own. Calls are kept by when they started, not by thread, for that reason.
- * Cancelling a call that has already ended does nothing.
+ * The HTTP call each asking thread is making through a provider's OkHttp client, so that a call the advisor gave up on
+ * can be cancelled: OkHttp's cancel closes the call's socket wherever the call is (connecting, waiting for headers,
+ * reading a body that never ends), where an interrupt alone sometimes ends the thread's wait and leaves the socket
+ * open. A thread cancelled before its call got here (an SDK still building the request) has its interrupt flag set:
+ * its call is cancelled before it goes out. An application interceptor: it runs on the asking thread.
  */
 final class CallsInFlight implements Interceptor {
-    /** Longer than any call may run (LLM_TIMEOUT_SEC is at most 600 s): older entries are dropped, and cancelled. */
-    private static final long FORGET_NANOS = Duration.ofMinutes(15).toNanos();
-
-    private final Map<Call, Long> started = new ConcurrentHashMap<>();
+    private final Map<Thread, Call> calls = new ConcurrentHashMap<>();
 
     @Override
     public Response intercept(Chain chain) throws IOException {
-        cancelOlderThan(FORGET_NANOS);
-        started.put(chain.call(), System.nanoTime());
+        Call call = chain.call();
+        calls.put(Thread.currentThread(), call);
+        if (Thread.currentThread().isInterrupted()) call.cancel();
         return chain.proceed(chain.request());
     }
 
-    /** Cancels every call started more than {@code nanos} ago; returns how many were still known. */
-    int cancelOlderThan(long nanos) {
-        long now = System.nanoTime();
-        int n = 0;
-        for (var e : started.entrySet()) {
-            if (now - e.getValue() > nanos && started.remove(e.getKey()) != null) {
-                e.getKey().cancel();
-                n++;
-            }
-        }
-        return n;
+    /** The asking thread's call is over (answered, failed or cancelled). */
+    void done() {
+        calls.remove(Thread.currentThread());
+    }
+
+    /** Cancels the call {@code thread} is making; false when it is making none (yet). */
+    boolean cancel(Thread thread) {
+        Call call = calls.remove(thread);
+        if (call == null) return false;
+        call.cancel();
+        return true;
     }
 
     /** Cancels every call (the provider is closing). */
     void cancelAll() {
-        started.keySet().forEach(Call::cancel);
-        started.clear();
+        calls.values().forEach(Call::cancel);
+        calls.clear();
     }
 }

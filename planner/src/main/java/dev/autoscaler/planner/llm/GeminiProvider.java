@@ -87,12 +87,14 @@ public final class GeminiProvider implements LlmProvider {
         } catch (RuntimeException e) {
             // a reply the SDK could not parse, or any other surprise: reported, never thrown past the advisor
             throw new LlmException(LlmException.Kind.IO, null, null, ProviderSupport.plainMessage("Gemini call failed", e, settings.apiKey()));
+        } finally {
+            inFlight.done();
         }
     }
 
     @Override
-    public int abortOlderThan(Duration runningFor) {
-        return inFlight.cancelOlderThan(runningFor.toNanos());
+    public boolean abort(Thread caller) {
+        return inFlight.cancel(caller);
     }
 
     @Override

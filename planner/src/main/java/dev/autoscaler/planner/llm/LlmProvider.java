@@ -20,12 +20,12 @@ public interface LlmProvider extends AutoCloseable {
     LlmAnswer ask(LlmRequest request) throws LlmException;
 
     /**
-     * Cancels every request this provider has been running for longer than {@code runningFor}, closing its connection;
-     * returns how many it cancelled (requests that had ended may count). The advisor calls it for a call past its hard
-     * timeout: interrupting the asking thread does not always close a socket an HTTP client is blocked on.
+     * Cancels the request {@code caller} is making in {@link #ask}, closing its connection; false when it is making none
+     * yet (then the caller's interrupt keeps it from going out). The advisor calls it for a call past its hard timeout:
+     * an interrupt alone does not always close a socket an HTTP client is blocked on.
      */
-    default int abortOlderThan(java.time.Duration runningFor) {
-        return 0;
+    default boolean abort(Thread caller) {
+        return false;
     }
 
     @Override

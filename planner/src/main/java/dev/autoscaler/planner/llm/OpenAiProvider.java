@@ -83,12 +83,14 @@ public final class OpenAiProvider implements LlmProvider {
         } catch (RuntimeException e) {
             // a reply that could not be parsed, or any other surprise: reported, never thrown past the advisor
             throw new LlmException(LlmException.Kind.IO, null, null, ProviderSupport.plainMessage("OpenAI call failed", e, settings.apiKey()));
+        } finally {
+            inFlight.done();
         }
     }
 
     @Override
-    public int abortOlderThan(Duration runningFor) {
-        return inFlight.cancelOlderThan(runningFor.toNanos());
+    public boolean abort(Thread caller) {
+        return inFlight.cancel(caller);
     }
 
     @Override
