@@ -10,18 +10,23 @@ import dev.autoscaler.planner.llm.LlmSettings;
 import dev.autoscaler.planner.policy.AdviceRules;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.TimeMeter;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
@@ -33,10 +38,22 @@ import org.slf4j.LoggerFactory;
  * call per target: on a state change (load band, replica count, an SLO breach starting or ending) or when
  * LLM_HEARTBEAT_SEC has passed, never while a call for the target is in flight, never during a backoff, and never
  * beyond LLM_RPM calls in any minute (a Bucket4j bucket of one token refilled every 60 / LLM_RPM s). The answer is
- * parsed off the decision thread and held for the next windows; a window never waits for it.
+ * parsed off the decision thread and held for the next windows; a window never waits for it. A call still running
+ * {@link #GRACE_MS} after LLM_TIMEOUT_SEC is cancelled (the provider aborts its request, closing the socket, and its
+ * thread is interrupted), so a hanging server or a client that ignores its own timeout never piles up threads or
+ * connections.
  */
 public final class LlmAdvisor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LlmAdvisor.class);
+    /**
+     * How long past LLM_TIMEOUT_SEC a call may run before it is cancelled: the provider's own timeout (which bounds its
+     * whole path, fallback included) normally ends it first and says more about why.
+     */
+    static final long GRACE_MS = 2000;
+    /** How long {@link #close} waits for cancelled calls to end before closing the provider under them. */
+    private static final long CLOSE_WAIT_MS = 2000;
+    /** Enough of a builder's error message to tell the cause, short enough for a log line. */
+    private static final int MAX_ERROR_TEXT = 200;
 
     /**
      * A window's state as the advisor sees it; a change of any part is a reason to ask.
@@ -47,7 +64,7 @@ public final class LlmAdvisor implements AutoCloseable {
      */
     public record StateKey(int loadBand, int replicas, boolean breach) {
         public static StateKey of(double rps, int replicas, boolean breach) {
-            return new StateKey((int) Math.floor(Math.log(Math.max(rps, 1)) / Math.log(1.25)), replicas, breach);
+            return new StateKey(band(rps), replicas, breach);
         }
 
         /** What changed since {@code before}, or null when nothing did. */
@@ -63,6 +80,11 @@ public final class LlmAdvisor implements AutoCloseable {
         boolean sameLoadAndCount(StateKey asked) {
             return loadBand == asked.loadBand && replicas == asked.replicas;
         }
+
+        /** The load band of a rate, as {@link #of} files it. */
+        static int band(double rps) {
+            return (int) Math.floor(Math.log(Math.max(rps, 1)) / Math.log(1.25));
+        }
     }
 
     /**
@@ -71,9 +93,10 @@ public final class LlmAdvisor implements AutoCloseable {
      * @param advice  as the policy judges it
      * @param action  the action it named, against the count it was asked at
      * @param trigger why it was asked
+     * @param asked   the state it was asked at: once the load leaves that band, the advice describes a load gone by
      */
     public record Held(AdviceRules.Advice advice, Plan.Action action, double latencyMs, Integer tokensIn, Integer tokensOut,
-                       String trigger, long callsLeft) {}
+                       String trigger, long callsLeft, StateKey asked) {}
 
     /** Per target: what was last asked and seen, the call in flight, the advice held and the agreement count. */
     private static final class Slot {
@@ -94,10 +117,14 @@ public final class LlmAdvisor implements AutoCloseable {
     private final Bucket bucket;
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    /** The threads running a call now, so that close can abort their requests. */
+    private final Set<Thread> running = ConcurrentHashMap.newKeySet();
     private final MeterRegistry meters;
     private final Timer latency;
     private int failures;
     private double backoffUntil = Double.NEGATIVE_INFINITY;
+    /** Set first thing in {@link #close}: no call starts after it, and calls it cancels are not reported as failures. */
+    private volatile boolean closed;
 
     /**
      * @param audit receives every call's audit entry (the planner appends it to the {@code llm} stream)
@@ -131,6 +158,7 @@ public final class LlmAdvisor implements AutoCloseable {
      * nothing holds it back. Returns at once; {@code request} is built only when a call starts.
      */
     public void afterWindow(String target, StateKey key, Supplier<LlmRequest> request) {
+        if (closed) return;
         Slot slot = slots.computeIfAbsent(target, t -> new Slot());
         double now = clock.getAsDouble();
         String trigger;
@@ -148,7 +176,39 @@ public final class LlmAdvisor implements AutoCloseable {
             slot.lastAsked = key;
             slot.lastAskTs = now;
         }
-        start(target, slot, key, trigger, now, request.get());
+        LlmRequest req;
+        try {
+            req = request.get();
+        } catch (RuntimeException e) {
+            notBuilt(target, slot, trigger, e);
+            return;
+        }
+        start(target, slot, key, trigger, now, req);
+    }
+
+    /**
+     * The request could not be built (a bug in the prompt, state it cannot read): the slot is freed so the next change
+     * or heartbeat asks again, and the failure is counted, logged and audited, with the key scrubbed from its text.
+     */
+    private void notBuilt(String target, Slot slot, String trigger, RuntimeException e) {
+        release(slot);
+        meters.counter("autoscaler_llm_request_errors").increment();
+        String why = "request not built: " + errorText(e);
+        log.warn("{}: LLM call not started, {}", target, why);
+        record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, trigger, 0, null, null,
+                "error", why, null, null, bucket.getAvailableTokens()));
+    }
+
+    private String errorText(Throwable e) {
+        String m = e.getMessage() == null ? "" : " " + e.getMessage().replaceAll("\\s+", " ").trim();
+        if (m.length() > MAX_ERROR_TEXT) m = m.substring(0, MAX_ERROR_TEXT) + "...";
+        return redact(e.getClass().getSimpleName() + m);
+    }
+
+    private static void release(Slot slot) {
+        synchronized (slot) {
+            slot.inFlight = false;
+        }
     }
 
     /** Why a due call waits (in_flight, backoff, rate), or null when it may start; takes the bucket's token. */
@@ -160,40 +220,77 @@ public final class LlmAdvisor implements AutoCloseable {
         return bucket.tryConsume(1) ? null : "rate";
     }
 
+    /**
+     * Runs the call on a virtual thread. LLM_TIMEOUT_SEC + {@link #GRACE_MS} after it started, a call still running is
+     * cancelled: its future fails with a timeout at once, the provider aborts its request and its thread is
+     * interrupted.
+     */
     private void start(String target, Slot slot, StateKey key, String trigger, double askedAt, LlmRequest req) {
         long t0 = System.nanoTime();
-        // the provider has its own timeout; this one frees the slot even if a client ignores its own
-        long hardMs = req.timeout().toMillis() + 2000;
-        CompletableFuture.supplyAsync(() -> ask(req), calls)
-                .orTimeout(hardMs, TimeUnit.MILLISECONDS)
-                .whenComplete((answer, err) -> {
-                    double ms = (System.nanoTime() - t0) / 1e6;
-                    latency.record(Math.round(ms * 1e6), TimeUnit.NANOSECONDS);
-                    try {
-                        if (err != null) failed(target, trigger, ms, unwrap(err));
-                        else answered(target, slot, key, trigger, askedAt, ms, answer);
-                    } catch (RuntimeException e) {
-                        log.warn("{}: handling the LLM answer failed: {}", target, e.toString());
-                    } finally {
-                        synchronized (slot) {
-                            slot.inFlight = false;
-                        }
-                    }
-                });
+        CompletableFuture<LlmAnswer> answer = new CompletableFuture<>();
+        AtomicReference<Thread> runner = new AtomicReference<>();
+        Future<?> call;
+        try {
+            call = calls.submit(() -> askInto(answer, req, runner));
+        } catch (RejectedExecutionException closing) {
+            // close() ran between the check in afterWindow and here: nothing was sent
+            release(slot);
+            return;
+        }
+        answer.orTimeout(hardTimeoutMs(), TimeUnit.MILLISECONDS).whenComplete((a, err) -> {
+            if (err instanceof TimeoutException) cancel(target, call, runner.get());
+            settle(target, slot, key, trigger, askedAt, (System.nanoTime() - t0) / 1e6, a, err);
+        });
     }
 
-    private LlmAnswer ask(LlmRequest req) {
+    /** The bound on one call: LLM_TIMEOUT_SEC, which the provider's whole path keeps within, and the grace. */
+    long hardTimeoutMs() {
+        return Math.round(settings.timeoutSec() * 1000) + GRACE_MS;
+    }
+
+    private void askInto(CompletableFuture<LlmAnswer> answer, LlmRequest req, AtomicReference<Thread> runner) {
+        runner.set(Thread.currentThread());
+        running.add(Thread.currentThread());
         try {
-            return provider.ask(req);
-        } catch (LlmException e) {
-            throw new CompletionException(e);
+            answer.complete(provider.ask(req));
+        } catch (LlmException | RuntimeException e) {
+            answer.completeExceptionally(e);
+        } finally {
+            running.remove(Thread.currentThread());
         }
+    }
+
+    /** The provider closes the request's connection first; the interrupt then ends whatever else the thread waits on. */
+    private void cancel(String target, Future<?> call, Thread runner) {
+        boolean aborted = runner != null && provider.abort(runner);
+        if (call.cancel(true) || aborted) {
+            meters.counter("autoscaler_llm_cancelled", "reason", "timeout").increment();
+            log.debug("{}: LLM call cancelled after {} ms", target, hardTimeoutMs());
+        }
+    }
+
+    private void settle(String target, Slot slot, StateKey key, String trigger, double askedAt, double ms, LlmAnswer a, Throwable err) {
+        latency.record(Math.round(ms * 1e6), TimeUnit.NANOSECONDS);
+        try {
+            if (closed) return; // cancelled by close: no failure to back off from, and the audit's bus is closing
+            if (err != null) failed(target, trigger, ms, unwrap(err));
+            else answered(target, slot, key, trigger, askedAt, ms, a);
+        } catch (RuntimeException e) {
+            log.warn("{}: handling the LLM answer failed: {}", target, e.toString());
+        } finally {
+            release(slot);
+        }
+    }
+
+    /** Calls cancelled so far, by the hard timeout or by {@link #close}. */
+    public long cancelled() {
+        return Math.round(meters.find("autoscaler_llm_cancelled").counters().stream().mapToDouble(Counter::count).sum());
     }
 
     private static LlmException unwrap(Throwable err) {
         Throwable e = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
         if (e instanceof LlmException l) return l;
-        if (e instanceof TimeoutException) return new LlmException(LlmException.Kind.TIMEOUT, null, null, "no answer within the hard timeout");
+        if (e instanceof TimeoutException) return new LlmException(LlmException.Kind.TIMEOUT, null, null, "no answer within LLM_TIMEOUT_SEC and its grace: cancelled");
         return new LlmException(LlmException.Kind.IO, null, null, e.getClass().getSimpleName());
     }
 
@@ -229,7 +326,7 @@ public final class LlmAdvisor implements AutoCloseable {
         }
         var ok = (AdviceParser.Ok) p;
         var advice = new AdviceRules.Advice(ok.targetReplicas(), ok.confidence(), redact(ok.reasoning()), "llm", askedAt);
-        Held held = new Held(advice, ok.action(), ms, a.tokensIn(), a.tokensOut(), trigger, bucket.getAvailableTokens());
+        Held held = new Held(advice, ok.action(), ms, a.tokensIn(), a.tokensOut(), trigger, bucket.getAvailableTokens(), asked);
         synchronized (slot) {
             if (!slot.latest.sameLoadAndCount(asked)) {
                 String why = "stale: " + slot.latest.changeFrom(asked) + " while it was in flight";
@@ -256,13 +353,49 @@ public final class LlmAdvisor implements AutoCloseable {
         }
     }
 
-    /** The advice to judge with this window, or null. */
+    /**
+     * The advice to judge with the next window, or null. Held advice is judged again with every window until it expires
+     * (the {@code AdviceRules}: age, confidence, slow, the need, the policy's scale-up; the guardrails, the advice extra
+     * among them); here it is dropped as stale once the load has left the band it was asked at, as an answer that comes
+     * after such a change is. This checks the last window seen; {@link #held(String, double)} the one about to be decided.
+     */
     public Held held(String target) {
         Slot slot = slots.get(target);
         if (slot == null) return null;
+        StateKey latest;
         synchronized (slot) {
-            return slot.held;
+            latest = slot.latest;
         }
+        return latest == null ? held(target, slot, null) : held(target, slot, latest.loadBand());
+    }
+
+    /** The same, judged against the rate of the window about to be decided. */
+    public Held held(String target, double rps) {
+        Slot slot = slots.get(target);
+        return slot == null ? null : held(target, slot, StateKey.band(rps));
+    }
+
+    private Held held(String target, Slot slot, Integer band) {
+        Held h;
+        synchronized (slot) {
+            h = slot.held;
+            if (h == null || band == null || band == h.asked().loadBand()) return h;
+            slot.held = null;
+        }
+        String why = "stale: load band " + (band > h.asked().loadBand() ? "up" : "down") + " since it was asked";
+        meters.counter("autoscaler_llm_advice_dropped", "reason", "stale").increment();
+        log.info("{}: LLM advice dropped, {}", target, why);
+        // an answer no window judged yet still gets its one audit entry
+        boolean unjudged;
+        synchronized (slot) {
+            unjudged = slot.audited != h;
+            if (unjudged) slot.audited = h;
+        }
+        if (unjudged) {
+            record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, h.trigger(), h.latencyMs(),
+                    h.tokensIn(), h.tokensOut(), "rejected", why, advice(h, null, null, null), null, h.callsLeft()));
+        }
+        return null;
     }
 
     /**
@@ -317,9 +450,28 @@ public final class LlmAdvisor implements AutoCloseable {
         return text.replace(key, "***");
     }
 
+    /**
+     * Stops asking, cancels the calls in flight (counted as cancelled, reported as nothing else) and closes the provider
+     * once they have ended or {@link #CLOSE_WAIT_MS} has passed. A window that arrives meanwhile starts no call.
+     */
     @Override
     public void close() {
+        closed = true;
+        long inFlight = slots.values().stream().filter(slot -> {
+            synchronized (slot) {
+                return slot.inFlight;
+            }
+        }).count();
+        if (inFlight > 0) meters.counter("autoscaler_llm_cancelled", "reason", "close").increment(inFlight);
+        running.forEach(provider::abort);
         calls.shutdownNow();
+        try {
+            if (!calls.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                log.warn("{} LLM call(s) still running {} ms after close; closing the provider under them", inFlight, CLOSE_WAIT_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closing anyway: the provider's close releases what the calls hold
+        }
         provider.close();
     }
 

@@ -45,12 +45,14 @@ public final class GeminiProvider implements LlmProvider {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LlmSettings settings;
+    private final CallsInFlight inFlight = new CallsInFlight();
     private final OkHttpClient http;
     private final Client client;
 
     public GeminiProvider(LlmSettings settings) {
         this.settings = settings;
         this.http = new OkHttpClient.Builder()
+                .addInterceptor(inFlight)
                 .addInterceptor(GeminiProvider::failFastOn429)
                 // a custom client keeps its own timeouts (10 s by default); only the SDK's per-call timeout should bound a call
                 .connectTimeout(Duration.ZERO).readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO)
@@ -85,11 +87,19 @@ public final class GeminiProvider implements LlmProvider {
         } catch (RuntimeException e) {
             // a reply the SDK could not parse, or any other surprise: reported, never thrown past the advisor
             throw new LlmException(LlmException.Kind.IO, null, null, ProviderSupport.plainMessage("Gemini call failed", e, settings.apiKey()));
+        } finally {
+            inFlight.done();
         }
     }
 
     @Override
+    public boolean abort(Thread caller) {
+        return inFlight.cancel(caller);
+    }
+
+    @Override
     public void close() {
+        inFlight.cancelAll();
         client.close();
         // the SDK does not own a client it was given: release its threads and connections here
         http.dispatcher().executorService().shutdown();

@@ -19,6 +19,15 @@ public interface LlmProvider extends AutoCloseable {
      */
     LlmAnswer ask(LlmRequest request) throws LlmException;
 
+    /**
+     * Cancels the request {@code caller} is making in {@link #ask}, closing its connection; false when it is making none
+     * yet (then the caller's interrupt keeps it from going out). The advisor calls it for a call past its hard timeout:
+     * an interrupt alone does not always close a socket an HTTP client is blocked on.
+     */
+    default boolean abort(Thread caller) {
+        return false;
+    }
+
     @Override
     void close();
 }

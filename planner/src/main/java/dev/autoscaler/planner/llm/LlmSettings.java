@@ -24,8 +24,9 @@ import java.util.Optional;
  * @param rpm              calls a minute at most, per provider (LLM_RPM, 2: the proof of concept's bucket)
  * @param heartbeatSec     ask at least this often while nothing changes (LLM_HEARTBEAT_SEC, 300: the proof of concept's;
  *                         advice older than two heartbeats is stale, see AdviceRules)
- * @param timeoutSec       hard timeout of one call (LLM_TIMEOUT_SEC, 10: a window is 3 s, advice older than a few
- *                         windows describes a load that has moved on)
+ * @param timeoutSec       timeout of one call's whole path, every attempt a provider makes inside it included
+ *                         (LLM_TIMEOUT_SEC, 10: a window is 3 s, advice older than a few windows describes a load that
+ *                         has moved on); the advisor cancels a call still running 2 s after it
  * @param backoffBaseSec   the first wait after a 429, 5xx or timeout, doubling per failure (LLM_BACKOFF_BASE_SEC, 10)
  * @param backoffMaxSec    the longest wait (LLM_BACKOFF_MAX_SEC, 300)
  * @param temperature      sampling temperature (LLM_TEMPERATURE; 0.05 for gemini as the proof of concept, 0.3 for openai

@@ -26,7 +26,8 @@ import java.util.Optional;
  * Any OpenAI-compatible chat-completions server (OpenAI, Groq, vLLM, Ollama, ...) through openai-java:
  * {@code POST {base}/chat/completions} (the base includes /v1) with {@code Authorization: Bearer}, the answer
  * constrained by a {@code json_schema} response format. A server without structured output rejects that with a 400;
- * the provider then asks once more in words and, from then on, asks this endpoint in words only.
+ * the provider then asks once more in words, within what is left of the request's timeout, and from then on asks this
+ * endpoint in words only.
  *
  * <p>Token limit: openai-java sends {@code max_completion_tokens} (OpenAI's current name; its reasoning models reject
  * the old {@code max_tokens}). Groq, vLLM and current Ollama read it; a server that knows only {@code max_tokens}
@@ -35,8 +36,11 @@ import java.util.Optional;
 public final class OpenAiProvider implements LlmProvider {
     /** Appended to the system message when the server cannot be held to a schema. */
     static final String JSON_ONLY = "Answer with one JSON object only, no prose.";
+    /** Less time than this left for the ask in words is no time: no model answers so fast, and it would cost a request. */
+    static final Duration MIN_ATTEMPT = Duration.ofMillis(250);
 
     private final LlmSettings settings;
+    private final CallsInFlight inFlight = new CallsInFlight();
     private final OpenAIClient client;
     /** This endpoint refused json_schema once; it will not learn it while we run, so stop asking. */
     private volatile boolean jsonSchemaRefused;
@@ -48,6 +52,7 @@ public final class OpenAiProvider implements LlmProvider {
                 // local servers (Ollama, vLLM) need no key, but the client will not build without one
                 .apiKey(settings.apiKey().present() ? settings.apiKey().value() : "unused")
                 .maxRetries(0) // the advisor backs off itself; a retry here would double its rate
+                .addInterceptor(inFlight)
                 .timeout(Duration.ofMillis(Math.round(settings.timeoutSec() * 1000)))
                 .build();
     }
@@ -78,33 +83,49 @@ public final class OpenAiProvider implements LlmProvider {
         } catch (RuntimeException e) {
             // a reply that could not be parsed, or any other surprise: reported, never thrown past the advisor
             throw new LlmException(LlmException.Kind.IO, null, null, ProviderSupport.plainMessage("OpenAI call failed", e, settings.apiKey()));
+        } finally {
+            inFlight.done();
         }
     }
 
     @Override
+    public boolean abort(Thread caller) {
+        return inFlight.cancel(caller);
+    }
+
+    @Override
     public void close() {
+        inFlight.cancelAll();
         client.close();
     }
 
     // ---- the request
 
     /**
-     * With the schema while the endpoint takes it; after a refusal, once more in words (so the first call on such an
-     * endpoint may take up to twice the request's timeout) and in words only from then on.
+     * With the schema while the endpoint takes it; after a refusal, once more in words and in words only from then on.
+     * The request's timeout bounds the whole path: the ask in words gets what the refused one left, so the advisor's
+     * hard timeout (LLM_TIMEOUT_SEC and a grace) never cuts a path that is still within its own.
      */
-    private ChatCompletion askWithFallback(LlmRequest r) {
+    private ChatCompletion askWithFallback(LlmRequest r) throws LlmException {
+        long deadline = System.nanoTime() + r.timeout().toNanos();
         if (hasSchema(r) && !jsonSchemaRefused) {
             try {
-                return create(r, true);
+                return create(r, true, r.timeout());
             } catch (OpenAIServiceException e) {
                 if (!refusesJsonSchema(e)) throw e;
                 jsonSchemaRefused = true;
             }
         }
-        return create(r, false);
+        Duration left = Duration.ofNanos(deadline - System.nanoTime());
+        if (left.compareTo(MIN_ATTEMPT) < 0) {
+            throw new LlmException(LlmException.Kind.TIMEOUT, null, null, String.format(Locale.ROOT,
+                    "OpenAI call timed out: the json_schema refusal left %.1f s of %.1f s for the ask in words",
+                    Math.max(0, left.toMillis()) / 1000.0, r.timeout().toMillis() / 1000.0));
+        }
+        return create(r, false, left);
     }
 
-    private ChatCompletion create(LlmRequest r, boolean structured) {
+    private ChatCompletion create(LlmRequest r, boolean structured, Duration timeout) {
         ChatCompletionCreateParams.Builder b = ChatCompletionCreateParams.builder().model(settings.model());
         String system = systemMessage(r, structured);
         if (system != null) b.addSystemMessage(system);
@@ -112,7 +133,7 @@ public final class OpenAiProvider implements LlmProvider {
                 .temperature(r.temperature())
                 .maxCompletionTokens(r.maxOutputTokens());
         if (structured) b.responseFormat(jsonSchema(r.answerSchema()));
-        return client.chat().completions().create(b.build(), RequestOptions.builder().timeout(r.timeout()).build());
+        return client.chat().completions().create(b.build(), RequestOptions.builder().timeout(timeout).build());
     }
 
     private static boolean hasSchema(LlmRequest r) {

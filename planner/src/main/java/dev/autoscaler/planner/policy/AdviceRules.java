@@ -8,7 +8,10 @@ import java.util.Locale;
  * What is specific to advice (an LLM's, in time an operator's manual scale) before it meets the {@link Guardrails} the
  * policy's own proposals meet. Advice may add replicas and may bring a scale-down forward, but never takes the fleet
  * below what the policy's rate model says the load needs now, never scales down while slow, and never delays a
- * scale-up the policy asks for. A rejection names its reason and the policy's decision stands.
+ * scale-up the policy asks for. A rejection names its reason and the policy's decision stands. What passes may hold
+ * the count above the need by a bounded extra only (the Guardrails cut it: ADVICE_MAX_EXTRA_REPLICAS or
+ * ADVICE_MAX_EXTRA_FRACTION of the need, whichever is more), so a wrong advisor costs little; a {@link #MANUAL} scale
+ * is the operator's and meets only the bounds.
  */
 public final class AdviceRules {
     /** The source of an operator's manual scale: it meets only the bounds ({@link Guardrails#manual}). */

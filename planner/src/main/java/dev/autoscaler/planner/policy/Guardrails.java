@@ -10,6 +10,9 @@ import java.util.Locale;
  * manual scale) and returns the replica count that may run after it, and which rule, if any, changed or held it:
  * <ul>
  *   <li>bounds: MIN_REPLICAS..MAX_REPLICAS always;</li>
+ *   <li>advice (a firm proposal): at most ADVICE_MAX_EXTRA_REPLICAS or ADVICE_MAX_EXTRA_FRACTION of the need, whichever
+ *       is more, above the count the policy sizes the load for (or above the count advice found, when lower: see
+ *       {@link Memory#adviceBase}), so that a wrong advisor costs a bounded extra;</li>
  *   <li>up: at most MAX_STEP_UP more; UP_COOLDOWN_SEC since the last scale-up, unless the proposal is urgent (panic);</li>
  *   <li>down: never while the window is slow; only to the highest need of the last DOWN_STABILIZATION_SEC (replicas
  *       still starting are not held: once the load no longer needs them they are cancelled); DOWN_COOLDOWN_SEC after
@@ -18,6 +21,8 @@ import java.util.Locale;
  * Pure: its state slice ({@link Memory}) goes in and comes out.
  */
 public final class Guardrails {
+    static final int DEFAULT_ADVICE_EXTRA_REPLICAS = 1;
+    static final double DEFAULT_ADVICE_EXTRA_FRACTION = 0.25;
 
     /**
      * @param minReplicas          the fewest replicas (1)
@@ -33,14 +38,28 @@ public final class Guardrails {
      *                             most and HPA's Percent policy: a count alone took minutes to bring 30 replicas down)
      * @param downStabilisationSec scale down only to the highest need of this many seconds (30: short, because the
      *                             burst headroom is already in every need)
+     * @param adviceExtraReplicas  advice may hold this many replicas above the need (ADVICE_MAX_EXTRA_REPLICAS, 1: room
+     *                             for an advisor that knows of an event the load does not show yet, while a wrong one
+     *                             adds at most one replica, not the MAX_REPLICAS a random advisor reached)
+     * @param adviceExtraFraction  or this share of the need, when that is more (ADVICE_MAX_EXTRA_FRACTION, 0.25: at
+     *                             tens of replicas one replica is within the counting noise, a quarter is a real margin;
+     *                             bench/README.md measures what random and contrarian advice cost with it)
      */
     public record Settings(int minReplicas, int maxReplicas, double upCooldownSec, double downCooldownSec, int maxStepUp,
-                           int maxStepDown, double maxStepDownPercent, double downStabilisationSec) {
+                           int maxStepDown, double maxStepDownPercent, double downStabilisationSec, int adviceExtraReplicas,
+                           double adviceExtraFraction) {
         public Settings {
             if (minReplicas < 0 || maxReplicas < 1 || minReplicas > maxReplicas) {
                 throw new dev.autoscaler.common.config.ConfigException("invalid MIN_REPLICAS=" + minReplicas + " / MAX_REPLICAS="
                         + maxReplicas + ": expected 0 <= MIN_REPLICAS <= MAX_REPLICAS and MAX_REPLICAS >= 1");
             }
+        }
+
+        /** The same with the advice bound at its defaults. */
+        public Settings(int minReplicas, int maxReplicas, double upCooldownSec, double downCooldownSec, int maxStepUp, int maxStepDown,
+                        double maxStepDownPercent, double downStabilisationSec) {
+            this(minReplicas, maxReplicas, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown, maxStepDownPercent,
+                    downStabilisationSec, DEFAULT_ADVICE_EXTRA_REPLICAS, DEFAULT_ADVICE_EXTRA_FRACTION);
         }
 
         static Settings from(Env env) {
@@ -53,20 +72,42 @@ public final class Guardrails {
                     env.integer("MAX_STEP_UP", 10, 1, 10_000),
                     env.integer("MAX_STEP_DOWN", 4, 1, 10_000),
                     env.number("MAX_STEP_DOWN_PERCENT", 50, 0, 100),
-                    env.number("DOWN_STABILIZATION_SEC", 30, 0, 86_400));
+                    env.number("DOWN_STABILIZATION_SEC", 30, 0, 86_400),
+                    env.integer("ADVICE_MAX_EXTRA_REPLICAS", DEFAULT_ADVICE_EXTRA_REPLICAS, 0, 10_000),
+                    env.number("ADVICE_MAX_EXTRA_FRACTION", DEFAULT_ADVICE_EXTRA_FRACTION, 0, 100));
         }
 
         Settings withBounds(int min, int max) {
-            return new Settings(min, max, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown, maxStepDownPercent, downStabilisationSec);
+            return new Settings(min, max, upCooldownSec, downCooldownSec, maxStepUp, maxStepDown, maxStepDownPercent, downStabilisationSec,
+                    adviceExtraReplicas, adviceExtraFraction);
+        }
+
+        /** The most advice may run above a need of {@code need}. */
+        int adviceExtra(int need) {
+            return Math.max(adviceExtraReplicas, (int) Math.floor(adviceExtraFraction * need + 1e-9));
         }
     }
 
     /**
      * The state slice: when the count last went up and down, and the needs inside the stabilisation window.
+     *
+     * @param adviceBase while replicas advice added may still run, the count advice's extra is counted from: the count
+     *                   it found the fleet at, or the need when lower, or the need when the load outgrew the extra;
+     *                   null when none. Without it, advice held window after window would add its extra again each
+     *                   window wherever the need follows the count (with no rate learned, the policy sizes for the
+     *                   count it has)
      */
-    public record Memory(double lastScaleUpTs, double lastScaleDownTs, List<Recommendation> needs) {
+    public record Memory(double lastScaleUpTs, double lastScaleDownTs, List<Recommendation> needs, Integer adviceBase) {
         public Memory {
             needs = needs == null ? List.of() : List.copyOf(needs);
+        }
+
+        public Memory(double lastScaleUpTs, double lastScaleDownTs, List<Recommendation> needs) {
+            this(lastScaleUpTs, lastScaleDownTs, needs, null);
+        }
+
+        Memory withAdviceBase(Integer base) {
+            return new Memory(lastScaleUpTs, lastScaleDownTs, needs, base);
         }
 
         public static Memory initial() {
@@ -87,8 +128,9 @@ public final class Guardrails {
      *                 because latency has not been low for long enough records what its load needs, so each step of a
      *                 scale-down is not held by the step before it)
      * @param urgent   an emergency (p95 far over the threshold): bypasses the up-cooldown
-     * @param firm     a scale-down goes no lower than {@code replicas}, whatever the remembered needs allow (advice and
-     *                 manual scales: they are judged with the policy's need, which may be lower than what they ask)
+     * @param firm     advice: a scale-down goes no lower than {@code replicas}, whatever the remembered needs allow (it is
+     *                 judged with the policy's need, which may be lower than what it asks), and {@code replicas} is cut to
+     *                 the need plus the advice extra (an operator's manual scale does not come here: see {@link #manual})
      * @param probe    a capacity probe's step down by one: the stabilisation window does not hold it (it is undone at
      *                 once if the windows turn), the other rules do
      */
@@ -131,7 +173,37 @@ public final class Guardrails {
         return s;
     }
 
-    public Verdict judge(Memory m, Proposal p, Situation at) {
+    /** The count that may run after {@code asked}, and the rule that changed or held it (advice cut first). */
+    public Verdict judge(Memory m, Proposal asked, Situation at) {
+        if (!asked.firm()) return policyVerdict(m, judgeBounded(m, asked, at), at.current());
+        int need = clamp(asked.need());
+        int found = Math.min(need, m.adviceBase() != null ? m.adviceBase() : at.current());
+        // a load that outgrew advice's allowance is the policy's to size: the extra counts from its need again
+        int base = need > found + s.adviceExtra(found) ? need : found;
+        int most = base + s.adviceExtra(base);
+        // at or beyond MAX_REPLICAS the bound says nothing the clamp to it does not
+        boolean cut = asked.replicas() > most && most < s.maxReplicas();
+        Proposal p = cut ? new Proposal(most, asked.need(), asked.urgent(), true, asked.probe()) : asked;
+        Verdict v = judgeBounded(m, p, at);
+        Memory after = v.memory().withAdviceBase(v.replicas() > base ? base : null);
+        if (!cut || v.outOfBounds()) return new Verdict(v.replicas(), v.limit(), v.outOfBounds(), after);
+        String why = base == need
+                ? String.format(Locale.ROOT, "advice cut to %d: at most %d above the %d the load needs", most, most - need, need)
+                : String.format(Locale.ROOT, "advice cut to %d: at most %d above the %d it found (the load needs %d)", most, most - base, base, need);
+        return new Verdict(v.replicas(), v.limit() == null ? why : why + "; " + v.limit(), false, after);
+    }
+
+    /**
+     * The policy's own verdict keeps the advice base while replicas advice added may still run: the count stays above
+     * it and the policy did not scale up (a scale-up of its own is its need, not advice's).
+     */
+    private static Verdict policyVerdict(Memory m, Verdict v, int current) {
+        Integer base = m.adviceBase();
+        boolean keep = base != null && v.replicas() > base && v.replicas() <= current;
+        return new Verdict(v.replicas(), v.limit(), v.outOfBounds(), v.memory().withAdviceBase(keep ? base : null));
+    }
+
+    private Verdict judgeBounded(Memory m, Proposal p, Situation at) {
         int n = at.current();
         int bounded = clamp(p.replicas());
         List<Recommendation> needs = PolicyState.appendCapped(
@@ -165,12 +237,13 @@ public final class Guardrails {
     public Verdict manual(Memory m, int replicas, Situation at) {
         int target = clamp(replicas);
         String limit = target == replicas ? "manual" : "manual, " + (replicas < target ? "raised to MIN_REPLICAS " : "capped at MAX_REPLICAS ") + target;
-        return new Verdict(target, limit, false, after(m, at.current(), target, at.now(), m.needs()));
+        // the operator's count: no replica in it is advice's
+        return new Verdict(target, limit, false, after(m, at.current(), target, at.now(), m.needs()).withAdviceBase(null));
     }
 
     /** The memory after going from {@code n} to {@code target}: a move stamps its direction's time. */
     private static Memory after(Memory m, int n, int target, double now, List<Recommendation> needs) {
-        return new Memory(target > n ? now : m.lastScaleUpTs(), target < n ? now : m.lastScaleDownTs(), needs);
+        return new Memory(target > n ? now : m.lastScaleUpTs(), target < n ? now : m.lastScaleDownTs(), needs, m.adviceBase());
     }
 
     /** Why a scale-up is held or cut, or null when it may go ahead whole. */

@@ -41,6 +41,8 @@ class LlmAdvisorTest {
         final List<Double> askedAt = new CopyOnWriteArrayList<>();
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicLong clock;
+        /** Calls that were stopped by an interrupt (cancelled) while they hung. */
+        final AtomicLong interrupted = new AtomicLong();
         volatile boolean hang;
         /** When set, an answer waits for it: a slow call. */
         volatile CountDownLatch gate;
@@ -60,6 +62,7 @@ class LlmAdvisorTest {
                     release.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                    interrupted.incrementAndGet();
                 }
                 throw new LlmException(LlmException.Kind.TIMEOUT, null, null, "timed out");
             }
@@ -67,7 +70,9 @@ class LlmAdvisorTest {
                 try {
                     gate.await();
                 } catch (InterruptedException e) {
+                    // cancelled: stop here, as a real client does, rather than answer late
                     Thread.currentThread().interrupt();
+                    throw new LlmException(LlmException.Kind.TIMEOUT, null, null, "interrupted");
                 }
             }
             Object next = script.poll();
@@ -178,6 +183,24 @@ class LlmAdvisorTest {
         assertEquals(1, provider.askedAt.size(), "one call in flight per target, however many changes come");
         assertTrue(worst < 1_000_000_000L, "afterWindow returned at once (worst " + worst / 1e6 + " ms)");
         assertNull(advisor.held("app"));
+    }
+
+    @Test
+    void aCallPastTheHardTimeoutIsCancelledInterruptedAndFreesTheSlot() throws InterruptedException {
+        advisor("LLM_RPM", "600", "LLM_TIMEOUT_SEC", "0.1", "LLM_BACKOFF_BASE_SEC", "1");
+        provider.hang = true;
+        clockMs.addAndGet(1000);
+        advisor.afterWindow("app", StateKey.of(100, 2, false), LlmAdvisorTest::request);
+        await(() -> !advisor.busy("app"), "the hard timeout to free the slot");
+        await(() -> provider.interrupted.get() == 1, "the hanging call's thread to be interrupted");
+        assertEquals(1, advisor.cancelled());
+        await(() -> !audit.isEmpty(), "the audit entry");
+        assertEquals("timeout", audit.get(0).outcome());
+        // after the backoff (1 s on the advisor's clock) the next change asks again: nothing piled up behind the hang
+        provider.hang = false;
+        window(StateKey.of(300, 3, false));
+        assertEquals(2, provider.askedAt.size());
+        assertNotNull(advisor.held("app"));
     }
 
     @Test

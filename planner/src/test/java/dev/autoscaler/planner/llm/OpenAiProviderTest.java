@@ -217,6 +217,35 @@ class OpenAiProviderTest {
     }
 
     @Test
+    void theAskInWordsGetsOnlyWhatTheRefusalLeftOfTheTimeout() {
+        // the refusal takes 0.6 s of a 1.5 s timeout, then the server hangs: the whole path ends near 1.5 s, not 2.1 s
+        start(new FakeOpenAiServer(KEY)).enqueue(
+                error(400, "invalid_request_error", null, FakeOpenAiServer.JSON_SCHEMA_REJECTION).after(Duration.ofMillis(600)), hang());
+        Duration timeout = Duration.ofMillis(1500);
+        long t0 = System.nanoTime();
+        LlmException e = failure(request(timeout));
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        assertEquals(LlmException.Kind.TIMEOUT, e.kind(), e.getMessage());
+        assertEquals(2, fake.requestCount(), "the refused ask and the ask in words");
+        // a bound, with room for a loaded machine, below what two whole timeouts would take
+        assertTrue(took.compareTo(timeout.plusMillis(500)) < 0, "took " + took);
+    }
+
+    @Test
+    void aRefusalThatUsedUpTheTimeoutIsATimeoutWithoutAnotherRequest() throws Exception {
+        // a first call warms the connection, so the refusal arrives 850 ms into the 1 s, leaving less than MIN_ATTEMPT
+        start(new FakeOpenAiServer(KEY)).enqueue(advice("{\"action\":\"hold\"}"),
+                error(400, "invalid_request_error", null, FakeOpenAiServer.JSON_SCHEMA_REJECTION).after(Duration.ofMillis(850)),
+                advice("{\"action\":\"hold\"}"));
+        provider.ask(request(TIMEOUT));
+        LlmException e = failure(request(Duration.ofSeconds(1)));
+        assertEquals(LlmException.Kind.TIMEOUT, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().contains("left"), e.getMessage());
+        assertEquals(2, fake.requestCount(), "no time left for the ask in words: not sent");
+        assertTrue(provider.structuredOutputRefused(), "but the refusal is remembered");
+    }
+
+    @Test
     void aRefusalNamedOnlyInTheMessageAlsoFallsBack() throws Exception {
         // no param field: some servers say it in words only
         start(new FakeOpenAiServer(KEY)).enqueue(

@@ -40,6 +40,7 @@ class AdviceRulesTest {
 
     @Test
     void adviceThatPassesDecidesInTheDecideRole() {
+        unbounded();
         var r = d.advised(40, 200, 200, advice(6, 0.9), true);
         assertTrue(r.advice().accepted());
         assertTrue(r.advice().applied());
@@ -55,6 +56,7 @@ class AdviceRulesTest {
 
     @Test
     void inTheAdviseRoleThePolicyDecidesAndTheOutcomeSaysWhatAdviceWouldDo() {
+        unbounded();
         PolicyDecision alone = policyAlone(40, 200);
         var r = d.advised(40, 200, 200, advice(6, 0.9), false);
         assertTrue(r.advice().accepted());
@@ -111,8 +113,61 @@ class AdviceRulesTest {
         assertEquals(up, d.current, "the rejected window went the policy's way");
     }
 
+    /** The same steady start with the advice extra switched off, for the rules that come after it. */
+    void unbounded() {
+        d = new Driver(PolicyHarness.config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "MIN_REPLICAS", "1", "MAX_REPLICAS", "10",
+                "MAX_STEP_UP", "4", "LLM_HEARTBEAT_SEC", "300", "PROBE_SEC", "0", "ADVICE_MAX_EXTRA_REPLICAS", "10000"), 4);
+        for (int i = 0; i < 30; i++) d.step(40, 200, 200);
+    }
+
+    @Test
+    void adviceForMoreIsCutToOneAboveWhatTheLoadNeeds() {
+        // 200 rps at 70 rps each needs 3; one replica is more than a quarter of 3
+        var r = d.advised(40, 200, 200, advice(9, 0.9), true);
+        assertTrue(r.advice().accepted());
+        assertEquals(4, r.decision().targetReplicas(), r.decision().reason());
+        assertEquals("advice cut to 4: at most 1 above the 3 the load needs", r.advice().rejection());
+        assertTrue(r.decision().reason().startsWith("keep 4 (advice cut to 4: at most 1 above the 3 the load needs): llm advice"),
+                r.decision().reason());
+    }
+
+    @Test
+    void aLargerFleetMayTakeAQuarterMore() {
+        // 1400 rps at 77 each (the rate this fleet proved) needs 19; a quarter of 19 is 4, more than one replica
+        d = new Driver(PolicyHarness.config("SLO_P95_MS", "100", "CAPACITY_RPS", "100", "MIN_REPLICAS", "1", "MAX_REPLICAS", "100",
+                "LLM_HEARTBEAT_SEC", "300", "PROBE_SEC", "0"), 20);
+        for (int i = 0; i < 30; i++) d.step(40, 1400, 1400);
+        assertEquals(20, d.current, d.last.reason());
+        var r = d.advised(40, 1400, 1400, advice(60, 0.9), true);
+        assertEquals(23, r.decision().targetReplicas(), r.decision().reason());
+        assertEquals("advice cut to 23: at most 4 above the 19 the load needs", r.advice().rejection());
+    }
+
+    @Test
+    void heldAdviceIsJudgedAgainWithEveryWindowAndFollowsTheLoadDown() {
+        Advice high = advice(10, 0.9);
+        d.advised(40, 200, 200, high, true);
+        assertEquals(4, d.current, "cut to 3 needed + 1");
+        // the same advice, held while the load halves: each window cuts it to what that window's load needs + 1
+        for (int i = 0; i < 20; i++) d.advised(40, 100, 100, high, true);
+        assertEquals(3, d.current, "100 rps needs 2, + 1: " + d.last.reason());
+        // and a slow window in between rejects it while it lasts (no scale-down while slow), then it passes again
+        var slow = d.advised(250, 100, 100, advice(1, 0.9), true);
+        assertEquals("no scale-down while slow", slow.advice().rejection());
+        var again = d.advised(40, 100, 100, high, true);
+        assertTrue(again.advice().accepted(), String.valueOf(again.advice()));
+    }
+
+    @Test
+    void inTheAdviseRoleTheOutcomeShowsTheCutToo() {
+        var r = d.advised(40, 200, 200, advice(9, 0.9), false);
+        assertEquals(4, r.advice().replicas());
+        assertEquals("heuristic", r.decision().source());
+    }
+
     @Test
     void adviceForMoreIsTakenWithinTheStep() {
+        unbounded();
         var r = d.advised(40, 200, 200, advice(9, 0.9), true);
         assertEquals(8, r.decision().targetReplicas(), "MAX_STEP_UP 4 from 4: " + r.decision().reason());
         assertEquals("MAX_STEP_UP 4", r.advice().rejection());
@@ -120,6 +175,7 @@ class AdviceRulesTest {
 
     @Test
     void outOfBoundsAdviceIsClampedToTheBounds() {
+        unbounded();
         for (int i = 0; i < 3; i++) d.advised(40, 200, 200, advice(9, 0.9), true);
         assertEquals(9, d.current);
         var r = d.advised(40, 200, 200, advice(50, 0.9), true);
@@ -130,6 +186,7 @@ class AdviceRulesTest {
 
     @Test
     void aScaleDownAdviceGoesNoLowerThanItAsksAndMeetsTheDownCooldown() {
+        unbounded();
         d.advised(40, 200, 200, advice(8, 0.9), true);
         assertEquals(8, d.current);
         // right after a scale-up the down-cooldown (COOLDOWN_SEC 20) holds a scale-down, advice or not
@@ -150,6 +207,7 @@ class AdviceRulesTest {
 
     @Test
     void aManualScaleMeetsOnlyTheBounds() {
+        // the operator's count is not cut to the need plus the advice extra (3 + 1 here)
         // more than the step, while nothing needs it: the operator chose
         var up = d.advised(40, 200, 200, manual(9), false);
         assertEquals(9, up.decision().targetReplicas(), up.decision().reason());

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.autoscaler.planner.policy.Guardrails.Memory;
 import dev.autoscaler.planner.policy.Guardrails.Proposal;
@@ -189,5 +192,99 @@ class GuardrailsTest {
             }
         }
         assertFalse(mem.needs().stream().anyMatch(r -> r.replicas() == 8), "the need of 8 has left the window: " + mem.needs());
+    }
+
+    /** Advice (a firm proposal) asking {@code replicas} with the load needing {@code need}. */
+    static Proposal advises(int replicas, int need) {
+        return new Proposal(replicas, need, false, true);
+    }
+
+    @Test
+    void adviceAboveTheNeedIsCutToOneReplicaOrAQuarterMore() {
+        Guardrails g = new Guardrails(bounds(1, 100));
+        Guardrails.Verdict small = g.judge(QUIET, advises(9, 3), at(3));
+        assertEquals(4, small.replicas(), small.limit());
+        assertEquals("advice cut to 4: at most 1 above the 3 the load needs", small.limit());
+        Guardrails.Verdict large = g.judge(QUIET, advises(60, 20), at(20));
+        assertEquals(25, large.replicas(), "a quarter of 20 is more than one: " + large.limit());
+        Guardrails.Verdict within = g.judge(QUIET, advises(25, 20), at(20));
+        assertEquals(25, within.replicas());
+        assertNull(within.limit(), "within the extra: nothing to say");
+        Guardrails.Verdict policy = g.judge(QUIET, new Proposal(60, 20, false), at(20));
+        assertEquals(30, policy.replicas(), "the policy's own proposal meets only MAX_STEP_UP 10: " + policy.limit());
+    }
+
+    @Test
+    void adviceHoldingTheCountAboveTheExtraIsCutDownUnderTheDownRules() {
+        Guardrails g = new Guardrails(bounds(1, 100));
+        Guardrails.Verdict down = g.judge(QUIET, advises(20, 4), at(12));
+        assertEquals(6, down.replicas(), "to 5 at most, but one step down halves 12 at most: " + down.limit());
+        assertTrue(down.limit().startsWith("advice cut to 5"), down.limit());
+        Guardrails.Verdict slow = g.judge(QUIET, advises(12, 4), slowAt(12));
+        assertEquals(12, slow.replicas());
+        assertEquals("advice cut to 5: at most 1 above the 4 the load needs; no scale-down while slow", slow.limit());
+        Guardrails.Verdict cooling = g.judge(new Memory(NOW - 5, NOW - 3600, List.of()), advises(12, 4), at(12));
+        assertEquals(12, cooling.replicas(), cooling.limit());
+        assertTrue(cooling.limit().endsWith("down-cooldown: 15 s left"), cooling.limit());
+    }
+
+    @Test
+    void theExtraIsASetting() {
+        Guardrails none = new Guardrails(PolicyHarness.config("MAX_REPLICAS", "100", "ADVICE_MAX_EXTRA_REPLICAS", "0",
+                "ADVICE_MAX_EXTRA_FRACTION", "0").guardrails());
+        assertEquals(3, none.judge(QUIET, advises(9, 3), at(3)).replicas(), "no extra: advice cannot raise the count above the need");
+        Guardrails off = new Guardrails(PolicyHarness.config("MAX_REPLICAS", "100", "ADVICE_MAX_EXTRA_REPLICAS", "10000").guardrails());
+        Guardrails.Verdict v = off.judge(QUIET, advises(9, 3), at(3));
+        assertEquals(9, v.replicas());
+        assertNull(v.limit(), "the bound off: the advice as before");
+        assertEquals(3, none.judge(QUIET, advises(9, 3), at(3)).memory().needs().get(0).replicas(), "the need remembered is the policy's");
+    }
+
+    @Test
+    void adviceHeldWindowAfterWindowAddsItsExtraOnceWhereTheNeedFollowsTheCount() {
+        // with no rate learned the policy's need is the count it has: without the base, +1 every window up to the advice
+        Guardrails g = new Guardrails(bounds(1, 100));
+        Memory m = QUIET;
+        int n = 6;
+        for (int i = 0; i < 20; i++) {
+            Guardrails.Verdict v = g.judge(m, advises(30, n), new Situation(n, n, false, NOW + 3 * i));
+            m = v.memory();
+            n = v.replicas();
+        }
+        assertEquals(7, n, "one above the 6 it found");
+        assertEquals(6, m.adviceBase());
+        assertEquals("advice cut to 7: at most 1 above the 6 it found (the load needs 7)",
+                g.judge(m, advises(30, 7), new Situation(7, 7, false, NOW + 60)).limit());
+        // the policy holding the count keeps the base; its own scale-up, or the count back at the base, clears it
+        Guardrails.Verdict holds = g.judge(m, asks(7), new Situation(7, 7, false, NOW + 63));
+        assertEquals(6, holds.memory().adviceBase());
+        assertNull(g.judge(m, asks(9), new Situation(7, 7, false, NOW + 63)).memory().adviceBase(), "the policy scaled up");
+        assertNull(g.judge(m, asks(6), new Situation(7, 7, false, NOW + 90)).memory().adviceBase(), "down at the base");
+        assertNull(g.manual(m, 12, new Situation(7, 7, false, NOW + 90)).memory().adviceBase(), "an operator's count");
+        // a need that fell below the base is what the extra is counted from
+        Guardrails.Verdict lower = g.judge(m, advises(30, 3), new Situation(7, 7, false, NOW + 120));
+        assertEquals(4, lower.replicas(), lower.limit());
+        assertEquals(3, lower.memory().adviceBase(), "the base follows the need down");
+    }
+
+    /**
+     * Whatever the advice, the need, the count and the window: a count raised by advice is at most the need plus one
+     * replica or a quarter of it, and advice within that extra is judged exactly as before the bound existed.
+     */
+    @Test
+    void adviceNeverRaisesTheCountBeyondTheExtra() {
+        Guardrails bounded = new Guardrails(bounds(0, 400));
+        Guardrails unbounded = new Guardrails(PolicyHarness.config("MIN_REPLICAS", "0", "MAX_REPLICAS", "400",
+                "ADVICE_MAX_EXTRA_REPLICAS", "10000").guardrails());
+        qt().withExamples(10_000).forAll(integers().between(0, 400), integers().between(0, 400), integers().between(0, 400),
+                booleans().all()).check((advised, need, current, slow) -> {
+            Situation at = new Situation(current, current, slow, NOW);
+            Guardrails.Verdict v = bounded.judge(QUIET, advises(advised, need), at);
+            int most = Math.max(need + 1, need + need / 4);
+            boolean raisedBeyond = v.replicas() > current && v.replicas() > most;
+            int base = Math.min(need, current);
+            boolean within = advised <= Math.max(base + Math.max(1, base / 4), need);
+            return !raisedBeyond && (!within || v.replicas() == unbounded.judge(QUIET, advises(advised, need), at).replicas());
+        });
     }
 }

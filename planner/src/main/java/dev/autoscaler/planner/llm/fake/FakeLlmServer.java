@@ -24,6 +24,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the two FAKE LLM servers share: a JDK HttpServer bound to 127.0.0.1 on a free port, a record of every
@@ -62,11 +64,24 @@ public abstract class FakeLlmServer implements AutoCloseable {
     }
 
     /**
-     * One scripted reply: a status, a body and extra headers, or a hang (no answer until the server closes).
+     * One scripted reply: a status, a body and extra headers, or a hang (no answer until the server closes), or a stall
+     * (an answer begun and never finished), sent after a delay.
+     *
+     * @param delay how long the server thinks before it answers (zero: at once)
      */
-    public record Reply(int status, String body, Map<String, String> headers, boolean hang) {
+    public record Reply(int status, String body, Map<String, String> headers, boolean hang, boolean stall, Duration delay) {
         public Reply {
             headers = Map.copyOf(headers);
+            delay = delay == null ? Duration.ZERO : delay;
+        }
+
+        public Reply(int status, String body, Map<String, String> headers, boolean hang) {
+            this(status, body, headers, hang, false, Duration.ZERO);
+        }
+
+        /** The same reply, sent {@code delay} after the request arrived. */
+        public Reply after(Duration delay) {
+            return new Reply(status, body, headers, hang, stall, delay);
         }
     }
 
@@ -74,6 +89,18 @@ public abstract class FakeLlmServer implements AutoCloseable {
     public static Reply hang() {
         return new Reply(0, "", Map.of(), true);
     }
+
+    /**
+     * A model that starts its answer and never ends it: 200, then a space of the JSON body every
+     * {@link #STALL_TICK} until the server closes. Each write tells whether the client is still there, so
+     * {@link #abandoned()} counts the stalled requests whose client hung up (cancelled its call).
+     */
+    public static Reply stall() {
+        return new Reply(200, "", Map.of(), false, true, Duration.ZERO);
+    }
+
+    /** How often a stalled answer sends its next byte: often enough to see a client leave within a few ticks. */
+    public static final Duration STALL_TICK = Duration.ofMillis(50);
 
     /** Any status and body, for what the helpers do not cover (a proxy's HTML error page, a malformed reply). */
     public static Reply raw(int status, String body) {
@@ -87,6 +114,7 @@ public abstract class FakeLlmServer implements AutoCloseable {
     private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
     private final Object arrivals = new Object();
     private final String expectedKey;
+    private final AtomicInteger abandoned = new AtomicInteger();
     private volatile Reply defaultReply;
 
     /**
@@ -160,6 +188,24 @@ public abstract class FakeLlmServer implements AutoCloseable {
         return true;
     }
 
+    /** Stalled requests whose client went away before the server closed: calls the client cancelled. */
+    public int abandoned() {
+        return abandoned.get();
+    }
+
+    /** Waits until at least {@code n} stalled requests were abandoned or the timeout passes; true when they were. */
+    public boolean awaitAbandoned(int n, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (arrivals) {
+            while (abandoned.get() < n) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                arrivals.wait(Math.max(1, left / 1_000_000));
+            }
+        }
+        return true;
+    }
+
     /** Releases hanging requests first, so that closing is prompt. */
     @Override
     public void close() {
@@ -211,11 +257,43 @@ public abstract class FakeLlmServer implements AutoCloseable {
         try (ex) {
             Recorded request = record(ex);
             Reply reply = route(request);
+            if (!reply.delay().isZero() && closedWithin(reply.delay())) return;
             if (reply.hang()) {
                 awaitClose();
                 return; // closing the exchange drops the connection without an answer
             }
+            if (reply.stall()) {
+                stall(ex);
+                return;
+            }
             send(ex, reply, request);
+        }
+    }
+
+    /** Waits {@code d} (the server thinking); true when the server closed, or this thread was stopped, meanwhile. */
+    private boolean closedWithin(Duration d) {
+        try {
+            return closing.await(d.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    private void stall(HttpExchange ex) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
+        ex.sendResponseHeaders(200, 0); // chunked: the client cannot know the body will never end
+        OutputStream out = ex.getResponseBody();
+        try {
+            while (!closedWithin(STALL_TICK)) {
+                out.write(' ');
+                out.flush();
+            }
+        } catch (IOException clientGone) {
+            abandoned.incrementAndGet();
+            synchronized (arrivals) {
+                arrivals.notifyAll();
+            }
         }
     }
 
