@@ -60,6 +60,8 @@ class LlmAdvisorIT {
             Map<String, String> env = new HashMap<>(PipelineIT.fastSettings());
             env.putAll(Map.of("LLM_PROVIDER", "gemini", "LLM_API_KEY", KEY, "LLM_BASE_URL", fake.baseUrl(), "LLM_ROLE", "decide",
                     "LLM_RPM", "60", "LLM_HEARTBEAT_SEC", "5", "LLM_TIMEOUT_SEC", "3"));
+            // advice may hold at most this many replicas above the need (1 at 40 rps): two, so the advised 3 passes whole
+            env.put("ADVICE_MAX_EXTRA_REPLICAS", "2");
             ExecutorService loader = Executors.newSingleThreadExecutor();
             try (LocalStack stack = new LocalStack(dir, env).start()) {
                 var light = loader.submit(() -> PipelineIT.load(stack.lbUrl(), new RateShape.Constant(40), 100));

@@ -145,7 +145,7 @@ public final class PlannerService implements Service {
         String role = advisor == null ? "off" : o.llm() != null ? o.llm() : llm.role();
         // in mode off nothing is applied, so a manual scale waits in the hash until the mode changes
         Integer scale = "off".equals(mode) ? null : o.scale();
-        LlmAdvisor.Held held = "off".equals(role) || scale != null ? null : advisor.held(target);
+        LlmAdvisor.Held held = "off".equals(role) || scale != null ? null : advisor.held(target, m.rps());
         AdviceRules.Advice offered = scale != null ? manual(target, scale, now) : held == null ? null : held.advice();
         ScalingPolicy policy = new ScalingPolicy(cfg);
         PolicyDecision.Result r = policy.decide(state, Window.of(m, current), now, offered, scale != null || "decide".equals(role));
