@@ -54,6 +54,8 @@ public final class LlmAdvisor implements AutoCloseable {
     private static final long CLOSE_WAIT_MS = 2000;
     /** Enough of a builder's error message to tell the cause, short enough for a log line. */
     private static final int MAX_ERROR_TEXT = 200;
+    /** Held advice is stale once the load is this many bands from where it was asked. */
+    static final int STALE_BANDS = 2;
 
     /**
      * A window's state as the advisor sees it; a change of any part is a reason to ask.
@@ -356,7 +358,7 @@ public final class LlmAdvisor implements AutoCloseable {
     /**
      * The advice to judge with the next window, or null. Held advice is judged again with every window until it expires
      * (the {@code AdviceRules}: age, confidence, slow, the need, the policy's scale-up; the guardrails, the advice extra
-     * among them); here it is dropped as stale once the load has left the band it was asked at, as an answer that comes
+     * among them); here it is dropped as stale once the load is two bands from the one it was asked at, as an answer that comes
      * after such a change is. This checks the last window seen; {@link #held(String, double)} the one about to be decided.
      */
     public Held held(String target) {
@@ -379,7 +381,8 @@ public final class LlmAdvisor implements AutoCloseable {
         Held h;
         synchronized (slot) {
             h = slot.held;
-            if (h == null || band == null || band == h.asked().loadBand()) return h;
+            // two bands (a rate ~1.5x away), not one: a rate at the edge of a band crosses it with counting noise alone
+            if (h == null || band == null || Math.abs(band - h.asked().loadBand()) < STALE_BANDS) return h;
             slot.held = null;
         }
         String why = "stale: load band " + (band > h.asked().loadBand() ? "up" : "down") + " since it was asked";

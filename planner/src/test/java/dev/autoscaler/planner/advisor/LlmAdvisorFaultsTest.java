@@ -198,13 +198,14 @@ class LlmAdvisorFaultsTest {
     void heldAdviceIsDroppedOnceTheLoadLeavesTheBandItWasAskedAt() throws InterruptedException {
         start(new FakeGeminiServer(KEY).defaultReply(FakeGeminiServer.advice(
                 "{\"action\":\"scale_up\",\"target_replicas\":3,\"confidence\":0.9,\"reasoning\":\"room\"}")));
-        // bands are 25 % apart: 90, 100 and 104 rps share one, 200 is three bands up
+        // bands are 25 % apart: 90, 100 and 104 rps share one, 120 is the next, 200 is three bands up
         window(StateKey.of(90, 2, false), LlmAdvisorFaultsTest::request);
         assertNotNull(advisor.held("app", 100), "the same band: held");
         assertEquals("llm", decidedBy(100), "and it decides the window");
         assertNotNull(advisor.held("app", 104), "judged again with the next window, still the same band");
         assertTrue(audit.isEmpty(), "no window judged it through judged(): no audit yet");
 
+        assertNotNull(advisor.held("app", 120), "one band up (a rate at a band's edge crosses it with noise): still held");
         assertNull(advisor.held("app", 200), "200 rps is three bands up: stale");
         assertEquals(1, counted("autoscaler_llm_advice_dropped"));
         assertEquals(1, audit.size(), "an answer dropped before any window judged it is audited once");
