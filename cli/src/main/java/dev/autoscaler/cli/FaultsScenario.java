@@ -6,6 +6,7 @@ import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.Plan;
+import dev.autoscaler.common.msg.ReplicaSet;
 import dev.autoscaler.executor.ReplicaRecord;
 import dev.autoscaler.loadgen.LoadReport;
 import dev.autoscaler.loadgen.RateShape;
@@ -180,7 +181,7 @@ final class FaultsScenario {
         LoadReport load = fs.stopLoad();
         fs.startLoad(new RateShape.Constant(o.rps()), 1e6); // the steady load goes on while this fault is put away
         FaultAnalysis.Result r = FaultAnalysis.analyze(spec(fs, f, in, end), observed(fs, f.name(), in, load, loadFrom, end, restoredAt));
-        putAway(fs, f.name(), fake, restoredAt);
+        putAway(fs, f.name(), fake);
         print(r, in);
         return r;
     }
@@ -246,7 +247,7 @@ final class FaultsScenario {
 
     private static Injected executorKillWhileStarting(FaultStack fs) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while (fs.stack.registry().stream().noneMatch(r -> r.state() == dev.autoscaler.common.msg.ReplicaSet.State.starting)) {
+        while (fs.stack.registry().stream().noneMatch(r -> r.state() == ReplicaSet.State.starting)) {
             if (System.nanoTime() > deadline) return Injected.at(fs.rec.now(), fs.rec.now(), "no replica started within 60 s of the step: the executor was not killed");
             Thread.sleep(20);
         }
@@ -256,7 +257,7 @@ final class FaultsScenario {
     }
 
     private static Injected replicaKill(FaultStack fs) throws Exception {
-        ReplicaRecord victim = fs.stack.registry().stream().filter(r -> r.state() == dev.autoscaler.common.msg.ReplicaSet.State.ready)
+        ReplicaRecord victim = fs.stack.registry().stream().filter(r -> r.state() == ReplicaSet.State.ready)
                 .findFirst().orElseThrow(() -> new IllegalStateException("no ready replica to kill"));
         long inFlight = inFlight(victim.address());
         double at = fs.rec.now();
@@ -392,7 +393,7 @@ final class FaultsScenario {
     }
 
     /** Puts the stack back as the next fault expects it: one planner, a sound upstream file, an answering LLM. */
-    private void putAway(FaultStack fs, String name, FakeGeminiServer fake, Double restoredAt) throws Exception {
+    private void putAway(FaultStack fs, String name, FakeGeminiServer fake) throws Exception {
         if (name.equals("second-planner")) {
             fs.stack.startService("planner");
             fs.awaitHealthy("planner", 60);

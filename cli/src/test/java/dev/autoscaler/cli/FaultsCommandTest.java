@@ -24,7 +24,7 @@ class FaultsCommandTest {
         Run rps = run("bench", "faults", "--rps", "0");
         assertEquals(2, rps.code());
         assertEquals("autoscaler bench faults: --rps must be a number > 0, got 0.0", rps.err().strip());
-        Run settle = run("bench", "faults", "--faults", "flood", "--settle-sec", "-5");
+        Run settle = run("bench", "faults", "--faults", "flood", "--settle-sec=-5");
         assertEquals(2, settle.code());
         assertEquals("autoscaler bench faults: --settle-sec must be a number > 0, got -5.0", settle.err().strip());
     }
