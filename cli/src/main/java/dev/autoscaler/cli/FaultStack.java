@@ -4,6 +4,7 @@ import dev.autoscaler.cli.FaultAnalysis.Exit;
 import dev.autoscaler.cli.FaultAnalysis.Live;
 import dev.autoscaler.cli.FaultAnalysis.Second;
 import dev.autoscaler.common.msg.Json;
+import dev.autoscaler.common.msg.Plan;
 import dev.autoscaler.executor.ReplicaRecord;
 import dev.autoscaler.loadgen.LoadGenerator;
 import dev.autoscaler.loadgen.LoadReport;
@@ -210,14 +211,21 @@ final class FaultStack implements AutoCloseable {
         return -1;
     }
 
+    /**
+     * The count if it is settled: desired, the registry's ready count and the replicas answering all equal for the last
+     * {@code quietSec}, and no plan in that time proposing fewer (a scale-down held back by the stabilisation window
+     * would come during the fault and read as its doing).
+     */
     private int settledCount(double quietSec) {
         double from = rec.now() - quietSec;
         List<SettleAnalysis.Sample> counts = rec.samples().stream().filter(s -> s.t() >= from).toList();
         List<Live> answering = live.stream().filter(l -> l.t() >= from).toList();
-        if (counts.size() < quietSec * 0.8 || answering.size() < quietSec * 0.8) return -1;
+        List<Plan> plans = rec.allPlans().stream().filter(p -> rec.at(p.ts()) >= from).toList();
+        if (counts.size() < quietSec * 0.8 || answering.size() < quietSec * 0.8 || plans.size() < 2) return -1;
         int n = counts.get(0).desired();
         boolean agree = counts.stream().allMatch(s -> s.desired() == n && s.ready() == n) && answering.stream().allMatch(l -> l.replicas() == n);
-        return agree ? n : -1;
+        boolean noneFewer = plans.stream().map(Plan::telemetry).allMatch(t -> t == null || t.recommendedReplicas() == null || t.recommendedReplicas() >= n);
+        return agree && noneFewer ? n : -1;
     }
 
     @Override

@@ -65,6 +65,8 @@ final class FaultsScenario {
     /** A supervisor's restart delay: a killed service is started again after it. */
     static final double RESTART_AFTER_SEC = 3;
     static final double STEP_FACTOR = 1.6;
+    /** The first load rises to --rps over this long. */
+    static final double RAMP_SEC = 90;
     static final double LLM_FAULT_SEC = 60;
     static final double OVERLAP_SEC = 30;
     static final double FLOOD_SEC = 30;
@@ -138,7 +140,9 @@ final class FaultsScenario {
                         for (; next < todo.size(); next++) unfinished.add(todo.get(next).name() + ": the stack did not start: " + e.getMessage());
                         return;
                     }
-                    fs.startLoad(new RateShape.Constant(o.rps()), 1e6);
+                    // a ramp, not a step from cold: a cold replica's overload teaches the planner a rate far below what
+                    // one serves, and the count would settle at MAX_REPLICAS with no room for the scale-up faults
+                    fs.startLoad(new RateShape.Ramp(o.rps() / 4, o.rps(), RAMP_SEC), 1e6);
                     for (; next < todo.size(); next++) {
                         Fault f = todo.get(next);
                         try {
