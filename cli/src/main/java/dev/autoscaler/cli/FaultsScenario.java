@@ -126,7 +126,7 @@ final class FaultsScenario {
         while (next < todo.size()) {
             Path dir = Files.createTempDirectory("bench-faults-" + kind);
             say("");
-            say("faults: a %s stack in %s; %.0f rps until the count settles", kind, dir, o.rps());
+            say("faults: a %s stack in %s; a ramp to %.0f rps over %.0f s, held until the count settles", kind, dir, o.rps(), RAMP_SEC);
             try (FakeGeminiServer fake = new FakeGeminiServer(LLM_KEY)) {
                 fake.defaultReply(FakeGeminiServer.advice(GOOD_ADVICE));
                 Map<String, String> stackEnv = new LinkedHashMap<>(env);
@@ -143,6 +143,7 @@ final class FaultsScenario {
                     // a ramp, not a step from cold: a cold replica's overload teaches the planner a rate far below what
                     // one serves, and the count would settle at MAX_REPLICAS with no room for the scale-up faults
                     fs.startLoad(new RateShape.Ramp(o.rps() / 4, o.rps(), RAMP_SEC), 1e6);
+                    Thread.sleep((long) (RAMP_SEC * 1000)); // the ramp's length: no count is settled while the load still rises
                     for (; next < todo.size(); next++) {
                         Fault f = todo.get(next);
                         try {
