@@ -186,8 +186,8 @@ final class FaultsScenario {
         LoadReport load = fs.stopLoad();
         fs.startLoad(new RateShape.Constant(o.rps()), 1e6); // the steady load goes on while this fault is put away
         FaultAnalysis.Result r = FaultAnalysis.analyze(spec(fs, f, in, end), observed(fs, f.name(), in, load, loadFrom, end, restoredAt));
-        putAway(fs, f.name(), fake);
         print(r, in);
+        putAway(fs, f.name(), fake);
         return r;
     }
 
