@@ -38,8 +38,11 @@ final class FaultAnalysis {
         boolean underSlo(double sloMs) { return completed > 0 && p95Ms <= sloMs; }
     }
 
-    /** A plan published for the target; {@code held}: a noop because the count was unknown. */
-    record PlanSeen(double t, boolean held) {}
+    /**
+     * A plan published for the target; {@code held}: a noop because the count was unknown; {@code targetReplicas}: the
+     * count it asked for (null if none).
+     */
+    record PlanSeen(double t, boolean held, Integer targetReplicas) {}
 
     /** A service that exited without the harness killing it. */
     record Exit(double t, String service, int code) {}
@@ -70,8 +73,9 @@ final class FaultAnalysis {
     /** When the watcher put the upstream file right again, seconds after it was broken; null: not within the run. */
     record Restore(Double afterSec) {}
 
-    record Result(Spec spec, Observed seen, int lowest, double maxWindowP95, double maxSecondP95, Double countBackSec, Double p95BackSec,
-                  int decisionsLost, int heldPlans, Double plansPerWindow, Double handoverSec, List<Verdict> verdicts) {
+    /** {@code lowestPlanned}: the lowest count a plan asked for during the fault (null: no plan asked for one). */
+    record Result(Spec spec, Observed seen, int lowest, Integer lowestPlanned, double maxWindowP95, double maxSecondP95, Double countBackSec,
+                  Double p95BackSec, int decisionsLost, int heldPlans, Double plansPerWindow, Double handoverSec, List<Verdict> verdicts) {
         boolean passed() { return verdicts.stream().allMatch(v -> !FAIL.equals(v.status())); }
     }
 
@@ -86,8 +90,10 @@ final class FaultAnalysis {
         TwoPlanners two = seen.twoPlanners();
         Double perWindow = two == null ? null : plansPerWindow(seen.plans(), two.from() + spec.windowSec(), two.killAt(), spec.windowSec());
         Double handover = two == null ? null : firstPlanAfter(seen.plans(), two.killAt(), spec.end());
-        Result r = new Result(spec, seen, lowest, maxWindow, maxSecond, countBack, p95Back, lost, held, perWindow, handover, List.of());
-        return new Result(spec, seen, lowest, maxWindow, maxSecond, countBack, p95Back, lost, held, perWindow, handover, verdicts(r));
+        Integer planned = seen.plans().stream().filter(p -> p.targetReplicas() != null && in(p.t(), spec.start(), spec.end()))
+                .map(PlanSeen::targetReplicas).min(Integer::compare).orElse(null);
+        Result r = new Result(spec, seen, lowest, planned, maxWindow, maxSecond, countBack, p95Back, lost, held, perWindow, handover, List.of());
+        return new Result(spec, seen, lowest, planned, maxWindow, maxSecond, countBack, p95Back, lost, held, perWindow, handover, verdicts(r));
     }
 
     private static boolean in(double t, double from, double to) {
@@ -163,6 +169,10 @@ final class FaultAnalysis {
         int floor = s.replicaKilled() ? s.before() - 1 : s.before();
         out.add(new Verdict("ready", r.lowest() >= 0 && r.lowest() >= floor ? PASS : FAIL, String.format(Locale.ROOT,
                 "ready before %d, lowest %d%s", s.before(), r.lowest(), s.replicaKilled() ? " (the killed replica may lower it by one)" : "")));
+        // a plan below the count is how the fleet went from 8 to 1; one the next window undoes may not show in the
+        // ready count, so it is judged on its own
+        out.add(new Verdict("planned", r.lowestPlanned() == null || r.lowestPlanned() >= floor ? PASS : FAIL, r.lowestPlanned() == null
+                ? "no plan asked for a count" : String.format(Locale.ROOT, "the lowest count a plan asked for: %d (before %d)", r.lowestPlanned(), s.before())));
         out.add(new Verdict("failed", o.failed() <= o.allowedFailures() ? PASS : FAIL, String.format(Locale.ROOT, "%d failed of %d, %d allowed%s",
                 o.failed(), o.sent(), o.allowedFailures(), o.errors().isEmpty() ? "" : " " + o.errors())));
         double within = BACK_WITHIN_WINDOWS * s.windowSec();
@@ -224,15 +234,17 @@ final class FaultAnalysis {
         out.add("|---|---:|---:|---:|---:|---:|---:|---:|---|");
         for (Result r : results) {
             List<String> failed = r.verdicts().stream().filter(v -> FAIL.equals(v.status())).map(Verdict::target).toList();
-            out.add(String.format(Locale.ROOT, "| %s | %d / %d | %d → %d | %s | %s | %s | %s | %d | %s |", r.spec().fault(), r.seen().failed(),
-                    r.seen().allowedFailures(), r.spec().before(), r.lowest(), num(r.maxWindowP95()), num(r.maxSecondP95()),
+            String planned = r.lowestPlanned() != null && r.lowestPlanned() < r.spec().before() ? " (planned " + r.lowestPlanned() + ")" : "";
+            out.add(String.format(Locale.ROOT, "| %s | %d / %d | %d → %d%s | %s | %s | %s | %s | %d | %s |", r.spec().fault(), r.seen().failed(),
+                    r.seen().allowedFailures(), r.spec().before(), r.lowest(), planned, num(r.maxWindowP95()), num(r.maxSecondP95()),
                     r.countBackSec() == null ? "never" : String.format(Locale.ROOT, "%.0f", r.countBackSec()),
                     r.p95BackSec() == null ? "never" : String.format(Locale.ROOT, "%.0f", r.p95BackSec()), r.decisionsLost(),
                     failed.isEmpty() ? PASS : FAIL + ": " + String.join(", ", failed)));
         }
         out.add("");
         out.add(String.format(Locale.ROOT, "Targets: ready: the replicas answering /health never below the count before the fault (one fewer "
-                + "while a killed replica is replaced); failed: no failed request but the killed replica's own in flight; back: the count "
+                + "while a killed replica is replaced); planned: no plan asks for fewer (the table shows the lowest it asked for when "
+                + "fewer); failed: no failed request but the killed replica's own in flight; back: the count "
                 + "and the load generator's p95 (%d s in a row under the SLO) back within %d windows after the fault ends; exits: no "
                 + "service exits; rss (flood): every service's RSS after it at most %.1fx before; one-acts and handover (second planner): "
                 + "plans per window do not double, and plans resume within one lease time (+ one window) after the acting planner is "
@@ -262,6 +274,7 @@ final class FaultAnalysis {
         m.put("errors", o.errors());
         m.put("ready_before", s.before());
         m.put("ready_lowest", r.lowest());
+        m.put("lowest_planned", r.lowestPlanned());
         m.put("count_target", s.countTarget());
         m.put("max_window_p95_ms", finite(r.maxWindowP95()));
         m.put("max_second_p95_ms", finite(r.maxSecondP95()));

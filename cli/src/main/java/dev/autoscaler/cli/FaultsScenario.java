@@ -85,6 +85,8 @@ final class FaultsScenario {
     private final Map<String, String> env;
     private final Options o;
     private volatile FaultStack current;
+    /** What each injection reported (whom it killed, what the flood achieved), for --json. */
+    private final Map<String, String> notes = new LinkedHashMap<>();
 
     FaultsScenario(Map<String, String> env, Options o) {
         this.env = env;
@@ -115,7 +117,11 @@ final class FaultsScenario {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("settings", env);
         out.put("rps", o.rps());
-        out.put("faults", results.stream().map(FaultAnalysis::toMap).toList());
+        out.put("faults", results.stream().map(r -> {
+            Map<String, Object> m = FaultAnalysis.toMap(r);
+            m.put("note", notes.get(r.spec().fault()));
+            return m;
+        }).toList());
         if (!unfinished.isEmpty()) out.put("did_not_finish", unfinished);
         return out;
     }
@@ -181,6 +187,7 @@ final class FaultsScenario {
         double loadFrom = fs.rec.now();
         Thread.sleep((long) (PRE_SEC * 1000)); // the load before the fault: a measured period, not a wait for a condition
         Injected in = inject(fs, f.name(), fake);
+        notes.put(f.name(), in.note());
         double end = in.back() + OBSERVE_SEC;
         Double restoredAt = observe(fs, end, f.name().equals("nginx-conf-broken"));
         LoadReport load = fs.stopLoad();
@@ -367,7 +374,7 @@ final class FaultsScenario {
     private static FaultAnalysis.Observed observed(FaultStack fs, String name, Injected in, LoadReport load, double loadFrom, double end,
                                                    Double restoredAt) {
         List<PlanSeen> plans = fs.rec.allPlans().stream().map(p -> new PlanSeen(fs.rec.at(p.ts()), p.telemetry() != null
-                && "count unknown".equals(p.telemetry().guardrail()))).toList();
+                && "count unknown".equals(p.telemetry().guardrail()), p.decision().targetReplicas())).toList();
         List<FaultAnalysis.Exit> exits = fs.exits().stream().filter(e -> e.t() >= loadFrom && e.t() <= end).toList();
         boolean conf = name.equals("nginx-conf-broken");
         boolean executor = name.startsWith("executor-kill");

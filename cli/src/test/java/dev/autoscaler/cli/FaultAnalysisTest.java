@@ -35,7 +35,7 @@ class FaultAnalysisTest {
         assertEquals(0.0, r.p95BackSec());
         assertEquals(0, r.decisionsLost());
         assertTrue(r.passed(), r.verdicts().toString());
-        assertEquals(List.of("ready", "failed", "back", "exits"), r.verdicts().stream().map(Verdict::target).toList());
+        assertEquals(List.of("ready", "planned", "failed", "back", "exits"), r.verdicts().stream().map(Verdict::target).toList());
     }
 
     @Test
@@ -51,6 +51,22 @@ class FaultAnalysisTest {
         assertEquals("ready before 8, lowest 1", verdict(r, "ready").detail());
         assertEquals(FaultAnalysis.FAIL, verdict(r, "back").status());
         assertEquals(FaultAnalysis.PASS, verdict(r, "failed").status());
+    }
+
+    @Test
+    void aPlanForFewerFailsEvenWhenTheNextWindowUndoesItBeforeAReplicaStops() {
+        // after a Redis restart the planner read 0 and asked for MIN_REPLICAS (1) at t=104, then 6 again at t=106
+        List<PlanSeen> plans = new ArrayList<>(plans(80, 150, W));
+        plans.add(new PlanSeen(104.1, false, 1));
+        plans.add(new PlanSeen(106.1, false, 6));
+        Result r = FaultAnalysis.analyze(spec("redis-kill-3s", 100, 103, 150, 6, false),
+                seen(live(80, 150, t -> 6), seconds(80, 150, t -> 20), plans, 0, 0));
+        assertEquals(6, r.lowest());
+        assertEquals(1, r.lowestPlanned());
+        assertEquals(FaultAnalysis.PASS, verdict(r, "ready").status());
+        assertEquals(FaultAnalysis.FAIL, verdict(r, "planned").status());
+        assertEquals("the lowest count a plan asked for: 1 (before 6)", verdict(r, "planned").detail());
+        assertTrue(FaultAnalysis.table(List.of(r)).get(2).startsWith("| redis-kill-3s | 0 / 0 | 6 → 6 (planned 1) |"), FaultAnalysis.table(List.of(r)).get(2));
     }
 
     @Test
@@ -91,11 +107,11 @@ class FaultAnalysisTest {
     @Test
     void decisionsLostAreWindowsWithoutAPlanAndALateWindowIsNotOne() {
         List<PlanSeen> steady = new ArrayList<>();
-        for (int k = 0; k < 30; k++) steady.add(new PlanSeen(2 * k + 0.2 + 0.3 * (k % 3), false)); // one a window, some late
+        for (int k = 0; k < 30; k++) steady.add(new PlanSeen(2 * k + 0.2 + 0.3 * (k % 3), false, 4)); // one a window, some late
         assertEquals(0, FaultAnalysis.decisionsLost(steady, 0, 60, W));
 
         List<PlanSeen> gap = new ArrayList<>();
-        for (double t = 1; t < 60; t += 2) if (t < 20 || t > 30) gap.add(new PlanSeen(t, false)); // 19 -> 31: five windows missed
+        for (double t = 1; t < 60; t += 2) if (t < 20 || t > 30) gap.add(new PlanSeen(t, false, 4)); // 19 -> 31: five windows missed
         assertEquals(5, FaultAnalysis.decisionsLost(gap, 0, 60, W));
         assertEquals(30, FaultAnalysis.decisionsLost(List.of(), 0, 60, W), "no plan at all: every window of the span lost");
     }
@@ -185,7 +201,7 @@ class FaultAnalysisTest {
 
     private static List<PlanSeen> plans(double from, double to, double every) {
         List<PlanSeen> out = new ArrayList<>();
-        for (double t = from + every / 2; t < to; t += every) out.add(new PlanSeen(t, false));
+        for (double t = from + every / 2; t < to; t += every) out.add(new PlanSeen(t, false, null));
         return out;
     }
 }
