@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print numbers.",
         subcommands = {dev.autoscaler.bench.BenchCli.Run.class, dev.autoscaler.bench.BenchCli.Frontier.class, dev.autoscaler.bench.BenchCli.Suite.class,
                 dev.autoscaler.bench.BenchCli.Ablation.class, dev.autoscaler.bench.BenchCli.VerifyPeers.class,
-                dev.autoscaler.bench.BenchCli.Decision.class, PipelineBenchCommand.class})
+                dev.autoscaler.bench.BenchCli.Decision.class, PipelineBenchCommand.class, FaultsCommand.class})
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;

@@ -43,6 +43,7 @@ public final class LocalStack implements AutoCloseable {
     private String redisUrl;
     private int lbPort;
     private boolean ownRedis;
+    private boolean appendOnly;
     private RedisBus bus;
     private LocalNginx nginx;
     private Map<String, String> binaries;
@@ -54,18 +55,37 @@ public final class LocalStack implements AutoCloseable {
         this.procs = new ProcessSupervisor(this.runDir.resolve("logs"));
     }
 
-    /** Stops our redis-server and starts a fresh one on the same port (state is lost: the services must cope). */
+    /**
+     * Our redis-server keeps an append-only file in the run directory (a restart then finds the state it had); by
+     * default it keeps nothing. Call before {@link #start()}.
+     */
+    public LocalStack appendOnly(boolean on) {
+        this.appendOnly = on;
+        return this;
+    }
+
+    /** Stops our redis-server and starts a fresh one on the same port (without AOF, state is lost: the services must cope). */
     public void restartRedis() throws Exception {
+        killRedis();
+        startRedisAgain();
+    }
+
+    /** SIGKILL to our redis-server. */
+    public void killRedis() throws InterruptedException {
         if (!ownRedis) throw new IllegalStateException("the stack uses an external Redis");
-        int port = java.net.URI.create(redisUrl).getPort();
         procs.kill("redis");
-        startRedis(port);
+    }
+
+    /** A new redis-server on the port (and with the directory) of the one before. */
+    public void startRedisAgain() throws Exception {
+        if (!ownRedis) throw new IllegalStateException("the stack uses an external Redis");
+        startRedis(URI.create(redisUrl).getPort());
     }
 
     private void startRedis(int port) throws Exception {
         Path dir = Files.createDirectories(runDir.resolve("redis"));
         procs.start("redis", List.of(binaries.get("redis-server"), "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString()), Map.of());
+                "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--dir", dir.toString()), Map.of());
         Ports.await(port, 15, "redis-server");
     }
 
@@ -93,7 +113,7 @@ public final class LocalStack implements AutoCloseable {
         startService("executor");
         awaitReady(1, 60);
         startService("watcher");
-        Path upstreamFile = prefix.resolve("conf/upstreams/" + TARGET + ".conf");
+        Path upstreamFile = upstreamFile();
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (!Files.exists(upstreamFile)) {
             if (System.nanoTime() > deadline) throw new IllegalStateException("the watcher wrote no upstreams; see " + procs.logFile("watcher"));
@@ -123,11 +143,16 @@ public final class LocalStack implements AutoCloseable {
     }
 
     public void startService(String name) throws IOException {
+        startService(name, name);
+    }
+
+    /** One more process of {@code service} under its own {@code name} (a second planner, say), with its own ops port. */
+    public void startService(String name, String service) throws IOException {
         int port = Ports.free();
         Map<String, String> env = env();
         env.put("OPS_PORT", String.valueOf(port));
         opsPorts.put(name, port);
-        procs.start(name, ProcessSupervisor.serviceCommand(name), env);
+        procs.start(name, ProcessSupervisor.serviceCommand(service), env);
     }
 
     public void killService(String name) throws InterruptedException {
@@ -144,6 +169,16 @@ public final class LocalStack implements AutoCloseable {
 
     public Path logFile(String name) {
         return procs.logFile(name);
+    }
+
+    /** The upstream file the watcher writes for the target. */
+    public Path upstreamFile() {
+        return runDir.resolve("nginx/conf/upstreams/" + TARGET + ".conf");
+    }
+
+    /** The stack's nginx, to test or reload its configuration as an operator would. */
+    public LocalNginx nginx() {
+        return nginx;
     }
 
     public String lbUrl() {
