@@ -56,6 +56,15 @@ class WatcherNginxIT {
                 }
                 assertTrue(body.contains("replica-b"), body);
                 assertTrue(Files.list(prefix.resolve("conf/upstreams")).noneMatch(f -> f.getFileName().toString().endsWith(".tmp")));
+
+                // an outside hand breaks the file: the watcher sees it is not what it wrote, and writing it back passes
+                assertTrue(file.intact("app", List.of("127.0.0.1:" + b.port())));
+                Files.writeString(file.path("app"), "upstream app { garbage }\n");
+                assertFalse(nginx.test().ok(), "the broken file fails nginx -t");
+                assertFalse(file.intact("app", List.of("127.0.0.1:" + b.port())));
+                assertTrue(file.apply("app", List.of("127.0.0.1:" + b.port())), "written back and reloaded");
+                assertTrue(file.intact("app", List.of("127.0.0.1:" + b.port())));
+                assertTrue(Http.get("http://127.0.0.1:" + lb + "/").body().contains("replica-b"));
             } finally {
                 p.destroy();
                 p.waitFor();

@@ -28,6 +28,18 @@ public final class UpstreamFile {
         return dir.resolve(target + ".conf");
     }
 
+    /**
+     * The file on disk is exactly what {@link #apply} writes for these servers. False when someone else changed or
+     * removed it: nginx keeps serving what it loaded, but its next reload (or restart) would read the other text.
+     */
+    public boolean intact(String target, List<String> servers) {
+        try {
+            return UpstreamRenderer.render(target, servers).equals(Files.readString(path(target)));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** @return true if nginx was reloaded, false if it is not running (it reads the file when it starts) */
     public boolean apply(String target, List<String> servers) throws IOException {
         String text = UpstreamRenderer.render(target, servers);

@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps nginx's upstreams equal to the ready replicas: on every {@code replicas} message, and every
- * {@code RESYNC_SEC} from the registry (so a lost message heals). Write to a temp file, rename over the old one,
- * {@code nginx -t}; reload only if the test passes, otherwise put the previous file back.
+ * {@code RESYNC_SEC} from the registry (so a lost message heals, and an upstream file someone else changed is
+ * written back). Write to a temp file, rename over the old one, {@code nginx -t}; reload only if the test passes,
+ * otherwise put the previous file back.
  */
 public final class WatcherService implements Service {
     private static final Logger log = LoggerFactory.getLogger(WatcherService.class);
@@ -42,6 +43,8 @@ public final class WatcherService implements Service {
             Thread.ofPlatform().name("watcher").daemon().factory());
     private final AtomicLong reloads = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    /** Upstream files found changed by someone else and written back. */
+    private final AtomicLong restored = new AtomicLong();
     /** INITIAL_UPSTREAM: served while a target has no ready replica. */
     private final List<String> initial;
     /** Targets whose "no ready replica" was logged, so it is said once and not every resync. */
@@ -111,7 +114,12 @@ public final class WatcherService implements Service {
             servers = servers.stream().filter(UpstreamRenderer::validAddress).toList();
         }
         if (servers.isEmpty() && !initial.isEmpty()) servers = initial;
-        if (servers.equals(applied.get(set.target()))) return;
+        if (servers.equals(applied.get(set.target()))) {
+            if (upstreamFile.intact(set.target(), servers)) return;
+            // an outside hand edited the file we own: put ours back (nginx -t first, as always) before a reload reads it
+            restored.incrementAndGet();
+            log.warn("{}: {} was changed outside the watcher; writing the upstreams back", set.target(), upstreamFile.path(set.target()));
+        }
         if (servers.isEmpty()) {
             if (saidEmpty.add(set.target())) {
                 log.warn("{}: no ready replica; keeping the current upstreams rather than rendering an empty one", set.target());
@@ -138,6 +146,7 @@ public final class WatcherService implements Service {
         d.put("nginx_running", nginx.running());
         d.put("reloads", reloads.get());
         d.put("rejected", rejected.get());
+        d.put("restored", restored.get());
         d.put("upstreams", applied);
         return new OpsServer.Health(true, d);
     }
