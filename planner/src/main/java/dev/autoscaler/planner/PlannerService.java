@@ -54,10 +54,16 @@ public final class PlannerService implements Service {
     private final PlannerSettings settings;
     private final String defaultMode;
     private final RedisLease lease;
+    /**
+     * The desired count last read or written per target: what the planner writes back when Redis lost it (a restart
+     * without persistence), instead of planning from a registry the executor is still rebuilding.
+     */
+    private final Map<String, Integer> lastDesired = new ConcurrentHashMap<>();
     /** When each target's count became unknown for want of a registry (absent: known). */
     private final Map<String, Double> unknownSince = new ConcurrentHashMap<>();
     private final AtomicLong standbyWindows = new AtomicLong();
     private final AtomicLong heldUnknown = new AtomicLong();
+    private final AtomicLong restoredDesired = new AtomicLong();
     private final AtomicLong refusedTargets = new AtomicLong();
     private volatile long lastRefusedLog;
     private final Map<String, PolicyState> states = new ConcurrentHashMap<>();
@@ -120,6 +126,7 @@ public final class PlannerService implements Service {
             // the active planner saves its state every window: a standby that takes over starts from that, not its own
             standbyWindows.incrementAndGet();
             states.clear();
+            lastDesired.clear();
             return;
         }
         long t0 = System.nanoTime();
@@ -175,6 +182,7 @@ public final class PlannerService implements Service {
             log.warn("{}: lost the planner lease to {}; plan {} not applied", target, lease.holderSeen(), id);
             return;
         }
+        if (enforce || manual) lastDesired.put(target, dec.targetReplicas());
         bus.publish(Channels.ACTIONS, plan);
         writeLast(target, m, plan, mode);
         if (dec.action() != Plan.Action.noop) {
@@ -191,13 +199,32 @@ public final class PlannerService implements Service {
      * was measured while it was; then unknown (see {@link CurrentCount}).
      */
     private CurrentCount currentCount(String target, LatencyMetrics m, boolean enforce, double now) {
-        OptionalInt desired = DesiredReplicas.read(bus, target);
+        OptionalInt desired = desired(target, enforce);
         var registry = ReplicaRegistry.read(bus, target);
         int ready = (int) registry.stream().filter(r -> r.state() == ReplicaSet.State.ready).count();
         double since = registry.isEmpty() ? unknownSince.computeIfAbsent(target, t -> now) : now;
         if (!registry.isEmpty()) unknownSince.remove(target);
         return CurrentCount.resolve(enforce, desired, !registry.isEmpty(), ready, m.replicas(), now - since,
                 settings.unknownHoldSec());
+    }
+
+    /**
+     * {@code desired:{target}}; when it is gone but this planner knows what it was, that (written back with the plan of
+     * this window): after a Redis restart the registry is rebuilt one replica at a time, and a count read from it half
+     * way once planned 5 for a fleet of 7.
+     */
+    private OptionalInt desired(String target, boolean enforce) {
+        OptionalInt read = DesiredReplicas.read(bus, target);
+        if (read.isPresent()) {
+            lastDesired.put(target, read.getAsInt());
+            return read;
+        }
+        Integer known = enforce ? lastDesired.get(target) : null;
+        if (known == null) return read;
+        restoredDesired.incrementAndGet();
+        log.warn("{}: {} is gone (Redis restarted empty?); planning from the {} it said, and writing it back", target,
+                keys.desired(target), known);
+        return OptionalInt.of(known);
     }
 
     /**
@@ -298,6 +325,7 @@ public final class PlannerService implements Service {
         d.put("ignored", ignored.get());
         d.put("standby_windows", standbyWindows.get());
         d.put("held_unknown_count", heldUnknown.get());
+        d.put("restored_desired", restoredDesired.get());
         d.put("refused_targets", refusedTargets.get());
         d.put("last_decision_ts", lastDecisionTs);
         d.put("targets", states.keySet());

@@ -103,9 +103,13 @@ class PlannerFaultsTest {
         assertEquals(Plan.Action.noop, stale.decision().action(), stale.decision().reason());
         assertNull(desired());
 
-        Plan after = decide(window(30, 300, 8));
-        assertTrue(after.decision().targetReplicas() >= 3, "planned from the 8 that run, not from 0: " + after.decision().reason());
-        assertNotNull(desired());
+        // half of them registered again when the next window comes: the planner still knows it asked for 8
+        RegistryFixture.register(bus, "app", 5);
+        Plan after = decide(window(30, 300, 5));
+        assertEquals(8, after.telemetry().currentReplicas(), "planned from the 8 it asked for, not the 5 registered so far: "
+                + after.decision().reason());
+        assertNotNull(desired(), "desired written back");
+        assertTrue((Long) a.health().details().get("restored_desired") >= 1, "counted on /health");
     }
 
     @Test
