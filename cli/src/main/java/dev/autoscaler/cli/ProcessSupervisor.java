@@ -24,7 +24,7 @@ public final class ProcessSupervisor implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         String opts = System.getenv().getOrDefault("SERVICE_JAVA_OPTS",
-                "-Xms16m -Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=128m -Xss512k");
+                "-Xms16m -Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=128m -Xss512k -XX:+ExitOnOutOfMemoryError");
         for (String o : opts.trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

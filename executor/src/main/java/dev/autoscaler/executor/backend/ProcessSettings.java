@@ -12,7 +12,7 @@ public record ProcessSettings(int portBase, Path logDir, String appJavaOpts, Lis
                 LoopbackPorts.base(env),
                 Path.of(env.string("REPLICA_LOG_DIR", System.getProperty("java.io.tmpdir") + "/autoscaler-replicas")),
                 // small heap and C1 only: a toy replica needs little, and ten of them share one machine with the services
-                env.string("APP_JAVA_OPTS", "-Xms16m -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k"),
+                env.string("APP_JAVA_OPTS", "-Xms16m -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:+ExitOnOutOfMemoryError"),
                 cmd);
     }
 
