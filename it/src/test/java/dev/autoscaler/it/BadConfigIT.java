@@ -50,12 +50,14 @@ class BadConfigIT {
                 {"IDLE_HINT_MS", "-1"}, {"PANIC_FACTOR", "0.5"}, {"LOW_P95_FRACTION", "2"}, {"SCALE_TOLERANCE", "1"},
                 {"CAPACITY_RPS", "0"}, {"MIN_SUCCESS_RATE", "2"}, {"PLANNER_MODE", "bogus"}, {"SLO_HEADROOM", "1.5"},
                 {"FORECAST", "maybe"}, {"REPLICA_STARTUP_SEC", "-3"}, {"SAMPLE_INTERVAL", "0.1"}, {"RISE_QUANTILE", "2"},
-                {"RISE_MEMORY_SEC", "10"}, {"SLO_BUDGET_PCT", "-1"}, {"SEASONAL_PERIODS", "45"}, {"SEASONAL_PERIODS", "hourly"}};
+                {"RISE_MEMORY_SEC", "10"}, {"SLO_BUDGET_PCT", "-1"}, {"SEASONAL_PERIODS", "45"}, {"SEASONAL_PERIODS", "hourly"},
+                {"PLANNER_LEASE_SEC", "0"}, {"PLANNER_MAX_TARGETS", "0"}, {"UNKNOWN_COUNT_HOLD_SEC", "-1"},
+                {"ADVICE_MAX_EXTRA_REPLICAS", "-1"}, {"ADVICE_MAX_EXTRA_FRACTION", "many"}};
         for (String[] kv : planner) c.add(Arguments.of("planner", kv[0], kv[1]));
         String[][] executor = {{"EXECUTOR_BACKEND", "bogus"}, {"TARGETS", "a,b c!"}, {"MIN_REPLICAS", "-1"}, {"MAX_REPLICAS", "0"},
                 {"RECONCILE_SEC", "0"}, {"START_TIMEOUT_SEC", "0"}, {"DRAIN_SEC", "-1"}, {"DRAIN_SETTLE_SEC", "x"},
                 {"GRACE_SEC", "-1"}, {"APP_PORT_BASE", "80"}, {"DOCKER_HOST", "http://127.0.0.1:2375"},
-                {"BASE_CONTAINER", "app;rm"}, {"APP_PORT_ENV", "1PORT"}};
+                {"BASE_CONTAINER", "app;rm"}, {"APP_PORT_ENV", "1PORT"}, {"EXECUTOR_LEASE_SEC", "0"}};
         for (String[] kv : executor) c.add(Arguments.of("executor", kv[0], kv[1]));
         String[][] watcher = {{"NGINX_PREFIX", "/nonexistent/prefix"}, {"RESYNC_SEC", "0"}, {"TARGETS", "a,b c!"},
                 {"NGINX_CONTAINER", "lb; rm -rf"}, {"DOCKER_HOST", "ssh://host"}, {"INITIAL_UPSTREAM", "127.0.0.1:8080,evil host:1"}};
