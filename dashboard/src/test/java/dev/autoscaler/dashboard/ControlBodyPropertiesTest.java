@@ -11,13 +11,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.autoscaler.common.bus.RedisBus;
-import dev.autoscaler.common.config.Env;
-import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.testing.RedisServer;
 import dev.autoscaler.dashboard.api.ControlChange;
 import dev.autoscaler.dashboard.live.LiveFeed;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -167,7 +164,7 @@ class ControlBodyPropertiesTest {
     @Test
     void overHttpABadBodyGets400OrItsSizeA413AndChangesNothingAndAGoodOneAfterItWorks() throws Exception {
         try (RedisServer redis = RedisServer.start();
-             RedisBus bus = new RedisBus(RedisSettings.from(new Env(Map.of("REDIS_URL", redis.url()))), new SimpleMeterRegistry())) {
+             RedisBus bus = redis.bus()) {
             bus.redis().sadd("autoscaler:targets", "app");
             bus.redis().hset("autoscaler:target:app", Map.of("max", "8"));
             LiveFeed feed = new LiveFeed(bus, 1000, () -> "[]").start();

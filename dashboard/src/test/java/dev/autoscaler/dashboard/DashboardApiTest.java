@@ -7,19 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.autoscaler.common.bus.RedisBus;
-import dev.autoscaler.common.config.Env;
-import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.testing.RedisServer;
 import dev.autoscaler.dashboard.live.LiveFeed;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -49,7 +45,7 @@ class DashboardApiTest {
 
     @BeforeEach
     void start() {
-        bus = new RedisBus(RedisSettings.from(new Env(Map.of("REDIS_URL", redis.url()))), new SimpleMeterRegistry());
+        bus = redis.bus();
         bus.redis().flushall();
         seed();
         feed = new LiveFeed(bus, 50, () -> "[]").start();

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.config.Env;
-import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.LatencyMetrics;
@@ -16,7 +15,6 @@ import dev.autoscaler.common.testing.RedisServer;
 import dev.autoscaler.dashboard.live.LiveFeed;
 import dev.autoscaler.planner.PlannerService;
 import dev.autoscaler.planner.llm.fake.FakeGeminiServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +59,7 @@ class DashboardBrowserTest {
         fake = new FakeGeminiServer("k");
         fake.defaultReply(FakeGeminiServer.advice("{\"action\":\"noop\",\"confidence\":0.9,\"reasoning\":\"" + XSS.replace("\"", "\\\"") + "\"}"));
         startPlanner();
-        bus = new RedisBus(RedisSettings.from(new Env(Map.of("REDIS_URL", redis.url()))), new SimpleMeterRegistry());
+        bus = redis.bus();
         publish(40, 100); // the target exists before the page opens
         await(() -> bus.redis().xlen("autoscaler:history:app") > 0, "the first window in the history");
         feed = new LiveFeed(bus, 100, () -> "[]").start();

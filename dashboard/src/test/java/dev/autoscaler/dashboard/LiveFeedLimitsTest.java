@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoscaler.common.bus.RedisBus;
-import dev.autoscaler.common.config.Env;
-import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.ReplicaSet;
@@ -53,7 +51,7 @@ class LiveFeedLimitsTest {
 
     @BeforeEach
     void start() {
-        bus = new RedisBus(RedisSettings.from(new Env(Map.of("REDIS_URL", redis.url()))), new SimpleMeterRegistry());
+        bus = redis.bus();
         bus.redis().flushall();
         bus.redis().sadd("autoscaler:targets", "app");
         meters = new SimpleMeterRegistry();

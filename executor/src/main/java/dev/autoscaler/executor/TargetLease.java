@@ -6,10 +6,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Whether this executor acts for one target (process and docker backends): executors sharing a Redis hold the lease
@@ -19,35 +16,24 @@ import java.util.concurrent.TimeUnit;
  * coordination Lease instead.
  */
 public final class TargetLease implements AutoCloseable {
-    /** How often a gain of the lease is looked for: a takeover should not wait for the next RECONCILE_SEC. */
-    private static final long WATCH_MS = 200;
-
     private final RedisLease lease;
-    private final ScheduledExecutorService watch;
-    private long announcedToken;
 
     /** {@code lease} started or not (tests drive its {@link RedisLease#tryHold} by hand); null for {@link #alone}. */
-    TargetLease(RedisLease lease, Runnable onGain) {
+    TargetLease(RedisLease lease) {
         this.lease = lease;
-        if (lease == null) {
-            this.watch = null;
-            return;
-        }
-        this.watch = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("lease-watch-" + lease.name()).daemon().factory());
-        watch.scheduleWithFixedDelay(() -> announceGain(onGain), WATCH_MS, WATCH_MS, TimeUnit.MILLISECONDS);
     }
 
     /** An executor with no one to share its target with (tests of the loop alone): it always acts, under one holding. */
     public static TargetLease alone() {
-        return new TargetLease(null, null);
+        return new TargetLease(null);
     }
 
     /**
      * Competes for {@code executor:{target}}; {@code onGain} runs each time this executor takes it (so it adopts and
-     * reconciles at once, not at the next RECONCILE_SEC).
+     * reconciles at once, not at the next RECONCILE_SEC); it must only queue that work.
      */
     public static TargetLease compete(RedisBus bus, String target, String holder, Duration ttl, Runnable onGain) {
-        return new TargetLease(new RedisLease(bus, "executor:" + target, holder, ttl).start(), onGain);
+        return new TargetLease(new RedisLease(bus, "executor:" + target, holder, ttl).onAcquire(onGain).start());
     }
 
     /** This process, told apart from another executor on the same host, or in the same JVM in tests. */
@@ -62,12 +48,6 @@ public final class TargetLease implements AutoCloseable {
             }
         }
         return host + "-" + ProcessHandle.current().pid() + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
-    }
-
-    private synchronized void announceGain(Runnable onGain) {
-        if (!lease.held() || lease.token() == announcedToken) return;
-        announcedToken = lease.token();
-        onGain.run();
     }
 
     /** True while this executor may act for the target. */
@@ -101,7 +81,6 @@ public final class TargetLease implements AutoCloseable {
     /** Releases the lease, so a standby takes over without waiting out its ttl. */
     @Override
     public void close() {
-        if (watch != null) watch.shutdownNow();
         if (lease != null) lease.close();
     }
 }

@@ -16,7 +16,6 @@ import dev.autoscaler.common.msg.ReplicaSet.State;
 import dev.autoscaler.common.service.ServiceContext;
 import dev.autoscaler.common.testing.RedisServer;
 import dev.autoscaler.executor.backend.ProcessBackend;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +50,7 @@ class PlansWhileTheLaneIsBusyTest {
     @BeforeEach
     void start() throws Exception {
         redis = RedisServer.start();
-        bus = new RedisBus(new RedisSettings(redis.url(), prefix), new SimpleMeterRegistry(), false);
+        bus = redis.bus(prefix);
         Path logDir = Files.createTempDirectory("busy-lane-");
         replicas = new ProcessBackend(ReplicaScope.of(new RedisSettings(redis.url(), prefix)), List.of(), Map.of(), 0, logDir, Set::of);
         ctx = new ServiceContext(new Env(Map.ofEntries(Map.entry("REDIS_URL", redis.url()), Map.entry("KEY_PREFIX", prefix),

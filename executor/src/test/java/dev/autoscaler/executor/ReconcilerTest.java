@@ -12,13 +12,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.bus.RedisLease;
 import dev.autoscaler.common.testing.RedisServer;
-import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.ExecResult;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.ReplicaSet;
 import dev.autoscaler.common.msg.ReplicaSet.State;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -80,7 +78,7 @@ class ReconcilerTest {
     @BeforeAll
     static void startRedis() throws Exception {
         redis = RedisServer.start();
-        bus = new RedisBus(new RedisSettings(redis.url(), "rtest:"), new SimpleMeterRegistry(), false);
+        bus = redis.bus("rtest:");
         bus.subscribe(Channels.REPLICAS, ReplicaSet.class, m -> {
             ReconcilerTest t = current;
             if (t != null && t.target.equals(m.target())) t.onReplicas(m);
@@ -726,7 +724,7 @@ class ReconcilerTest {
 
     /** A lease this test takes and loses by hand ({@link RedisLease#tryHold}), not renewed in the background. */
     private TargetLease lease(RedisLease l) {
-        TargetLease t = new TargetLease(l, () -> {});
+        TargetLease t = new TargetLease(l);
         closeAfter.add(t);
         return t;
     }

@@ -13,7 +13,6 @@ import dev.autoscaler.common.msg.ReplicaSet.State;
 import dev.autoscaler.common.service.ServiceContext;
 import dev.autoscaler.common.testing.RedisServer;
 import dev.autoscaler.executor.backend.ProcessBackend;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,7 +52,7 @@ class TwoExecutorsOneTargetTest {
     @BeforeEach
     void start() throws Exception {
         redis = RedisServer.start();
-        bus = new RedisBus(new RedisSettings(redis.url(), prefix), new SimpleMeterRegistry(), false);
+        bus = redis.bus(prefix);
         logDir = Files.createTempDirectory("two-executors-");
         // the executors' own scope, to find (and finally stop) the replicas they share
         replicas = new ProcessBackend(ReplicaScope.of(new RedisSettings(redis.url(), prefix)), List.of(), Map.of(), portBase, logDir, Set::of);

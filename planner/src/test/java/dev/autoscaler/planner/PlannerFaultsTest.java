@@ -8,13 +8,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.config.Env;
-import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.LatencyMetrics;
 import dev.autoscaler.common.msg.Plan;
 import dev.autoscaler.common.service.ServiceContext;
 import dev.autoscaler.common.testing.RedisServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -38,7 +36,7 @@ class PlannerFaultsTest {
     @BeforeEach
     void start() throws Exception {
         redis = RedisServer.start();
-        bus = new RedisBus(new RedisSettings(redis.url(), "autoscaler:"), new SimpleMeterRegistry(), false);
+        bus = redis.bus();
         bus.subscribe(Channels.ACTIONS, Plan.class, plans::add);
     }
 

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.config.Env;
-import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.LatencyMetrics;
@@ -17,7 +16,6 @@ import dev.autoscaler.common.service.ServiceContext;
 import dev.autoscaler.common.testing.RedisServer;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +40,7 @@ class PlannerHistoryTest {
         redis = RedisServer.start();
         ctx = new ServiceContext(new Env(Map.of("REDIS_URL", redis.url(), "SLO_P95_MS", "100", "CAPACITY_RPS", "100",
                 "SAMPLE_INTERVAL", "1", "LLM_PROVIDER", "none")));
-        bus = new RedisBus(new RedisSettings(redis.url(), "autoscaler:"), new SimpleMeterRegistry(), false);
+        bus = redis.bus();
         bus.subscribe(Channels.ACTIONS, Plan.class, plans::add);
         planner = new PlannerService(ctx);
         RegistryFixture.register(bus, "app", 2);

@@ -18,38 +18,24 @@ import org.slf4j.LoggerFactory;
  * {@link #writeFenced}, which refuses a token older than the last one written. A holder counts itself as holding only
  * until 80 % of the ttl after its last successful renewal, so it stops acting before anyone else can start.
  */
-public final class RedisLease implements AutoCloseable {
+public final class RedisLease implements Leadership {
     private static final Logger log = LoggerFactory.getLogger(RedisLease.class);
 
     private static final String RENEW = """
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end""";
     private static final String RELEASE = """
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end""";
-    /**
-     * The next fencing token: one more than the last, and never below the caller's clock in milliseconds, so tokens keep
-     * rising when Redis restarts empty and the counter with it (a deposed holder's old token stays below a new one).
-     */
-    private static final String NEXT_TOKEN = """
-            local t = redis.call('INCR', KEYS[1])
-            local now = tonumber(ARGV[1])
-            if t < now then redis.call('SET', KEYS[1], ARGV[1]); t = now end
-            return t""";
-    /** HSET the fields only if the hash's {@code fence} is not newer than ours; writes ours. Returns 1 if written. */
-    private static final String WRITE_FENCED = """
-            local f = tonumber(redis.call('HGET', KEYS[1], 'fence') or '0')
-            if f > tonumber(ARGV[1]) then return 0 end
-            redis.call('HSET', KEYS[1], 'fence', ARGV[1], unpack(ARGV, 2))
-            return 1""";
-
     private final RedisBus bus;
     private final String name;
     private final String holder;
     private final long ttlMs;
     private final LongSupplier nanos;
+    private final FencingTokens fence;
     private volatile boolean held;
     private volatile long heldUntilNanos;
     private volatile long token;
     private volatile String lastSeenHolder = "";
+    private volatile Runnable onAcquire = () -> {};
     private ScheduledExecutorService renewer;
 
     public RedisLease(RedisBus bus, String name, String holder, Duration ttl) {
@@ -62,6 +48,16 @@ public final class RedisLease implements AutoCloseable {
         this.holder = holder;
         this.ttlMs = ttl.toMillis();
         this.nanos = nanos;
+        this.fence = new FencingTokens(bus, name);
+    }
+
+    /**
+     * {@code r} runs each time this process takes the lease (a new fencing token), on the thread that took it, so it
+     * must return at once (queue work, do not do it). Set before {@link #start}.
+     */
+    public RedisLease onAcquire(Runnable r) {
+        this.onAcquire = r;
+        return this;
     }
 
     /**
@@ -113,9 +109,9 @@ public final class RedisLease implements AutoCloseable {
     private boolean acquire(String key) {
         String r = bus.redis().set(key, holder, SetArgs.Builder.nx().px(ttlMs));
         if (!"OK".equals(r)) return false;
-        token = bus.redis().eval(NEXT_TOKEN, ScriptOutputType.INTEGER, new String[] {bus.keys().leaseFence(name)},
-                String.valueOf(System.currentTimeMillis()));
+        token = fence.next();
         log.info("lease {}: taken by {} (fencing token {})", name, holder, token);
+        onAcquire.run();
         return true;
     }
 
@@ -125,6 +121,7 @@ public final class RedisLease implements AutoCloseable {
     }
 
     /** True while this process holds the lease and its last renewal is recent enough to act on. */
+    @Override
     public boolean held() {
         return held && nanos.getAsLong() < heldUntilNanos;
     }
@@ -135,14 +132,17 @@ public final class RedisLease implements AutoCloseable {
     }
 
     /** Who held it at the last look ({@code ""} if nobody), for {@code /health} and {@code status}. */
+    @Override
     public String holderSeen() {
         return lastSeenHolder;
     }
 
+    @Override
     public String holder() {
         return holder;
     }
 
+    @Override
     public String name() {
         return name;
     }
@@ -151,17 +151,9 @@ public final class RedisLease implements AutoCloseable {
         return ttlMs;
     }
 
-    /**
-     * HSETs {@code fields} (alternating names and values) into {@code hashKey} with this holding's fencing token in
-     * field {@code fence}, unless a newer holder already wrote there. False if refused or not held.
-     */
+    @Override
     public boolean writeFenced(String hashKey, String... fields) {
-        if (!held()) return false;
-        String[] args = new String[fields.length + 1];
-        args[0] = String.valueOf(token);
-        System.arraycopy(fields, 0, args, 1, fields.length);
-        Long r = bus.redis().eval(WRITE_FENCED, ScriptOutputType.INTEGER, new String[] {hashKey}, args);
-        return r != null && r == 1L;
+        return held() && fence.write(token, hashKey, fields);
     }
 
     /** Stops renewing and gives the lease up at once, so a standby takes over without waiting out the ttl. */

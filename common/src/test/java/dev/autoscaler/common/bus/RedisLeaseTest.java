@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.testing.RedisServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,7 +23,7 @@ class RedisLeaseTest {
     @BeforeEach
     void start() throws Exception {
         redis = RedisServer.start();
-        bus = new RedisBus(new RedisSettings(redis.url(), "lt:"), new SimpleMeterRegistry(), false);
+        bus = redis.bus("lt:");
     }
 
     @AfterEach

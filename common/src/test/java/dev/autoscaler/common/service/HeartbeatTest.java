@@ -10,7 +10,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.config.Env;
-import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Clock;
 import dev.autoscaler.common.ops.OpsServer;
 import dev.autoscaler.common.status.ServiceInfo;
@@ -42,7 +41,7 @@ class HeartbeatTest {
     @BeforeAll
     static void startRedis() throws Exception {
         redis = RedisServer.start();
-        bus = new RedisBus(new RedisSettings(redis.url(), "hb:"), new SimpleMeterRegistry(), false);
+        bus = redis.bus("hb:");
     }
 
     @AfterAll

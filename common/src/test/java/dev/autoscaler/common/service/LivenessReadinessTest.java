@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.config.Env;
-import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.ops.OpsServer;
 import dev.autoscaler.common.status.ServiceInfo;
 import dev.autoscaler.common.status.StatusReader;
 import dev.autoscaler.common.testing.RedisServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -86,7 +84,7 @@ class LivenessReadinessTest {
         ServiceRunner.Running running = ServiceRunner.start("lrsvc", env(redis, Map.of("OPS_URL_FILE", opsUrlFile.toString())),
                 ctx -> service(lease));
         String ops = "http://127.0.0.1:" + running.opsPort();
-        try (RedisBus reader = new RedisBus(new RedisSettings(redis.url(), "lr:"), new SimpleMeterRegistry(), false)) {
+        try (RedisBus reader = redis.bus("lr:")) {
             assertEquals(200, get(ops + "/health").statusCode());
             assertEquals(200, get(ops + "/ready").statusCode());
             assertEquals(ops, Files.readString(opsUrlFile).trim(), "the ops URL for the container's healthcheck");
@@ -136,7 +134,7 @@ class LivenessReadinessTest {
                 return service(Map.of());
             });
             String ops = "http://127.0.0.1:" + running.opsPort();
-            try (RedisBus bus = new RedisBus(new RedisSettings(redis.url(), "lr:"), new SimpleMeterRegistry(), false)) {
+            try (RedisBus bus = redis.bus("lr:")) {
                 assertEquals(200, get(ops + "/health").statusCode());
                 bus.publishRaw(Channels.RESULTS, "{}");
                 await("liveness to fail on the stuck handler", () -> status(ops + "/health") == 503);

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.autoscaler.common.bus.RedisBus;
-import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Clock;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.testing.RedisServer;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +25,7 @@ class StatusReaderTest {
     @BeforeAll
     static void startRedis() throws Exception {
         redis = RedisServer.start();
-        bus = new RedisBus(new RedisSettings(redis.url(), "sr:"), new SimpleMeterRegistry(), false);
+        bus = redis.bus("sr:");
     }
 
     @AfterAll

@@ -1,5 +1,8 @@
 package dev.autoscaler.common.testing;
 
+import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.config.RedisSettings;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -99,6 +102,16 @@ public final class RedisServer implements AutoCloseable {
 
     public String url() {
         return "redis://127.0.0.1:" + port;
+    }
+
+    /** A bus on this server whose keys and channels start with {@code prefix}, failing at once if it is down. */
+    public RedisBus bus(String prefix) {
+        return new RedisBus(new RedisSettings(url(), prefix), new SimpleMeterRegistry(), false);
+    }
+
+    /** A bus at the default prefix, as a service's own. */
+    public RedisBus bus() {
+        return bus("autoscaler:");
     }
 
     @Override
