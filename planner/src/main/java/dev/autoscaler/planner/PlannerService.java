@@ -3,6 +3,7 @@ package dev.autoscaler.planner;
 import dev.autoscaler.common.bus.DesiredReplicas;
 import dev.autoscaler.common.bus.Keys;
 import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.bus.Leadership;
 import dev.autoscaler.common.bus.RedisLease;
 import dev.autoscaler.common.bus.ReplicaRegistry;
 import dev.autoscaler.common.msg.Channels;
@@ -14,6 +15,10 @@ import dev.autoscaler.common.ops.OpsServer;
 import dev.autoscaler.common.service.Service;
 import dev.autoscaler.common.service.ServiceContext;
 import dev.autoscaler.common.msg.LlmCall;
+import dev.autoscaler.common.kube.KubeLeadership;
+import dev.autoscaler.common.kube.KubernetesSettings;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import dev.autoscaler.planner.advisor.AdvicePrompt;
 import dev.autoscaler.planner.advisor.LlmAdvisor;
 import dev.autoscaler.planner.llm.LlmProviders;
@@ -42,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * to); keeps the policy state in {@code planner:{target}} so a restart continues where it left off. With an LLM
  * configured, the {@link LlmAdvisor} is asked after the window (never waited for), and the advice it holds is judged
  * with the next windows: published beside the decision (advise) or applied where it passes the guardrails (decide).
- * Only the holder of the {@code planner} {@link RedisLease} decides; other planners stand by, and a window whose
+ * Only the holder of the {@code planner} {@link Leadership} (a {@link RedisLease}, or on Kubernetes a Lease) decides;
+ * other planners stand by, and a window whose
  * current count is unknown (see {@link CurrentCount}) is held, never planned.
  */
 public final class PlannerService implements Service {
@@ -53,7 +59,9 @@ public final class PlannerService implements Service {
     private final PolicyConfig baseConfig;
     private final PlannerSettings settings;
     private final String defaultMode;
-    private final RedisLease lease;
+    private final Leadership lease;
+    /** The Kubernetes client of PLANNER_ELECTION=kubernetes when this planner made it (closed with it), else null. */
+    private final KubernetesClient ownClient;
     /**
      * The desired count last read or written per target: what the planner writes back when Redis lost it (a restart
      * without persistence), instead of planning from a registry the executor is still rebuilding.
@@ -81,6 +89,11 @@ public final class PlannerService implements Service {
     static final long HISTORY_MAXLEN = 2_000;
 
     public PlannerService(ServiceContext ctx) {
+        this(ctx, null);
+    }
+
+    /** @param kube the Kubernetes API to elect through where PLANNER_ELECTION=kubernetes (tests: a fake); null: from the pod */
+    PlannerService(ServiceContext ctx, KubernetesClient kube) {
         this.baseConfig = PolicyConfig.from(ctx.env());
         this.settings = PlannerSettings.from(ctx.env());
         this.defaultMode = settings.mode();
@@ -91,8 +104,15 @@ public final class PlannerService implements Service {
         this.llm = LlmSettings.from(ctx.env());
         this.advisor = LlmProviders.create(llm)
                 .map(p -> new LlmAdvisor(llm, p, this::audit, meters, () -> System.currentTimeMillis() / 1000.0)).orElse(null);
-        this.lease = new RedisLease(bus, "planner", holderId(), java.time.Duration.ofMillis((long) (settings.leaseSec() * 1000)));
-        lease.start();
+        if ("kubernetes".equals(settings.election())) {
+            KubernetesSettings ks = KubernetesSettings.planner(ctx.env());
+            this.ownClient = kube == null ? new KubernetesClientBuilder().build() : null;
+            this.lease = new KubeLeadership(kube == null ? ownClient : kube, ks, bus, "planner", () -> {}).start();
+        } else {
+            this.ownClient = null;
+            this.lease = new RedisLease(bus, "planner", holderId(), java.time.Duration.ofMillis((long) (settings.leaseSec() * 1000)))
+                    .start();
+        }
         // a planner that falls behind decides on each target's newest window: an older one is history, not load
         bus.subscribeLatest(Channels.ALERTS, LatencyMetrics.class, LatencyMetrics::target, this::onWindow);
         log.info("planner: mode {}, {} mode, replicas {}..{}; llm: {}", defaultMode,
@@ -143,9 +163,10 @@ public final class PlannerService implements Service {
 
         boolean enforce = "enforce".equals(mode);
         double now = System.currentTimeMillis() / 1000.0;
-        CurrentCount count = currentCount(target, m, enforce, now);
+        OptionalInt stored = DesiredReplicas.read(bus, target);
+        CurrentCount count = currentCount(target, m, enforce, stored, now);
         if (!count.known()) {
-            hold(target, m, state, mode, count, now);
+            hold(target, m, state, mode, count, stored, now);
             return;
         }
         int current = count.replicas();
@@ -167,26 +188,13 @@ public final class PlannerService implements Service {
             writeLast(target, m, null, mode);
             return;
         }
-        String id = UUID.randomUUID().toString();
-        var n = dec.numbers();
         Plan.Advice advice = held == null ? null : advisor.judged(target, held, r.advice(), role, current);
-        Plan plan = new Plan(Plan.KIND, now, id, target, target,
-                new Plan.Decision(dec.action(), target, dec.targetReplicas(), dec.reason(), dec.confidence(), dec.source(), mode),
-                new Plan.Telemetry(n.p95Ms(), n.baselineMs(), n.sigmaMs(), n.lowWindows(), n.readyReplicas(), n.rps(),
-                        n.capacityRps(), n.thresholdMs(), n.forecastRps(), n.recommendedReplicas(), n.thresholdSource(), n.loadRps(),
-                        n.loadSource(), n.perReplicaRps(), n.rateBasis(), n.currentReplicas(), n.guardrail()), advice);
-        boolean manual = scale != null;
-        if ((enforce || manual) && (dec.action() != Plan.Action.noop || !redis.exists(keys.desired(target)).equals(1L))
-                && !lease.writeFenced(keys.desired(target), "replicas", String.valueOf(dec.targetReplicas()), "plan_id", id,
-                        "ts", String.valueOf(now))) {
-            log.warn("{}: lost the planner lease to {}; plan {} not applied", target, lease.holderSeen(), id);
-            return;
-        }
-        if (enforce || manual) lastDesired.put(target, dec.targetReplicas());
+        Plan plan = PlanMessages.decided(target, now, mode, dec, advice);
+        if (!writeDesired(target, plan, enforce || scale != null, stored, now)) return;
         bus.publish(Channels.ACTIONS, plan);
         writeLast(target, m, plan, mode);
         if (dec.action() != Plan.Action.noop) {
-            log.info("{} {}: {} -> {} ({})", target, dec.action(), n.currentReplicas(), dec.targetReplicas(), dec.reason());
+            log.info("{} {}: {} -> {} ({})", target, dec.action(), dec.numbers().currentReplicas(), dec.targetReplicas(), dec.reason());
             bus.appendCapped(keys.eventsStream(), Map.of("type", "plan", "target", target, "json", Json.write(plan)), 10_000);
         }
         meters.counter("autoscaler_planner_decisions", "target", target, "action", dec.action().name()).increment();
@@ -195,11 +203,29 @@ public final class PlannerService implements Service {
     }
 
     /**
+     * Where the planner owns {@code desired} (enforce mode, or an operator's manual scale), writes the plan's count
+     * there under the planner lease's fencing token (a noop rewrites it only when it is missing). False when the lease
+     * was lost: the plan must not be published as if it were applied.
+     */
+    private boolean writeDesired(String target, Plan plan, boolean owns, OptionalInt stored, double now) {
+        if (!owns) return true;
+        var d = plan.decision();
+        if ((d.action() != Plan.Action.noop || stored.isEmpty())
+                && !lease.writeFenced(keys.desired(target), "replicas", String.valueOf(d.targetReplicas()), "plan_id",
+                        plan.id(), "ts", String.valueOf(now))) {
+            log.warn("{}: lost the planner lease to {}; plan {} not applied", target, lease.holderSeen(), plan.id());
+            return false;
+        }
+        lastDesired.put(target, d.targetReplicas());
+        return true;
+    }
+
+    /**
      * The count to plan from: {@code desired} (enforce) or the ready count, unless the registry is empty or the window
      * was measured while it was; then unknown (see {@link CurrentCount}).
      */
-    private CurrentCount currentCount(String target, LatencyMetrics m, boolean enforce, double now) {
-        OptionalInt desired = desired(target, enforce);
+    private CurrentCount currentCount(String target, LatencyMetrics m, boolean enforce, OptionalInt stored, double now) {
+        OptionalInt desired = desired(target, stored, enforce);
         var registry = ReplicaRegistry.read(bus, target);
         int ready = (int) registry.stream().filter(r -> r.state() == ReplicaSet.State.ready).count();
         double since = registry.isEmpty() ? unknownSince.computeIfAbsent(target, t -> now) : now;
@@ -213,8 +239,7 @@ public final class PlannerService implements Service {
      * this window): after a Redis restart the registry is rebuilt one replica at a time, and a count read from it half
      * way once planned 5 for a fleet of 7.
      */
-    private OptionalInt desired(String target, boolean enforce) {
-        OptionalInt read = DesiredReplicas.read(bus, target);
+    private OptionalInt desired(String target, OptionalInt read, boolean enforce) {
         if (read.isPresent()) {
             lastDesired.put(target, read.getAsInt());
             return read;
@@ -231,17 +256,13 @@ public final class PlannerService implements Service {
      * A window whose current count is unknown: nothing is decided, learned or written to {@code desired}; a noop plan
      * says why, and the policy state is saved again (it is gone from Redis if Redis restarted empty).
      */
-    private void hold(String target, LatencyMetrics m, PolicyState state, String mode, CurrentCount count, double now) {
+    private void hold(String target, LatencyMetrics m, PolicyState state, String mode, CurrentCount count,
+                      OptionalInt stored, double now) {
         heldUnknown.incrementAndGet();
         bus.redis().set(keys.plannerState(target), Json.write(state));
-        OptionalInt d = DesiredReplicas.read(bus, target);
-        Integer desired = d.isPresent() ? d.getAsInt() : null;
         String reason = "keep: current count unknown (" + count.unknownReason() + "); holding until the executor "
                 + "re-registers its replicas";
-        Plan plan = new Plan(Plan.KIND, now, UUID.randomUUID().toString(), target, target,
-                new Plan.Decision(Plan.Action.noop, target, desired, reason, 1.0, "heuristic", mode),
-                new Plan.Telemetry(m.p95Ms(), null, null, null, m.replicas(), m.rps(), null, null, null, null, null, null,
-                        null, null, null, desired, "count unknown"));
+        Plan plan = PlanMessages.held(target, now, mode, m, stored.isPresent() ? stored.getAsInt() : null, reason);
         if (!"off".equals(mode)) bus.publish(Channels.ACTIONS, plan);
         writeLast(target, m, "off".equals(mode) ? null : plan, mode);
         log.warn("{}: {}", target, reason);
@@ -338,6 +359,7 @@ public final class PlannerService implements Service {
     public void close() {
         // state is written after every decision; only calls in flight are left to stop, and the lease to hand over
         lease.close();
+        if (ownClient != null) ownClient.close();
         if (advisor != null) advisor.close();
     }
 }

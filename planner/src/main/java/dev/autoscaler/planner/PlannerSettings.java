@@ -13,14 +13,18 @@ import dev.autoscaler.common.config.Env;
  *                        of made-up target names cannot grow its memory without bound
  * @param unknownHoldSec  how long an empty registry is taken for "count unknown" (held) before it is believed (a fleet
  *                        scaled to zero); several RECONCILE_SEC, the time the executor needs to re-register
+ * @param election        who decides which planner acts: redis (the lease above, anywhere) or kubernetes (a
+ *                        coordination.k8s.io Lease, PLANNER_KUBE_LEASE_NAME and the KUBE_LEASE_* timings: it survives
+ *                        a Redis restart and kubectl shows the holder); writes are fenced in Redis either way
  */
-public record PlannerSettings(String mode, double leaseSec, int maxTargets, double unknownHoldSec) {
+public record PlannerSettings(String mode, double leaseSec, int maxTargets, double unknownHoldSec, String election) {
 
     public static PlannerSettings from(Env env) {
         return new PlannerSettings(
                 env.oneOf("PLANNER_MODE", "enforce", "enforce", "advise", "off"),
                 env.number("PLANNER_LEASE_SEC", 6, 1, 600),
                 env.integer("PLANNER_MAX_TARGETS", 100, 1, 100_000),
-                env.number("UNKNOWN_COUNT_HOLD_SEC", 60, 0, 3600));
+                env.number("UNKNOWN_COUNT_HOLD_SEC", 60, 0, 3600),
+                env.oneOf("PLANNER_ELECTION", "redis", "redis", "kubernetes"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.autoscaler.executor.kubernetes;
 
+import dev.autoscaler.common.kube.KubeLease;
 import dev.autoscaler.common.bus.DesiredReplicas;
 import dev.autoscaler.common.bus.Keys;
 import dev.autoscaler.common.bus.RedisBus;
@@ -37,7 +38,7 @@ public final class DeploymentLoop implements TargetLoop {
     private final KubernetesClient client;
     private final String namespace;
     private final ExecutorSettings settings;
-    private final ScaleLease lease;
+    private final KubeLease lease;
     private final RedisBus bus;
     private final Keys keys;
     private final RegistryMirror registry;
@@ -46,7 +47,7 @@ public final class DeploymentLoop implements TargetLoop {
     /** The last level-triggered outcome published, so a lasting problem is reported once, not every RECONCILE_SEC. */
     private String lastPublished = "";
 
-    public DeploymentLoop(String target, KubernetesClient client, String namespace, ExecutorSettings settings, ScaleLease lease,
+    public DeploymentLoop(String target, KubernetesClient client, String namespace, ExecutorSettings settings, KubeLease lease,
                           RedisBus bus) {
         this.target = target;
         this.client = client;

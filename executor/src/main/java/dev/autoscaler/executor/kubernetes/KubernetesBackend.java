@@ -1,5 +1,7 @@
 package dev.autoscaler.executor.kubernetes;
 
+import dev.autoscaler.common.kube.KubernetesSettings;
+import dev.autoscaler.common.kube.KubeLease;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.service.ServiceContext;
 import dev.autoscaler.executor.ExecutorSettings;
@@ -18,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code EXECUTOR_BACKEND=kubernetes}: one {@link DeploymentLoop} per target, one {@link ScaleLease} deciding whether
+ * {@code EXECUTOR_BACKEND=kubernetes}: one {@link DeploymentLoop} per target, one {@link KubeLease} deciding whether
  * this executor acts, and a watch on the namespace's Deployments that wakes a target's loop when its Deployment
  * changes (pods became ready), so the ready count reaches the registry without waiting for {@code RECONCILE_SEC}.
  */
@@ -29,14 +31,14 @@ public final class KubernetesBackend implements AutoCloseable {
     private final boolean ownsClient;
     private final KubernetesSettings settings;
     private final Consumer<String> wake;
-    private final ScaleLease lease;
+    private final KubeLease lease;
     private final Map<String, TargetLoop> loops = new LinkedHashMap<>();
     private volatile Watch watch;
     private volatile boolean closed;
 
     /** The backend as the executor runs it: a client configured from the pod's service account (or ~/.kube/config). */
     public static Backends.Loops loops(ExecutorSettings settings, ServiceContext ctx, Consumer<String> wake) {
-        KubernetesSettings ks = KubernetesSettings.from(ctx.env());
+        KubernetesSettings ks = KubernetesSettings.executor(ctx.env());
         KubernetesBackend b = new KubernetesBackend(new KubernetesClientBuilder().build(), true, ks, settings, ctx.bus(), wake);
         log.info("kubernetes backend: namespace {}, lease {} as {}", ks.namespace(), ks.leaseName(), ks.identity());
         return new Backends.Loops(b.start().loops(), b);
@@ -50,7 +52,7 @@ public final class KubernetesBackend implements AutoCloseable {
         this.settings = settings;
         this.wake = wake;
         // a new leader reconciles every target at once rather than at its next tick
-        this.lease = new ScaleLease(client, settings, () -> loops.keySet().forEach(wake));
+        this.lease = new KubeLease(client, settings, () -> loops.keySet().forEach(wake));
         for (String target : executor.targets()) {
             loops.put(target, new DeploymentLoop(target, client, settings.namespace(), executor, lease, bus));
         }
@@ -68,7 +70,7 @@ public final class KubernetesBackend implements AutoCloseable {
         return loops;
     }
 
-    public ScaleLease lease() {
+    public KubeLease lease() {
         return lease;
     }
 

@@ -1,5 +1,7 @@
 package dev.autoscaler.executor.kubernetes;
 
+import dev.autoscaler.common.testing.ManifestRbac;
+import dev.autoscaler.common.kube.KubernetesSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +12,6 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.bus.ReplicaRegistry;
-import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.ReplicaSet;
 import dev.autoscaler.common.testing.RedisServer;
@@ -24,7 +25,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +68,7 @@ class KubernetesBackendMockServerTest {
     static void startRedis() throws Exception {
         MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
         redis = RedisServer.start();
-        bus = new RedisBus(new RedisSettings(redis.url(), "ktest:"), new SimpleMeterRegistry(), false);
+        bus = redis.bus("ktest:");
     }
 
     @AfterAll
@@ -324,7 +324,7 @@ class KubernetesBackendMockServerTest {
     void theRequestsTheBackendSendsNeedExactlyWhatTheExecutorRoleGrants() throws Exception {
         create(deployment("web", 1, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
         drainRequests();
-        Set<ManifestRbac.Grant> granted = ManifestRbac.executorRole();
+        Set<ManifestRbac.Grant> granted = ManifestRbac.role("executor-rbac.yaml", "executor");
 
         // every path the backend has: election, scaling, a refusal check, the watch, and a takeover by a standby
         KubernetesBackend a = leader("executor-a");

@@ -1,5 +1,8 @@
 package dev.autoscaler.executor.kubernetes;
 
+import dev.autoscaler.common.testing.ManifestRbac;
+import dev.autoscaler.common.testing.Manifests;
+import dev.autoscaler.common.kube.KubernetesSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -116,7 +119,7 @@ class KubernetesManifestsTest {
         Env e = new Env(env);
         ExecutorSettings s = ExecutorSettings.from(e);
         assertEquals("kubernetes", s.backend());
-        KubernetesSettings k = KubernetesSettings.from(e);
+        KubernetesSettings k = KubernetesSettings.executor(e);
         assertEquals("autoscaler", k.namespace());
         assertEquals("executor-5d8f-abcde", k.identity());
         assertEquals("redis://redis:6379", RedisSettings.from(e).url());
@@ -124,22 +127,45 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void onlyTheExecutorGetsAnApiTokenAndItsRoleIsBoundToItsAccount() {
+    void onlyTheExecutorAndThePlannerGetAnApiTokenEachWithItsOwnRoleBoundToItsAccount() throws Exception {
+        Set<String> withApi = Set.of("executor", "planner");
         for (String name : SERVICES) {
             ServiceAccount sa = Manifests.one(objects, ServiceAccount.class, name);
             PodSpec pod = Manifests.one(objects, Deployment.class, name).getSpec().getTemplate().getSpec();
             assertEquals(name, pod.getServiceAccountName());
             boolean token = !Boolean.FALSE.equals(pod.getAutomountServiceAccountToken());
-            assertEquals(name.equals("executor"), token, name + " mounts an API token");
-            if (!name.equals("executor")) assertEquals(Boolean.FALSE, sa.getAutomountServiceAccountToken(), name);
+            assertEquals(withApi.contains(name), token, name + " mounts an API token");
+            if (!withApi.contains(name)) assertEquals(Boolean.FALSE, sa.getAutomountServiceAccountToken(), name);
         }
         List<Role> roles = objects.stream().filter(Role.class::isInstance).map(Role.class::cast).toList();
-        assertEquals(List.of("executor"), roles.stream().map(r -> r.getMetadata().getName()).toList(), "no Role but the executor's");
-        RoleBinding rb = Manifests.one(objects, RoleBinding.class, "executor");
-        assertEquals("executor", rb.getRoleRef().getName());
-        assertEquals("Role", rb.getRoleRef().getKind());
-        assertEquals(List.of("executor"), rb.getSubjects().stream().map(s -> s.getName()).toList());
+        assertEquals(withApi, roles.stream().map(r -> r.getMetadata().getName()).collect(java.util.stream.Collectors.toSet()),
+                "no Role but the executor's and the planner's");
+        for (String name : withApi) {
+            RoleBinding rb = Manifests.one(objects, RoleBinding.class, name);
+            assertEquals(name, rb.getRoleRef().getName());
+            assertEquals("Role", rb.getRoleRef().getKind());
+            assertEquals(List.of(name), rb.getSubjects().stream().map(s -> s.getName()).toList());
+        }
+        // the planner elects and does nothing else with the API
+        assertTrue(ManifestRbac.role("planner.yaml", "planner").stream().allMatch(g -> g.resource().equals("leases")),
+                "the planner's Role grants leases only: " + ManifestRbac.role("planner.yaml", "planner"));
         assertTrue(objects.stream().noneMatch(o -> o.getKind().startsWith("Cluster")), "no cluster-wide RBAC");
+    }
+
+    @Test
+    void thePlannerElectsWithItsOwnKubernetesLease() {
+        Deployment d = Manifests.one(objects, Deployment.class, "planner");
+        Map<String, String> env = new HashMap<>(Manifests.one(objects, ConfigMap.class, "autoscaler-config").getData());
+        for (EnvVar v : d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()) {
+            if (v.getValue() != null) env.put(v.getName(), v.getValue());
+            else if (v.getValueFrom().getFieldRef() != null) env.put(v.getName(), "planner-7c9d-fghij");
+        }
+        Env e = new Env(env);
+        assertEquals("kubernetes", e.string("PLANNER_ELECTION", "redis"));
+        KubernetesSettings k = KubernetesSettings.planner(e);
+        assertEquals("planner-7c9d-fghij", k.identity());
+        assertEquals("autoscaler-planner", k.leaseName());
+        assertTrue(!k.leaseName().equals(KubernetesSettings.executor(e).leaseName()), "not the executors' Lease");
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.autoscaler.executor.kubernetes;
+package dev.autoscaler.common.testing;
 
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
@@ -10,12 +10,12 @@ import java.util.TreeSet;
 
 /**
  * Turns requests recorded by the mock API server into the RBAC (verb, API group, resource) each needs, the way the
- * API server's request-info resolver does, and reads the executor's Role from its manifest in the same terms.
+ * API server's request-info resolver does, and reads a service's Role from its manifest in the same terms.
  */
-final class ManifestRbac {
+public final class ManifestRbac {
     private ManifestRbac() {}
 
-    record Grant(String verb, String group, String resource) implements Comparable<Grant> {
+    public record Grant(String verb, String group, String resource) implements Comparable<Grant> {
         @Override
         public int compareTo(Grant o) {
             return toString().compareTo(o.toString());
@@ -27,9 +27,9 @@ final class ManifestRbac {
         }
     }
 
-    /** Every (verb, group, resource) the Role {@code executor} in executor-rbac.yaml grants. */
-    static Set<Grant> executorRole() throws IOException {
-        Role role = Manifests.one(Manifests.load("executor-rbac.yaml"), Role.class, "executor");
+    /** Every (verb, group, resource) the Role {@code name} in {@code file} (under deploy/kubernetes) grants. */
+    public static Set<Grant> role(String file, String name) throws IOException {
+        Role role = Manifests.one(Manifests.load(file), Role.class, name);
         Set<Grant> out = new TreeSet<>();
         for (PolicyRule rule : role.getRules()) {
             if (rule.getResourceNames() != null && !rule.getResourceNames().isEmpty()) {
@@ -42,14 +42,14 @@ final class ManifestRbac {
         return out;
     }
 
-    static Set<Grant> needed(List<RecordedRequest> requests) {
+    public static Set<Grant> needed(List<RecordedRequest> requests) {
         Set<Grant> out = new TreeSet<>();
         for (RecordedRequest r : requests) out.add(needed(r.getMethod(), r.getPath()));
         return out;
     }
 
     /** /api/v1/namespaces/ns/res[/name[/sub]] or /apis/group/version/namespaces/ns/res[/name[/sub]]. */
-    static Grant needed(String method, String pathAndQuery) {
+    public static Grant needed(String method, String pathAndQuery) {
         int q = pathAndQuery.indexOf('?');
         String path = q < 0 ? pathAndQuery : pathAndQuery.substring(0, q);
         String query = q < 0 ? "" : pathAndQuery.substring(q + 1);

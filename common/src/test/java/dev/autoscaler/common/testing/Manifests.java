@@ -1,4 +1,4 @@
-package dev.autoscaler.executor.kubernetes;
+package dev.autoscaler.common.testing;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
@@ -11,13 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The files under {@code deploy/kubernetes}, read into fabric8's typed objects. */
-final class Manifests {
+public final class Manifests {
     /** Surefire runs in the module's directory; the manifests sit at the repository root. */
-    static final Path DIR = Path.of("..", "deploy", "kubernetes");
+    public static final Path DIR = Path.of("..", "deploy", "kubernetes");
 
     private Manifests() {}
 
-    static List<HasMetadata> load(String file) throws IOException {
+    public static List<HasMetadata> load(String file) throws IOException {
         try (InputStream in = Files.newInputStream(DIR.resolve(file))) {
             Object o = new KubernetesSerialization().unmarshal(in);
             List<HasMetadata> out = new ArrayList<>();
@@ -28,7 +28,7 @@ final class Manifests {
         }
     }
 
-    static <T extends HasMetadata> T one(List<HasMetadata> objects, Class<T> type, String name) {
+    public static <T extends HasMetadata> T one(List<HasMetadata> objects, Class<T> type, String name) {
         return objects.stream().filter(type::isInstance).map(type::cast).filter(o -> name.equals(o.getMetadata().getName()))
                 .findFirst().orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + name + " in " + objects));
     }

@@ -1,4 +1,4 @@
-package dev.autoscaler.executor.kubernetes;
+package dev.autoscaler.common.kube;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -13,12 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides which of several executor replicas acts, through a coordination.k8s.io Lease (fabric8's leader election).
- * Two executors scaling one Deployment would fight over {@code spec.replicas}; with the Lease only its holder writes,
- * the others stand by and take over when the holder stops renewing.
+ * Decides which of a service's replicas acts, through a coordination.k8s.io Lease (fabric8's leader election). Two
+ * executors scaling one Deployment would fight over {@code spec.replicas}, two planners over {@code desired}; with the
+ * Lease only its holder acts, the others stand by and take over when the holder stops renewing.
  */
-public final class ScaleLease implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(ScaleLease.class);
+public final class KubeLease implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KubeLease.class);
 
     private final KubernetesClient client;
     private final KubernetesSettings settings;
@@ -28,14 +28,14 @@ public final class ScaleLease implements AutoCloseable {
     private volatile boolean closed;
     private volatile CompletableFuture<?> running;
 
-    /** @param onStart runs when this executor becomes the leader (so it reconciles at once instead of at the next tick) */
-    public ScaleLease(KubernetesClient client, KubernetesSettings settings, Runnable onStart) {
+    /** @param onStart runs when this replica becomes the leader (so it acts at once instead of at its next tick) */
+    public KubeLease(KubernetesClient client, KubernetesSettings settings, Runnable onStart) {
         this.client = client;
         this.settings = settings;
         this.onStart = onStart;
     }
 
-    public synchronized ScaleLease start() {
+    public synchronized KubeLease start() {
         if (closed) return this;
         var config = new LeaderElectionConfigBuilder()
                 .withName(settings.leaseName())
@@ -64,7 +64,7 @@ public final class ScaleLease implements AutoCloseable {
     private void started() {
         leader = true;
         holder = settings.identity();
-        log.info("lease {}: {} now acts for the executors", settings.leaseName(), settings.identity());
+        log.info("lease {}: {} now acts", settings.leaseName(), settings.identity());
         onStart.run();
     }
 
@@ -77,12 +77,12 @@ public final class ScaleLease implements AutoCloseable {
         holder = identity == null ? "" : identity;
     }
 
-    /** Whether this executor holds the Lease and may scale. */
+    /** Whether this replica holds the Lease and may act. */
     public boolean isLeader() {
         return leader;
     }
 
-    /** Who holds the Lease as far as this executor last saw ("" before anyone was seen). */
+    /** Who holds the Lease as far as this replica last saw ("" before anyone was seen). */
     public String holder() {
         return holder;
     }
@@ -91,8 +91,12 @@ public final class ScaleLease implements AutoCloseable {
         return settings.identity();
     }
 
+    public String name() {
+        return settings.leaseName();
+    }
+
     /**
-     * Stops competing; a leader releases the Lease so another executor takes over without waiting for it to expire.
+     * Stops competing; a leader releases the Lease so another replica takes over without waiting for it to expire.
      * Waits for that at most KUBE_LEASE_RENEW_SEC: with the API server unreachable the elector is stuck in its own
      * retries, and the Lease then simply expires.
      */

@@ -1,4 +1,4 @@
-package dev.autoscaler.executor.kubernetes;
+package dev.autoscaler.common.kube;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,24 +28,40 @@ class KubernetesSettingsTest {
     @Test
     void defaultsFollowClientGoAndThePodsOwnNamespace() throws Exception {
         Path ns = Files.writeString(dir.resolve("namespace"), "shop\n");
-        KubernetesSettings s = KubernetesSettings.from(env("HOSTNAME", "executor-abc"), ns);
+        KubernetesSettings s = KubernetesSettings.executor(env("HOSTNAME", "executor-abc"), ns);
         assertEquals("shop", s.namespace());
         assertEquals("autoscaler-executor", s.leaseName());
         assertEquals("executor-abc", s.identity());
         assertEquals(15, s.leaseSec());
         assertEquals(10, s.renewSec());
         assertEquals(2, s.retrySec());
-        assertEquals("default", KubernetesSettings.from(env("HOSTNAME", "h"), noFile).namespace());
+        assertEquals("default", KubernetesSettings.executor(env("HOSTNAME", "h"), noFile).namespace());
     }
 
     @Test
     void settingsWinOverTheFileAndPodNameOverHostname() throws Exception {
         Path ns = Files.writeString(dir.resolve("namespace"), "shop");
-        KubernetesSettings s = KubernetesSettings.from(env("KUBE_NAMESPACE", "other", "POD_NAME", "pod-1", "HOSTNAME", "h",
+        KubernetesSettings s = KubernetesSettings.executor(env("KUBE_NAMESPACE", "other", "POD_NAME", "pod-1", "HOSTNAME", "h",
                 "KUBE_LEASE_NAME", "my.lease"), ns);
         assertEquals("other", s.namespace());
         assertEquals("pod-1", s.identity());
         assertEquals("my.lease", s.leaseName());
+    }
+
+    @Test
+    void thePlannerHasItsOwnLeaseNameBesideTheSharedTimings() throws Exception {
+        Path ns = Files.writeString(dir.resolve("namespace"), "shop");
+        // one ConfigMap feeds both services: the executor's KUBE_LEASE_NAME must not become the planner's
+        Env shared = env("HOSTNAME", "planner-1", "KUBE_LEASE_NAME", "executors", "KUBE_LEASE_SEC", "6", "KUBE_LEASE_RENEW_SEC", "4");
+        KubernetesSettings p = KubernetesSettings.planner(shared, ns);
+        assertEquals("autoscaler-planner", p.leaseName());
+        assertEquals("shop", p.namespace());
+        assertEquals(6, p.leaseSec());
+        assertEquals(4, p.renewSec());
+        assertEquals("planners", KubernetesSettings.planner(env("HOSTNAME", "h", "PLANNER_KUBE_LEASE_NAME", "planners"), ns).leaseName());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> KubernetesSettings.planner(env("HOSTNAME", "h", "PLANNER_KUBE_LEASE_NAME", "Bad_Name"), noFile));
+        assertTrue(e.getMessage().contains("PLANNER_KUBE_LEASE_NAME"), e.getMessage());
     }
 
     @Test
@@ -59,7 +75,7 @@ class KubernetesSettingsTest {
     }
 
     private void assertNamed(String name, Env env) {
-        ConfigException e = assertThrows(ConfigException.class, () -> KubernetesSettings.from(env, noFile));
+        ConfigException e = assertThrows(ConfigException.class, () -> KubernetesSettings.executor(env, noFile));
         assertTrue(e.getMessage().contains(name), e.getMessage());
     }
 }
