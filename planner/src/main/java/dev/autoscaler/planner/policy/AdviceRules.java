@@ -7,7 +7,8 @@ import java.util.Locale;
 /**
  * What is specific to advice (an LLM's, in time an operator's manual scale) before it meets the {@link Guardrails} the
  * policy's own proposals meet. Advice may add replicas and may bring a scale-down forward, but never takes the fleet
- * below what the policy's rate model says the load needs now, never scales down while slow, and never delays a
+ * below what the policy's rate model says the load needs now, never scales down further than the policy's own
+ * scale-down would (to the need with DOWN_ROOM of the capacity free), never scales down while slow, and never delays a
  * scale-up the policy asks for. A rejection names its reason and the policy's decision stands. What passes may hold
  * the count above the need by a bounded extra only (the Guardrails cut it: ADVICE_MAX_EXTRA_REPLICAS or
  * ADVICE_MAX_EXTRA_FRACTION of the need, whichever is more), so a wrong advisor costs little; a {@link #MANUAL} scale
@@ -61,9 +62,11 @@ public final class AdviceRules {
      * @param slow         the window was over the threshold
      * @param need         the count the load needs by the policy's rate model, ceil(load ÷ per-replica rate) with the
      *                     burst margin in the load, or the current count while no rate is known
+     * @param downFloor    the count the policy's own scale-down would go to (the need with DOWN_ROOM free), or the
+     *                     current count while no rate is known
      * @param policyTarget the count the policy's own decision leads to
      */
-    public record Situation(int current, boolean slow, int need, int policyTarget, double now) {}
+    public record Situation(int current, boolean slow, int need, int downFloor, int policyTarget, double now) {}
 
     private final Settings s;
 
@@ -83,6 +86,9 @@ public final class AdviceRules {
         if (t < n && at.slow()) return "no scale-down while slow";
         if (at.policyTarget() > n && t < at.policyTarget()) return "would delay the policy's scale-up to " + at.policyTarget();
         if (t < at.need()) return "below the " + at.need() + " replicas the load needs now";
+        if (t < n && t < at.downFloor()) {
+            return "below the " + at.downFloor() + " replicas a scale-down keeps (the need with DOWN_ROOM free)";
+        }
         return null;
     }
 

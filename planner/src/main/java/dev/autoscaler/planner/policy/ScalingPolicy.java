@@ -88,7 +88,7 @@ public final class ScalingPolicy {
         boolean probeStep = probed.running() && n == probed.fromCount() && p.replicas() == probed.toCount();
         var situation = new Guardrails.Situation(n, w.readyReplicas(), v.overloaded(), now);
         Guardrails.Verdict policy = guardrails.judge(s.guard(), p.forGuardrails(probeStep), situation);
-        Judged judged = judge(advice, apply, s.guard(), p, situation, policy);
+        Judged judged = judge(advice, apply, s.guard(), p, situation, policy, sizing.downTo(l, rate));
         Guardrails.Verdict g = judged.verdict();
         AdviceRules.Outcome outcome = judged.outcome();
 
@@ -111,14 +111,14 @@ public final class ScalingPolicy {
     private record Judged(AdviceRules.Outcome outcome, Guardrails.Verdict verdict) {}
 
     private Judged judge(AdviceRules.Advice advice, boolean apply, Guardrails.Memory m, Sizing.Proposal p, Guardrails.Situation at,
-                         Guardrails.Verdict policy) {
+                         Guardrails.Verdict policy, Integer downTo) {
         if (advice == null) return new Judged(null, policy);
         if (AdviceRules.MANUAL.equals(advice.source())) {
             Guardrails.Verdict manual = guardrails.manual(m, advice.targetReplicas(), at);
             return new Judged(new AdviceRules.Outcome(true, manual.limit(), manual.replicas(), true, policy.replicas()), manual);
         }
         String why = adviceRules.rejection(advice, new AdviceRules.Situation(at.current(), at.slow(), need(p, at.current()),
-                policy.replicas(), at.now()));
+                downFloor(p, downTo, at.current()), policy.replicas(), at.now()));
         if (why != null) return new Judged(new AdviceRules.Outcome(false, why, policy.replicas(), false, policy.replicas()), policy);
         // the policy's need is what the down-stabilisation remembers: advice never raises the floor of later windows
         Guardrails.Verdict ga = guardrails.judge(m, new Guardrails.Proposal(advice.targetReplicas(), p.need(), p.urgent(), true), at);
@@ -131,6 +131,15 @@ public final class ScalingPolicy {
      */
     private int need(Sizing.Proposal p, int current) {
         return p.sized() == null ? current : guardrails.clamp(p.sized());
+    }
+
+    /**
+     * The lowest count advice may scale down to: what the policy's own scale-down would leave (the need, and DOWN_ROOM
+     * of the capacity free at the down rate), within the bounds; the current count while no rate is known.
+     */
+    private int downFloor(Sizing.Proposal p, Integer downTo, int current) {
+        if (p.sized() == null || downTo == null) return current;
+        return guardrails.clamp(Math.max(p.sized(), downTo));
     }
 
     /** Advice that decided the window: what was decided, whose advice it was and why, then what the policy said. */

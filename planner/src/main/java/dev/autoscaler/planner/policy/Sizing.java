@@ -83,6 +83,14 @@ public final class Sizing {
         return rate.known() && load.rps() > 0 ? ceil(load.rps() / rate.perReplica()) : null;
     }
 
+    /**
+     * The count a scale-down of this window steps down to: the load over the down rate with DOWN_ROOM of the capacity
+     * free; null without a rate. Advice that brings a scale-down forward goes no lower either.
+     */
+    public Integer downTo(Load load, PlanRate rate) {
+        return rate.known() && load.rps() > 0 ? ceil(load.rps() / (rate.down() * (1 - s.downRoom()))) : null;
+    }
+
     /** Whether this window counts towards LOW_NEED_N: with a rate, any healthy window (sizing says when fewer do). */
     public boolean low(Window w, Verdict v, Threshold t, Integer sized, Thresholds thresholds) {
         return v.healthy() && (sized != null || thresholds.isLow(w.p95Ms(), t));
@@ -140,7 +148,7 @@ public final class Sizing {
             // as HPA: the tolerance applies to the load ratio, not to the (integer) replica count; and the count stepped
             // down to keeps DOWN_ROOM of its capacity free, or the demand's own noise takes it straight back up
             double plan = rate.perReplica();
-            int down = ceil(load.rps() / (rate.down() * (1 - s.downRoom())));
+            int down = downTo(load, rate);
             int rec = down < n && load.rps() / (n * rate.down()) < 1 - s.tolerance() ? down : n;
             return new Proposal(rec, sized, sized, false, low + "; " + needs(load, w.rps(), sized, plan, c.budget()), 0.8);
         }

@@ -99,8 +99,15 @@ class AdviceRulesTest {
         PolicyDecision alone = policyAlone(40, 200);
         assertEquals(70, alone.numbers().perReplicaRps(), 1e-9);
         rejected(40, 200, advice(2, 0.9), "below the 3 replicas the load needs now");
-        // one fewer than now but not below the need is allowed, and brings the policy's scale-down forward
-        var r = d.advised(40, 200, 200, advice(3, 0.9), true);
+    }
+
+    @Test
+    void aScaleDownBroughtForwardKeepsTheRoomThePolicysOwnWouldKeep() {
+        // 200 rps needs 3 at 70 each, but 3 would run at 95 % of that rate: the policy's own scale-down stops at 4,
+        // which keeps DOWN_ROOM (5 %) free, and advice may go no lower
+        rejected(40, 200, advice(3, 0.9), "below the 4 replicas a scale-down keeps (the need with DOWN_ROOM free)");
+        // with room at 3 (180 rps: 86 % of 3 × 70) advice may go there
+        var r = d.advised(40, 180, 180, advice(3, 0.9), true);
         assertTrue(r.advice().accepted(), String.valueOf(r.advice()));
         assertEquals(3, r.decision().targetReplicas(), r.decision().reason());
     }
