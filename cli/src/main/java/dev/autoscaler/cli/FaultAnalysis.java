@@ -40,9 +40,17 @@ final class FaultAnalysis {
 
     /**
      * A plan published for the target; {@code held}: a noop because the count was unknown; {@code targetReplicas}: the
-     * count it asked for (null if none).
+     * count it asked for (null if none); {@code source}: who decided it (heuristic: the policy; llm; manual).
      */
-    record PlanSeen(double t, boolean held, Integer targetReplicas) {}
+    record PlanSeen(double t, boolean held, Integer targetReplicas, String source) {
+        PlanSeen(double t, boolean held, Integer targetReplicas) {
+            this(t, held, targetReplicas, "heuristic");
+        }
+
+        boolean byPolicy() {
+            return !held && "heuristic".equals(source);
+        }
+    }
 
     /** A service that exited without the harness killing it. */
     record Exit(double t, String service, int code) {}
@@ -55,10 +63,24 @@ final class FaultAnalysis {
      * the service restarted, the flood over; the moment of injection for a one-off act); {@code end}: the observation's
      * end. {@code before}: the ready count at {@code start}; {@code countTarget}: the count to come back to (the scale-up's
      * target in the scale-up faults). {@code replicaKilled}: the fault kills one replica, which may lower the count by one
-     * until it is replaced.
+     * until it is replaced. {@code policyMayLower}: the fault reaches the count only through advice (the LLM faults), so
+     * a scale-down the policy itself decides meanwhile (advice gone stale, the policy decides again) is its own, not the
+     * fault's: the floor and the count to come back to are then the lowest count the policy asked for.
      */
     record Spec(String fault, double start, double back, double end, int before, int countTarget, double sloMs, double windowSec,
-                boolean replicaKilled) {}
+                boolean replicaKilled, boolean policyMayLower) {
+        Spec(String fault, double start, double back, double end, int before, int countTarget, double sloMs, double windowSec,
+             boolean replicaKilled) {
+            this(fault, start, back, end, before, countTarget, sloMs, windowSec, replicaKilled, false);
+        }
+
+        /** The lowest count a plan of the policy's own asked for during the fault, where that may lower it; else null. */
+        Integer policyLow(List<PlanSeen> plans) {
+            if (!policyMayLower) return null;
+            return plans.stream().filter(p -> p.byPolicy() && p.targetReplicas() != null && in(p.t(), start, end))
+                    .map(PlanSeen::targetReplicas).min(Integer::compare).orElse(null);
+        }
+    }
 
     /**
      * What was measured. {@code allowedFailures}: the killed replica's requests in flight when it died (0 otherwise).
@@ -83,14 +105,18 @@ final class FaultAnalysis {
         int lowest = seen.live().stream().filter(l -> in(l.t(), spec.start(), spec.end())).mapToInt(Live::replicas).min().orElse(-1);
         double maxWindow = seen.windows().stream().filter(w -> in(w.t(), spec.start(), spec.end())).mapToDouble(Window::p95Ms).max().orElse(Double.NaN);
         double maxSecond = seen.seconds().stream().filter(s -> in(s.t(), spec.start(), spec.end())).mapToDouble(Second::p95Ms).max().orElse(Double.NaN);
-        Double countBack = countBack(seen.live(), spec.back(), spec.end(), spec.countTarget());
+        Integer policyLow = spec.policyLow(seen.plans());
+        int target = policyLow == null ? spec.countTarget() : Math.min(spec.countTarget(), policyLow);
+        Double countBack = countBack(seen.live(), spec.back(), spec.end(), target);
         Double p95Back = p95Back(seen.seconds(), spec.back(), spec.end(), spec.sloMs());
         int lost = decisionsLost(seen.plans(), spec.start(), spec.end(), spec.windowSec());
         int held = (int) seen.plans().stream().filter(p -> p.held() && in(p.t(), spec.start(), spec.end())).count();
         TwoPlanners two = seen.twoPlanners();
         Double perWindow = two == null ? null : plansPerWindow(seen.plans(), two.from() + spec.windowSec(), two.killAt(), spec.windowSec());
         Double handover = two == null ? null : firstPlanAfter(seen.plans(), two.killAt(), spec.end());
-        Integer planned = seen.plans().stream().filter(p -> p.targetReplicas() != null && in(p.t(), spec.start(), spec.end()))
+        // the policy's own plans are left out where it may lower the count (the LLM faults): the fault's are what is judged
+        Integer planned = seen.plans().stream().filter(p -> p.targetReplicas() != null && in(p.t(), spec.start(), spec.end())
+                        && !(spec.policyMayLower() && p.byPolicy()))
                 .map(PlanSeen::targetReplicas).min(Integer::compare).orElse(null);
         Result r = new Result(spec, seen, lowest, planned, maxWindow, maxSecond, countBack, p95Back, lost, held, perWindow, handover, List.of());
         return new Result(spec, seen, lowest, planned, maxWindow, maxSecond, countBack, p95Back, lost, held, perWindow, handover, verdicts(r));
@@ -166,9 +192,14 @@ final class FaultAnalysis {
         Spec s = r.spec();
         Observed o = r.seen();
         List<Verdict> out = new ArrayList<>();
+        Integer policyLow = s.policyLow(o.plans());
         int floor = s.replicaKilled() ? s.before() - 1 : s.before();
+        String policyNote = policyLow != null && policyLow < floor
+                ? String.format(Locale.ROOT, " (the policy's own scale-down to %d meanwhile, not advice)", policyLow) : "";
+        if (policyLow != null) floor = Math.min(floor, policyLow);
         out.add(new Verdict("ready", r.lowest() >= 0 && r.lowest() >= floor ? PASS : FAIL, String.format(Locale.ROOT,
-                "ready before %d, lowest %d%s", s.before(), r.lowest(), s.replicaKilled() ? " (the killed replica may lower it by one)" : "")));
+                "ready before %d, lowest %d%s%s", s.before(), r.lowest(), s.replicaKilled() ? " (the killed replica may lower it by one)" : "",
+                policyNote)));
         // a plan below the count is how the fleet went from 8 to 1; one the next window undoes may not show in the
         // ready count, so it is judged on its own
         out.add(new Verdict("planned", r.lowestPlanned() == null || r.lowestPlanned() >= floor ? PASS : FAIL, r.lowestPlanned() == null
@@ -177,8 +208,9 @@ final class FaultAnalysis {
                 o.failed(), o.sent(), o.allowedFailures(), o.errors().isEmpty() ? "" : " " + o.errors())));
         double within = BACK_WITHIN_WINDOWS * s.windowSec();
         boolean back = r.countBackSec() != null && r.countBackSec() <= within && r.p95BackSec() != null && r.p95BackSec() <= within;
+        int target = policyLow == null ? s.countTarget() : Math.min(s.countTarget(), policyLow);
         out.add(new Verdict("back", back ? PASS : FAIL, String.format(Locale.ROOT, "count %d back after %s, p95 under %.0f ms after %s (within %.0f s)",
-                s.countTarget(), secs(r.countBackSec()), s.sloMs(), secs(r.p95BackSec()), within)));
+                target, secs(r.countBackSec()), s.sloMs(), secs(r.p95BackSec()), within)));
         out.add(new Verdict("exits", o.exits().isEmpty() ? PASS : FAIL, o.exits().isEmpty() ? "no service exited"
                 : String.join(", ", o.exits().stream().map(e -> String.format(Locale.ROOT, "%s exited (code %d) at t=%.0f s", e.service(), e.code(), e.t())).toList())));
         if (o.rssBeforeMib() != null && o.rssAfterMib() != null) out.add(rssVerdict(o.rssBeforeMib(), o.rssAfterMib()));

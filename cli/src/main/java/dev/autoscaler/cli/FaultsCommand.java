@@ -38,13 +38,16 @@ public final class FaultsCommand implements Callable<Integer> {
 
     /**
      * The demo's settings, with the executor reconciling every second, the capacity probe off (it lowers a settled
-     * count on purpose, which would read as a fault's doing) and the planner lease at its default, stated.
+     * count on purpose, which would read as a fault's doing), the planner lease at its default, stated, and
+     * MAX_REPLICAS 10.
      */
     static Map<String, String> settings() {
         Map<String, String> env = new LinkedHashMap<>(DemoCommand.DEFAULTS);
         env.put("RECONCILE_SEC", "1");
         env.put("PROBE_SEC", "0");
         env.put("PLANNER_LEASE_SEC", "10");
+        // room above a count an earlier fault's scale-up left high, so the scale-up faults can still scale up
+        env.put("MAX_REPLICAS", "10");
         System.getenv().forEach((k, v) -> { if (env.containsKey(k)) env.put(k, v); });
         return env;
     }

@@ -65,6 +65,13 @@ final class FaultsScenario {
     /** A supervisor's restart delay: a killed service is started again after it. */
     static final double RESTART_AFTER_SEC = 3;
     static final double STEP_FACTOR = 1.6;
+    /**
+     * The scale-up faults' step is at least this much above what the settled count serves at the planner's own planned
+     * rate: a count settled high (an earlier fault's scale-up not yet undone) must still be made to scale up.
+     */
+    static final double STEP_OVER_PLAN = 1.3;
+    /** ...but at most this many times the steady load: beyond it the 2-core machine, not the fault, would be measured. */
+    static final double STEP_MAX_FACTOR = 2.5;
     /** The first load rises to --rps over this long. */
     static final double RAMP_SEC = 90;
     static final double LLM_FAULT_SEC = 60;
@@ -154,6 +161,9 @@ final class FaultsScenario {
                         Fault f = todo.get(next);
                         try {
                             results.add(runFault(fs, f, fake));
+                        } catch (NotInjected e) {
+                            say("  %s was not run: %s", f.name(), e.getMessage());
+                            unfinished.add(f.name() + ": not run: " + e.getMessage());
                         } catch (Exception e) {
                             say("  %s did not finish: %s", f.name(), e);
                             unfinished.add(f.name() + ": " + e.getMessage());
@@ -183,11 +193,18 @@ final class FaultsScenario {
         if (settled > 0) say("  settled at %d replica(s)", settled);
         else say("  the count did not settle within %.0f s; going on", o.settleSec());
         boolean step = f.name().equals("planner-kill-scaleup") || f.name().equals("executor-kill-starting");
-        fs.startLoad(step ? new RateShape.Step(o.rps(), STEP_FACTOR * o.rps(), PRE_SEC) : new RateShape.Constant(o.rps()), 1e6);
+        double stepRps = step ? stepRps(fs, settled) : o.rps();
+        if (step) say("  the step: %.0f -> %.0f rps", o.rps(), stepRps);
+        fs.startLoad(step ? new RateShape.Step(o.rps(), stepRps, PRE_SEC) : new RateShape.Constant(o.rps()), 1e6);
         double loadFrom = fs.rec.now();
         Thread.sleep((long) (PRE_SEC * 1000)); // the load before the fault: a measured period, not a wait for a condition
         Injected in = inject(fs, f.name(), fake);
         notes.put(f.name(), in.note());
+        if (!in.injected()) {
+            fs.stopLoad();
+            fs.startLoad(new RateShape.Constant(o.rps()), 1e6);
+            throw new NotInjected(in.note());
+        }
         double end = in.back() + OBSERVE_SEC;
         Double restoredAt = observe(fs, end, f.name().equals("nginx-conf-broken"));
         LoadReport load = fs.stopLoad();
@@ -199,13 +216,42 @@ final class FaultsScenario {
     }
 
     /**
+     * The scale-up faults' load: STEP_FACTOR × the steady load, or more where the settled count would serve that at the
+     * rate the planner plans (its last plan's per-replica rps), so the planner is sure to scale up; at most
+     * STEP_MAX_FACTOR × the steady load.
+     */
+    private double stepRps(FaultStack fs, int settled) {
+        List<Plan> plans = fs.rec.allPlans();
+        Plan last = plans.isEmpty() ? null : plans.get(plans.size() - 1);
+        Double plan = last == null || last.telemetry() == null ? null : last.telemetry().perReplicaRps();
+        double byPlan = plan == null || settled <= 0 ? 0 : STEP_OVER_PLAN * settled * plan;
+        return Math.min(STEP_MAX_FACTOR * o.rps(), Math.max(STEP_FACTOR * o.rps(), byPlan));
+    }
+
+    /** A fault whose moment never came (no scale-up to kill the planner in): reported as not run, never as a pass. */
+    private static final class NotInjected extends Exception {
+        NotInjected(String why) {
+            super(why);
+        }
+    }
+
+    /**
      * What an injection did. {@code countTarget} -1: the count before; {@code allowedFailures}: a killed replica's
      * requests in flight; {@code rssBefore}: for the flood; {@code two}: the second planner's run.
      */
     private record Injected(double start, double back, int countTarget, long allowedFailures, boolean replicaKilled,
-                            Map<String, Long> rssBefore, FaultAnalysis.TwoPlanners two, String note) {
+                            Map<String, Long> rssBefore, FaultAnalysis.TwoPlanners two, String note, boolean injected) {
+        Injected(double start, double back, int countTarget, long allowedFailures, boolean replicaKilled,
+                 Map<String, Long> rssBefore, FaultAnalysis.TwoPlanners two, String note) {
+            this(start, back, countTarget, allowedFailures, replicaKilled, rssBefore, two, note, true);
+        }
+
         static Injected at(double start, double back, String note) {
             return new Injected(start, back, -1, 0, false, null, null, note);
+        }
+
+        static Injected notRun(FaultStack fs, String why) {
+            return new Injected(fs.rec.now(), fs.rec.now(), -1, 0, false, null, null, why, false);
         }
     }
 
@@ -252,7 +298,7 @@ final class FaultsScenario {
                     .findFirst().orElse(null);
             if (up == null) Thread.sleep(50);
         }
-        if (up == null) return Injected.at(fs.rec.now(), fs.rec.now(), "no scale-up plan within 60 s of the step: the planner was not killed");
+        if (up == null) return Injected.notRun(fs, "no scale-up plan within 60 s of the step: the planner was not killed");
         int target = up.decision().targetReplicas();
         return serviceKill(fs, "planner", target, "killed at its scale-up plan to " + target);
     }
@@ -260,7 +306,7 @@ final class FaultsScenario {
     private static Injected executorKillWhileStarting(FaultStack fs) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (fs.stack.registry().stream().noneMatch(r -> r.state() == ReplicaSet.State.starting)) {
-            if (System.nanoTime() > deadline) return Injected.at(fs.rec.now(), fs.rec.now(), "no replica started within 60 s of the step: the executor was not killed");
+            if (System.nanoTime() > deadline) return Injected.notRun(fs, "no replica started within 60 s of the step: the executor was not killed");
             Thread.sleep(20);
         }
         String desired = fs.stack.bus().redis().hget(fs.stack.bus().keys().desired(LocalStack.TARGET), "replicas");
@@ -368,13 +414,13 @@ final class FaultsScenario {
         int before = FaultAnalysis.countAt(fs.live(), in.start());
         int target = in.countTarget() > 0 ? in.countTarget() : before;
         return new FaultAnalysis.Spec(f.name(), in.start(), in.back(), end, before, target, Double.parseDouble(env.get("SLO_P95_MS")),
-                Double.parseDouble(env.get("SAMPLE_INTERVAL")), in.replicaKilled());
+                Double.parseDouble(env.get("SAMPLE_INTERVAL")), in.replicaKilled(), f.stack().equals("llm"));
     }
 
     private static FaultAnalysis.Observed observed(FaultStack fs, String name, Injected in, LoadReport load, double loadFrom, double end,
                                                    Double restoredAt) {
         List<PlanSeen> plans = fs.rec.allPlans().stream().map(p -> new PlanSeen(fs.rec.at(p.ts()), p.telemetry() != null
-                && "count unknown".equals(p.telemetry().guardrail()), p.decision().targetReplicas())).toList();
+                && "count unknown".equals(p.telemetry().guardrail()), p.decision().targetReplicas(), p.decision().source())).toList();
         List<FaultAnalysis.Exit> exits = fs.exits().stream().filter(e -> e.t() >= loadFrom && e.t() <= end).toList();
         boolean conf = name.equals("nginx-conf-broken");
         boolean executor = name.startsWith("executor-kill");

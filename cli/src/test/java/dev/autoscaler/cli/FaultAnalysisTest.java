@@ -70,6 +70,33 @@ class FaultAnalysisTest {
     }
 
     @Test
+    void inAnLlmFaultThePolicysOwnScaleDownIsNotTheFaultsButAdvicesIs() {
+        // the LLM answers 429 from t=100 to 160; its held advice goes stale and the policy, deciding alone again, scales
+        // 6 -> 5 at t=150: that is the fallback working, and the count to hold is then 5
+        List<PlanSeen> plans = new ArrayList<>(plans(80, 200, W));
+        plans.add(new PlanSeen(150.1, false, 5, "heuristic"));
+        var live = live(80, 200, t -> t < 151 ? 6 : 5);
+        Spec llm = new Spec("llm-429", 100, 160, 200, 6, 6, 100, W, false, true);
+        Result r = FaultAnalysis.analyze(llm, seen(live, seconds(80, 200, t -> 20), plans, 0, 0));
+        assertEquals(FaultAnalysis.PASS, verdict(r, "ready").status(), verdict(r, "ready").detail());
+        assertEquals("ready before 6, lowest 5 (the policy's own scale-down to 5 meanwhile, not advice)", verdict(r, "ready").detail());
+        assertEquals(FaultAnalysis.PASS, verdict(r, "planned").status(), verdict(r, "planned").detail());
+        assertEquals(FaultAnalysis.PASS, verdict(r, "back").status(), verdict(r, "back").detail());
+
+        // the same drop decided by advice is the fault's doing
+        List<PlanSeen> advised = new ArrayList<>(plans(80, 200, W));
+        advised.add(new PlanSeen(150.1, false, 5, "llm"));
+        Result a = FaultAnalysis.analyze(llm, seen(live, seconds(80, 200, t -> 20), advised, 0, 0));
+        assertEquals(FaultAnalysis.FAIL, verdict(a, "ready").status());
+        assertEquals(FaultAnalysis.FAIL, verdict(a, "planned").status());
+
+        // and outside the LLM faults a scale-down the policy decides is judged like any other
+        Spec redis = new Spec("redis-kill-3s", 100, 103, 200, 6, 6, 100, W, false);
+        Result b = FaultAnalysis.analyze(redis, seen(live, seconds(80, 200, t -> 20), plans, 0, 0));
+        assertEquals(FaultAnalysis.FAIL, verdict(b, "ready").status());
+    }
+
+    @Test
     void aKilledReplicaMayLowerTheCountByOneAndFailOnlyItsOwnRequestsInFlight() {
         Spec s = spec("replica-kill", 100, 100, 140, 4, true);
         var live = live(80, 140, t -> t >= 100 && t < 103 ? 3 : 4);

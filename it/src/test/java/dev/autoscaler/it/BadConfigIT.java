@@ -52,7 +52,8 @@ class BadConfigIT {
                 {"FORECAST", "maybe"}, {"REPLICA_STARTUP_SEC", "-3"}, {"SAMPLE_INTERVAL", "0.1"}, {"RISE_QUANTILE", "2"},
                 {"RISE_MEMORY_SEC", "10"}, {"SLO_BUDGET_PCT", "-1"}, {"SEASONAL_PERIODS", "45"}, {"SEASONAL_PERIODS", "hourly"},
                 {"PLANNER_LEASE_SEC", "0"}, {"PLANNER_MAX_TARGETS", "0"}, {"UNKNOWN_COUNT_HOLD_SEC", "-1"},
-                {"ADVICE_MAX_EXTRA_REPLICAS", "-1"}, {"ADVICE_MAX_EXTRA_FRACTION", "many"}};
+                {"ADVICE_MAX_EXTRA_REPLICAS", "-1"}, {"ADVICE_MAX_EXTRA_FRACTION", "many"}, {"PLANNER_ELECTION", "zookeeper"},
+                {"PLANNER_KUBE_LEASE_NAME", "Not_A_Lease"}, {"KUBE_LEASE_SEC", "never"}};
         for (String[] kv : planner) c.add(Arguments.of("planner", kv[0], kv[1]));
         String[][] executor = {{"EXECUTOR_BACKEND", "bogus"}, {"TARGETS", "a,b c!"}, {"MIN_REPLICAS", "-1"}, {"MAX_REPLICAS", "0"},
                 {"RECONCILE_SEC", "0"}, {"START_TIMEOUT_SEC", "0"}, {"DRAIN_SEC", "-1"}, {"DRAIN_SETTLE_SEC", "x"},
@@ -81,6 +82,11 @@ class BadConfigIT {
         // docker settings are read where docker is used: the executor's docker backend, the watcher's lb container
         if (service.equals("executor") && List.of("DOCKER_HOST", "BASE_CONTAINER", "APP_PORT_ENV").contains(var)) env.put("EXECUTOR_BACKEND", "docker");
         if (service.equals("watcher") && var.equals("DOCKER_HOST")) env.put("NGINX_CONTAINER", "lb");
+        // the Kubernetes Lease settings are read where the planner elects with one
+        if (service.equals("planner") && var.startsWith("KUBE_") || var.equals("PLANNER_KUBE_LEASE_NAME")) {
+            env.put("PLANNER_ELECTION", "kubernetes");
+            env.put("POD_NAME", "planner-0");
+        }
         env.put(var, value);
         Process p = pb.start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the service must stop by itself");

@@ -96,6 +96,8 @@ public final class PlannerService implements Service {
     PlannerService(ServiceContext ctx, KubernetesClient kube) {
         this.baseConfig = PolicyConfig.from(ctx.env());
         this.settings = PlannerSettings.from(ctx.env());
+        // read before anything connects, so a bad value stops the planner at once
+        KubernetesSettings ks = "kubernetes".equals(settings.election()) ? KubernetesSettings.planner(ctx.env()) : null;
         this.defaultMode = settings.mode();
         this.meters = ctx.meters();
         this.decisionTimer = Timer.builder("autoscaler_planner_decision_seconds").publishPercentiles(0.5, 0.99).register(meters);
@@ -104,8 +106,7 @@ public final class PlannerService implements Service {
         this.llm = LlmSettings.from(ctx.env());
         this.advisor = LlmProviders.create(llm)
                 .map(p -> new LlmAdvisor(llm, p, this::audit, meters, () -> System.currentTimeMillis() / 1000.0)).orElse(null);
-        if ("kubernetes".equals(settings.election())) {
-            KubernetesSettings ks = KubernetesSettings.planner(ctx.env());
+        if (ks != null) {
             this.ownClient = kube == null ? new KubernetesClientBuilder().build() : null;
             this.lease = new KubeLeadership(kube == null ? ownClient : kube, ks, bus, "planner", () -> {}).start();
         } else {
