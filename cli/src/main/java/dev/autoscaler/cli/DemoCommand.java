@@ -98,7 +98,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Files.writeString(RUN_DIR.resolve("redis.url"), stack.redisUrl());
         System.out.println("lb: " + stack.lbUrl());
-        System.out.println("redis: " + stack.redisUrl());
+        System.out.println("redis: " + stack.redisUrl() + "   (one ACL user per service; as an operator: REDIS_USER=admin REDIS_PASSWORD_FILE="
+                + stack.passwordFile(dev.autoscaler.common.bus.RedisAccess.Role.ADMIN) + ")");
         // the dashboard is listed once, by its page (below)
         stack.opsPorts().forEach((name, port) -> { if (!name.equals("dashboard")) System.out.println(name + ": http://127.0.0.1:" + port + "/health"); });
         System.out.println("logs: " + RUN_DIR.toAbsolutePath().resolve("logs"));

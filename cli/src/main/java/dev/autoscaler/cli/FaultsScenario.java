@@ -371,7 +371,7 @@ final class FaultsScenario {
         Map<String, Long> before = rssMib(fs.stack);
         double start = fs.rec.now();
         BusFlood.Stats st;
-        try (RedisBus bus = new RedisBus(RedisSettings.from(new Env(fs.stack.env())), new SimpleMeterRegistry())) {
+        try (RedisBus bus = new RedisBus(RedisSettings.from(new Env(fs.stack.adminEnv())), new SimpleMeterRegistry())) {
             st = BusFlood.run(bus, FLOOD_PER_SEC, FLOOD_SEC);
         }
         String note = String.format(Locale.ROOT, "published %d small (%.0f a second) and %d of 1 MiB in %.0f s; %d publishes failed", st.small(),

@@ -1,5 +1,7 @@
 package dev.autoscaler.cli;
 
+import dev.autoscaler.common.bus.Keys;
+import dev.autoscaler.common.bus.RedisAccess;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.config.RedisSettings;
@@ -28,7 +30,8 @@ import java.util.Map;
  * Everything on one machine, on 127.0.0.1: Redis (ours on a free port unless REDIS_URL is given), nginx with
  * its own prefix, the executor (which starts the first app replica), the watcher, the monitor and the planner,
  * each a separate process. The demo and the integration tests both use it, so the tests exercise what a
- * newcomer runs.
+ * newcomer runs. Our redis-server runs with ACLs ({@link RedisAccess}): a password per service generated for the run,
+ * each service connecting as its own user, the stack's own tools as {@code admin}, the default user off.
  */
 public final class LocalStack implements AutoCloseable {
     public static final String TARGET = "app";
@@ -47,6 +50,8 @@ public final class LocalStack implements AutoCloseable {
     private RedisBus bus;
     private LocalNginx nginx;
     private Map<String, String> binaries;
+    /** One password per ACL user, generated for this run; null with an external Redis (REDIS_URL given). */
+    private Map<RedisAccess.Role, String> passwords;
     private final int appPortBase = 20000 + (int) (Math.random() * 20000);
 
     public LocalStack(Path runDir, Map<String, String> overrides) throws IOException {
@@ -85,8 +90,50 @@ public final class LocalStack implements AutoCloseable {
     private void startRedis(int port) throws Exception {
         Path dir = Files.createDirectories(runDir.resolve("redis"));
         procs.start("redis", List.of(binaries.get("redis-server"), "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--dir", dir.toString()), Map.of());
+                "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--dir", dir.toString(),
+                "--aclfile", secretsDir().resolve("users.acl").toString()), Map.of());
         Ports.await(port, 15, "redis-server");
+    }
+
+    /** The ACL file and one password file per user (owner-only), for redis-server, the services and {@code status}. */
+    private void writeSecrets() throws IOException {
+        passwords = RedisAccess.newPasswords();
+        Path dir = Files.createDirectories(secretsDir());
+        Keys keys = new Keys(RedisSettings.from(new Env(env())).keyPrefix());
+        writeOwnerOnly(dir.resolve("users.acl"), RedisAccess.aclFile(keys, passwords));
+        for (var e : passwords.entrySet()) writeOwnerOnly(passwordFile(e.getKey()), e.getValue() + "\n");
+    }
+
+    private static void writeOwnerOnly(Path file, String text) throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, text);
+    }
+
+    private Path secretsDir() {
+        return runDir.resolve("secrets");
+    }
+
+    /** Where the password of {@code role} is for this run (REDIS_PASSWORD_FILE). */
+    public Path passwordFile(RedisAccess.Role role) {
+        return secretsDir().resolve(role.user() + ".password");
+    }
+
+    /**
+     * {@code REDIS_USER} and {@code REDIS_PASSWORD_FILE} for one of our services (or {@code admin} for the stack's
+     * tools); nothing with an external Redis.
+     */
+    public Map<String, String> credentials(RedisAccess.Role role) {
+        if (passwords == null) return Map.of();
+        return Map.of("REDIS_USER", role.user(), "REDIS_PASSWORD_FILE", passwordFile(role).toString());
+    }
+
+    /** {@link #env()} with the admin user's credentials: for a tool that connects beside the services. */
+    public Map<String, String> adminEnv() {
+        Map<String, String> env = env();
+        env.putAll(credentials(RedisAccess.Role.ADMIN));
+        return env;
     }
 
     public LocalStack start() throws Exception {
@@ -98,6 +145,7 @@ public final class LocalStack implements AutoCloseable {
 
         if (givenRedis == null || givenRedis.isBlank()) {
             int port = Ports.free();
+            writeSecrets();
             startRedis(port);
             redisUrl = "redis://127.0.0.1:" + port;
             ownRedis = true;
@@ -108,7 +156,7 @@ public final class LocalStack implements AutoCloseable {
         Path prefix = runDir.resolve("nginx");
         NginxConfig.writePrefix(prefix, lbPort, TARGET);
         nginx = new LocalNginx(binaries.get("nginx"), prefix, "conf/nginx.conf");
-        bus = new RedisBus(RedisSettings.from(new Env(env())), new SimpleMeterRegistry());
+        bus = new RedisBus(RedisSettings.from(new Env(adminEnv())), new SimpleMeterRegistry());
 
         startService("executor");
         awaitReady(1, 60);
@@ -150,6 +198,7 @@ public final class LocalStack implements AutoCloseable {
     public void startService(String name, String service) throws IOException {
         int port = Ports.free();
         Map<String, String> env = env();
+        env.putAll(credentials(RedisAccess.Role.of(service)));
         env.put("OPS_PORT", String.valueOf(port));
         opsPorts.put(name, port);
         procs.start(name, ProcessSupervisor.serviceCommand(service), env);

@@ -9,6 +9,8 @@ import dev.autoscaler.common.status.ServiceInfo;
 import dev.autoscaler.common.status.StatusReader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +36,17 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         Map<String, String> env = new HashMap<>(System.getenv());
         if (redis != null) env.put("REDIS_URL", redis);
-        else if (!env.containsKey("REDIS_URL") && !env.containsKey("REDIS_HOST")) DemoCommand.runningDemoRedis().ifPresent(u -> env.put("REDIS_URL", u));
+        else if (!env.containsKey("REDIS_URL") && !env.containsKey("REDIS_HOST")) {
+            DemoCommand.runningDemoRedis().ifPresent(u -> {
+                env.put("REDIS_URL", u);
+                // the demo's Redis has ACLs: read it as its admin user, whose password the demo left for this
+                Path admin = DemoCommand.RUN_DIR.resolve("secrets/admin.password");
+                if (Files.isReadable(admin) && !env.containsKey("REDIS_USER")) {
+                    env.put("REDIS_USER", "admin");
+                    env.put("REDIS_PASSWORD_FILE", admin.toString());
+                }
+            });
+        }
         RedisSettings rs;
         try {
             rs = RedisSettings.from(new Env(env));

@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -66,6 +67,8 @@ class PipelineIT {
             assertEquals(0, during.failed(), "failed requests during scale-down: " + during);
             assertTrue(during.ok() > 1000, during.toString());
             assertEquals(1, stack.replicaProcesses().size(), "drained replicas are stopped, not orphaned");
+            // each service ran as its own ACL user (RedisAccess) and was never refused a command, key or channel
+            assertEquals(List.of(), stack.bus().redis().aclLog(), "Redis ACL denials");
         }
     }
 }

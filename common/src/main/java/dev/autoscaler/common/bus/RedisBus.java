@@ -68,7 +68,7 @@ public final class RedisBus implements AutoCloseable {
         this.resources = ClientResources.builder()
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
-        this.client = RedisClient.create(resources, RedisURI.create(settings.url()));
+        this.client = RedisClient.create(resources, uri(settings));
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
@@ -84,6 +84,16 @@ public final class RedisBus implements AutoCloseable {
                 if (name != null) gate.offer(name, message);
             }
         });
+    }
+
+    /** The URL, authenticated as the settings' ACL user where one is given (else as the URL says). */
+    static RedisURI uri(RedisSettings settings) {
+        RedisURI uri = RedisURI.create(settings.url());
+        if (settings.password() != null) {
+            uri.setCredentialsProvider(io.lettuce.core.RedisCredentialsProvider.from(() ->
+                    io.lettuce.core.RedisCredentials.just(settings.user(), settings.password())));
+        }
+        return uri;
     }
 
     /** Services may start before Redis; wait for it with the same bounded backoff instead of failing. */

@@ -3,12 +3,21 @@ package dev.autoscaler.common.config;
 import io.lettuce.core.RedisURI;
 
 /**
- * Where Redis is and how keys are prefixed. {@code REDIS_URL} (with password or TLS) wins over the PoC's
- * {@code REDIS_HOST}/{@code REDIS_PORT}.
+ * Where Redis is, who this service is there and how keys are prefixed. {@code REDIS_URL} (with password or TLS) wins
+ * over the PoC's {@code REDIS_HOST}/{@code REDIS_PORT}. {@code REDIS_USER} and {@code REDIS_PASSWORD} (or
+ * {@code REDIS_PASSWORD_FILE}, as Docker and Kubernetes secrets provide it) name this service's ACL user
+ * ({@code RedisAccess}); credentials in the URL are used when they are not set.
+ *
+ * @param user     the ACL user, or null (the URL's, or the default user)
+ * @param password its password, or null; never shown by {@link #toString}
  */
-public record RedisSettings(String url, String keyPrefix) {
+public record RedisSettings(String url, String keyPrefix, String user, String password) {
     /** The prefix under which channels keep the PoC's bare names, so PoC components still interoperate. */
     public static final String DEFAULT_KEY_PREFIX = "autoscaler:";
+
+    public RedisSettings(String url, String keyPrefix) {
+        this(url, keyPrefix, null, null);
+    }
 
     public static RedisSettings from(Env env) {
         String url = env.raw("REDIS_URL").orElseGet(() -> {
@@ -26,7 +35,23 @@ public record RedisSettings(String url, String keyPrefix) {
         if (!prefix.matches("[A-Za-z0-9_.:-]{1,64}")) {
             throw Env.bad("KEY_PREFIX", prefix, "1-64 characters of [A-Za-z0-9_.:-]");
         }
-        return new RedisSettings(url, prefix);
+        String user = env.raw("REDIS_USER").orElse(null);
+        if (user != null && !user.matches("[A-Za-z0-9_.-]{1,64}")) throw Env.bad("REDIS_USER", user, "1-64 characters of [A-Za-z0-9_.-]");
+        String password = Secrets.read(env, "REDIS_PASSWORD").orElse(null);
+        if (user != null && password == null) {
+            throw new ConfigException("REDIS_USER=" + user + " is set without REDIS_PASSWORD or REDIS_PASSWORD_FILE");
+        }
+        return new RedisSettings(url, prefix, user, password);
+    }
+
+    /** The same Redis as another user (the launcher starts each service as its own). */
+    public RedisSettings as(String user, String password) {
+        return new RedisSettings(url, keyPrefix, user, password);
+    }
+
+    @Override
+    public String toString() {
+        return "RedisSettings[url=" + safeUrl() + ", keyPrefix=" + keyPrefix + ", user=" + user + (password == null ? "" : ", password=***") + "]";
     }
 
     /** The URL without its user and password (a digest of it, a check whether it carries them). */

@@ -24,18 +24,25 @@ public final class RedisServer implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path log;
+    private final List<String> extra;
 
-    private RedisServer(Process process, int port, Path log) {
+    private RedisServer(Process process, int port, Path log, List<String> extra) {
         this.process = process;
         this.port = port;
         this.log = log;
+        this.extra = extra;
     }
 
     public static RedisServer start() throws Exception {
+        return start(List.of());
+    }
+
+    /** With more redis-server arguments ({@code --aclfile FILE}). */
+    public static RedisServer start(List<String> extra) throws Exception {
         Exception last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             try {
-                return start(freePort());
+                return start(freePort(), extra);
             } catch (IllegalStateException e) {
                 last = e;
             }
@@ -46,22 +53,24 @@ public final class RedisServer implements AutoCloseable {
     /** A fresh redis-server on the same port, its data gone: what services see when Redis restarts. */
     public RedisServer restart() throws Exception {
         close();
-        return start(port);
+        return start(port, extra);
     }
 
-    private static RedisServer start(int port) throws Exception {
+    private static RedisServer start(int port, List<String> extra) throws Exception {
         Path log = Files.createTempFile("redis-test-", ".log");
-        Process p = new ProcessBuilder(binary(), "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes")
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        RedisServer server = new RedisServer(p, port, log);
+        List<String> cmd = new java.util.ArrayList<>(List.of(binary(), "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes"));
+        cmd.addAll(extra);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        RedisServer server = new RedisServer(p, port, log, extra);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline && p.isAlive()) {
             if (server.pings()) return server;
             Thread.sleep(20);
         }
+        String text = Files.readString(log);
         server.close();
-        throw new IllegalStateException("redis-server did not answer PING on 127.0.0.1:" + port + "; log:\n" + Files.readString(log));
+        throw new IllegalStateException("redis-server did not answer PING on 127.0.0.1:" + port + "; log:\n" + text);
     }
 
     private static String binary() {
@@ -94,7 +103,9 @@ public final class RedisServer implements AutoCloseable {
             InputStream in = s.getInputStream();
             byte[] buf = new byte[7];
             int n = in.readNBytes(buf, 0, 7);
-            return n == 7 && new String(buf, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+            String answer = new String(buf, 0, n, StandardCharsets.US_ASCII);
+            // with ACLs and the default user off, an unauthenticated PING is refused: the server is up all the same
+            return answer.equals("+PONG\r\n") || answer.startsWith("-NOAUTH");
         } catch (IOException e) {
             return false;
         }
