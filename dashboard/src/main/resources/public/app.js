@@ -159,6 +159,7 @@ function setupControls(t) {
       const answer = await r.json();
       out.className = r.ok ? 'control-result' : 'control-result error';
       out.textContent = r.ok ? 'applied: ' + JSON.stringify(answer.settings) : 'refused: ' + answer.error;
+      if (r.ok) showAudit(await getJson('/api/audit?limit=50'));
     } catch (err) {
       out.className = 'control-result error';
       out.textContent = 'failed: ' + err.message;
@@ -197,6 +198,17 @@ function addLlm(c) {
     a ? `${a.action} → ${a.target_replicas} (${fmt(a.confidence, 2)}): ${a.reasoning ?? ''}` : '', c.applied ?? '', c.reason ?? '']), body.firstChild);
   while (body.children.length > 100) body.removeChild(body.lastChild);
   if (c.calls_left !== undefined && c.calls_left !== null) document.getElementById('llm-left').textContent = `${c.calls_left} calls left in the bucket`;
+}
+
+/** Control changes, newest first: who (the client's address), which target, what changed from what. */
+function showAudit(list) {
+  const body = document.querySelector('#audit tbody');
+  body.replaceChildren(...list.slice().reverse().map((a) => {
+    const fields = Object.keys(a.change ?? {});
+    const was = fields.map((f) => `${f}=${a.before?.[f] ?? '—'}`).join(' ');
+    const now = fields.map((f) => `${f}=${a.change[f]}`).join(' ');
+    return row([time(a.ts), a.target, a.client, was, now]);
+  }));
 }
 
 function showServices(list) {
@@ -239,6 +251,7 @@ async function start() {
   }
   for (const r of await getJson('/api/events?limit=50')) addResult(r);
   for (const c of (await getJson('/api/llm?limit=50')).calls) addLlm(c);
+  showAudit(await getJson('/api/audit?limit=50'));
   showServices(await getJson('/api/services'));
   if (!cursor) cursor = (await getJson('/api/config')).cursor;
   connect(cursor);

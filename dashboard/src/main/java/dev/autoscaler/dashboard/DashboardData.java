@@ -69,6 +69,22 @@ public final class DashboardData {
         return out;
     }
 
+    /** Capped: the newest ten thousand control changes are kept. */
+    static final long AUDIT_MAXLEN = 10_000;
+
+    /** Records one control change: who (the client's address), which target, the settings before and the change. */
+    public void audit(String client, String target, Map<String, String> before, Map<String, String> change) {
+        var entry = new dev.autoscaler.common.msg.ControlAudit(System.currentTimeMillis() / 1000.0, client, target,
+                new java.util.TreeMap<>(before), new java.util.TreeMap<>(change));
+        bus.appendCapped(keys.auditStream(), Map.of(dev.autoscaler.common.msg.ControlAudit.STREAM_FIELD,
+                dev.autoscaler.common.msg.Json.write(entry)), AUDIT_MAXLEN);
+    }
+
+    /** The newest control changes, oldest first. */
+    public List<JsonNode> audit(int limit) {
+        return json(newest(keys.auditStream(), limit));
+    }
+
     public List<ServiceInfo> services() {
         return StatusReader.services(bus);
     }

@@ -5,6 +5,7 @@ import dev.autoscaler.common.status.StatusReader;
 import dev.autoscaler.dashboard.api.AdminToken;
 import dev.autoscaler.dashboard.api.ApiError;
 import dev.autoscaler.dashboard.api.ControlChange;
+import dev.autoscaler.dashboard.api.TokenGuard;
 import dev.autoscaler.dashboard.live.LiveFeed;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -29,6 +30,7 @@ public final class DashboardServer implements AutoCloseable {
     private final DashboardData data;
     private final LiveFeed feed;
     private final AdminToken token;
+    private final TokenGuard guard;
     private final RedisBus bus;
     private Javalin app;
 
@@ -38,6 +40,7 @@ public final class DashboardServer implements AutoCloseable {
         this.data = new DashboardData(bus);
         this.feed = feed;
         this.token = new AdminToken(settings.adminToken());
+        this.guard = new TokenGuard(settings.tokenFailures());
     }
 
     public DashboardServer start() {
@@ -51,6 +54,7 @@ public final class DashboardServer implements AutoCloseable {
             cfg.staticFiles.add("/public", Location.CLASSPATH);
             cfg.staticFiles.enableWebjars();
             cfg.routes.before(ctx -> {
+                checkHost(ctx);
                 ctx.header("Content-Security-Policy", CSP);
                 ctx.header("X-Content-Type-Options", "nosniff");
                 ctx.header("Referrer-Policy", "no-referrer");
@@ -68,6 +72,7 @@ public final class DashboardServer implements AutoCloseable {
         r.post("/api/targets/{target}", this::control);
         r.get("/api/events", ctx -> ctx.json(data.events(limit(ctx, 100))));
         r.get("/api/llm", ctx -> ctx.json(data.llm(limit(ctx, 100))));
+        r.get("/api/audit", ctx -> ctx.json(data.audit(limit(ctx, 100))));
         r.get("/api/services", ctx -> ctx.json(data.services()));
         r.get("/api/state", ctx -> ctx.json(data.pocState()));
         r.get("/api/config", ctx -> ctx.json(Map.of("controls", token.configured(), "controls_reason",
@@ -98,22 +103,69 @@ public final class DashboardServer implements AutoCloseable {
         return out;
     }
 
-    /** Writes a control change to {@code target:{target}}, all fields or none. */
+    /**
+     * DNS rebinding: a page elsewhere that gets its own name resolved to 127.0.0.1 reaches this server with that name in
+     * Host (and its origin in Origin). Only the names in DASHBOARD_ALLOWED_HOSTS are served.
+     */
+    private void checkHost(Context ctx) {
+        String host = hostOf(ctx.header("Host"));
+        if (host == null || !settings.allowedHosts().contains(host)) {
+            throw new ApiError(403, "Host '" + shorten(String.valueOf(ctx.header("Host"))) + "' is not one of DASHBOARD_ALLOWED_HOSTS");
+        }
+        String origin = ctx.header("Origin");
+        if (origin != null && !origin.equals("null") && !settings.allowedHosts().contains(hostOf(originAuthority(origin)))) {
+            throw new ApiError(403, "Origin '" + shorten(origin) + "' is not one of DASHBOARD_ALLOWED_HOSTS");
+        }
+    }
+
+    /** The host of a Host header ({@code name[:port]}, {@code [v6][:port]}), lower case; null when there is none. */
+    static String hostOf(String authority) {
+        if (authority == null || authority.isBlank()) return null;
+        String a = authority.trim().toLowerCase(java.util.Locale.ROOT);
+        if (a.startsWith("[")) {
+            int end = a.indexOf(']');
+            return end < 0 ? null : a.substring(1, end);
+        }
+        int colon = a.indexOf(':');
+        return colon < 0 ? a : a.substring(0, colon);
+    }
+
+    private static String originAuthority(String origin) {
+        int scheme = origin.indexOf("://");
+        return scheme < 0 ? origin : origin.substring(scheme + 3);
+    }
+
+    private static String shorten(String s) {
+        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+    }
+
+    /** Writes a control change to {@code target:{target}}, all fields or none, and an audit entry for it. */
     private void control(Context ctx) {
         if (!token.configured()) throw new ApiError(403, "controls are off: the dashboard was started without ADMIN_TOKEN");
-        if (!token.accepts(ctx.header(AdminToken.HEADER))) throw new ApiError(401, "a valid " + AdminToken.HEADER + " header is needed");
+        String client = ctx.ip();
+        long wait = guard.retryAfterSec(client);
+        if (wait > 0) {
+            ctx.header("Retry-After", String.valueOf(wait));
+            throw new ApiError(429, "too many wrong tokens from " + client + "; retry after " + wait + " s");
+        }
+        if (!token.accepts(ctx.header(AdminToken.HEADER))) {
+            guard.failed(client);
+            throw new ApiError(401, "a valid " + AdminToken.HEADER + " header is needed");
+        }
         String t = known(ctx).target();
         String body = ctx.body();
         if (body.length() > ControlChange.MAX_BODY_BYTES) throw new ApiError(413, "the body is larger than " + ControlChange.MAX_BODY_BYTES + " bytes");
         String key = bus.keys().targetSettings(t);
         Map<String, String> change;
+        Map<String, String> before = bus.redis().hgetall(key);
         try {
-            change = ControlChange.parse(body, bus.redis().hgetall(key));
+            change = ControlChange.parse(body, before);
         } catch (ControlChange.Invalid e) {
             throw new ApiError(400, e.getMessage());
         }
         bus.redis().hset(key, change);
-        log.info("control {}: {}", t, change);
+        data.audit(client, t, before, change);
+        log.info("control {} by {}: {}", t, client, change);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("target", t);
         out.put("settings", bus.redis().hgetall(key));

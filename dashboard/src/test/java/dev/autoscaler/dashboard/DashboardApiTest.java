@@ -152,6 +152,80 @@ class DashboardApiTest {
     }
 
     @Test
+    void everyControlChangeIsAuditedWithWhoWhatBeforeAndAfter() throws Exception {
+        assertEquals(200, post("/api/targets/app", "{\"mode\":\"advise\"}", TOKEN).statusCode());
+        assertEquals(200, post("/api/targets/app", "{\"min\":2}", TOKEN).statusCode());
+        assertEquals(400, post("/api/targets/app", "{\"mode\":\"turbo\"}", TOKEN).statusCode());
+        JsonNode audit = json(get("/api/audit"));
+        assertEquals(2, audit.size(), "a refused change is not a change: " + audit);
+        JsonNode first = audit.get(0);
+        assertEquals("app", first.get("target").asText());
+        assertEquals("127.0.0.1", first.get("client").asText());
+        assertEquals("advise", first.get("change").get("mode").asText());
+        assertFalse(first.get("before").has("mode"), "mode was not set before: " + first);
+        assertEquals("advise", audit.get(1).get("before").get("mode").asText(), "the second sees the first's result");
+        assertEquals("2", audit.get(1).get("change").get("min").asText());
+        assertFalse(audit.toString().contains(TOKEN), "the token is never audited");
+    }
+
+    @Test
+    void wrongTokensFromOneClientAreRateLimitedWithRetryAfter() throws Exception {
+        int limited = 0;
+        String retryAfter = null;
+        for (int i = 0; i < 20; i++) {
+            var r = post("/api/targets/app", "{\"mode\":\"advise\"}", "wrong-token-" + i);
+            if (r.statusCode() == 429) {
+                limited++;
+                retryAfter = r.headers().firstValue("Retry-After").orElse(null);
+            } else {
+                assertEquals(401, r.statusCode());
+            }
+        }
+        assertEquals(10, limited, "the 11th to 20th wrong tokens of a minute are refused");
+        assertTrue(retryAfter != null && Integer.parseInt(retryAfter) >= 1, "Retry-After: " + retryAfter);
+        // while limited, the right token waits too: guessing gains nothing from a lucky try
+        var right = post("/api/targets/app", "{\"mode\":\"advise\"}", TOKEN);
+        assertEquals(429, right.statusCode(), right.body());
+        assertEquals(Map.of("max", "8"), bus.redis().hgetall("autoscaler:target:app"), "nothing changed");
+    }
+
+    @Test
+    void aForeignHostOrOriginIsRefused() throws Exception {
+        assertTrue(rawStatusLine("GET /api/targets HTTP/1.1\r\nHost: rebound.example.com\r\n").contains(" 403 "),
+                "a DNS name rebound to 127.0.0.1 is not served");
+        assertTrue(rawStatusLine("GET /api/targets HTTP/1.1\r\nHost: localhost:" + server.port() + "\r\n").contains(" 200 "));
+        assertTrue(rawStatusLine("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n").contains(" 200 "));
+        assertTrue(rawStatusLine("GET / HTTP/1.1\r\nHost: rebound.example.com\r\n").contains(" 403 "), "nor the page itself");
+        String body = "{\"mode\":\"advise\"}";
+        String post = "POST /api/targets/app HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nX-Admin-Token: " + TOKEN
+                + "\r\nContent-Length: " + body.length() + "\r\n";
+        assertTrue(rawStatusLine(post + "Origin: http://evil.example.com\r\n", body).contains(" 403 "), "a page elsewhere may not post");
+        assertEquals(Map.of("max", "8"), bus.redis().hgetall("autoscaler:target:app"), "nothing changed");
+        assertTrue(rawStatusLine(post + "Origin: http://127.0.0.1:" + server.port() + "\r\n", body).contains(" 200 "), "the page itself may");
+    }
+
+    /** One request over a plain socket (the JDK's client will not send a Host of our choosing); its status line. */
+    String rawStatusLine(String head) throws Exception {
+        return rawStatusLine(head, "");
+    }
+
+    String rawStatusLine(String head, String body) throws Exception {
+        try (var s = new java.net.Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write((head + "Connection: close\r\n\r\n" + body).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return new BufferedReader(new InputStreamReader(s.getInputStream())).readLine();
+        }
+    }
+
+    @Test
+    void aShortAdminTokenStopsTheDashboardWithoutShowingIt() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.autoscaler.common.config.ConfigException.class,
+                () -> DashboardSettings.from(new dev.autoscaler.common.config.Env(Map.of("ADMIN_TOKEN", "ten-chars!"))));
+        assertEquals("ADMIN_TOKEN is 10 characters: it must have at least 16 (for example: openssl rand -hex 16)", e.getMessage());
+        assertEquals("0123456789abcdef", DashboardSettings.from(new dev.autoscaler.common.config.Env(Map.of("ADMIN_TOKEN", "0123456789abcdef"))).adminToken());
+    }
+
+    @Test
     void withoutATokenConfiguredTheControlsAreOffAndSaySo() throws Exception {
         server.close();
         server = new DashboardServer(new DashboardSettings("127.0.0.1", 0, null, 600, 50), bus, feed).start();

@@ -98,4 +98,20 @@ class BadConfigIT {
         assertTrue(lines.get(0).contains(value), lines.get(0));
         assertTrue(lines.get(0).startsWith("autoscaler " + service + ": "), lines.get(0));
     }
+
+    /** A secret that is refused is named, never shown: the line says what is wrong with ADMIN_TOKEN, not what it is. */
+    @org.junit.jupiter.api.Test
+    void aShortAdminTokenStopsTheDashboardWithOneLineThatDoesNotShowIt() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(ProcessSupervisor.serviceCommand("dashboard")).redirectErrorStream(true);
+        pb.environment().put("ADMIN_TOKEN", "ten-chars!");
+        pb.environment().put("DASHBOARD_PORT", "0");
+        Process p = pb.start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the dashboard must stop by itself");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
+        assertEquals(2, p.exitValue(), out);
+        assertEquals(1, lines.size(), "exactly one line: " + out);
+        assertTrue(lines.get(0).startsWith("autoscaler dashboard: ADMIN_TOKEN is 10 characters"), lines.get(0));
+        assertTrue(!out.contains("ten-chars!"), "the token is not shown: " + out);
+    }
 }

@@ -17,6 +17,8 @@ public record Keys(String prefix) {
     public String llmStream() { return prefix + "llm"; }
     /** Capped stream of every {@code ExecResult} (field {@code json}), so the dashboard can show results it did not see live. */
     public String resultsStream() { return prefix + "results"; }
+    /** Capped stream of every control change made through the dashboard ({@code ControlAudit}, field {@code json}). */
+    public String auditStream() { return prefix + "audit"; }
     /** Capped stream of every window the planner decided for this target (fields {@code window}, {@code plan}). */
     public String history(String target) { return prefix + "history:" + target; }
     /** A service's heartbeat hash; it expires unless the service refreshes it. */

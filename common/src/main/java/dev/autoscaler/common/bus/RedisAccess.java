@@ -74,9 +74,10 @@ public final class RedisAccess {
             // rewrites nginx: reads the registry, records the upstreams it wrote
             case WATCHER -> new Grant(join(CONNECTION, "publish", "hgetall", "set"), List.of(p + "registry:*"),
                     List.of(p + "upstreams:*"), heartbeat, channels(keys, "replicas", "upstreams"));
-            // shows everything, writes only the operators' settings; listens on every channel and publishes on none
+            // shows everything, writes only the operators' settings and the audit of their changes; listens on every
+            // channel and publishes on none
             case DASHBOARD -> new Grant(join(CONNECTION, "get", "hget", "hgetall", "smembers", "scan", "xrange", "xrevrange",
-                    "xread"), List.of(p + "*"), List.of(), join(heartbeat, p + "target:*"),
+                    "xread", "xadd"), List.of(p + "*"), List.of(), join(heartbeat, p + "target:*", p + "audit"),
                     channels(keys, "alerts", "actions", "results", "replicas", "upstreams"));
             // status and operators: read and write the installation's keys, never the server (no @dangerous: no KEYS,
             // FLUSHALL, CONFIG, DEBUG, MONITOR, SHUTDOWN); ACL LOG to see what a service was refused
@@ -87,15 +88,16 @@ public final class RedisAccess {
     }
 
     /**
-     * The ACL rule line of {@code role} ({@code user NAME reset on >PASSWORD ...}), as redis-server reads it from an ACL
-     * file; a password must not contain a space.
+     * The ACL rule line of {@code role} ({@code user NAME reset on #SHA256 ...}), as redis-server reads it from an ACL
+     * file. The password is stored as its SHA-256 only, so the ACL file holds no secret (redis-server may read it as
+     * another user than the services; each service reads only its own password file).
      */
     public static String aclRule(Role role, Keys keys, String password) {
         if (password == null || password.isBlank() || password.chars().anyMatch(Character::isWhitespace)) {
             throw new IllegalArgumentException("a Redis password without spaces is needed for user " + role.user());
         }
         Grant g = grant(role, keys);
-        StringBuilder sb = new StringBuilder("user ").append(role.user()).append(" reset on >").append(password);
+        StringBuilder sb = new StringBuilder("user ").append(role.user()).append(" reset on #").append(sha256(password));
         for (String k : g.readKeys()) sb.append(" %R~").append(k);
         for (String k : g.writeKeys()) sb.append(" %W~").append(k);
         for (String k : g.keys()) sb.append(" ~").append(k);
@@ -129,6 +131,15 @@ public final class RedisAccess {
             out.put(r, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b));
         }
         return out;
+    }
+
+    private static String sha256(String password) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(password.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static List<String> channels(Keys keys, String... logical) {

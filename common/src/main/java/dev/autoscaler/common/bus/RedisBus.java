@@ -70,6 +70,7 @@ public final class RedisBus implements AutoCloseable {
                 .build();
         this.client = RedisClient.create(resources, uri(settings));
         client.setOptions(ClientOptions.builder()
+                .sslOptions(sslOptions(settings.tls()))
                 .autoReconnect(true)
                 .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
                 .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(5)))
@@ -94,6 +95,46 @@ public final class RedisBus implements AutoCloseable {
                     io.lettuce.core.RedisCredentials.just(settings.user(), settings.password())));
         }
         return uri;
+    }
+
+    /** The CA to trust and the client certificate, where {@code REDIS_TLS_*} name them; the JDK's defaults otherwise. */
+    static io.lettuce.core.SslOptions sslOptions(RedisSettings.Tls tls) {
+        var b = io.lettuce.core.SslOptions.builder().jdkSslProvider();
+        if (tls == null) return b.build();
+        if (tls.caFile() != null) b.trustManager(tls.caFile().toFile());
+        if (tls.certFile() != null) b.keyManager(keyManagers(tls.certFile(), tls.keyFile()));
+        return b.build();
+    }
+
+    /**
+     * A key manager holding the client certificate chain and its unencrypted PKCS#8 key, both PEM. Built here rather
+     * than by Lettuce's file variant, which hands Netty an empty password for a key without one, and Netty then reads
+     * the key as encrypted and refuses it.
+     */
+    static javax.net.ssl.KeyManagerFactory keyManagers(java.nio.file.Path certFile, java.nio.file.Path keyFile) {
+        try {
+            var certs = java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificates(java.nio.file.Files.newInputStream(certFile)).toArray(new java.security.cert.Certificate[0]);
+            String pem = java.nio.file.Files.readString(keyFile);
+            byte[] der = java.util.Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", ""));
+            var spec = new java.security.spec.PKCS8EncodedKeySpec(der);
+            java.security.PrivateKey key;
+            try {
+                key = java.security.KeyFactory.getInstance("RSA").generatePrivate(spec);
+            } catch (java.security.spec.InvalidKeySpecException notRsa) {
+                key = java.security.KeyFactory.getInstance("EC").generatePrivate(spec);
+            }
+            var store = java.security.KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            char[] none = new char[0];
+            store.setKeyEntry("client", key, none, certs);
+            var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(store, none);
+            return kmf;
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new dev.autoscaler.common.config.ConfigException("REDIS_TLS_CERT_FILE/REDIS_TLS_KEY_FILE: not a PEM certificate and an "
+                    + "unencrypted PKCS#8 key (" + e.getClass().getSimpleName() + ")");
+        }
     }
 
     /** Services may start before Redis; wait for it with the same bounded backoff instead of failing. */

@@ -10,8 +10,20 @@ import io.lettuce.core.RedisURI;
  *
  * @param user     the ACL user, or null (the URL's, or the default user)
  * @param password its password, or null; never shown by {@link #toString}
+ * @param tls      with a {@code rediss://} URL: the CA to trust and the client certificate to show, or null (the JDK's
+ *                 trust store, no client certificate)
  */
-public record RedisSettings(String url, String keyPrefix, String user, String password) {
+public record RedisSettings(String url, String keyPrefix, String user, String password, Tls tls) {
+    /**
+     * TLS files, PEM: {@code REDIS_TLS_CA_FILE} (the CA that signed the server's certificate), and together
+     * {@code REDIS_TLS_CERT_FILE} and {@code REDIS_TLS_KEY_FILE} (PKCS#8) where Redis asks clients for a certificate.
+     */
+    public record Tls(java.nio.file.Path caFile, java.nio.file.Path certFile, java.nio.file.Path keyFile) {}
+
+    public RedisSettings(String url, String keyPrefix, String user, String password) {
+        this(url, keyPrefix, user, password, null);
+    }
+
     /** The prefix under which channels keep the PoC's bare names, so PoC components still interoperate. */
     public static final String DEFAULT_KEY_PREFIX = "autoscaler:";
 
@@ -41,12 +53,32 @@ public record RedisSettings(String url, String keyPrefix, String user, String pa
         if (user != null && password == null) {
             throw new ConfigException("REDIS_USER=" + user + " is set without REDIS_PASSWORD or REDIS_PASSWORD_FILE");
         }
-        return new RedisSettings(url, prefix, user, password);
+        return new RedisSettings(url, prefix, user, password, tls(env, url));
+    }
+
+    private static Tls tls(Env env, String url) {
+        java.nio.file.Path ca = readable(env, "REDIS_TLS_CA_FILE");
+        java.nio.file.Path cert = readable(env, "REDIS_TLS_CERT_FILE");
+        java.nio.file.Path key = readable(env, "REDIS_TLS_KEY_FILE");
+        if (ca == null && cert == null && key == null) return null;
+        if (!url.startsWith("rediss://")) {
+            throw new ConfigException((ca != null ? "REDIS_TLS_CA_FILE" : "REDIS_TLS_CERT_FILE") + " is set but REDIS_URL is not rediss://");
+        }
+        if ((cert == null) != (key == null)) throw new ConfigException("REDIS_TLS_CERT_FILE and REDIS_TLS_KEY_FILE go together: set both or neither");
+        return new Tls(ca, cert, key);
+    }
+
+    private static java.nio.file.Path readable(Env env, String name) {
+        String v = env.raw(name).filter(s -> !s.isBlank()).orElse(null);
+        if (v == null) return null;
+        java.nio.file.Path p = java.nio.file.Path.of(v);
+        if (!java.nio.file.Files.isReadable(p)) throw Env.bad(name, v, "a readable PEM file");
+        return p;
     }
 
     /** The same Redis as another user (the launcher starts each service as its own). */
     public RedisSettings as(String user, String password) {
-        return new RedisSettings(url, keyPrefix, user, password);
+        return new RedisSettings(url, keyPrefix, user, password, tls);
     }
 
     @Override

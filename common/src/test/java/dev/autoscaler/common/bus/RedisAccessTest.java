@@ -58,6 +58,14 @@ class RedisAccessTest {
     }
 
     @Test
+    void theAclFileHoldsNoPassword() throws Exception {
+        String acl = Files.readString(dir.resolve("users.acl"));
+        for (String pw : passwords.values()) assertTrue(!acl.contains(pw), "a password in the ACL file");
+        assertTrue(acl.startsWith("user default off"), acl);
+        assertEquals(Role.values().length + 1, acl.lines().count());
+    }
+
+    @Test
     void withoutAUserEveryConnectionIsRefused() {
         try (RedisBus anonymous = new RedisBus(new RedisSettings(redis.url(), KEYS.prefix()), new SimpleMeterRegistry(), false)) {
             anonymous.redis().get(KEYS.desired(T));

@@ -63,7 +63,7 @@ public record LlmSettings(String provider, String model, String baseUrl, String 
     public static LlmSettings from(Env env) {
         LegacyUrl legacy = LegacyUrl.parse(env);
         Optional<String> explicit = env.raw("LLM_PROVIDER");
-        Secret key = new Secret(env.raw("LLM_API_KEY").orElse(null));
+        Secret key = new Secret(dev.autoscaler.common.config.Secrets.read(env, "LLM_API_KEY").orElse(null));
         if (!key.present()) key = new Secret(legacy.key());
         boolean geminiKey = env.raw("GOOGLE_API_KEY", "GEMINI_API_KEY").isPresent();
         String provider = explicit.isPresent() ? env.oneOf("LLM_PROVIDER", NONE, NONE, GEMINI, OPENAI)
@@ -73,6 +73,7 @@ public record LlmSettings(String provider, String model, String baseUrl, String 
         boolean openai = OPENAI.equals(provider);
         String base = env.raw("LLM_BASE_URL").map(b -> checkedUrl("LLM_BASE_URL", b)).orElse(legacy.base());
         if (base == null && openai) base = DEFAULT_OPENAI_BASE;
+        if (base != null && key.present()) requireTls(base, env.bool("LLM_ALLOW_PLAIN_HTTP", false));
         String model = env.string("LLM_MODEL", legacy.model() != null ? legacy.model() : openai ? DEFAULT_OPENAI_MODEL : DEFAULT_GEMINI_MODEL);
         return new LlmSettings(provider, model, base, legacy.apiVersion() != null ? legacy.apiVersion() : "v1beta",
                 env.oneOf("LLM_ROLE", "advise", "advise", "decide", "off"),
@@ -101,6 +102,22 @@ public record LlmSettings(String provider, String model, String baseUrl, String 
     public String toString() {
         return "LlmSettings[" + describe() + (baseUrl == null ? "" : " at " + baseUrl) + ", rpm " + rpm + ", heartbeat " + heartbeatSec
                 + " s, key " + apiKey + "]";
+    }
+
+    /**
+     * The API key travels in a header of every call: over plain http to another host anyone on the way reads it. A
+     * loopback server (a local model, the project's fakes) is fine; elsewhere only with LLM_ALLOW_PLAIN_HTTP=true.
+     */
+    private static void requireTls(String base, boolean allowed) {
+        URI u = URI.create(base);
+        if (!"http".equals(u.getScheme()) || allowed || loopback(u.getHost())) return;
+        throw new ConfigException("LLM_BASE_URL is plain http to " + u.getHost() + ": the API key would cross the network "
+                + "unencrypted; use https, or set LLM_ALLOW_PLAIN_HTTP=true if that network is yours");
+    }
+
+    private static boolean loopback(String host) {
+        String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1");
     }
 
     private static String checkedUrl(String name, String s) {

@@ -31,6 +31,32 @@ class LlmSettingsTest {
     }
 
     @Test
+    void theKeyMayComeFromAFileAsSecretsGiveIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path f = java.nio.file.Files.writeString(dir.resolve("llm-key"), "FILE-KEY-7\n");
+        assertEquals("FILE-KEY-7", of("LLM_API_KEY_FILE", f.toString()).apiKey().value(), "one trailing newline dropped");
+        var both = org.junit.jupiter.api.Assertions.assertThrows(dev.autoscaler.common.config.ConfigException.class,
+                () -> of("LLM_API_KEY", "k", "LLM_API_KEY_FILE", f.toString()));
+        assertTrue(both.getMessage().contains("LLM_API_KEY_FILE"), both.getMessage());
+        var missing = org.junit.jupiter.api.Assertions.assertThrows(dev.autoscaler.common.config.ConfigException.class,
+                () -> of("LLM_API_KEY_FILE", dir.resolve("nope").toString()));
+        assertTrue(missing.getMessage().contains("cannot be read"), missing.getMessage());
+    }
+
+    @Test
+    void aKeyIsNeverSentOverPlainHttpToAnotherHostUnlessAllowed() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.autoscaler.common.config.ConfigException.class,
+                () -> of("LLM_API_KEY", "SECRET-3", "LLM_BASE_URL", "http://llm.example.com:8080"));
+        assertTrue(e.getMessage().startsWith("LLM_BASE_URL is plain http to llm.example.com"), e.getMessage());
+        assertFalse(e.getMessage().contains("SECRET-3"), e.getMessage());
+        assertEquals("http://llm.example.com:8080",
+                of("LLM_API_KEY", "k", "LLM_BASE_URL", "http://llm.example.com:8080", "LLM_ALLOW_PLAIN_HTTP", "true").baseUrl());
+        // a local model server, and https anywhere, need nothing
+        assertEquals("http://127.0.0.1:9999", of("LLM_API_KEY", "k", "LLM_BASE_URL", "http://127.0.0.1:9999").baseUrl());
+        assertEquals("http://localhost:9999", of("LLM_API_KEY", "k", "LLM_BASE_URL", "http://localhost:9999").baseUrl());
+        assertEquals("https://llm.example.com", of("LLM_API_KEY", "k", "LLM_BASE_URL", "https://llm.example.com").baseUrl());
+    }
+
+    @Test
     void thePocsLlmUrlIsSplitIntoBaseVersionModelAndKey() {
         LlmSettings s = of("LLM_URL", "https://generativelanguage.googleapis.com/v1beta/models/gemini-1.5-flash:generateContent?key=SECRET-9");
         assertEquals("gemini", s.provider());
