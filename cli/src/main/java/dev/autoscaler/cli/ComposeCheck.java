@@ -74,6 +74,9 @@ public final class ComposeCheck {
                 return report();
             }
             facts.put("up_to_lb_serving_sec", seconds(t0));
+            String anonymous = unauthenticatedPing(Integer.parseInt(env.get("REDIS_PORT")));
+            facts.put("redis_without_a_user", anonymous);
+            if (!anonymous.startsWith("-NOAUTH")) failures.add("Redis served a connection without a user: " + anonymous);
             stepLoad(lb);
         } finally {
             if (!failures.isEmpty()) facts.put("logs", compose(env, 60, "logs", "--tail", "20").tail(80));
@@ -81,6 +84,19 @@ public final class ComposeCheck {
             Files.deleteIfExists(listenConf);
         }
         return report();
+    }
+
+    /** What Redis answers a PING from a connection that never authenticated: NOAUTH where the ACLs are on. */
+    static String unauthenticatedPing(int port) {
+        try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+            sock.setSoTimeout(5000);
+            sock.getOutputStream().write("PING\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(sock.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            return line == null ? "(no answer)" : line;
+        } catch (IOException e) {
+            return "(" + e.getMessage() + ")";
+        }
     }
 
     private Report report() {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 /** {@code ./autoscaler SUBCOMMAND}: one entry point for every service and tool. */
 @Command(name = "autoscaler", mixinStandardHelpOptions = true, version = "autoscaler 0.1.0",
         description = "Latency-driven autoscaler: keeps an app's p95 under target by adding and removing replicas behind nginx.",
-        subcommands = {DemoCommand.class, StatusCommand.class, ComposeCheckCommand.class, LoadgenCommand.class, BenchCommand.class, Main.TestCommand.class,
+        subcommands = {DemoCommand.class, StatusCommand.class, ComposeCheckCommand.class, RedisAclCommand.class, LoadgenCommand.class, BenchCommand.class, Main.TestCommand.class,
                 Main.App.class, Main.Monitor.class, Main.Planner.class, Main.Executor.class, Main.Watcher.class, Main.Dashboard.class})
 public final class Main implements Callable<Integer> {
 

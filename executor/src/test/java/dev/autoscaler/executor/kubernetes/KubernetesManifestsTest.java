@@ -108,7 +108,7 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void theExecutorAcceptsTheSettingsItsManifestGivesIt() {
+    void theExecutorAcceptsTheSettingsItsManifestGivesIt() throws IOException {
         Deployment d = Manifests.one(objects, Deployment.class, "executor");
         Map<String, String> env = new HashMap<>(Manifests.one(objects, ConfigMap.class, "autoscaler-config").getData());
         for (EnvVar v : d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()) {
@@ -116,6 +116,10 @@ class KubernetesManifestsTest {
             env.put(v.getName(), v.getValue() != null ? v.getValue()
                     : v.getValueFrom().getFieldRef().getFieldPath().equals("metadata.name") ? "executor-5d8f-abcde" : "autoscaler");
         }
+        // what the kubelet mounts from the Secret autoscaler-redis
+        java.nio.file.Path password = Files.createTempFile("executor", ".password");
+        Files.writeString(password, "from-the-secret\n");
+        env.put("REDIS_PASSWORD_FILE", password.toString());
         Env e = new Env(env);
         ExecutorSettings s = ExecutorSettings.from(e);
         assertEquals("kubernetes", s.backend());
@@ -123,6 +127,8 @@ class KubernetesManifestsTest {
         assertEquals("autoscaler", k.namespace());
         assertEquals("executor-5d8f-abcde", k.identity());
         assertEquals("redis://redis:6379", RedisSettings.from(e).url());
+        assertEquals("executor", RedisSettings.from(e).user());
+        assertEquals("from-the-secret", RedisSettings.from(e).password());
         assertTrue(d.getSpec().getReplicas() > 1, "more than one executor, so the Lease matters");
     }
 
@@ -150,6 +156,37 @@ class KubernetesManifestsTest {
         assertTrue(ManifestRbac.role("planner.yaml", "planner").stream().allMatch(g -> g.resource().equals("leases")),
                 "the planner's Role grants leases only: " + ManifestRbac.role("planner.yaml", "planner"));
         assertTrue(objects.stream().noneMatch(o -> o.getKind().startsWith("Cluster")), "no cluster-wide RBAC");
+    }
+
+    @Test
+    void redisRunsWithTheAclUsersAndEachServiceMountsOnlyItsOwnPassword() {
+        Deployment redis = Manifests.one(objects, Deployment.class, "redis");
+        var c = redis.getSpec().getTemplate().getSpec().getContainers().get(0);
+        String args = String.join(" ", c.getArgs());
+        for (String a : List.of("--protected-mode yes", "--aclfile /secrets/users.acl", "--maxmemory-policy noeviction")) {
+            assertTrue(args.contains(a), "redis " + a + ": " + args);
+        }
+        var aclVolume = redis.getSpec().getTemplate().getSpec().getVolumes().stream().filter(v -> v.getSecret() != null).toList();
+        assertEquals(1, aclVolume.size());
+        assertEquals("autoscaler-redis", aclVolume.get(0).getSecret().getSecretName());
+        assertEquals(List.of("users.acl"), aclVolume.get(0).getSecret().getItems().stream().map(i -> i.getKey()).toList(),
+                "Redis gets the ACL file (hashes), no password");
+        for (String name : SERVICES) {
+            PodSpec pod = Manifests.one(objects, Deployment.class, name).getSpec().getTemplate().getSpec();
+            Map<String, String> env = new HashMap<>();
+            for (EnvVar v : pod.getContainers().get(0).getEnv()) if (v.getValue() != null) env.put(v.getName(), v.getValue());
+            assertEquals(name, env.get("REDIS_USER"), name);
+            // the user the manifest names is one RedisAccess defines
+            assertEquals(name, dev.autoscaler.common.bus.RedisAccess.Role.of(name).user());
+            var secrets = pod.getVolumes().stream().filter(v -> v.getSecret() != null
+                    && "autoscaler-redis".equals(v.getSecret().getSecretName())).toList();
+            assertEquals(1, secrets.size(), name);
+            var items = secrets.get(0).getSecret().getItems();
+            assertEquals(List.of(name + ".password"), items.stream().map(i -> i.getKey()).toList(), name + " mounts only its own password");
+            String mount = pod.getContainers().get(0).getVolumeMounts().stream()
+                    .filter(m -> m.getName().equals(secrets.get(0).getName())).findFirst().orElseThrow().getMountPath();
+            assertEquals(mount + "/" + items.get(0).getPath(), env.get("REDIS_PASSWORD_FILE"), name);
+        }
     }
 
     @Test
