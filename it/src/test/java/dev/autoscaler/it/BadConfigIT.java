@@ -88,12 +88,7 @@ class BadConfigIT {
             env.put("POD_NAME", "planner-0");
         }
         env.put(var, value);
-        Process p = pb.start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the service must stop by itself");
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
-        assertEquals(2, p.exitValue(), out);
-        assertEquals(1, lines.size(), "exactly one line: " + out);
+        List<String> lines = stopsWithOneLine(pb);
         assertTrue(lines.get(0).contains(var), lines.get(0));
         assertTrue(lines.get(0).contains(value), lines.get(0));
         assertTrue(lines.get(0).startsWith("autoscaler " + service + ": "), lines.get(0));
@@ -105,13 +100,19 @@ class BadConfigIT {
         ProcessBuilder pb = new ProcessBuilder(ProcessSupervisor.serviceCommand("dashboard")).redirectErrorStream(true);
         pb.environment().put("ADMIN_TOKEN", "ten-chars!");
         pb.environment().put("DASHBOARD_PORT", "0");
+        List<String> lines = stopsWithOneLine(pb);
+        assertTrue(lines.get(0).startsWith("autoscaler dashboard: ADMIN_TOKEN is 10 characters"), lines.get(0));
+        assertTrue(!lines.get(0).contains("ten-chars!"), "the token is not shown: " + lines.get(0));
+    }
+
+    /** Starts the service, which must stop by itself with exit code 2 and one line; that line. */
+    private static List<String> stopsWithOneLine(ProcessBuilder pb) throws Exception {
         Process p = pb.start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the dashboard must stop by itself");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the service must stop by itself");
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
         assertEquals(2, p.exitValue(), out);
         assertEquals(1, lines.size(), "exactly one line: " + out);
-        assertTrue(lines.get(0).startsWith("autoscaler dashboard: ADMIN_TOKEN is 10 characters"), lines.get(0));
-        assertTrue(!out.contains("ten-chars!"), "the token is not shown: " + out);
+        return lines;
     }
 }
