@@ -158,6 +158,72 @@ class KubernetesManifestsTest {
         assertTrue(objects.stream().noneMatch(o -> o.getKind().startsWith("Cluster")), "no cluster-wide RBAC");
     }
 
+    /**
+     * The "restricted" Pod Security Standard, as the API server's admission checks it, for every pod of the base (and
+     * a read-only root, which the standard does not ask for): the namespace enforces it, so a pod that broke it would
+     * never start.
+     */
+    @Test
+    void everyPodPassesTheRestrictedPodSecurityStandard() {
+        var ns = Manifests.one(objects, io.fabric8.kubernetes.api.model.Namespace.class, "autoscaler");
+        assertEquals("restricted", ns.getMetadata().getLabels().get("pod-security.kubernetes.io/enforce"));
+        Set<String> allowedVolumes = Set.of("configMap", "emptyDir", "persistentVolumeClaim", "secret", "projected", "downwardAPI");
+        List<Deployment> deployments = objects.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).toList();
+        assertEquals(6, deployments.size(), "redis, the four services and the app");
+        for (Deployment d : deployments) {
+            String name = d.getMetadata().getName();
+            PodSpec pod = d.getSpec().getTemplate().getSpec();
+            var podSc = pod.getSecurityContext();
+            assertFalse(Boolean.TRUE.equals(pod.getHostNetwork()) || Boolean.TRUE.equals(pod.getHostPID())
+                    || Boolean.TRUE.equals(pod.getHostIPC()), name + ": no host namespaces");
+            for (var v : pod.getVolumes()) {
+                var kinds = new TreeSet<String>();
+                if (v.getConfigMap() != null) kinds.add("configMap");
+                if (v.getEmptyDir() != null) kinds.add("emptyDir");
+                if (v.getPersistentVolumeClaim() != null) kinds.add("persistentVolumeClaim");
+                if (v.getSecret() != null) kinds.add("secret");
+                if (v.getProjected() != null) kinds.add("projected");
+                if (v.getDownwardAPI() != null) kinds.add("downwardAPI");
+                assertEquals(1, kinds.size(), name + " volume " + v.getName() + " is of an allowed kind: " + kinds);
+                assertTrue(allowedVolumes.containsAll(kinds), name + " volume " + v.getName());
+            }
+            List<Container> all = new ArrayList<>(pod.getContainers());
+            if (pod.getInitContainers() != null) all.addAll(pod.getInitContainers());
+            for (Container c : all) {
+                var sc = c.getSecurityContext();
+                String what = name + "/" + c.getName();
+                assertNotNull(sc, what + " has a securityContext");
+                boolean nonRoot = Boolean.TRUE.equals(sc.getRunAsNonRoot()) || podSc != null && Boolean.TRUE.equals(podSc.getRunAsNonRoot());
+                assertTrue(nonRoot, what + " runAsNonRoot");
+                assertTrue(sc.getRunAsUser() == null || sc.getRunAsUser() != 0, what + " not uid 0");
+                assertEquals(Boolean.FALSE, sc.getAllowPrivilegeEscalation(), what + " allowPrivilegeEscalation false");
+                assertFalse(Boolean.TRUE.equals(sc.getPrivileged()), what + " not privileged");
+                assertTrue(sc.getCapabilities() != null && sc.getCapabilities().getDrop().contains("ALL"), what + " drops ALL capabilities");
+                assertTrue(sc.getCapabilities().getAdd() == null || sc.getCapabilities().getAdd().isEmpty(), what + " adds none");
+                var seccomp = sc.getSeccompProfile() != null ? sc.getSeccompProfile() : podSc == null ? null : podSc.getSeccompProfile();
+                assertTrue(seccomp != null && "RuntimeDefault".equals(seccomp.getType()), what + " seccompProfile RuntimeDefault");
+                assertEquals(Boolean.TRUE, sc.getReadOnlyRootFilesystem(), what + " read-only root");
+            }
+        }
+    }
+
+    @Test
+    void ingressIsDeniedButWhatIsAllowedAndThePairsHaveDisruptionBudgets() {
+        var policies = objects.stream().filter(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class::isInstance)
+                .map(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class::cast).toList();
+        var deny = policies.stream().filter(p -> p.getMetadata().getName().equals("default-deny-ingress")).findFirst().orElseThrow();
+        assertTrue(deny.getSpec().getPodSelector().getMatchLabels() == null || deny.getSpec().getPodSelector().getMatchLabels().isEmpty(),
+                "every pod");
+        assertTrue(deny.getSpec().getIngress() == null || deny.getSpec().getIngress().isEmpty(), "no ingress rule: deny all");
+        var ops = policies.stream().filter(p -> p.getMetadata().getName().equals("ops-from-prometheus")).findFirst().orElseThrow();
+        assertNotNull(ops.getSpec().getIngress().get(0).getFrom().get(0).getNamespaceSelector(), "ops ports only from a namespace");
+        for (String pair : List.of("executor", "planner")) {
+            var pdb = Manifests.one(objects, io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class, pair);
+            assertEquals(1, pdb.getSpec().getMaxUnavailable().getIntVal(), pair);
+            assertTrue(Manifests.one(objects, Deployment.class, pair).getSpec().getReplicas() >= 2, pair + " runs as a pair");
+        }
+    }
+
     @Test
     void redisRunsWithTheAclUsersAndEachServiceMountsOnlyItsOwnPassword() {
         Deployment redis = Manifests.one(objects, Deployment.class, "redis");
