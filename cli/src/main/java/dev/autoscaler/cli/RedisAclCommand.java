@@ -26,8 +26,9 @@ final class RedisAclCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "where to write (created if missing)")
     Path dir;
 
-    @Option(names = "--owner", defaultValue = "65534", description = "numeric uid and gid the password files belong to, when run as "
-            + "root (default ${DEFAULT-VALUE}: the services' user in docker/services.Dockerfile)")
+    @Option(names = "--owner", defaultValue = "65534", description = "numeric uid the password files belong to, when run as root "
+            + "(default ${DEFAULT-VALUE}: the services' user in docker/services.Dockerfile); their group is root's, so a service "
+            + "that runs as root without capabilities (the executor and watcher in compose) reads them too")
     int owner;
 
     @Override
@@ -57,7 +58,7 @@ final class RedisAclCommand implements Callable<Integer> {
         // the process's own uid (an image without /etc/passwd has no user name for it)
         if (((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0) {
             Files.setAttribute(f, "unix:uid", owner);
-            Files.setAttribute(f, "unix:gid", owner);
+            Files.setAttribute(f, "unix:gid", 0);
         }
     }
 }

@@ -22,10 +22,18 @@ public record DockerSettings(String dockerHost, int portBase, String portEnv, in
                 baseContainer(env));
     }
 
-    /** The base's name, {target} replaced; empty: any opted-in container (one stack on the daemon). */
+    /**
+     * The base's name, {target} standing for the target's. Required: the label alone would let any container on the
+     * daemon that carries {@code autoscaler.target=T} (another stack's, or one anybody started) become the base the
+     * executor clones, with its image, its mounts and its environment.
+     */
     private static String baseContainer(Env env) {
         String t = env.string("BASE_CONTAINER", "");
-        if (!t.isEmpty() && !NAME_TEMPLATE.matcher(t).matches()) {
+        if (t.isEmpty()) {
+            throw new dev.autoscaler.common.config.ConfigException("EXECUTOR_BACKEND=docker needs BASE_CONTAINER: the name of the "
+                    + "container to clone, {target} standing for the target's (for example autoscaler-{target})");
+        }
+        if (!NAME_TEMPLATE.matcher(t).matches()) {
             throw Env.bad("BASE_CONTAINER", t, "a container name, {target} standing for the target's name");
         }
         return t;
@@ -33,6 +41,6 @@ public record DockerSettings(String dockerHost, int portBase, String portEnv, in
 
     /** Whether a container of this name may be the target's base. */
     public boolean baseNamed(String name, String target) {
-        return baseContainer.isEmpty() || baseContainer.replace("{target}", target).equals(name);
+        return baseContainer.replace("{target}", target).equals(name);
     }
 }
