@@ -117,7 +117,12 @@ public final class LocalStack implements AutoCloseable {
 
     /** Where the password of {@code role} is for this run (REDIS_PASSWORD_FILE). */
     public Path passwordFile(RedisAccess.Role role) {
-        return secretsDir().resolve(role.user() + ".password");
+        return passwordFile(runDir, role);
+    }
+
+    /** Where a stack run from {@code runDir} keeps the password of {@code role} ({@code status} finds the demo's there). */
+    static Path passwordFile(Path runDir, RedisAccess.Role role) {
+        return runDir.toAbsolutePath().resolve("secrets").resolve(role.user() + ".password");
     }
 
     /**

@@ -40,7 +40,7 @@ public final class StatusCommand implements Callable<Integer> {
             DemoCommand.runningDemoRedis().ifPresent(u -> {
                 env.put("REDIS_URL", u);
                 // the demo's Redis has ACLs: read it as its admin user, whose password the demo left for this
-                Path admin = DemoCommand.RUN_DIR.resolve("secrets/admin.password");
+                Path admin = LocalStack.passwordFile(DemoCommand.RUN_DIR, dev.autoscaler.common.bus.RedisAccess.Role.ADMIN);
                 if (Files.isReadable(admin) && !env.containsKey("REDIS_USER")) {
                     env.put("REDIS_USER", "admin");
                     env.put("REDIS_PASSWORD_FILE", admin.toString());

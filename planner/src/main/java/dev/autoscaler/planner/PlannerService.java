@@ -108,7 +108,7 @@ public final class PlannerService implements Service {
                 .map(p -> new LlmAdvisor(llm, p, this::audit, meters, () -> System.currentTimeMillis() / 1000.0)).orElse(null);
         if (ks != null) {
             this.ownClient = kube == null ? new KubernetesClientBuilder().build() : null;
-            this.lease = new KubeLeadership(kube == null ? ownClient : kube, ks, bus, "planner", () -> {}).start();
+            this.lease = new KubeLeadership(kube == null ? ownClient : kube, ks, bus, "planner").start();
         } else {
             this.ownClient = null;
             this.lease = new RedisLease(bus, "planner", holderId(), java.time.Duration.ofMillis((long) (settings.leaseSec() * 1000)))

@@ -18,18 +18,14 @@ public final class KubeLeadership implements Leadership {
 
     private final KubeLease lease;
     private final FencingTokens fence;
-    private final String role;
     /** This holding's token; 0 until taken (a new holding resets it, so it takes a new one). */
     private volatile long token;
 
     /** @param role the name of the fencing counter in Redis ({@code planner}) */
-    public KubeLeadership(KubernetesClient client, KubernetesSettings settings, RedisBus bus, String role, Runnable onStart) {
-        this.role = role;
+    public KubeLeadership(KubernetesClient client, KubernetesSettings settings, RedisBus bus, String role) {
         this.fence = new FencingTokens(bus, role);
-        this.lease = new KubeLease(client, settings, () -> {
-            token = 0;
-            onStart.run();
-        });
+        // a new holding takes a new token at its first look
+        this.lease = new KubeLease(client, settings, () -> token = 0);
     }
 
     public KubeLeadership start() {
@@ -70,11 +66,6 @@ public final class KubeLeadership implements Leadership {
     @Override
     public String name() {
         return lease.name();
-    }
-
-    /** The Redis counter the tokens come from. */
-    public String role() {
-        return role;
     }
 
     @Override
