@@ -38,6 +38,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "0", description = "stop by itself after this many seconds (0: run until Ctrl-C)")
     double duration;
 
+    @Option(names = "--tls", description = "Redis speaks TLS only (rediss://), with a CA and certificates made for the run; every service shows a client certificate")
+    boolean tls;
+
     @Option(names = "--peak-rps", defaultValue = "320", description = "peak rate of the demo load (default ${DEFAULT-VALUE})")
     double peakRps;
 
@@ -67,7 +70,7 @@ public final class DemoCommand implements Callable<Integer> {
         Map<String, String> overrides = new HashMap<>();
         DEFAULTS.forEach((k, v) -> overrides.put(k, System.getenv().getOrDefault(k, v)));
         overrides.put("DASHBOARD_PORT", System.getenv().getOrDefault("DASHBOARD_PORT", String.valueOf(Ports.freePreferring(8090))));
-        LocalStack stack = new LocalStack(RUN_DIR, overrides);
+        LocalStack stack = new LocalStack(RUN_DIR, overrides).tls(tls);
         String llm;
         try {
             Map<String, String> env = new HashMap<>(System.getenv());
@@ -98,7 +101,8 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Files.writeString(RUN_DIR.resolve("redis.url"), stack.redisUrl());
         System.out.println("lb: " + stack.lbUrl());
-        System.out.println("redis: " + stack.redisUrl() + "   (one ACL user per service; as an operator: REDIS_USER=admin REDIS_PASSWORD_FILE="
+        System.out.println("redis: " + stack.redisUrl() + "   (one ACL user per service" + (tls ? ", TLS with certificates in "
+                + RUN_DIR.toAbsolutePath().resolve("secrets/tls") : "") + "; as an operator: REDIS_USER=admin REDIS_PASSWORD_FILE="
                 + stack.passwordFile(dev.autoscaler.common.bus.RedisAccess.Role.ADMIN) + ")");
         // the dashboard is listed once, by its page (below)
         stack.opsPorts().forEach((name, port) -> { if (!name.equals("dashboard")) System.out.println(name + ": http://127.0.0.1:" + port + "/health"); });

@@ -1,6 +1,7 @@
 package dev.autoscaler.cli;
 
 import dev.autoscaler.common.bus.Keys;
+import dev.autoscaler.common.bus.LocalCertificates;
 import dev.autoscaler.common.bus.RedisAccess;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.config.Env;
@@ -31,7 +32,8 @@ import java.util.Map;
  * its own prefix, the executor (which starts the first app replica), the watcher, the monitor and the planner,
  * each a separate process. The demo and the integration tests both use it, so the tests exercise what a
  * newcomer runs. Our redis-server runs with ACLs ({@link RedisAccess}): a password per service generated for the run,
- * each service connecting as its own user, the stack's own tools as {@code admin}, the default user off.
+ * each service connecting as its own user, the stack's own tools as {@code admin}, the default user off; with
+ * {@link #tls} it speaks TLS only and asks every client for the run's certificate.
  */
 public final class LocalStack implements AutoCloseable {
     public static final String TARGET = "app";
@@ -47,6 +49,9 @@ public final class LocalStack implements AutoCloseable {
     private int lbPort;
     private boolean ownRedis;
     private boolean appendOnly;
+    private boolean tls;
+    /** Our redis-server's certificates when it speaks TLS only; null otherwise. */
+    private LocalCertificates certs;
     private RedisBus bus;
     private LocalNginx nginx;
     private Map<String, String> binaries;
@@ -66,6 +71,15 @@ public final class LocalStack implements AutoCloseable {
      */
     public LocalStack appendOnly(boolean on) {
         this.appendOnly = on;
+        return this;
+    }
+
+    /**
+     * Our redis-server listens with TLS only ({@code rediss://}), with certificates made for the run, and asks every
+     * client for the run's client certificate. Call before {@link #start()}.
+     */
+    public LocalStack tls(boolean on) {
+        this.tls = on;
         return this;
     }
 
@@ -89,19 +103,26 @@ public final class LocalStack implements AutoCloseable {
 
     private void startRedis(int port) throws Exception {
         Path dir = Files.createDirectories(runDir.resolve("redis"));
-        procs.start("redis", List.of(binaries.get("redis-server"), "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--dir", dir.toString(),
-                "--aclfile", secretsDir().resolve("users.acl").toString()), Map.of());
+        List<String> cmd = new java.util.ArrayList<>(List.of(binaries.get("redis-server")));
+        cmd.addAll(certs != null ? certs.redisServerArgs(port) : List.of("--port", String.valueOf(port)));
+        cmd.addAll(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", appendOnly ? "yes" : "no", "--dir", dir.toString(),
+                "--aclfile", secretsDir().resolve("users.acl").toString()));
+        procs.start("redis", cmd, Map.of());
         Ports.await(port, 15, "redis-server");
     }
 
     /** The ACL file and one password file per user (owner-only), for redis-server, the services and {@code status}. */
-    private void writeSecrets() throws IOException {
+    private void writeSecrets() throws IOException, InterruptedException {
         passwords = RedisAccess.newPasswords();
         Path dir = Files.createDirectories(secretsDir());
         Keys keys = new Keys(RedisSettings.from(new Env(env())).keyPrefix());
         writeOwnerOnly(dir.resolve("users.acl"), RedisAccess.aclFile(keys, passwords));
         for (var e : passwords.entrySet()) writeOwnerOnly(passwordFile(e.getKey()), e.getValue() + "\n");
+        if (tls) certs = LocalCertificates.create(tlsDir(runDir), binaries.get("openssl"), 30);
+    }
+
+    private static Path tlsDir(Path runDir) {
+        return runDir.toAbsolutePath().resolve("secrets").resolve("tls");
     }
 
     private static void writeOwnerOnly(Path file, String text) throws IOException {
@@ -134,6 +155,23 @@ public final class LocalStack implements AutoCloseable {
         return Map.of("REDIS_USER", role.user(), "REDIS_PASSWORD_FILE", passwordFile(role).toString());
     }
 
+    /**
+     * What a tool beside a stack run from {@code runDir} needs to read its Redis (the demo's, for {@code status}): the
+     * admin user's password file and, where the stack speaks TLS, its CA and client certificate. Empty where the stack
+     * left no secrets (an external Redis).
+     */
+    public static Map<String, String> operatorEnv(Path runDir) {
+        Map<String, String> env = new HashMap<>();
+        Path admin = passwordFile(runDir, RedisAccess.Role.ADMIN);
+        if (Files.isReadable(admin)) {
+            env.put("REDIS_USER", RedisAccess.Role.ADMIN.user());
+            env.put("REDIS_PASSWORD_FILE", admin.toString());
+        }
+        LocalCertificates tlsFiles = LocalCertificates.in(tlsDir(runDir));
+        if (Files.isReadable(tlsFiles.ca())) env.putAll(tlsFiles.clientEnv());
+        return env;
+    }
+
     /** {@link #env()} with the admin user's credentials: for a tool that connects beside the services. */
     public Map<String, String> adminEnv() {
         Map<String, String> env = env();
@@ -146,13 +184,15 @@ public final class LocalStack implements AutoCloseable {
         want.put("nginx", "nginx");
         String givenRedis = overrides.getOrDefault("REDIS_URL", System.getenv("REDIS_URL"));
         if (givenRedis == null || givenRedis.isBlank()) want.put("redis-server", "redis-server");
+        else if (tls) throw new IllegalStateException("TLS here is for the stack's own Redis; with REDIS_URL given, use rediss:// and REDIS_TLS_* instead");
+        if (tls) want.put("openssl", "openssl");
         binaries = Prerequisites.ensure(want);
 
         if (givenRedis == null || givenRedis.isBlank()) {
             int port = Ports.free();
             writeSecrets();
             startRedis(port);
-            redisUrl = "redis://127.0.0.1:" + port;
+            redisUrl = (tls ? "rediss" : "redis") + "://127.0.0.1:" + port;
             ownRedis = true;
         } else {
             redisUrl = givenRedis;
@@ -192,6 +232,7 @@ public final class LocalStack implements AutoCloseable {
         env.put("APP_PORT_BASE", String.valueOf(appPortBase));
         env.putAll(overrides);
         if (redisUrl != null) env.put("REDIS_URL", redisUrl);
+        if (certs != null) env.putAll(certs.clientEnv());
         return env;
     }
 

@@ -9,8 +9,6 @@ import dev.autoscaler.common.status.ServiceInfo;
 import dev.autoscaler.common.status.StatusReader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,12 +37,8 @@ public final class StatusCommand implements Callable<Integer> {
         else if (!env.containsKey("REDIS_URL") && !env.containsKey("REDIS_HOST")) {
             DemoCommand.runningDemoRedis().ifPresent(u -> {
                 env.put("REDIS_URL", u);
-                // the demo's Redis has ACLs: read it as its admin user, whose password the demo left for this
-                Path admin = LocalStack.passwordFile(DemoCommand.RUN_DIR, dev.autoscaler.common.bus.RedisAccess.Role.ADMIN);
-                if (Files.isReadable(admin) && !env.containsKey("REDIS_USER")) {
-                    env.put("REDIS_USER", "admin");
-                    env.put("REDIS_PASSWORD_FILE", admin.toString());
-                }
+                // the demo's Redis has ACLs (and TLS with --tls): read it as its admin user, with what the demo left for this
+                if (!env.containsKey("REDIS_USER")) env.putAll(LocalStack.operatorEnv(DemoCommand.RUN_DIR));
             });
         }
         RedisSettings rs;

@@ -1,13 +1,27 @@
 package dev.autoscaler.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoscaler.cli.LocalStack;
+import dev.autoscaler.common.bus.LocalCertificates;
+import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.config.Env;
+import dev.autoscaler.common.config.RedisSettings;
+import dev.autoscaler.common.status.StatusReader;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.executor.ReplicaRecord;
 import java.nio.file.Files;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +31,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Crash recovery and bad input on a running stack (planner in advise mode, so desired state is set by the test). */
+/**
+ * Crash recovery and bad input on a running stack (planner in advise mode, so desired state is set by the test), whose
+ * Redis speaks TLS only, as {@code autoscaler demo --tls} runs it: every service connects over TLS with the run's
+ * client certificate and its own ACL user, through the restarts below.
+ */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class RecoveryIT {
     static LocalStack stack;
@@ -26,7 +44,7 @@ class RecoveryIT {
     static void start() throws Exception {
         Map<String, String> env = new HashMap<>(PipelineIT.fastSettings());
         env.put("PLANNER_MODE", "advise");
-        stack = new LocalStack(Files.createTempDirectory("it-recovery"), env).start();
+        stack = new LocalStack(Files.createTempDirectory("it-recovery"), env).tls(true).start();
     }
 
     @AfterAll
@@ -91,9 +109,66 @@ class RecoveryIT {
         }
         // and the planner still decides on the next good window
         var last = stack.bus().redis().hget(stack.bus().keys().last(LocalStack.TARGET), "plan");
-        Thread.sleep(2500);
-        var next = stack.bus().redis().hget(stack.bus().keys().last(LocalStack.TARGET), "plan");
+        var next = last;
+        long planDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < planDeadline && (next == null || next.equals(last))) {
+            Thread.sleep(100);
+            next = stack.bus().redis().hget(stack.bus().keys().last(LocalStack.TARGET), "plan");
+        }
         assertTrue(next != null && !next.equals(last), "a new plan after the garbage");
+    }
+
+    @Test
+    void theStacksRedisAnswersOnlyTlsClientsWithTheRunsCertificateAndAUser() throws Exception {
+        assertTrue(stack.redisUrl().startsWith("rediss://"), stack.redisUrl());
+        int port = URI.create(stack.redisUrl()).getPort();
+        String plain = plaintextPing(port);
+        assertFalse(plain.startsWith("+") || plain.startsWith("-"), "a plaintext client got a Redis answer: " + plain);
+
+        LocalCertificates certs = LocalCertificates.in(stack.runDir().resolve("secrets/tls"));
+        Map<String, String> noUser = new HashMap<>(certs.clientEnv());
+        String refused = refusal(noUser);
+        assertTrue(refused.contains("NOAUTH"), "TLS without a user: " + refused);
+
+        Map<String, String> noCertificate = new HashMap<>(LocalStack.operatorEnv(stack.runDir()));
+        noCertificate.remove("REDIS_TLS_CERT_FILE");
+        noCertificate.remove("REDIS_TLS_KEY_FILE");
+        String handshake = refusal(noCertificate);
+        assertFalse(handshake.isEmpty(), "the admin user without the client certificate was served");
+        assertFalse(handshake.contains("NOAUTH") || handshake.contains("WRONGPASS"), "refused in the handshake, before any user: " + handshake);
+
+        // what `autoscaler status` reads the demo with: the admin user and the run's certificates
+        Map<String, String> operator = new HashMap<>(LocalStack.operatorEnv(stack.runDir()));
+        operator.put("REDIS_URL", stack.redisUrl());
+        try (RedisBus bus = new RedisBus(RedisSettings.from(new Env(operator)), new SimpleMeterRegistry(), false)) {
+            assertEquals(List.of(LocalStack.TARGET), StatusReader.read(bus).stream().map(StatusReader.TargetStatus::target).toList());
+        }
+    }
+
+    /** What a client with these settings (on the stack's URL) is told on its first command; empty if it is served. */
+    private static String refusal(Map<String, String> settings) {
+        Map<String, String> env = new HashMap<>(settings);
+        env.put("REDIS_URL", stack.redisUrl());
+        try (RedisBus bus = new RedisBus(RedisSettings.from(new Env(env)), new SimpleMeterRegistry(), false)) {
+            bus.redis().ping();
+            return "";
+        } catch (RuntimeException e) {
+            StringBuilder chain = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) chain.append(t).append(" / ");
+            return chain.toString();
+        }
+    }
+
+    /** The first line a plaintext PING gets back from {@code port}, or what went wrong. */
+    private static String plaintextPing(int port) {
+        try (Socket sock = new Socket("127.0.0.1", port)) {
+            sock.setSoTimeout(5000);
+            sock.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            String line = new BufferedReader(new InputStreamReader(sock.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+            return line == null ? "(closed)" : line;
+        } catch (IOException e) {
+            return "(" + e.getMessage() + ")";
+        }
     }
 
     @Test

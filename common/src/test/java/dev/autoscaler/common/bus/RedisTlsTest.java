@@ -13,12 +13,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code rediss://} against a real redis-server's TLS port, with a CA, a server and a client certificate the test makes
- * with openssl: trusted with REDIS_TLS_CA_FILE, refused without it, and the client certificate shown where Redis asks.
+ * with openssl ({@link LocalCertificates}): trusted with REDIS_TLS_CA_FILE, refused without it, and the client certificate shown where Redis asks.
  */
 class RedisTlsTest {
     @TempDir
@@ -36,15 +34,7 @@ class RedisTlsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test-ca", "-keyout", "ca.key", "-out", "ca.pem");
-        for (String name : List.of("server", "client")) {
-            openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + name, "-keyout", name + ".rsa", "-out", name + ".csr");
-            Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-            openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
-                    "-extfile", name + ".ext", "-out", name + ".pem");
-            // PKCS#8, the form Lettuce (and the JDK) read
-            openssl("pkcs8", "-topk8", "-nocrypt", "-in", name + ".rsa", "-out", name + ".key");
-        }
+        LocalCertificates.create(dir, "openssl", 2);
         tlsPort = freePort();
         redis = RedisServer.start(List.of("--tls-port", String.valueOf(tlsPort), "--tls-cert-file", p("server.pem"),
                 "--tls-key-file", p("server.key"), "--tls-ca-cert-file", p("ca.pem"), "--tls-auth-clients", "optional"));
@@ -118,14 +108,6 @@ class RedisTlsTest {
 
     private static String p(String name) {
         return dir.resolve(name).toString();
-    }
-
-    private static void openssl(String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
-        cmd.addAll(List.of(args));
-        Process pr = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(pr.getInputStream().readAllBytes());
-        if (!pr.waitFor(60, TimeUnit.SECONDS) || pr.exitValue() != 0) throw new IllegalStateException("openssl " + cmd + ": " + out);
     }
 
     private static int freePort() throws Exception {

@@ -158,55 +158,6 @@ class KubernetesManifestsTest {
         assertTrue(objects.stream().noneMatch(o -> o.getKind().startsWith("Cluster")), "no cluster-wide RBAC");
     }
 
-    /**
-     * The "restricted" Pod Security Standard, as the API server's admission checks it, for every pod of the base (and
-     * a read-only root, which the standard does not ask for): the namespace enforces it, so a pod that broke it would
-     * never start.
-     */
-    @Test
-    void everyPodPassesTheRestrictedPodSecurityStandard() {
-        var ns = Manifests.one(objects, io.fabric8.kubernetes.api.model.Namespace.class, "autoscaler");
-        assertEquals("restricted", ns.getMetadata().getLabels().get("pod-security.kubernetes.io/enforce"));
-        Set<String> allowedVolumes = Set.of("configMap", "emptyDir", "persistentVolumeClaim", "secret", "projected", "downwardAPI");
-        List<Deployment> deployments = objects.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).toList();
-        assertEquals(6, deployments.size(), "redis, the four services and the app");
-        for (Deployment d : deployments) {
-            String name = d.getMetadata().getName();
-            PodSpec pod = d.getSpec().getTemplate().getSpec();
-            var podSc = pod.getSecurityContext();
-            assertFalse(Boolean.TRUE.equals(pod.getHostNetwork()) || Boolean.TRUE.equals(pod.getHostPID())
-                    || Boolean.TRUE.equals(pod.getHostIPC()), name + ": no host namespaces");
-            for (var v : pod.getVolumes()) {
-                var kinds = new TreeSet<String>();
-                if (v.getConfigMap() != null) kinds.add("configMap");
-                if (v.getEmptyDir() != null) kinds.add("emptyDir");
-                if (v.getPersistentVolumeClaim() != null) kinds.add("persistentVolumeClaim");
-                if (v.getSecret() != null) kinds.add("secret");
-                if (v.getProjected() != null) kinds.add("projected");
-                if (v.getDownwardAPI() != null) kinds.add("downwardAPI");
-                assertEquals(1, kinds.size(), name + " volume " + v.getName() + " is of an allowed kind: " + kinds);
-                assertTrue(allowedVolumes.containsAll(kinds), name + " volume " + v.getName());
-            }
-            List<Container> all = new ArrayList<>(pod.getContainers());
-            if (pod.getInitContainers() != null) all.addAll(pod.getInitContainers());
-            for (Container c : all) {
-                var sc = c.getSecurityContext();
-                String what = name + "/" + c.getName();
-                assertNotNull(sc, what + " has a securityContext");
-                boolean nonRoot = Boolean.TRUE.equals(sc.getRunAsNonRoot()) || podSc != null && Boolean.TRUE.equals(podSc.getRunAsNonRoot());
-                assertTrue(nonRoot, what + " runAsNonRoot");
-                assertTrue(sc.getRunAsUser() == null || sc.getRunAsUser() != 0, what + " not uid 0");
-                assertEquals(Boolean.FALSE, sc.getAllowPrivilegeEscalation(), what + " allowPrivilegeEscalation false");
-                assertFalse(Boolean.TRUE.equals(sc.getPrivileged()), what + " not privileged");
-                assertTrue(sc.getCapabilities() != null && sc.getCapabilities().getDrop().contains("ALL"), what + " drops ALL capabilities");
-                assertTrue(sc.getCapabilities().getAdd() == null || sc.getCapabilities().getAdd().isEmpty(), what + " adds none");
-                var seccomp = sc.getSeccompProfile() != null ? sc.getSeccompProfile() : podSc == null ? null : podSc.getSeccompProfile();
-                assertTrue(seccomp != null && "RuntimeDefault".equals(seccomp.getType()), what + " seccompProfile RuntimeDefault");
-                assertEquals(Boolean.TRUE, sc.getReadOnlyRootFilesystem(), what + " read-only root");
-            }
-        }
-    }
-
     @Test
     void ingressIsDeniedButWhatIsAllowedAndThePairsHaveDisruptionBudgets() {
         var policies = objects.stream().filter(io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class::isInstance)
