@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.autoscaler.common.bus.RedisAccess;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -33,6 +34,33 @@ class RedisAclCommandTest {
         assertEquals(0, new CommandLine(new RedisAclCommand()).execute(dir.toString()));
         assertEquals(first, passwords(), "a restart keeps its users");
         assertEquals(acl, Files.readString(dir.resolve("users.acl")));
+    }
+
+    @Test
+    void eachPasswordFileIsReadableByItsServicesUidAloneAndAnUnknownUserIsRefused() throws Exception {
+        assertEquals(0, new CommandLine(new RedisAclCommand()).execute("--owner", "planner=12345", dir.toString()));
+        boolean root = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).intValue() == 0;
+        for (RedisAccess.Role r : RedisAccess.Role.values()) {
+            Path f = dir.resolve(r.user() + ".password");
+            assertEquals("r--------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)), r.user());
+            int expected = r == RedisAccess.Role.PLANNER ? 12345 : RedisAclCommand.COMPOSE_UIDS.get(r.user());
+            if (root) assertEquals(expected, ((Number) Files.getAttribute(f, "unix:uid")).intValue(), r.user());
+        }
+        assertEquals(RedisAccess.Role.values().length, RedisAclCommand.COMPOSE_UIDS.size(), "every user has an owner");
+        assertEquals(6, new java.util.HashSet<>(RedisAclCommand.COMPOSE_UIDS.values()).size() + 1,
+                "distinct uids but for the executor and watcher, which share root");
+
+        var cmd = new CommandLine(new RedisAclCommand());
+        var saved = System.err;
+        var captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true));
+        try {
+            assertEquals(2, cmd.execute("--owner", "nobody=1", dir.resolve("other").toString()));
+        } finally {
+            System.setErr(saved);
+        }
+        assertTrue(captured.toString().contains("--owner nobody: no such user"), captured.toString());
+        assertFalse(Files.exists(dir.resolve("other")), "nothing written");
     }
 
     private Map<String, String> passwords() throws Exception {
