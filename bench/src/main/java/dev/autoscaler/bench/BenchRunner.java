@@ -1,9 +1,10 @@
 package dev.autoscaler.bench;
 
 import dev.autoscaler.bench.policy.BenchPolicy;
-import dev.autoscaler.bench.policy.HpaPolicy;
 import dev.autoscaler.bench.policy.InformedPolicy;
-import dev.autoscaler.bench.policy.KpaPolicy;
+import dev.autoscaler.bench.policy.PeerPolicy;
+import dev.autoscaler.peers.Hpa;
+import dev.autoscaler.peers.Kpa;
 import dev.autoscaler.bench.policy.OraclePolicy;
 import dev.autoscaler.bench.policy.OursPolicy;
 import dev.autoscaler.bench.policy.ScriptedAdvisor;
@@ -69,9 +70,9 @@ public final class BenchRunner {
     public BenchPolicy policy(String name) {
         return switch (name) {
             case "ours" -> new OursPolicy(oursConfig(), oursWindowSec());
-            case "hpa" -> new HpaPolicy((int) Math.round(cfg.targetUtilisation() * 100), false);
-            case "hpa-behavior" -> new HpaPolicy((int) Math.round(cfg.targetUtilisation() * 100), true);
-            case "kpa" -> new KpaPolicy(cfg.targetUtilisation());
+            case "hpa" -> new PeerPolicy(new Hpa((int) Math.round(cfg.targetUtilisation() * 100), false));
+            case "hpa-behavior" -> new PeerPolicy(new Hpa((int) Math.round(cfg.targetUtilisation() * 100), true));
+            case "kpa" -> new PeerPolicy(new Kpa(cfg.targetUtilisation()));
             case "poc" -> new PocPolicy();
             // replicas warm up after their start-up: the oracle asks for them that much earlier (cfg.warmup().oracleLeadSec())
             case "oracle" -> new OraclePolicy(cfg.model(), cfg.sloMs(), cfg.startupSec() + cfg.warmup().oracleLeadSec());

@@ -1,18 +1,11 @@
 package dev.autoscaler.bench.sim;
 
+import dev.autoscaler.peers.LoadView;
+
 /** What a policy may look at when it decides, at the end of second {@code now() - 1}. */
-public interface SimView {
-    /** Seconds simulated so far. */
-    int now();
-
-    int ready();
-
-    int starting();
-
+public interface SimView extends LoadView {
     /** The last desired count the simulator applied. */
     int desired();
-
-    double arrivals(int second);
 
     /** Requests completed with an answer (not refused) in that second. */
     double served(int second);
@@ -22,14 +15,13 @@ public interface SimView {
 
     double p95Ms(int second);
 
-    /** Busy fraction of the ready replicas in that second (served / capacity). */
-    double utilisation(int second);
-
     int readyAt(int second);
 
     SimConfig config();
 
-    double capacityRps();
+    default int minReplicas() { return config().minReplicas(); }
+
+    default int maxReplicas() { return config().maxReplicas(); }
 
     /** Only the clairvoyant oracle may call this: arrivals in a future second (0 past the end). */
     double futureArrivals(int second);

@@ -53,7 +53,38 @@ public record Plan(String kind, double ts, String id, String target, String cont
     public record Telemetry(Double p95Ms, Double baselineMs, Double sigmaMs, List<Boolean> lowWindows, Integer replicas,
                             Double rps, Double capacityRps, Double thresholdMs, Double forecastRps,
                             Integer recommendedReplicas, String thresholdSource, Double loadRps, String loadSource,
-                            Double perReplicaRps, String rateBasis, Integer currentReplicas, String guardrail) {}
+                            Double perReplicaRps, String rateBasis, Integer currentReplicas, String guardrail, Shadow shadow) {
+        public Telemetry(Double p95Ms, Double baselineMs, Double sigmaMs, List<Boolean> lowWindows, Integer replicas, Double rps,
+                         Double capacityRps, Double thresholdMs, Double forecastRps, Integer recommendedReplicas,
+                         String thresholdSource, Double loadRps, String loadSource, Double perReplicaRps, String rateBasis,
+                         Integer currentReplicas, String guardrail) {
+            this(p95Ms, baselineMs, sigmaMs, lowWindows, replicas, rps, capacityRps, thresholdMs, forecastRps, recommendedReplicas,
+                    thresholdSource, loadRps, loadSource, perReplicaRps, rateBasis, currentReplicas, guardrail, null);
+        }
+    }
+
+    /**
+     * What Kubernetes' HPA (CPU, 70 % target, default behaviour) and Knative's KPA (defaults) would hold now, each as if
+     * it had been in charge since {@code sinceTs}, fed the same windows; they never act. HPA's utilisation is derived
+     * (the measured rate over the shadow's own replicas, over the learned capacity), and the violation seconds are an
+     * estimate for all three: seconds whose rate per replica was above the learned capacity.
+     *
+     * @param sinceTs when the shadows started (the first window with a learned capacity)
+     * @param basis   how the shadows' inputs and estimates were derived, in words
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Shadow(Peer hpa, Peer kpa, Peer ours, Double sinceTs, String basis) {}
+
+    /**
+     * One policy's line in {@link Shadow}.
+     *
+     * @param replicas       its count now
+     * @param replicaS       replica-seconds it has held since the shadows started
+     * @param estViolationS  estimated SLO-violating seconds since then
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Peer(int replicas, double replicaS, double estViolationS) {}
 
     /**
      * The LLM's advice beside the policy's decision: what it said, whether it was applied, and why not.

@@ -1,10 +1,7 @@
-package dev.autoscaler.bench.policy;
+package dev.autoscaler.peers;
 
-import dev.autoscaler.bench.peers.HpaNormalizer;
-import dev.autoscaler.bench.peers.HpaReplicaCalculator;
-import dev.autoscaler.bench.peers.HpaReplicaCalculator.Phase;
-import dev.autoscaler.bench.peers.HpaReplicaCalculator.Pod;
-import dev.autoscaler.bench.sim.SimView;
+import dev.autoscaler.peers.HpaReplicaCalculator.Phase;
+import dev.autoscaler.peers.HpaReplicaCalculator.Pod;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,7 +12,7 @@ import java.util.List;
  * path (300 s scale-down stabilisation, scale-up at most max(2×, 4)) or, with {@code behavior}, by the behavior
  * path with its defaults. The same classes pass the upstream test vectors.
  */
-public final class HpaPolicy implements BenchPolicy {
+public final class Hpa implements PeerAutoscaler {
     private static final int SYNC = 15;
     private static final long REQUEST_MILLI = 1000;
 
@@ -26,7 +23,7 @@ public final class HpaPolicy implements BenchPolicy {
     private final List<double[]> upEvents = new ArrayList<>();
     private final List<double[]> downEvents = new ArrayList<>();
 
-    public HpaPolicy(int targetUtilizationPercent, boolean behavior) {
+    public Hpa(int targetUtilizationPercent, boolean behavior) {
         this.targetUtilization = targetUtilizationPercent;
         this.behavior = behavior;
     }
@@ -35,11 +32,11 @@ public final class HpaPolicy implements BenchPolicy {
 
     public int tickSec() { return SYNC; }
 
-    public int decide(SimView v) {
+    public int decide(LoadView v) {
         int now = v.now();
         int current = v.ready() + v.starting();
-        int min = v.config().minReplicas();
-        int max = v.config().maxReplicas();
+        int min = v.minReplicas();
+        int max = v.maxReplicas();
         if (current > max) return max;
         if (current < min) return min;
         double util = 0;
@@ -56,8 +53,7 @@ public final class HpaPolicy implements BenchPolicy {
         } catch (IllegalArgumentException noMetrics) {
             return current;
         }
-        int result = behavior ? behaviorNormalize(now, current, proposal, min, max) : legacyNormalize(now, current, proposal, min, max);
-        return result;
+        return behavior ? behaviorNormalize(now, current, proposal, min, max) : legacyNormalize(now, current, proposal, min, max);
     }
 
     private int legacyNormalize(int now, int current, int proposal, int min, int max) {

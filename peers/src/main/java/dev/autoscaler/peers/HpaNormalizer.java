@@ -1,4 +1,4 @@
-package dev.autoscaler.bench.peers;
+package dev.autoscaler.peers;
 
 import java.util.List;
 

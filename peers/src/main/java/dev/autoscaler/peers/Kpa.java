@@ -1,23 +1,21 @@
-package dev.autoscaler.bench.policy;
-
-import dev.autoscaler.bench.peers.KpaDecider;
-import dev.autoscaler.bench.sim.SimView;
+package dev.autoscaler.peers;
 
 /**
  * Knative KPA on requests per second: a 2 s tick; stable and panic values are the revision's total rps averaged
  * over 60 s and 6 s (buckets since the first write, capped at the window); target = 0.7 × one replica's capacity;
  * panic threshold 2.0, max scale-up rate 1000, max scale-down rate 2. The decider is the one that passes the
- * upstream test vectors.
+ * upstream test vectors. A capacity that changes (the planner's shadow learns it as it goes) updates the target.
  */
-public final class KpaPolicy implements BenchPolicy {
+public final class Kpa implements PeerAutoscaler {
     private static final int TICK = 2;
     private static final int STABLE = 60;
     private static final int PANIC = 6;
 
     private final double targetUtilisation;
     private KpaDecider decider;
+    private double specCapacity;
 
-    public KpaPolicy(double targetUtilisation) {
+    public Kpa(double targetUtilisation) {
         this.targetUtilisation = targetUtilisation;
     }
 
@@ -25,17 +23,24 @@ public final class KpaPolicy implements BenchPolicy {
 
     public int tickSec() { return TICK; }
 
-    public int decide(SimView v) {
+    public int decide(LoadView v) {
         double capacity = v.capacityRps();
         if (decider == null) {
-            var spec = new KpaDecider.Spec(capacity * targetUtilisation, capacity, 211, 2.0, 1000, 2, STABLE, 0, true, 0);
-            decider = new KpaDecider(spec, v.ready(), v.now());
+            decider = new KpaDecider(spec(capacity), v.ready(), v.now());
+        } else if (capacity != specCapacity) {
+            // a learned capacity that moves is a new target per pod, which Knative applies with Update
+            decider.update(spec(capacity));
         }
+        specCapacity = capacity;
         int now = v.now();
         return decider.scale(now, v.ready(), average(v, now, STABLE), average(v, now, PANIC)).desiredPodCount();
     }
 
-    private static double average(SimView v, int now, int window) {
+    private KpaDecider.Spec spec(double capacity) {
+        return new KpaDecider.Spec(capacity * targetUtilisation, capacity, 211, 2.0, 1000, 2, STABLE, 0, true, 0);
+    }
+
+    private static double average(LoadView v, int now, int window) {
         int from = Math.max(0, now - window);
         double sum = 0;
         for (int s = from; s < now; s++) sum += v.arrivals(s);
