@@ -9,14 +9,14 @@ import java.util.UUID;
 final class PlanMessages {
     private PlanMessages() {}
 
-    /** The policy's decision with the numbers behind it, and the advice judged beside it (or null). */
-    static Plan decided(String target, double now, String mode, PolicyDecision dec, Plan.Advice advice) {
+    /** The policy's decision with the numbers behind it, the advice judged beside it and the shadows (either may be null). */
+    static Plan decided(String target, double now, String mode, PolicyDecision dec, Plan.Advice advice, Plan.Shadow shadow) {
         var n = dec.numbers();
         return plan(target, now, new Plan.Decision(dec.action(), target, dec.targetReplicas(), dec.reason(), dec.confidence(),
                         dec.source(), mode),
                 new Plan.Telemetry(n.p95Ms(), n.baselineMs(), n.sigmaMs(), n.lowWindows(), n.readyReplicas(), n.rps(),
                         n.capacityRps(), n.thresholdMs(), n.forecastRps(), n.recommendedReplicas(), n.thresholdSource(), n.loadRps(),
-                        n.loadSource(), n.perReplicaRps(), n.rateBasis(), n.currentReplicas(), n.guardrail()), advice);
+                        n.loadSource(), n.perReplicaRps(), n.rateBasis(), n.currentReplicas(), n.guardrail(), shadow), advice);
     }
 
     /**

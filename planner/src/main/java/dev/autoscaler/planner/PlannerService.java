@@ -29,6 +29,7 @@ import dev.autoscaler.planner.policy.PolicyDecision;
 import dev.autoscaler.planner.policy.PolicyState;
 import dev.autoscaler.planner.policy.ScalingPolicy;
 import dev.autoscaler.planner.policy.Window;
+import dev.autoscaler.planner.shadow.ShadowFleet;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.LinkedHashMap;
@@ -75,6 +76,8 @@ public final class PlannerService implements Service {
     private final AtomicLong refusedTargets = new AtomicLong();
     private volatile long lastRefusedLog;
     private final Map<String, PolicyState> states = new ConcurrentHashMap<>();
+    /** HPA and KPA beside the policy, per target, since this planner began to act. */
+    private final Map<String, ShadowFleet> shadows = new ConcurrentHashMap<>();
     private final AtomicLong windows = new AtomicLong();
     private final AtomicLong ignored = new AtomicLong();
     private final MeterRegistry meters;
@@ -148,6 +151,7 @@ public final class PlannerService implements Service {
             standbyWindows.incrementAndGet();
             states.clear();
             lastDesired.clear();
+            shadows.clear();
             return;
         }
         long t0 = System.nanoTime();
@@ -190,7 +194,7 @@ public final class PlannerService implements Service {
             return;
         }
         Plan.Advice advice = held == null ? null : advisor.judged(target, held, r.advice(), role, current);
-        Plan plan = PlanMessages.decided(target, now, mode, dec, advice);
+        Plan plan = PlanMessages.decided(target, now, mode, dec, advice, shadow(target, m, dec, cfg));
         if (!writeDesired(target, plan, enforce || scale != null, stored, now)) return;
         bus.publish(Channels.ACTIONS, plan);
         writeLast(target, m, plan, mode);
@@ -201,6 +205,15 @@ public final class PlannerService implements Service {
         meters.counter("autoscaler_planner_decisions", "target", target, "action", dec.action().name()).increment();
         decisionTimer.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
         if (!"off".equals(role)) askAdvisor(target, m, dec, cfg, r, now);
+    }
+
+    /** The shadows after this window, or null when they are off. */
+    private Plan.Shadow shadow(String target, LatencyMetrics m, PolicyDecision dec, PolicyConfig cfg) {
+        if (!settings.shadows()) return null;
+        ShadowFleet fleet = shadows.computeIfAbsent(target, t -> new ShadowFleet(cfg.rates().targetUtilisation()));
+        var n = dec.numbers();
+        fleet.observe(m.ts(), m.rps(), n.currentReplicas(), n.capacityRps(), cfg.minReplicas(), cfg.maxReplicas());
+        return fleet.snapshot();
     }
 
     /**

@@ -16,8 +16,11 @@ import dev.autoscaler.common.config.Env;
  * @param election        who decides which planner acts: redis (the lease above, anywhere) or kubernetes (a
  *                        coordination.k8s.io Lease, PLANNER_KUBE_LEASE_NAME and the KUBE_LEASE_* timings: it survives
  *                        a Redis restart and kubectl shows the holder); writes are fenced in Redis either way
+ * @param shadows         run HPA and KPA beside the policy on every window and publish what they would hold
+ *                        (PLANNER_SHADOWS, true: the answer to "would this beat my HPA?" costs microseconds a window)
  */
-public record PlannerSettings(String mode, double leaseSec, int maxTargets, double unknownHoldSec, String election) {
+public record PlannerSettings(String mode, double leaseSec, int maxTargets, double unknownHoldSec, String election,
+                              boolean shadows) {
 
     public static PlannerSettings from(Env env) {
         return new PlannerSettings(
@@ -25,6 +28,7 @@ public record PlannerSettings(String mode, double leaseSec, int maxTargets, doub
                 env.number("PLANNER_LEASE_SEC", 6, 1, 600),
                 env.integer("PLANNER_MAX_TARGETS", 100, 1, 100_000),
                 env.number("UNKNOWN_COUNT_HOLD_SEC", 60, 0, 3600),
-                env.oneOf("PLANNER_ELECTION", "redis", "redis", "kubernetes"));
+                env.oneOf("PLANNER_ELECTION", "redis", "redis", "kubernetes"),
+                env.bool("PLANNER_SHADOWS", true));
     }
 }
