@@ -5,6 +5,7 @@ import dev.autoscaler.common.config.ConfigException;
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Json;
+import dev.autoscaler.common.msg.Plan;
 import dev.autoscaler.common.status.ServiceInfo;
 import dev.autoscaler.common.status.StatusReader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -90,11 +91,27 @@ public final class StatusCommand implements Callable<Integer> {
                     r.ready(), r.p95Ms() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.p95Ms()),
                     r.rps() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.rps()), dec);
             if (r.lastAdvice() != null) out.println("             " + adviceLine(r.lastAdvice()));
+            if (r.shadow() != null && r.windowTs() != null) out.println("             " + shadowLine(r.shadow(), r.windowTs()));
             // the executor could not do what was asked (an HPA on the Deployment, no base container): say why
             if (r.lastResult() != null && "error".equals(r.lastResult().result().status())) {
                 out.println("             executor " + r.lastResult().result().status() + ": " + r.lastResult().result().message());
             }
         }
+    }
+
+    /**
+     * Our totals beside what HPA and KPA would have held on the same windows since the shadows started; the violation
+     * seconds are the planner's estimates, and the line says so.
+     */
+    static String shadowLine(Plan.Shadow s, double nowTs) {
+        String since = s.sinceTs() == null ? "" : " over " + age(Math.max(0, nowTs - s.sinceTs()));
+        return "shadow" + since + ": " + peer("ours", s.ours()) + "; " + peer("hpa", s.hpa()) + "; " + peer("kpa", s.kpa())
+                + " (violation seconds estimated)";
+    }
+
+    private static String peer(String name, Plan.Peer p) {
+        if (p == null) return name + " -";
+        return String.format(Locale.ROOT, "%s %d now, %.0f replica-s, %.0f s over", name, p.replicas(), p.replicaS(), p.estViolationS());
     }
 
     /** After the targets: which services run, where their /health is, and for how long. */

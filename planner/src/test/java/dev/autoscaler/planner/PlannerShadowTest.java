@@ -3,12 +3,15 @@ package dev.autoscaler.planner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.LatencyMetrics;
+import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.Plan;
+import dev.autoscaler.common.status.StatusReader;
 import dev.autoscaler.common.service.ServiceContext;
 import dev.autoscaler.common.testing.RedisServer;
 import java.util.HashMap;
@@ -57,6 +60,17 @@ class PlannerShadowTest {
                             170, 170.0, 0, 2, "access_log", 1_761_581_000.0 + i));
                     p = plans.poll(10, TimeUnit.SECONDS);
                     assertNotNull(p, "a plan for window " + i);
+                }
+                // what `status` (and --json) shows is the last plan's shadow; the planner writes last:{target} after publishing
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                StatusReader.TargetStatus row = StatusReader.read(bus).get(0);
+                while (!java.util.Objects.equals(row.shadow(), p.telemetry().shadow()) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                    row = StatusReader.read(bus).get(0);
+                }
+                assertEquals(p.telemetry().shadow(), row.shadow(), "status shows the last plan's shadow");
+                if (row.shadow() != null) {
+                    assertTrue(Json.write(row).contains("\"est_violation_s\""), Json.write(row));
                 }
                 return p;
             } finally {

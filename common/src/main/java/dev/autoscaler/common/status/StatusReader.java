@@ -34,7 +34,13 @@ public final class StatusReader {
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record TargetStatus(String target, String mode, String llm, Integer desired, int ready, Double p95Ms, Double rps,
                                Double windowTs, LastDecision lastDecision, Plan.Advice lastAdvice, Map<String, String> settings,
-                               ExecResult lastResult) {}
+                               ExecResult lastResult, Plan.Shadow shadow) {
+        public TargetStatus(String target, String mode, String llm, Integer desired, int ready, Double p95Ms, Double rps,
+                            Double windowTs, LastDecision lastDecision, Plan.Advice lastAdvice, Map<String, String> settings,
+                            ExecResult lastResult) {
+            this(target, mode, llm, desired, ready, p95Ms, rps, windowTs, lastDecision, lastAdvice, settings, lastResult, null);
+        }
+    }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record LastDecision(String action, Integer targetReplicas, String reason, String source, Double confidence, double ts) {}
@@ -66,11 +72,13 @@ public final class StatusReader {
         Integer desired = d == null ? null : Integer.valueOf(d);
         int ready = ReplicaRegistry.ready(bus, t);
         LatencyMetrics m = last.containsKey("window") ? Json.read(last.get("window"), LatencyMetrics.class) : null;
-        LastDecision ld = last.containsKey("plan") ? lastDecision(Json.read(last.get("plan"), Plan.class)) : null;
+        Plan plan = last.containsKey("plan") ? Json.read(last.get("plan"), Plan.class) : null;
+        LastDecision ld = plan == null ? null : lastDecision(plan);
+        Plan.Shadow shadow = plan == null || plan.telemetry() == null ? null : plan.telemetry().shadow();
         Plan.Advice advice = last.containsKey("advice") ? Json.read(last.get("advice"), Plan.Advice.class) : null;
         ExecResult result = last.containsKey("result") ? Json.read(last.get("result"), ExecResult.class) : null;
         return new TargetStatus(t, mode, settings.get("llm"), desired, ready, m == null ? null : m.p95Ms(),
-                m == null ? null : m.rps(), m == null ? null : m.ts(), ld, advice, settings, result);
+                m == null ? null : m.rps(), m == null ? null : m.ts(), ld, advice, settings, result, shadow);
     }
 
     private static LastDecision lastDecision(Plan p) {
