@@ -2,7 +2,7 @@
 // The live page. Every text that comes from Redis or an LLM goes into the DOM through textContent, never as HTML.
 
 const MAX_POINTS = 2000;
-const targets = new Map(); // name -> {el, data: {ts, p95, threshold, decision, rps, desired, ready}, plans, charts}
+const targets = new Map(); // name -> {el, data: {ts, p95, threshold, decision, rps, desired, ready, hpa, kpa}, plans, charts}
 let config = { controls: false, controls_reason: '', history_windows: 600 };
 
 function el(tag, text, cls) {
@@ -33,7 +33,7 @@ async function getJson(url) {
 }
 
 function emptySeries() {
-  return { ts: [], p95: [], threshold: [], decision: [], rps: [], desired: [], ready: [] };
+  return { ts: [], p95: [], threshold: [], decision: [], rps: [], desired: [], ready: [], hpa: [], kpa: [] };
 }
 
 function addWindow(t, ev) {
@@ -50,6 +50,9 @@ function addWindow(t, ev) {
   d.rps.push(w.rps);
   d.desired.push(plan && plan.decision ? plan.decision.target_replicas : null);
   d.ready.push(w.replicas);
+  // what HPA and KPA would hold on the same windows (the planner's shadows; they never act)
+  d.hpa.push(tel.shadow && tel.shadow.hpa ? tel.shadow.hpa.replicas : null);
+  d.kpa.push(tel.shadow && tel.shadow.kpa ? tel.shadow.kpa.replicas : null);
   t.plans.push(plan);
   if (d.ts.length > MAX_POINTS) {
     for (const k of Object.keys(d)) d[k].shift();
@@ -72,6 +75,16 @@ function showPlan(t, plan, w) {
     while (list.children.length > 50) list.removeChild(list.lastChild);
   }
   if (plan.advice) showAdvice(card, plan.advice, dec);
+  if (plan.telemetry && plan.telemetry.shadow) showShadow(card, plan.telemetry.shadow, plan.ts);
+}
+
+function showShadow(card, s, now) {
+  const body = card.querySelector('.shadow tbody');
+  body.replaceChildren(...[['ours', s.ours], ['HPA', s.hpa], ['KPA', s.kpa]].filter(([, p]) => p)
+    .map(([name, p]) => row([name, p.replicas, fmt(p.replica_s, 0), fmt(p.est_violation_s, 0)])));
+  const since = s.since_ts ? Math.max(0, now - s.since_ts) : null;
+  card.querySelector('.shadow-basis').textContent =
+    (since !== null ? `over the last ${fmt(since / 60, 1)} min; ` : '') + (s.basis ?? '');
 }
 
 function showAdvice(card, a, dec) {
@@ -112,8 +125,10 @@ function makeCharts(t) {
     scales: { n: { range: (u, lo, hi) => [0, Math.max(2, hi + 1)] } },
     axes: [{}, { label: 'rps' }, { side: 1, scale: 'n', label: 'replicas', grid: { show: false } }],
     series: [{}, { label: 'rps', stroke: '#0e9384' }, { label: 'desired', stroke: '#6941c6', scale: 'n', width: 2 },
-      { label: 'ready', stroke: '#98a2b3', scale: 'n', dash: [4, 3] }],
-  }, [t.data.ts, t.data.rps, t.data.desired, t.data.ready], card.querySelector('.chart.load'));
+      { label: 'ready', stroke: '#98a2b3', scale: 'n', dash: [4, 3] },
+      { label: 'HPA (shadow)', stroke: '#dc6803', scale: 'n', dash: [2, 3] },
+      { label: 'KPA (shadow)', stroke: '#0086c9', scale: 'n', dash: [2, 3] }],
+  }, [t.data.ts, t.data.rps, t.data.desired, t.data.ready, t.data.hpa, t.data.kpa], card.querySelector('.chart.load'));
   t.charts = [latency, load];
   window.addEventListener('resize', () => t.charts.forEach((c) => c.setSize({ width: width(), height: 220 })));
 }
@@ -122,7 +137,7 @@ function redraw(t) {
   if (!t.charts.length) return; // still loading its history: the charts take the data when they are made
   const d = t.data;
   t.charts[0].setData([d.ts, d.p95, d.threshold, d.decision]);
-  t.charts[1].setData([d.ts, d.rps, d.desired, d.ready]);
+  t.charts[1].setData([d.ts, d.rps, d.desired, d.ready, d.hpa, d.kpa]);
 }
 
 function showReplicas(t, replicas) {

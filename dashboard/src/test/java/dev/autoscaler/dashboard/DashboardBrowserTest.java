@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -144,6 +145,30 @@ class DashboardBrowserTest {
         await(() -> browser.findElements(By.cssSelector("ol.decisions li")).stream()
                 .anyMatch(li -> li.getText().contains("scale up") && li.getText().contains("600.0 rps")), "the decision with its reason");
         screenshot("decision");
+    }
+
+    @Test
+    void theHpaAndKpaShadowsAreLinesOnTheReplicasChartAndTotalsInATable() throws Exception {
+        publish(45, 150);
+        publish(45, 150);
+        await(() -> browser.findElements(By.cssSelector("table.shadow tbody tr")).size() == 3, "the shadow table's three rows");
+        // one read of the whole table: each window redraws it
+        @SuppressWarnings("unchecked")
+        var rows = (List<List<String>>) browser.executeScript("return [...document.querySelectorAll('table.shadow tbody tr')]"
+                + ".map(tr => [...tr.cells].map(td => td.textContent));");
+        assertEquals(List.of("ours", "HPA", "KPA"), rows.stream().map(r -> r.get(0)).toList());
+        for (List<String> r : rows) {
+            assertTrue(Integer.parseInt(r.get(1)) >= 1, "a count: " + r);
+            assertTrue(Double.parseDouble(r.get(2)) >= 0 && Double.parseDouble(r.get(3)) >= 0, "totals: " + r);
+        }
+        assertTrue(text(".shadow-basis").contains("estimates"), "the page says the violation seconds are estimates: " + text(".shadow-basis"));
+        String legend = text(".chart.load .u-legend");
+        assertTrue(legend.contains("HPA (shadow)") && legend.contains("KPA (shadow)"), legend);
+        Object drawn = browser.executeScript("const d = targets.get('app').data; "
+                + "return [d.hpa.filter(v => v !== null).length, d.kpa.filter(v => v !== null).length];");
+        assertTrue(drawn instanceof List<?> l && ((Number) l.get(0)).intValue() > 0 && ((Number) l.get(1)).intValue() > 0,
+                "the chart has HPA and KPA points: " + drawn);
+        screenshot("shadow");
     }
 
     @Test
