@@ -530,7 +530,7 @@ public final class BenchCli {
     }
 
     @Command(name = "decision", mixinStandardHelpOptions = true,
-            description = "JMH: latency of one planner decision (sampled; prints p50, p99, p99.9 in microseconds).")
+            description = "JMH: latency of one planner decision, without and with the HPA/KPA shadows (sampled; prints p50, p99, p99.9 in microseconds).")
     public static final class Decision implements Callable<Integer> {
         @Option(names = "--seconds", defaultValue = "5", description = "measurement seconds (default ${DEFAULT-VALUE})")
         int seconds;
@@ -545,8 +545,9 @@ public final class BenchCli {
             var results = new org.openjdk.jmh.runner.Runner(opts).run();
             for (var r : results) {
                 var stats = r.getPrimaryResult().getStatistics();
-                System.out.printf(java.util.Locale.ROOT, "planner decision: p50 %.2f us, p99 %.2f us, p99.9 %.2f us, mean %.2f us (%d samples)%n",
-                        stats.getPercentile(50), stats.getPercentile(99), stats.getPercentile(99.9), stats.getMean(), stats.getN());
+                String with = "true".equals(r.getParams().getParam("shadows")) ? " with shadows" : "";
+                System.out.printf(java.util.Locale.ROOT, "planner decision%s: p50 %.2f us, p99 %.2f us, p99.9 %.2f us, mean %.2f us (%d samples)%n",
+                        with, stats.getPercentile(50), stats.getPercentile(99), stats.getPercentile(99.9), stats.getMean(), stats.getN());
             }
             return 0;
         }
