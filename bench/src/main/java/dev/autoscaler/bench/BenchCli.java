@@ -492,6 +492,92 @@ public final class BenchCli {
         }
     }
 
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = "Replay an nginx access log (the project's JSON format or nginx's combined; gzip too) through ours, hpa, kpa, "
+                    + "poc and the oracle: the log's own requests per second, on replicas of the capacity it shows (or --capacity-rps); "
+                    + "writes results.md (its first lines say what was assumed), results.json and a chart.")
+    public static final class Replay implements Callable<Integer> {
+        @Option(names = "--access-log", required = true, paramLabel = "FILE", description = "the log (.gz is read as gzip)")
+        Path log;
+
+        @Option(names = "--format", description = "json (the project's log_format) or combined (nginx's default); default: what the first line looks like")
+        String format;
+
+        @Option(names = "--capacity-rps", paramLabel = "N", description = "one replica's saturation throughput; default: estimated from the log's "
+                + "request times (which needs $request_time in the log)")
+        Double capacityRps;
+
+        @Option(names = "--service-ms", paramLabel = "MS", description = "one request's service time with no queue; default: the log's low-load "
+                + "request time, or the toy app's 20 ms where the log has none")
+        Double serviceMs;
+
+        @Option(names = "--out", defaultValue = "bench-replay", description = "output folder (default ${DEFAULT-VALUE})")
+        Path out;
+
+        @Option(names = "--policies", defaultValue = "ours,hpa,kpa,poc,oracle", split = ",", description = "default ${DEFAULT-VALUE}")
+        java.util.List<String> policies;
+
+        @Option(names = "--startup-sec", defaultValue = "30", description = "replica start-up delay (default ${DEFAULT-VALUE})")
+        double startupSec;
+
+        @Option(names = "--slo-ms", defaultValue = "100", description = "SLO on p95 in ms (default ${DEFAULT-VALUE})")
+        double sloMs;
+
+        @Option(names = "--min-replicas", defaultValue = "1")
+        int minReplicas;
+
+        @Option(names = "--max-replicas", defaultValue = "100")
+        int maxReplicas;
+
+        @Option(names = "--seed", defaultValue = "1")
+        long seed;
+
+        @Option(names = {"--set"}, split = ",", paramLabel = "NAME=VALUE", description = "a planner setting for ours, as in bench run")
+        java.util.List<String> ours;
+
+        @Override
+        public Integer call() throws Exception {
+            if (format != null && !format.equals("json") && !format.equals("combined")) {
+                System.err.println("autoscaler bench replay: --format must be json or combined, got '" + format + "'");
+                return 2;
+            }
+            if (!Files.isRegularFile(log)) {
+                System.err.println("autoscaler bench replay: no such file: " + log);
+                return 2;
+            }
+            if (!(sloMs > 0) || startupSec < 0 || minReplicas < 0 || maxReplicas < Math.max(1, minReplicas)) {
+                System.err.println("autoscaler bench replay: --slo-ms must be > 0, --startup-sec >= 0 and 0 <= --min-replicas <= --max-replicas (>= 1)");
+                return 2;
+            }
+            dev.autoscaler.bench.replay.LogReplay replay;
+            dev.autoscaler.bench.replay.ReplicaEstimate estimate;
+            try {
+                replay = dev.autoscaler.bench.replay.LogReplay.read(log, format, System.err);
+                estimate = dev.autoscaler.bench.replay.ReplicaEstimate.of(replay, capacityRps, serviceMs);
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                System.err.println("autoscaler bench replay: " + e.getMessage());
+                return 2;
+            }
+            var d = dev.autoscaler.bench.sim.SimConfig.defaults();
+            var base = new dev.autoscaler.bench.sim.SimConfig(startupSec, d.peakReplicas(), minReplicas, maxReplicas, sloMs, d.targetUtilisation(),
+                    d.workers(), d.serviceMs(), d.maxWaitSec(), seed, false, d.warmup(), d.startWarmup(), d.noise(), d.startNoise(), false, true, 0);
+            var cfg = dev.autoscaler.bench.replay.ReplayRun.config(base, estimate);
+            BenchRunner runner;
+            try {
+                runner = new BenchRunner(cfg, settings(ours));
+                for (String p : policies) runner.policy(p);
+                runner.oursConfig();
+            } catch (RuntimeException e) {
+                System.err.println("autoscaler bench replay: " + e.getMessage());
+                return 2;
+            }
+            var rows = dev.autoscaler.bench.replay.ReplayRun.run(replay, estimate, runner, cfg, policies, out, System.err);
+            System.out.print(dev.autoscaler.bench.report.Report.markdown(rows));
+            System.out.println("wrote " + out.resolve("results.md") + ", " + out.resolve("results.json") + " and a chart");
+            return 0;
+        }
+    }
+
     @Command(name = "frontier", mixinStandardHelpOptions = true,
             description = "Per trace: the policies, then a reference that knows the exact present rate and slope (not the future) "
                     + "at each fixed headroom; prints one markdown table. Where the reference cannot meet a target at any headroom, "

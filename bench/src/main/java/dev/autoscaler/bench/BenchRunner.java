@@ -107,7 +107,11 @@ public final class BenchRunner {
     public record TraceRun(Trace trace, List<SimResult> results, List<Summary> summaries) {}
 
     public TraceRun run(Trace trace, List<String> policies) {
-        double[] arrivals = trace.arrivalsPerSecond(scaleFor(trace), cfg.seed(), cfg.stepHold());
+        return run(trace, trace.arrivalsPerSecond(scaleFor(trace), cfg.seed(), cfg.stepHold()), policies);
+    }
+
+    /** The policies on these arrivals, one per second (a replayed log's own, say), with the oracle's as the floor. */
+    public TraceRun run(Trace trace, double[] arrivals, List<String> policies) {
         Simulator sim = new Simulator(cfg);
         boolean cold = coldStart(trace);
         SimResult oracle = sim.run(trace.name(), arrivals, policy("oracle"), cold);

@@ -47,6 +47,46 @@ class BenchCliTest {
         assertTrue(lines[5].startsWith("| t.csv | informed-1.50 |"), lines[5]);
     }
 
+    @Test
+    void replayRunsALogThroughThePoliciesAndSaysWhatItAssumedFirst() throws Exception {
+        Path dir = Files.createTempDirectory("replay");
+        Path log = dir.resolve("access.json");
+        StringBuilder lines = new StringBuilder();
+        for (int s = 0; s < 900; s++) {
+            int rate = s < 300 ? 60 : s < 600 ? 240 : 60; // a step the policies must follow
+            for (int i = 0; i < rate; i++) {
+                lines.append(dev.autoscaler.bench.replay.LogReplayTest.json(1_765_000_000 + s + i / (double) rate, 0.02,
+                        "127.0.0.1:" + (9000 + i % 3))).append('\n');
+            }
+        }
+        lines.append("garbage\n");
+        Files.writeString(log, lines);
+        Path out = dir.resolve("out");
+        Outcome r = execute(new BenchCli.Replay(), "--access-log", log.toString(), "--capacity-rps", "100", "--out", out.toString(),
+                "--policies", "ours,hpa,kpa,oracle");
+        assertEquals(0, r.exit(), r.err());
+        String md = Files.readString(out.resolve("results.md"));
+        String[] head = md.split("\n");
+        assertEquals("# Replay of access.json", head[0]);
+        assertTrue(head[2].startsWith("- 108,001 lines read (json format), 1 that did not parse (first at lines [108001])"), head[2]);
+        assertTrue(md.contains("- one replica's capacity: 100.0 rps, from --capacity-rps"), md);
+        assertTrue(md.contains("- service time: 20.0 ms, the log's low-load mean request time"), md);
+        assertTrue(md.contains("(median 3)"), md);
+        for (String p : new String[] {"ours", "hpa", "kpa", "oracle"}) assertTrue(r.out().contains("| access | " + p + " |"), r.out());
+        assertTrue(Files.size(out.resolve("access.png")) > 10_000, "the chart");
+        assertTrue(Files.readString(out.resolve("results.json")).contains("\"assumptions\""));
+
+        Outcome badFormat = execute(new BenchCli.Replay(), "--access-log", log.toString(), "--format", "apache");
+        assertEquals(2, badFormat.exit());
+        assertTrue(badFormat.err().contains("--format must be json or combined"), badFormat.err());
+        Path plain = dir.resolve("plain.log");
+        Files.writeString(plain, "1.2.3.4 - - [06/Dec/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"-\"\n");
+        Outcome noCapacity = execute(new BenchCli.Replay(), "--access-log", plain.toString(), "--out", out.toString());
+        assertEquals(2, noCapacity.exit());
+        assertEquals("autoscaler bench replay: the log has no $request_time to estimate one replica's capacity from: give --capacity-rps",
+                noCapacity.err().strip());
+    }
+
     static Outcome run(String... args) {
         return execute(new BenchCli.Run(), args);
     }

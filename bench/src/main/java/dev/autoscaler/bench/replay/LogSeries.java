@@ -1,0 +1,127 @@
+package dev.autoscaler.bench.replay;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An access log reduced to seconds: requests and summed request time per second, and how many upstreams answered in
+ * each minute. Its size follows the log's time span, never its line count; lines a little out of order (nginx writes
+ * a line when its request ends) land in their own second.
+ */
+final class LogSeries {
+    /** The longest span kept: 60 days of seconds is 41 MB here, and a longer log is better cut into pieces. */
+    static final long MAX_SPAN_SEC = 60L * 86_400;
+
+    private long base = Long.MIN_VALUE;
+    private int[] counts = new int[0];
+    private float[] latencySum = new float[0];
+    private int[] latencyN = new int[0];
+    private final Map<Long, Integer> upstreamsPerMinute = new HashMap<>();
+    private final Set<String> minuteUpstreams = new HashSet<>();
+    private long minute = Long.MIN_VALUE;
+    private long first = Long.MAX_VALUE;
+    private long last = Long.MIN_VALUE;
+
+    /** One request that ended at {@code ts}; {@code requestTimeSec} NaN and {@code upstream} null where the log has none. */
+    void add(double ts, double requestTimeSec, String upstream) {
+        long sec = (long) Math.floor(ts);
+        int i = index(sec);
+        counts[i]++;
+        if (requestTimeSec >= 0) {
+            latencySum[i] += (float) requestTimeSec;
+            latencyN[i]++;
+        }
+        first = Math.min(first, sec);
+        last = Math.max(last, sec);
+        if (upstream != null) {
+            long m = Math.floorDiv(sec, 60);
+            if (m != minute) {
+                flushMinute();
+                minute = m;
+            }
+            minuteUpstreams.add(upstream);
+        }
+    }
+
+    private void flushMinute() {
+        if (!minuteUpstreams.isEmpty()) upstreamsPerMinute.merge(minute, minuteUpstreams.size(), Math::max);
+        minuteUpstreams.clear();
+    }
+
+    private int index(long sec) {
+        if (base == Long.MIN_VALUE) {
+            base = sec - 60;
+            grow(0, 4096);
+        }
+        if (sec < base) {
+            long front = Math.max(base - sec, counts.length / 2);
+            check(counts.length + front);
+            grow((int) front, counts.length + (int) front);
+            base -= front;
+        } else if (sec - base >= counts.length) {
+            long need = sec - base + 1;
+            check(need);
+            grow(0, (int) Math.min(MAX_SPAN_SEC + 1, Math.max(need, 2L * counts.length)));
+        }
+        return (int) (sec - base);
+    }
+
+    private static void check(long span) {
+        if (span > MAX_SPAN_SEC + 1) {
+            throw new IllegalArgumentException("the log spans more than " + MAX_SPAN_SEC / 86_400 + " days: replay it in pieces");
+        }
+    }
+
+    /** Arrays of {@code size} with the old contents moved {@code shift} to the right. */
+    private void grow(int shift, int size) {
+        int[] c = new int[size];
+        float[] l = new float[size];
+        int[] n = new int[size];
+        System.arraycopy(counts, 0, c, shift, counts.length);
+        System.arraycopy(latencySum, 0, l, shift, latencySum.length);
+        System.arraycopy(latencyN, 0, n, shift, latencyN.length);
+        counts = c;
+        latencySum = l;
+        latencyN = n;
+    }
+
+    boolean isEmpty() {
+        return first > last;
+    }
+
+    long firstSecond() {
+        return first;
+    }
+
+    /** Requests in each second from the first request's to the last's. */
+    double[] arrivals() {
+        double[] a = new double[(int) (last - first + 1)];
+        for (int s = 0; s < a.length; s++) a[s] = counts[(int) (first - base) + s];
+        return a;
+    }
+
+    /** Mean request time in ms of each second (NaN where the log gave none). */
+    double[] meanLatencyMs() {
+        double[] a = new double[(int) (last - first + 1)];
+        for (int s = 0; s < a.length; s++) {
+            int i = (int) (first - base) + s;
+            a[s] = latencyN[i] == 0 ? Double.NaN : 1000.0 * latencySum[i] / latencyN[i];
+        }
+        return a;
+    }
+
+    /** Upstreams that answered in each second's minute (0 where the log names none). */
+    int[] upstreams() {
+        flushMinute();
+        int[] a = new int[(int) (last - first + 1)];
+        for (int s = 0; s < a.length; s++) a[s] = upstreamsPerMinute.getOrDefault(Math.floorDiv(first + s, 60), 0);
+        return a;
+    }
+
+    boolean hasLatency() {
+        return Arrays.stream(latencyN).anyMatch(n -> n > 0);
+    }
+}
