@@ -13,8 +13,19 @@ public final class BenchCli {
 
     /** What an environment-variable name looks like; a setting named otherwise (say, in lower case) is a typo. */
     private static final java.util.regex.Pattern SETTING_NAME = java.util.regex.Pattern.compile("[A-Z][A-Z0-9_]*");
-    /** Every name the planner's configuration reads. */
-    private static final java.util.Set<String> KNOWN = dev.autoscaler.planner.policy.PolicyConfig.settingNames();
+    /** Keys never go on a command line (other users see it in ps): --advisor llm reads them from the environment or a file. */
+    private static final java.util.Set<String> SECRETS = java.util.Set.of("LLM_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY", "OPENAI_API_KEY");
+    /** Every name the planner's configuration and its LLM settings read (keys aside). */
+    private static final java.util.Set<String> KNOWN = known();
+
+    private static java.util.Set<String> known() {
+        java.util.Set<String> names = new java.util.TreeSet<>(dev.autoscaler.planner.policy.PolicyConfig.settingNames());
+        java.util.Set<String> llm = new java.util.TreeSet<>();
+        dev.autoscaler.planner.llm.LlmSettings.from(dev.autoscaler.common.config.Env.recording(java.util.Map.of(), llm));
+        llm.removeAll(SECRETS);
+        names.addAll(llm);
+        return names;
+    }
 
     /**
      * The planner settings of {@code --set} (alias {@code --ours}), whose values picocli has split at commas: a piece
@@ -36,6 +47,9 @@ public final class BenchCli {
             if (eq <= 0 || !SETTING_NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("--set takes NAME=VALUE with NAME a planner setting's environment-variable name "
                         + "(upper case, e.g. FORECAST=false), got '" + piece + "'");
+            }
+            if (SECRETS.contains(name)) {
+                throw new IllegalArgumentException("--set: " + name + " is a key: give it in the environment (or LLM_API_KEY_FILE), never on the command line");
             }
             if (!KNOWN.contains(name)) {
                 throw new IllegalArgumentException("--set: the planner has no setting " + name + " (known: " + String.join(", ", KNOWN) + ")");
@@ -441,7 +455,7 @@ public final class BenchCli {
             BenchRunner runner;
             try {
                 runner = new BenchRunner(config(), oursEnv);
-                for (String p : policies) runner.policy(p);
+                for (String p : policies) runner.check(p);
                 runner.oursConfig();
                 for (Path t : traces) if (!Files.isRegularFile(t)) throw new IllegalArgumentException("no such trace file: " + t);
             } catch (RuntimeException e) {
@@ -464,20 +478,20 @@ public final class BenchCli {
         @picocli.CommandLine.Mixin
         SimOptions sim;
 
-        @Option(names = "--advisor", description = "also run ours with a scripted advisor in the decide role at each "
-                + "LLM_HEARTBEAT_SEC: random (a count within the bounds) or contrarian (the opposite of the policy); "
-                + "its row is ours+<advisor>")
+        @Option(names = "--advisor", description = "also run ours with an advisor in the decide role: llm (the configured LLM_* "
+                + "provider, asked as the planner asks it, rate limit included, on the simulated clock), or scripted at each "
+                + "LLM_HEARTBEAT_SEC: random (a count within the bounds) or contrarian (the opposite of the policy); its row is ours+<advisor>")
         String advisor;
 
         @Override
         public Integer call() throws Exception {
             if (advisor != null) {
-                if (!advisor.equals("random") && !advisor.equals("contrarian")) {
-                    System.err.println("autoscaler bench run: unknown --advisor '" + advisor + "' (random, contrarian)");
+                var withAdvisor = withAdvisor(policies, advisor);
+                if (withAdvisor == null) {
+                    System.err.println("autoscaler bench run: unknown --advisor '" + advisor + "' (llm, random, contrarian)");
                     return 2;
                 }
-                policies = new java.util.ArrayList<>(policies);
-                if (!policies.contains("ours+" + advisor)) policies.add(policies.contains("ours") ? policies.indexOf("ours") + 1 : 0, "ours+" + advisor);
+                policies = withAdvisor;
             }
             BenchRunner runner = sim.runner("run", policies);
             if (runner == null) return 2;
@@ -490,6 +504,15 @@ public final class BenchCli {
             System.out.println("wrote " + out.resolve("results.json") + ", " + out.resolve("results.md") + " and one chart per trace");
             return 0;
         }
+    }
+
+    /** The policies with ours+ADVISOR after ours (and ours added, to compare with); null for an unknown advisor. */
+    static java.util.List<String> withAdvisor(java.util.List<String> policies, String advisor) {
+        if (!java.util.List.of("llm", "random", "contrarian").contains(advisor)) return null;
+        java.util.List<String> out = new java.util.ArrayList<>(policies);
+        if (!out.contains("ours")) out.add(0, "ours");
+        if (!out.contains("ours+" + advisor)) out.add(out.indexOf("ours") + 1, "ours+" + advisor);
+        return out;
     }
 
     @Command(name = "replay", mixinStandardHelpOptions = true,
@@ -535,8 +558,19 @@ public final class BenchCli {
         @Option(names = {"--set"}, split = ",", paramLabel = "NAME=VALUE", description = "a planner setting for ours, as in bench run")
         java.util.List<String> ours;
 
+        @Option(names = "--advisor", description = "also run ours with an advisor in the decide role, as in bench run: llm, random or contrarian")
+        String advisor;
+
         @Override
         public Integer call() throws Exception {
+            if (advisor != null) {
+                var withAdvisor = withAdvisor(policies, advisor);
+                if (withAdvisor == null) {
+                    System.err.println("autoscaler bench replay: unknown --advisor '" + advisor + "' (llm, random, contrarian)");
+                    return 2;
+                }
+                policies = withAdvisor;
+            }
             if (format != null && !format.equals("json") && !format.equals("combined")) {
                 System.err.println("autoscaler bench replay: --format must be json or combined, got '" + format + "'");
                 return 2;
@@ -565,7 +599,7 @@ public final class BenchCli {
             BenchRunner runner;
             try {
                 runner = new BenchRunner(cfg, settings(ours));
-                for (String p : policies) runner.policy(p);
+                for (String p : policies) runner.check(p);
                 runner.oursConfig();
             } catch (RuntimeException e) {
                 System.err.println("autoscaler bench replay: " + e.getMessage());

@@ -2,6 +2,8 @@ package dev.autoscaler.bench;
 
 import dev.autoscaler.bench.policy.BenchPolicy;
 import dev.autoscaler.bench.policy.InformedPolicy;
+import dev.autoscaler.bench.policy.LlmBenchAdvisor;
+import dev.autoscaler.planner.llm.LlmSettings;
 import dev.autoscaler.bench.policy.PeerPolicy;
 import dev.autoscaler.peers.Hpa;
 import dev.autoscaler.peers.Kpa;
@@ -67,6 +69,12 @@ public final class BenchRunner {
         return (int) w;
     }
 
+    /** Checks that {@code name} is a policy this runner can make, without keeping what it made (an LLM client, say). */
+    public void check(String name) {
+        BenchPolicy p = policy(name);
+        if (p instanceof OursPolicy o && o.llm() != null) o.llm().close();
+    }
+
     public BenchPolicy policy(String name) {
         return switch (name) {
             case "ours" -> new OursPolicy(oursConfig(), oursWindowSec());
@@ -78,8 +86,9 @@ public final class BenchRunner {
             case "oracle" -> new OraclePolicy(cfg.model(), cfg.sloMs(), cfg.startupSec() + cfg.warmup().oracleLeadSec());
             case "ours+random", "ours+contrarian" -> new OursPolicy(oursConfig(), oursWindowSec(),
                     ScriptedAdvisor.of(name.substring("ours+".length()), cfg.seed()));
+            case "ours+llm" -> new OursPolicy(oursConfig(), oursWindowSec(), LlmBenchAdvisor.of(llmSettings()));
             default -> throw new IllegalArgumentException(
-                    "unknown policy '" + name + "' (ours, ours+random, ours+contrarian, hpa, hpa-behavior, kpa, poc, oracle)");
+                    "unknown policy '" + name + "' (ours, ours+random, ours+contrarian, ours+llm, hpa, hpa-behavior, kpa, poc, oracle)");
         };
     }
 
@@ -104,7 +113,15 @@ public final class BenchRunner {
         return cfg.coldStart() || t.coldStart();
     }
 
-    public record TraceRun(Trace trace, List<SimResult> results, List<Summary> summaries) {}
+    /** The LLM_* settings of the process, with those given by --set over them: what ours+llm asks with. */
+    public LlmSettings llmSettings() {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putAll(oursEnv);
+        return LlmSettings.from(new Env(env));
+    }
+
+    /** @param advisors what each policy's LLM advisor did, by policy name (ours+llm), where one ran */
+    public record TraceRun(Trace trace, List<SimResult> results, List<Summary> summaries, Map<String, LlmBenchAdvisor.Stats> advisors) {}
 
     public TraceRun run(Trace trace, List<String> policies) {
         return run(trace, trace.arrivalsPerSecond(scaleFor(trace), cfg.seed(), cfg.stepHold()), policies);
@@ -116,8 +133,23 @@ public final class BenchRunner {
         boolean cold = coldStart(trace);
         SimResult oracle = sim.run(trace.name(), arrivals, policy("oracle"), cold);
         List<SimResult> results = new ArrayList<>();
-        for (String p : policies) results.add(p.equals("oracle") ? oracle : sim.run(trace.name(), arrivals, policy(p), cold));
-        return new TraceRun(trace, results, Report.summaries(results, oracle.replicaSeconds()));
+        Map<String, LlmBenchAdvisor.Stats> advisors = new LinkedHashMap<>();
+        for (String p : policies) {
+            if (p.equals("oracle")) {
+                results.add(oracle);
+                continue;
+            }
+            BenchPolicy policy = policy(p);
+            try {
+                results.add(sim.run(trace.name(), arrivals, policy, cold));
+            } finally {
+                if (policy instanceof OursPolicy o && o.llm() != null) {
+                    o.llm().close();
+                    advisors.put(p, o.llm().stats());
+                }
+            }
+        }
+        return new TraceRun(trace, results, Report.summaries(results, oracle.replicaSeconds()), advisors);
     }
 
     /**
@@ -142,11 +174,13 @@ public final class BenchRunner {
     public List<Summary> runAll(List<Path> traces, List<String> policies, Path out, PrintStream progress) throws Exception {
         Files.createDirectories(out);
         List<Summary> all = new ArrayList<>();
+        List<dev.autoscaler.bench.report.AdvisorReport.Row> advice = new ArrayList<>();
         for (Path file : traces) {
             long t0 = System.nanoTime();
             Trace trace = TraceReader.read(file);
             TraceRun run = run(trace, policies);
             all.addAll(run.summaries());
+            advice.addAll(dev.autoscaler.bench.report.AdvisorReport.rows(trace.name(), run.summaries(), run.advisors()));
             String name = trace.name().replaceAll("\\.csv$", "");
             Report.chart(out.resolve(name + ".png"), name, run.results(), cfg.sloMs());
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s: %d s, peak %.1f rps scaled x%.2f (%.1f s):", trace.name(),
@@ -161,7 +195,15 @@ public final class BenchRunner {
         Map<String, Object> config = config(traces, policies);
         Report.writeJson(out, config, all);
         Report.writeMarkdown(out, config, all);
+        appendAdvisor(out, advice);
         return all;
+    }
+
+    /** The LLM advisor's section at the end of results.md, where one ran. */
+    public void appendAdvisor(Path out, List<dev.autoscaler.bench.report.AdvisorReport.Row> rows) throws java.io.IOException {
+        if (rows.isEmpty()) return;
+        Files.writeString(out.resolve("results.md"), dev.autoscaler.bench.report.AdvisorReport.markdown(rows, llmSettings().rpm()),
+                java.nio.file.StandardOpenOption.APPEND);
     }
 
     public Map<String, Object> config(List<Path> traces, List<String> policies) {

@@ -17,11 +17,12 @@ public final class OursPolicy implements BenchPolicy {
     private final ScalingPolicy policy;
     private final int window;
     private final ScriptedAdvisor advisor;
+    private final LlmBenchAdvisor llm;
     private PolicyState state = PolicyState.initial();
     private AdviceRules.Advice held;
 
     public OursPolicy(PolicyConfig cfg, int windowSec) {
-        this(cfg, windowSec, null);
+        this(cfg, windowSec, null, null);
     }
 
     /**
@@ -29,12 +30,25 @@ public final class OursPolicy implements BenchPolicy {
      * age) with the policy's own decision, its advice held and applied, where it passes the guardrails, until the next.
      */
     public OursPolicy(PolicyConfig cfg, int windowSec, ScriptedAdvisor advisor) {
+        this(cfg, windowSec, advisor, null);
+    }
+
+    /** Ours with the configured LLM in the decide role, asked as the planner asks it ({@link LlmBenchAdvisor}). */
+    public OursPolicy(PolicyConfig cfg, int windowSec, LlmBenchAdvisor llm) {
+        this(cfg, windowSec, null, llm);
+    }
+
+    private OursPolicy(PolicyConfig cfg, int windowSec, ScriptedAdvisor advisor, LlmBenchAdvisor llm) {
         this.policy = new ScalingPolicy(cfg);
         this.window = windowSec;
         this.advisor = advisor;
+        this.llm = llm;
     }
 
-    public String name() { return advisor == null ? "ours" : "ours+" + advisor.kind(); }
+    public String name() { return llm != null ? "ours+llm" : advisor == null ? "ours" : "ours+" + advisor.kind(); }
+
+    /** The LLM advisor this runs with, or null. */
+    public LlmBenchAdvisor llm() { return llm; }
 
     public int tickSec() { return window; }
 
@@ -57,12 +71,26 @@ public final class OursPolicy implements BenchPolicy {
         double success = served + refused > 0 ? served / (served + refused) : 1.0;
         Window w = new Window(now, weighted / weights, arrivals / seconds, (served + refused) / seconds, success, (int) Math.max(1, arrivals),
                 v.ready(), v.desired());
+        if (llm != null) return withLlm(w, now);
         if (advisor != null && (held == null || now - held.ts() >= policy.config().advice().maxAgeSec() / 2)) {
             int policyTarget = policy.decide(state, w, now).decision().targetReplicas();
             held = advisor.advise(v.desired(), policyTarget, policy.config().minReplicas(), policy.config().maxReplicas(), now);
         }
         var r = policy.decide(state, w, now, held, true);
         state = r.state();
+        return r.decision().targetReplicas();
+    }
+
+    private int withLlm(Window w, int now) {
+        var h = llm.held(now, w.rps());
+        var r = policy.decide(state, w, now, h == null ? null : h.advice(), true);
+        state = r.state();
+        try {
+            llm.afterWindow(now, w, h, r, policy.config());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the LLM answered", e);
+        }
         return r.decision().targetReplicas();
     }
 }

@@ -57,6 +57,7 @@ public final class ReplayRun {
         StringBuilder head = new StringBuilder("# Replay of " + log.file().getFileName() + "\n\n");
         for (String a : assumptions) head.append("- ").append(a).append('\n');
         Files.writeString(out.resolve("results.md"), head + "\n" + md.replaceFirst("^# Bench results\n", ""));
+        runner.appendAdvisor(out, dev.autoscaler.bench.report.AdvisorReport.rows(name, result.summaries(), result.advisors()));
         return result.summaries();
     }
 

@@ -246,7 +246,7 @@ public final class LlmAdvisor implements AutoCloseable {
     }
 
     /** The bound on one call: LLM_TIMEOUT_SEC, which the provider's whole path keeps within, and the grace. */
-    long hardTimeoutMs() {
+    public long hardTimeoutMs() {
         return Math.round(settings.timeoutSec() * 1000) + GRACE_MS;
     }
 
@@ -347,7 +347,7 @@ public final class LlmAdvisor implements AutoCloseable {
     }
 
     /** A call for the target is in flight (its answer, audit entry and backoff not yet settled). */
-    boolean busy(String target) {
+    public boolean busy(String target) {
         Slot slot = slots.get(target);
         if (slot == null) return false;
         synchronized (slot) {
