@@ -84,7 +84,7 @@ function showShadow(card, s, now) {
     .map(([name, p]) => row([name, p.replicas, fmt(p.replica_s, 0), fmt(p.est_violation_s, 0)])));
   const since = s.since_ts ? Math.max(0, now - s.since_ts) : null;
   card.querySelector('.shadow-basis').textContent =
-    (since !== null ? `over the last ${fmt(since / 60, 1)} min; ` : '') + (s.basis ?? '');
+    (since !== null ? `over the last ${fmt(since / 60, 1)} min; ` : '') + 'shadows never act; ' + (s.basis ?? '');
 }
 
 function showAdvice(card, a, dec) {

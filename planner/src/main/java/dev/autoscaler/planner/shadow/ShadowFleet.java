@@ -18,8 +18,9 @@ import dev.autoscaler.peers.PeerAutoscaler;
  * a learned capacity, at our count then.
  */
 public final class ShadowFleet {
-    public static final String BASIS = "shadows never act; their replicas serve at once; HPA utilisation = measured rps / "
-            + "shadow replicas / learned capacity; violation seconds are estimates: rps per replica above the learned capacity";
+    /** In every plan, so kept short; planner/README.md says it at length. */
+    public static final String BASIS = "estimates: replicas serve at once; HPA CPU = rps / replicas / learned capacity; "
+            + "violating = rps per replica > capacity";
     /** Seconds of arrivals kept: KPA's stable window (60 s) is the longest any peer looks back. */
     private static final int KEEP = 128;
     /** A gap longer than this (a planner that stood by, say) is filled with its last MAX_GAP seconds only. */
