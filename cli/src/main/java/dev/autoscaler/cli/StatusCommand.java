@@ -100,13 +100,13 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     /**
-     * Our totals beside what HPA and KPA would have held on the same windows since the shadows started; the violation
-     * seconds are the planner's estimates, and the line says so.
+     * Our totals beside what HPA and KPA would have held on the same windows since the shadows started, ending with
+     * the planner's own words on what is estimated and assumed.
      */
     static String shadowLine(Plan.Shadow s, double nowTs) {
         String since = s.sinceTs() == null ? "" : " over " + age(Math.max(0, nowTs - s.sinceTs()));
         return "shadow" + since + ": " + peer("ours", s.ours()) + "; " + peer("hpa", s.hpa()) + "; " + peer("kpa", s.kpa())
-                + " (violation seconds estimated)";
+                + " (" + (s.basis() != null ? s.basis() : "estimates") + ")";
     }
 
     private static String peer(String name, Plan.Peer p) {

@@ -42,12 +42,12 @@ class StatusCommandTest {
     @Test
     void theShadowTotalsFollowTheTargetLineNamedAsEstimates() {
         var shadow = new Plan.Shadow(new Plan.Peer(4, 14_800, 0), new Plan.Peer(3, 12_010.4, 12), new Plan.Peer(3, 11_200, 40),
-                1000.0, "basis");
+                1000.0, "estimates: as the planner says");
         var row = new StatusReader.TargetStatus("app", "enforce", null, 3, 3, 21.0, 320.4, 1000.0 + 3725, null, null, Map.of(),
                 null, shadow);
         String out = capture(o -> StatusCommand.print(List.of(row), o));
         assertTrue(out.endsWith("\n             shadow over 1h02m: ours 3 now, 11200 replica-s, 40 s over; hpa 4 now, 14800 replica-s, "
-                + "0 s over; kpa 3 now, 12010 replica-s, 12 s over (violation seconds estimated)\n"), out);
+                + "0 s over; kpa 3 now, 12010 replica-s, 12 s over (estimates: as the planner says)\n"), out);
     }
 
     @Test
