@@ -28,7 +28,7 @@ import java.util.zip.GZIPInputStream;
  * @param firstSec   the epoch second of the first request
  * @param arrivals   requests in each second
  * @param latencyMs  mean request time of each second in ms (NaN where none), or null when the log has none
- * @param upstreams  upstreams that answered in each second's minute, or null when the log names none
+ * @param upstreams  upstreams that answered around each second (its 10 s bucket), or null when the log names none
  */
 public record LogReplay(Path file, AccessLogParser.Format format, long lines, long bad, List<Long> firstBad, long firstSec,
                         double[] arrivals, double[] latencyMs, int[] upstreams) {

@@ -8,20 +8,22 @@ import java.util.Set;
 
 /**
  * An access log reduced to seconds: requests and summed request time per second, and how many upstreams answered in
- * each minute. Its size follows the log's time span, never its line count; lines a little out of order (nginx writes
+ * each {@link #UPSTREAM_BUCKET_SEC} seconds (long enough that a light replica answers once, short enough to follow a
+ * fleet that scales). Its size follows the log's time span, never its line count; lines a little out of order (nginx writes
  * a line when its request ends) land in their own second.
  */
 final class LogSeries {
     /** The longest span kept: 60 days of seconds is 41 MB here, and a longer log is better cut into pieces. */
     static final long MAX_SPAN_SEC = 60L * 86_400;
+    static final int UPSTREAM_BUCKET_SEC = 10;
 
     private long base = Long.MIN_VALUE;
     private int[] counts = new int[0];
     private float[] latencySum = new float[0];
     private int[] latencyN = new int[0];
-    private final Map<Long, Integer> upstreamsPerMinute = new HashMap<>();
-    private final Set<String> minuteUpstreams = new HashSet<>();
-    private long minute = Long.MIN_VALUE;
+    private final Map<Long, Integer> upstreamsPerBucket = new HashMap<>();
+    private final Set<String> bucketUpstreams = new HashSet<>();
+    private long bucket = Long.MIN_VALUE;
     private long first = Long.MAX_VALUE;
     private long last = Long.MIN_VALUE;
 
@@ -37,18 +39,18 @@ final class LogSeries {
         first = Math.min(first, sec);
         last = Math.max(last, sec);
         if (upstream != null) {
-            long m = Math.floorDiv(sec, 60);
-            if (m != minute) {
-                flushMinute();
-                minute = m;
+            long b = Math.floorDiv(sec, UPSTREAM_BUCKET_SEC);
+            if (b != bucket) {
+                flushBucket();
+                bucket = b;
             }
-            minuteUpstreams.add(upstream);
+            bucketUpstreams.add(upstream);
         }
     }
 
-    private void flushMinute() {
-        if (!minuteUpstreams.isEmpty()) upstreamsPerMinute.merge(minute, minuteUpstreams.size(), Math::max);
-        minuteUpstreams.clear();
+    private void flushBucket() {
+        if (!bucketUpstreams.isEmpty()) upstreamsPerBucket.merge(bucket, bucketUpstreams.size(), Math::max);
+        bucketUpstreams.clear();
     }
 
     private int index(long sec) {
@@ -113,11 +115,11 @@ final class LogSeries {
         return a;
     }
 
-    /** Upstreams that answered in each second's minute (0 where the log names none). */
+    /** Upstreams that answered in each second's bucket (0 where the log names none). */
     int[] upstreams() {
-        flushMinute();
+        flushBucket();
         int[] a = new int[(int) (last - first + 1)];
-        for (int s = 0; s < a.length; s++) a[s] = upstreamsPerMinute.getOrDefault(Math.floorDiv(first + s, 60), 0);
+        for (int s = 0; s < a.length; s++) a[s] = upstreamsPerBucket.getOrDefault(Math.floorDiv(first + s, UPSTREAM_BUCKET_SEC), 0);
         return a;
     }
 

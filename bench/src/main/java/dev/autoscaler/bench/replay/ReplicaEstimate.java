@@ -28,7 +28,7 @@ public record ReplicaEstimate(double capacityRps, double serviceMs, String repli
         double[] perReplica = perReplica(log);
         String replicas = log.upstreams() == null
                 ? "the log names no upstreams: its whole rate is taken as one replica's (give --capacity-rps for the whole service)"
-                : String.format(Locale.ROOT, "the log's rate divided by the upstreams that answered in each minute (median %d)",
+                : String.format(Locale.ROOT, "the log's rate divided by the upstreams that answered in each 10 s (median %d)",
                         median(Arrays.stream(log.upstreams()).filter(u -> u > 0).toArray()));
         double lowLoadMs = lowLoadMs(log);
         if (serviceMs != null && !(serviceMs > 0 && serviceMs < 1e6)) throw new IllegalArgumentException("--service-ms must be > 0, got " + serviceMs);
@@ -48,16 +48,19 @@ public record ReplicaEstimate(double capacityRps, double serviceMs, String repli
         }
         double[] healthy = new double[perReplica.length];
         int n = 0;
+        int slow = 0;
         for (int s = 0; s < perReplica.length; s++) {
             double l = log.latencyMs()[s];
-            if (log.arrivals()[s] >= MIN_REQUESTS && l <= HEALTHY * lowLoadMs) healthy[n++] = perReplica[s];
+            if (log.arrivals()[s] < MIN_REQUESTS) continue;
+            if (l <= HEALTHY * lowLoadMs) healthy[n++] = perReplica[s];
+            else slow++;
         }
         if (n == 0) throw new IllegalArgumentException("no second of the log was served near its low-load latency: give --capacity-rps");
         double cap = percentile(Arrays.copyOf(healthy, n), 99);
         return new ReplicaEstimate(cap, service, replicas, String.format(Locale.ROOT,
                 "%.1f rps, estimated from the log: the highest rate per replica (99th percentile of seconds) served with a mean "
-                        + "request time within %.1fx the low-load one; a lower bound where the log never pushed a replica to saturation",
-                cap, HEALTHY), serviceFrom);
+                        + "request time within %.1fx the low-load one; a lower bound where the log never pushed a replica to saturation%s",
+                cap, HEALTHY, slow == 0 ? " (and no second of this log was slow: give --capacity-rps if you know it)" : ""), serviceFrom);
     }
 
     /** Each second's rate per replica (the whole rate where the log names no upstreams). */

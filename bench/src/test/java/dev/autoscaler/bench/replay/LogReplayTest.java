@@ -31,11 +31,11 @@ public class LogReplayTest {
     @Test
     void theProjectsJsonLogBecomesRequestsPerSecondWithTheirMeanTimeAndUpstreams() throws IOException {
         Path log = write("access.json", List.of(
-                json(1000.2, 0.010, "127.0.0.1:9001"),
-                json(1000.7, 0.030, "127.0.0.1:9002"),
+                json(1001.2, 0.010, "127.0.0.1:9001"),
+                json(1001.7, 0.030, "127.0.0.1:9002"),
                 "not a log line",
-                json(1002.1, 0.020, "127.0.0.1:9001"),
-                json(999.9, 0.040, "127.0.0.1:9001, 127.0.0.1:9003"), // written late: its request ended earlier
+                json(1003.1, 0.020, "127.0.0.1:9001"),
+                json(1000.9, 0.040, "127.0.0.1:9001, 127.0.0.1:9003"), // written late: its request ended earlier
                 "",
                 "{\"status\":200}"));
         LogReplay r = LogReplay.read(log, null, null);
@@ -43,12 +43,12 @@ public class LogReplayTest {
         assertEquals(7, r.lines());
         assertEquals(2, r.bad());
         assertEquals(List.of(3L, 7L), r.firstBad(), "the bad lines by number");
-        assertEquals(999, r.firstSec());
+        assertEquals(1000, r.firstSec());
         assertArrayEquals(new double[] {1, 2, 0, 1}, r.arrivals());
         assertEquals(40, r.latencyMs()[0], 1e-3);
         assertEquals(20, r.latencyMs()[1], 1e-3, "the mean of 10 and 30 ms");
         assertTrue(Double.isNaN(r.latencyMs()[2]));
-        assertEquals(3, r.upstreams()[1], "9001, 9002 and 9003 (the one that answered after a retry) in that minute");
+        assertEquals(3, r.upstreams()[1], "9001, 9002 and 9003 (the one that answered after a retry) in those 10 s");
     }
 
     @Test
