@@ -138,10 +138,9 @@ public final class LlmBenchAdvisor implements AutoCloseable {
             if ("rejected".equals(c.outcome()) && c.reason() != null) rejections.merge(rule(c.reason()), 1, Integer::sum);
         }
 
-        /** A rejection's rule: its text up to the first number, so that one rule is one row. */
+        /** A rejection's rule: its text with every number an N, so that one rule is one row. */
         static String rule(String rejection) {
-            String r = rejection.replaceAll("[0-9].*$", "").replaceAll("[\\s(:;,]+$", "").strip();
-            return r.isEmpty() ? rejection : r;
+            return rejection.replaceAll("[0-9]+(\\.[0-9]+)?", "N");
         }
 
         public synchronized int calls() {
