@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print numbers.",
         subcommands = {dev.autoscaler.bench.BenchCli.Run.class, dev.autoscaler.bench.BenchCli.Replay.class, dev.autoscaler.bench.BenchCli.Frontier.class, dev.autoscaler.bench.BenchCli.Suite.class,
                 dev.autoscaler.bench.BenchCli.Ablation.class, dev.autoscaler.bench.BenchCli.VerifyPeers.class,
-                dev.autoscaler.bench.BenchCli.Decision.class, PipelineBenchCommand.class, FaultsCommand.class})
+                dev.autoscaler.bench.BenchCli.Decision.class, PipelineBenchCommand.class, FaultsCommand.class,
+                dev.autoscaler.cli.scale.ScaleBenchCommand.class})
 public final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;

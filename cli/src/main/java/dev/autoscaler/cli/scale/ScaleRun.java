@@ -1,0 +1,244 @@
+package dev.autoscaler.cli.scale;
+
+import dev.autoscaler.cli.Ports;
+import dev.autoscaler.cli.Prerequisites;
+import dev.autoscaler.cli.ProcessSupervisor;
+import dev.autoscaler.common.bus.RedisBus;
+import dev.autoscaler.common.config.Env;
+import dev.autoscaler.common.config.RedisSettings;
+import dev.autoscaler.common.msg.Channels;
+import dev.autoscaler.common.msg.Json;
+import dev.autoscaler.common.msg.LatencyMetrics;
+import dev.autoscaler.common.msg.Plan;
+import dev.autoscaler.common.msg.ReplicaSet;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.HdrHistogram.Recorder;
+
+/**
+ * One {@code bench scale} run: a redis-server and P planner processes of this build, N targets whose registries say
+ * two replicas are ready (a recording stand-in for the executor: nothing is started, the plans are only counted), and
+ * synthetic windows published for every target each {@code intervalSec}, open loop, through the real Redis. After a
+ * warm-up, for {@code durationSec}: the plans the planners published a second, the time from a target's window to its
+ * plan, Redis's commands per plan, and each process's memory and CPU.
+ */
+final class ScaleRun {
+    /** Seconds of windows before measuring: the planners' JIT and first states for every target. */
+    static final double WARMUP_SEC = 10;
+
+    record Result(int targets, int planners, double durationSec, double publishedPerSec, double windowsPerSec, double decisionP50Ms,
+                  double decisionP99Ms, double redisCmdsPerDecision, Map<String, Double> rssMb, Map<String, Double> cpuCores,
+                  long plannerBytesPerTarget, long stateBytesPerTarget) {
+        String line() {
+            return String.format(Locale.ROOT, "targets %d, planners %d: %.0f windows/s handled of %.0f published, decision p50 %.2f ms, "
+                            + "p99 %.2f ms, %.1f Redis commands per decision, planner RSS growth %d bytes per target, state in Redis %d bytes per target; "
+                            + "rss MB %s; cpu cores %s",
+                    targets, planners, windowsPerSec, publishedPerSec, decisionP50Ms, decisionP99Ms, redisCmdsPerDecision,
+                    plannerBytesPerTarget, stateBytesPerTarget, rssMb, cpuCores);
+        }
+    }
+
+    private final int targets;
+    private final int planners;
+    private final double intervalSec;
+    private final double durationSec;
+    private final Path runDir;
+
+    ScaleRun(int targets, int planners, double intervalSec, double durationSec, Path runDir) {
+        this.targets = targets;
+        this.planners = planners;
+        this.intervalSec = intervalSec;
+        this.durationSec = durationSec;
+        this.runDir = runDir;
+    }
+
+    Result run() throws Exception {
+        String redisBin = Prerequisites.ensure(Map.of("redis-server", "redis-server")).get("redis-server");
+        try (ProcessSupervisor procs = new ProcessSupervisor(runDir.resolve("logs"))) {
+            int port = Ports.free();
+            procs.start("redis", List.of(redisBin, "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
+                    "--appendonly", "no", "--dir", runDir.toString()), Map.of());
+            Ports.await(port, 15, "redis-server");
+            String url = "redis://127.0.0.1:" + port;
+            Map<String, String> env = new HashMap<>(Map.of("REDIS_URL", url, "PLANNER_MODE", "enforce", "LLM_PROVIDER", "none",
+                    "SLO_P95_MS", "100", "SAMPLE_INTERVAL", String.valueOf(intervalSec), "OPS_HOST", "127.0.0.1",
+                    "PLANNER_MAX_TARGETS", String.valueOf(Math.max(100, targets)), "MIN_REPLICAS", "1", "MAX_REPLICAS", "40"));
+            try (RedisBus bus = new RedisBus(RedisSettings.from(new Env(Map.of("REDIS_URL", url))), new SimpleMeterRegistry());
+                 RedisClient client = RedisClient.create(url);
+                 StatefulRedisConnection<String, String> publisher = client.connect()) {
+                String[] names = new String[targets];
+                for (int t = 0; t < targets; t++) {
+                    names[t] = "t" + t;
+                    register(bus, names[t]);
+                }
+                List<Process> plannerProcs = new ArrayList<>();
+                List<Integer> opsPorts = new ArrayList<>();
+                for (int p = 1; p <= planners; p++) {
+                    Map<String, String> e = new HashMap<>(env);
+                    opsPorts.add(Ports.free());
+                    e.put("OPS_PORT", String.valueOf(opsPorts.get(p - 1)));
+                    plannerProcs.add(procs.start("planner-" + p, ProcessSupervisor.serviceCommand("planner"), e));
+                }
+                for (int port2 : opsPorts) Ports.await(port2, 60, "a planner");
+                // what a planner holds before its first window: the memory per target is what it grows by from here
+                Map<String, ProcStats> idle = stats(plannerProcs, procs.get("redis"));
+                AtomicLongArray published = new AtomicLongArray(targets);
+                Map<String, Integer> index = new HashMap<>();
+                for (int t = 0; t < targets; t++) index.put(names[t], t);
+                Recorder latency = new Recorder(3);
+                AtomicLong plans = new AtomicLong();
+                bus.subscribe(Channels.ACTIONS, Plan.class, plan -> {
+                    Integer t = index.get(plan.target());
+                    if (t == null) return;
+                    long sent = published.get(t);
+                    if (sent > 0) latency.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
+                    plans.incrementAndGet();
+                });
+                Publisher pub = new Publisher(publisher, bus.keys().channel(Channels.ALERTS), names, published, intervalSec);
+                Thread pubThread = Thread.ofPlatform().name("scale-publisher").start(pub);
+                try {
+                    awaitFirstPlans(plans, procs);
+                    Thread.sleep((long) (WARMUP_SEC * 1000));
+                    Map<String, ProcStats> before = stats(plannerProcs, procs.get("redis"));
+                    long cmdsBefore = commands(bus);
+                    long pubBefore = pub.sent.get();
+                    long plansBefore = plans.get();
+                    latency.getIntervalHistogram(); // the warm-up's, dropped
+                    long t0 = System.nanoTime();
+                    Thread.sleep((long) (durationSec * 1000));
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    var h = latency.getIntervalHistogram();
+                    long decided = plans.get() - plansBefore;
+                    long sent = pub.sent.get() - pubBefore;
+                    long cmds = commands(bus) - cmdsBefore - sent; // the bench's own PUBLISHes are not the planners'
+                    for (int i = 0; i < plannerProcs.size(); i++) {
+                        if (!plannerProcs.get(i).isAlive()) {
+                            throw new IllegalStateException("planner-" + (i + 1) + " exited during the run (with SERVICE_JAVA_OPTS' heap?): see "
+                                    + procs.logFile("planner-" + (i + 1)));
+                        }
+                    }
+                    Map<String, ProcStats> after = stats(plannerProcs, procs.get("redis"));
+                    Map<String, Double> rss = new LinkedHashMap<>();
+                    Map<String, Double> cpu = new LinkedHashMap<>();
+                    double plannerGrowth = 0;
+                    for (String name : after.keySet()) {
+                        rss.put(name, round(after.get(name).rssBytes() / 1048576.0));
+                        cpu.put(name, round((after.get(name).cpuSec() - before.get(name).cpuSec()) / seconds));
+                        if (name.startsWith("planner")) {
+                            plannerGrowth = Math.max(plannerGrowth, after.get(name).rssBytes() - idle.get(name).rssBytes());
+                        }
+                    }
+                    return new Result(targets, planners, round(seconds), round(sent / seconds), round(decided / seconds),
+                            round(h.getValueAtPercentile(50) / 1000.0), round(h.getValueAtPercentile(99) / 1000.0),
+                            decided == 0 ? 0 : round((double) cmds / decided), rss, cpu, Math.round(plannerGrowth / targets),
+                            stateBytes(bus, names));
+                } finally {
+                    pub.stop = true;
+                    pubThread.join(5000);
+                }
+            }
+        }
+    }
+
+    /** Two ready replicas, as an executor registers them: the planner plans only from a known count. */
+    private static void register(RedisBus bus, String target) {
+        Map<String, String> entries = new LinkedHashMap<>();
+        for (int i = 1; i <= 2; i++) {
+            String id = target + "-dup-" + i;
+            entries.put(id, Json.write(new ReplicaSet.Replica(id, "127.0.0.1:" + (9000 + i), ReplicaSet.State.ready)));
+        }
+        bus.redis().hset(bus.keys().registry(target), entries);
+    }
+
+    private void awaitFirstPlans(AtomicLong plans, ProcessSupervisor procs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (plans.get() == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no plan within 60 s of the first windows; see " + procs.logFile("planner-1"));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static Map<String, ProcStats> stats(List<Process> planners, Process redis) {
+        Map<String, ProcStats> out = new LinkedHashMap<>();
+        for (int i = 0; i < planners.size(); i++) out.put("planner-" + (i + 1), ProcStats.of(planners.get(i).pid()));
+        out.put("redis", ProcStats.of(redis.pid()));
+        return out;
+    }
+
+    /** The mean size of {@code planner:{target}}, the policy state the planner keeps (and saves) per target, over up to 100 targets. */
+    private static long stateBytes(RedisBus bus, String[] names) {
+        long sum = 0;
+        int n = Math.min(100, names.length);
+        for (int i = 0; i < n; i++) sum += bus.redis().strlen(bus.keys().plannerState(names[i]));
+        return sum / n;
+    }
+
+    /** Commands Redis has run since it started (INFO commandstats, summed). */
+    private static long commands(RedisBus bus) {
+        long total = 0;
+        for (String line : bus.redis().info("commandstats").split("\r?\n")) {
+            int i = line.indexOf("calls=");
+            if (line.startsWith("cmdstat_") && i > 0) total += Long.parseLong(line.substring(i + 6, line.indexOf(',', i)));
+        }
+        return total;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    /**
+     * Every target's window once each interval, spread evenly over it (open loop: a slow planner does not slow the
+     * windows), through one pipelined connection so the publisher keeps up with thousands a second.
+     */
+    private static final class Publisher implements Runnable {
+        final StatefulRedisConnection<String, String> conn;
+        final String channel;
+        final String[] names;
+        final AtomicLongArray published;
+        final double intervalSec;
+        final AtomicLong sent = new AtomicLong();
+        volatile boolean stop;
+
+        Publisher(StatefulRedisConnection<String, String> conn, String channel, String[] names, AtomicLongArray published, double intervalSec) {
+            this.conn = conn;
+            this.channel = channel;
+            this.names = names;
+            this.published = published;
+            this.intervalSec = intervalSec;
+        }
+
+        @Override
+        public void run() {
+            var async = conn.async();
+            long spacing = (long) (intervalSec * 1e9 / names.length);
+            long next = System.nanoTime();
+            for (long k = 0; !stop; k++) {
+                int t = (int) (k % names.length);
+                long now = System.nanoTime();
+                if (now < next) java.util.concurrent.locks.LockSupport.parkNanos(next - now);
+                next += spacing;
+                double ts = System.currentTimeMillis() / 1000.0;
+                // a steady 150 rps on two replicas with a healthy p95: mostly noops, as most windows of most targets are
+                var m = new LatencyMetrics(null, names[t], "http://127.0.0.1/", intervalSec, (int) (150 * intervalSec), 1.0, 30, 30,
+                        40.0 + (k % 7), 60, 80, 150 + (k % 11), 150.0, 0, 2, "access_log", ts);
+                published.set(t, System.nanoTime());
+                async.publish(channel, Json.write(m));
+                sent.incrementAndGet();
+            }
+        }
+    }
+}
