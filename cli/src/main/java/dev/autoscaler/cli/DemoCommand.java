@@ -171,7 +171,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    static void deleteTree(Path dir) throws Exception {
+    public static void deleteTree(Path dir) throws Exception {
         if (!Files.exists(dir)) return;
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -49,7 +49,14 @@ public final class ScaleBenchCommand implements Callable<Integer> {
         List<ScaleRun.Result> results = new ArrayList<>();
         for (int n : targets) {
             Path dir = Files.createTempDirectory("bench-scale");
-            ScaleRun.Result r = new ScaleRun(n, planners, interval, duration, dir).run();
+            ScaleRun.Result r;
+            try {
+                r = new ScaleRun(n, planners, interval, duration, dir).run();
+            } catch (IllegalStateException e) {
+                System.err.println("autoscaler bench scale: " + e.getMessage() + " (run directory kept: " + dir + ")");
+                return 1;
+            }
+            dev.autoscaler.cli.DemoCommand.deleteTree(dir);
             results.add(r);
             System.out.println(json ? Json.write(jsonOf(r)) : r.line());
         }

@@ -1,0 +1,47 @@
+package dev.autoscaler.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.autoscaler.cli.Main;
+import dev.autoscaler.common.msg.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@code bench scale} end to end, small: a real redis-server and a planner process, its JSON fields and its refusals. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class ScaleBenchIT {
+    @Test
+    void aSmallRunReportsEveryFieldAndTheWindowsItsPlannerHandled() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        int exit;
+        try {
+            System.setOut(new PrintStream(out, true));
+            exit = Main.run("bench", "scale", "--targets", "5", "--duration", "3", "--interval-sec", "0.5", "--json");
+        } finally {
+            System.setOut(saved);
+        }
+        assertEquals(0, exit, out.toString());
+        JsonNode r = Json.MAPPER.readTree(out.toString().strip().lines().reduce((a, b) -> b).orElseThrow());
+        for (String field : new String[] {"windows_per_sec", "decision_p50_ms", "decision_p99_ms", "redis_cmds_per_decision", "rss_mb",
+                "cpu_cores", "state_bytes_per_target", "published_per_sec"}) {
+            assertTrue(r.has(field), field + " in " + r);
+        }
+        assertEquals(5, r.path("targets").asInt());
+        assertTrue(r.path("windows_per_sec").asDouble() > 5, "5 targets every 0.5 s: about 10 a second handled: " + r);
+        assertTrue(r.path("redis_cmds_per_decision").asDouble() > 1, r.toString());
+        assertTrue(r.path("rss_mb").path("planner-1").asDouble() > 10 && r.path("rss_mb").path("redis").asDouble() > 1, r.toString());
+        assertTrue(r.path("decision_p99_ms").asDouble() >= r.path("decision_p50_ms").asDouble());
+    }
+
+    @Test
+    void badOptionsAreRefusedWithExitTwo() {
+        assertEquals(2, Main.run("bench", "scale", "--targets", "0"));
+        assertEquals(2, Main.run("bench", "scale", "--planners", "0"));
+    }
+}
