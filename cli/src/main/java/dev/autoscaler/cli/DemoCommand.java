@@ -66,6 +66,12 @@ public final class DemoCommand implements Callable<Integer> {
             System.err.println("autoscaler demo: " + e.getMessage());
             return 2;
         }
+        String givenRedis = System.getenv("REDIS_URL");
+        if (tls && givenRedis != null && !givenRedis.isBlank()) {
+            System.err.println("autoscaler demo: --tls starts the demo's own Redis with TLS; with REDIS_URL set, give a rediss:// URL "
+                    + "and REDIS_TLS_* instead");
+            return 2;
+        }
         deleteTree(RUN_DIR);
         Map<String, String> overrides = new HashMap<>();
         DEFAULTS.forEach((k, v) -> overrides.put(k, System.getenv().getOrDefault(k, v)));
