@@ -45,8 +45,9 @@ public final class BenchCli {
             }
             String name = eq < 0 ? piece.trim() : piece.substring(0, eq).trim();
             if (eq <= 0 || !SETTING_NAME.matcher(name).matches()) {
+                // the name only: a value may be a secret given by mistake
                 throw new IllegalArgumentException("--set takes NAME=VALUE with NAME a planner setting's environment-variable name "
-                        + "(upper case, e.g. FORECAST=false), got '" + piece + "'");
+                        + "(upper case, e.g. FORECAST=false), got '" + name + "'");
             }
             if (SECRETS.contains(name)) {
                 throw new IllegalArgumentException("--set: " + name + " is a key: give it in the environment (or LLM_API_KEY_FILE), never on the command line");
@@ -445,6 +446,11 @@ public final class BenchCli {
          * one line on stderr and null.
          */
         BenchRunner runner(String command, java.util.List<String> policies) {
+            return runner(command, policies, false);
+        }
+
+        /** The same, allowing ours+llm where {@code llm} (a command that closes and reports the advisor). */
+        BenchRunner runner(String command, java.util.List<String> policies, boolean llm) {
             java.util.Map<String, String> oursEnv;
             try {
                 oursEnv = settings(ours);
@@ -455,6 +461,7 @@ public final class BenchCli {
             BenchRunner runner;
             try {
                 runner = new BenchRunner(config(), oursEnv);
+                if (llm) runner.allowLlm();
                 for (String p : policies) runner.check(p);
                 runner.oursConfig();
                 for (Path t : traces) if (!Files.isRegularFile(t)) throw new IllegalArgumentException("no such trace file: " + t);
@@ -493,7 +500,7 @@ public final class BenchCli {
                 }
                 policies = withAdvisor;
             }
-            BenchRunner runner = sim.runner("run", policies);
+            BenchRunner runner = sim.runner("run", policies, true);
             if (runner == null) return 2;
             try {
                 runner.runAll(sim.traces, policies, out, System.out);
@@ -598,7 +605,7 @@ public final class BenchCli {
             var cfg = dev.autoscaler.bench.replay.ReplayRun.config(base, estimate);
             BenchRunner runner;
             try {
-                runner = new BenchRunner(cfg, settings(ours));
+                runner = new BenchRunner(cfg, settings(ours)).allowLlm();
                 for (String p : policies) runner.check(p);
                 runner.oursConfig();
             } catch (RuntimeException e) {

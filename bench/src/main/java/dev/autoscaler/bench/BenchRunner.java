@@ -39,6 +39,8 @@ public final class BenchRunner {
 
     private final SimConfig cfg;
     private final Map<String, String> oursEnv;
+    /** ours+llm calls a real model, paid per call: only the commands that report and close it (run, replay) allow it. */
+    private boolean llmAllowed;
 
     public BenchRunner(SimConfig cfg, Map<String, String> oursEnv) {
         this.cfg = cfg;
@@ -69,6 +71,12 @@ public final class BenchRunner {
         return (int) w;
     }
 
+    /** Lets this runner make ours+llm; the caller closes each advisor (as {@link #run} does) and reports it. */
+    public BenchRunner allowLlm() {
+        this.llmAllowed = true;
+        return this;
+    }
+
     /** Checks that {@code name} is a policy this runner can make, without keeping what it made (an LLM client, say). */
     public void check(String name) {
         BenchPolicy p = policy(name);
@@ -86,7 +94,12 @@ public final class BenchRunner {
             case "oracle" -> new OraclePolicy(cfg.model(), cfg.sloMs(), cfg.startupSec() + cfg.warmup().oracleLeadSec());
             case "ours+random", "ours+contrarian" -> new OursPolicy(oursConfig(), oursWindowSec(),
                     ScriptedAdvisor.of(name.substring("ours+".length()), cfg.seed()));
-            case "ours+llm" -> new OursPolicy(oursConfig(), oursWindowSec(), LlmBenchAdvisor.of(llmSettings()));
+            case "ours+llm" -> {
+                if (!llmAllowed) throw new IllegalArgumentException("ours+llm runs in bench run and bench replay only (--advisor llm): it calls a real model");
+                PolicyConfig c = oursConfig();
+                int w = oursWindowSec();
+                yield new OursPolicy(c, w, LlmBenchAdvisor.of(llmSettings()));
+            }
             default -> throw new IllegalArgumentException(
                     "unknown policy '" + name + "' (ours, ours+random, ours+contrarian, ours+llm, hpa, hpa-behavior, kpa, poc, oracle)");
         };

@@ -58,6 +58,13 @@ class LlmAdvisorBenchTest {
         }
     }
 
+    @Test
+    void onlyRunAndReplayMayCallAModel() {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new BenchRunner(dev.autoscaler.bench.sim.SimConfig.defaults(), Map.of()).policy("ours+llm"));
+        assertTrue(e.getMessage().contains("bench run and bench replay only"), e.getMessage());
+    }
+
     private static Path run(FakeGeminiServer fake, int seconds, String rpm) throws Exception {
         Path dir = Files.createTempDirectory("bench-llm");
         Path trace = dir.resolve("step.csv");

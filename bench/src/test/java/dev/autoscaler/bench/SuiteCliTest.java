@@ -110,7 +110,7 @@ class SuiteCliTest {
 
         Outcome name = exec(new BenchCli.Suite(), "--traces-dir", dir.toString(), "--set", "forecast=false");
         assertEquals(2, name.exit());
-        assertTrue(name.err().startsWith("autoscaler bench suite: --set takes NAME=VALUE") && name.err().contains("'forecast=false'"), name.err());
+        assertTrue(name.err().startsWith("autoscaler bench suite: --set takes NAME=VALUE") && name.err().contains("got 'forecast'"), name.err());
 
         Path trace = dir.resolve("t.csv");
         Files.writeString(trace, "t_seconds,rps\n0,10\n");
@@ -138,10 +138,15 @@ class SuiteCliTest {
                 BenchCli.settings(List.of("SEASONAL_PERIODS=600", "900", "FORECAST=false")));
         assertEquals(Map.of(), BenchCli.settings(null));
         assertEquals(Map.of("CAPACITY_RPS", ""), BenchCli.settings(List.of("CAPACITY_RPS=")));
-        for (String bad : List.of("FORECAST", "=1", "forecast=false", "1X=2")) {
+        // the name only, never the value: a value given by mistake may be a key
+        Map<String, String> named = Map.of("FORECAST", "'FORECAST'", "=1", "''", "forecast=false", "'forecast'", "1X=2", "'1X'",
+                "llm_api_key=sk-secret", "'llm_api_key'");
+        named.forEach((bad, shown) -> {
             var e = assertThrows(IllegalArgumentException.class, () -> BenchCli.settings(List.of(bad)), bad);
-            assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
-        }
+            assertTrue(e.getMessage().endsWith("got " + shown) && !e.getMessage().contains("sk-secret"), e.getMessage());
+        });
+        var key = assertThrows(IllegalArgumentException.class, () -> BenchCli.settings(List.of("LLM_API_KEY=sk-secret")));
+        assertTrue(key.getMessage().contains("never on the command line") && !key.getMessage().contains("sk-secret"), key.getMessage());
         // a well-formed name the planner does not read is a typo, named with the known ones
         var e = assertThrows(IllegalArgumentException.class, () -> BenchCli.settings(List.of("FORCAST=false")));
         assertTrue(e.getMessage().startsWith("--set: the planner has no setting FORCAST (known: ") && e.getMessage().contains("FORECAST"),

@@ -33,9 +33,13 @@ public final class ProcessSupervisor implements AutoCloseable {
         return cmd;
     }
 
+    /** Starts {@code command} with this process's environment and {@code env} over it; a null value removes the variable. */
     public synchronized Process start(String name, List<String> command, Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().putAll(env);
+        env.forEach((k, v) -> {
+            if (v == null) pb.environment().remove(k);
+            else pb.environment().put(k, v);
+        });
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(name).toFile()));
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process p = pb.start();

@@ -61,6 +61,9 @@ final class RedisAclCommand implements Callable<Integer> {
                 passwords.put(r, Files.readString(f).strip());
                 kept++;
             } else {
+                // owner-only from the start: a password is never readable by others, not even until the chmod below
+                Files.deleteIfExists(f);
+                Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 Files.writeString(f, passwords.get(r) + "\n");
             }
             // kept files too: a volume from an earlier layout gets today's owners

@@ -27,9 +27,9 @@ final class AccessLogParser {
         this.format = format;
     }
 
-    /** The format a first line is in: JSON where it is an object, else combined. */
+    /** The format a first non-blank line is in: JSON where it is an object (after any byte-order mark), else combined. */
     static Format guess(String firstLine) {
-        return firstLine.stripLeading().startsWith("{") ? Format.json : Format.combined;
+        return firstLine.replace("\uFEFF", "").stripLeading().startsWith("{") ? Format.json : Format.combined;
     }
 
     boolean parse(String line) {
@@ -45,11 +45,12 @@ final class AccessLogParser {
         if (!(t > 0)) return false;
         ts = t;
         requestTimeSec = number(line, "\"request_time\":");
-        int u = line.indexOf("\"upstream_addr\":\"");
-        if (u < 0) {
+        int u = line.indexOf("\"upstream_addr\":");
+        int quote = u < 0 ? -1 : line.indexOf('"', u + 16);
+        if (quote < 0) {
             upstream = null;
         } else {
-            int from = u + 17;
+            int from = quote + 1;
             int end = line.indexOf('"', from);
             int comma = line.indexOf(',', from);
             // "a, b": nginx tried a, then b answered
@@ -65,6 +66,7 @@ final class AccessLogParser {
         int i = line.indexOf(key);
         if (i < 0) return Double.NaN;
         int from = i + key.length();
+        while (from < line.length() && line.charAt(from) == ' ') from++;
         if (from < line.length() && line.charAt(from) == '"') from++;
         int end = from;
         while (end < line.length() && "0123456789.eE+-".indexOf(line.charAt(end)) >= 0) end++;
@@ -111,6 +113,10 @@ final class AccessLogParser {
         int sp = rest.indexOf(' ');
         String first = sp < 0 ? rest : rest.substring(0, sp);
         if (first.isEmpty() || !Character.isDigit(first.charAt(0))) return Double.NaN;
-        return Double.parseDouble(first.toLowerCase(Locale.ROOT));
+        try {
+            return Double.parseDouble(first.toLowerCase(Locale.ROOT));
+        } catch (NumberFormatException notATime) {
+            return Double.NaN; // another field there ($upstream_addr, say): the line counts, without a request time
+        }
     }
 }

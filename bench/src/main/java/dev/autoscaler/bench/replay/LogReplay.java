@@ -48,12 +48,12 @@ public record LogReplay(Path file, AccessLogParser.Format format, long lines, lo
              BufferedReader in = new BufferedReader(new InputStreamReader(maybeGzip(counted), StandardCharsets.UTF_8), 1 << 16)) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 lines++;
+                if (line.isBlank()) continue;
                 if (parser == null) {
                     fmt = format != null ? AccessLogParser.Format.valueOf(format) : AccessLogParser.guess(line);
                     parser = new AccessLogParser(fmt);
                 }
-                if (line.isBlank()) continue;
-                if (parser.parse(line)) {
+                if (parser.parse(line) && series.fits(parser.ts)) {
                     series.add(parser.ts, parser.requestTimeSec, parser.upstream);
                 } else {
                     bad++;

@@ -82,7 +82,8 @@ public record ReplicaEstimate(double capacityRps, double serviceMs, String repli
 
     static double percentile(double[] v, double p) {
         Arrays.sort(v);
-        return v[Math.min(v.length - 1, (int) Math.floor(p / 100 * v.length))];
+        // the nearest-rank percentile: the smallest value with at least p % of the values at or below it
+        return v[Math.max(0, Math.min(v.length - 1, (int) Math.ceil(p / 100 * v.length) - 1))];
     }
 
     private static int median(int[] v) {

@@ -71,6 +71,23 @@ public class LogReplayTest {
     }
 
     @Test
+    void spacedJsonAByteOrderMarkABlankFirstLineAnOddTrailingFieldAndAFarTimestampAreHandled() throws IOException {
+        Path log = write("odd.json", List.of("", "\uFEFF{\"ts\": 2000.5, \"request_time\": 0.010, \"upstream_addr\": \"10.0.0.1:80\"}",
+                "{\"ts\": 2001.5, \"request_time\": \"0.030\"}", "{\"ts\": 100000000.0, \"request_time\": 0.01}"));
+        LogReplay r = LogReplay.read(log, null, null);
+        assertEquals(AccessLogParser.Format.json, r.format(), "guessed from the first line that has something");
+        assertArrayEquals(new double[] {1, 1}, r.arrivals());
+        assertEquals(30, r.latencyMs()[1], 1e-3, "a quoted number");
+        assertEquals(List.of(4L), r.firstBad(), "a timestamp decades away is a bad line, not the end of the replay");
+
+        Path combined = write("upstream.log", List.of(
+                "1.2.3.4 - - [06/Dec/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl/8\" 10.0.0.1:80"));
+        LogReplay c = LogReplay.read(combined, null, null);
+        assertEquals(0, c.bad(), "a trailing field that is no request time leaves the line counted");
+        assertNull(c.latencyMs());
+    }
+
+    @Test
     void aLogWhereNothingParsesIsAnErrorNamingTheFirstBadLines() throws IOException {
         Path log = write("junk.log", List.of("{\"hello\":1}", "{\"ts\":\"soon\"}"));
         IOException e = assertThrows(IOException.class, () -> LogReplay.read(log, "json", null));

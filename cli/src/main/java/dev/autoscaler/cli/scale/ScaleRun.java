@@ -71,10 +71,15 @@ final class ScaleRun {
                     "--appendonly", "no", "--dir", runDir.toString()), Map.of());
             Ports.await(port, 15, "redis-server");
             String url = "redis://127.0.0.1:" + port;
-            Map<String, String> env = new HashMap<>(Map.of("REDIS_URL", url, "PLANNER_MODE", "enforce", "LLM_PROVIDER", "none",
+            Map<String, String> env = new HashMap<>();
+            // the operator's shell may point at another Redis, user or key prefix: none of it reaches the planners
+            System.getenv().keySet().stream().filter(k -> k.startsWith("REDIS_") || k.startsWith("PLANNER_") || k.startsWith("LLM_")
+                    || k.equals("KEY_PREFIX")).forEach(k -> env.put(k, null));
+            env.putAll(Map.of("REDIS_URL", url, "KEY_PREFIX", "autoscaler", "PLANNER_MODE", "enforce", "LLM_PROVIDER", "none",
                     "SLO_P95_MS", "100", "SAMPLE_INTERVAL", String.valueOf(intervalSec), "OPS_HOST", "127.0.0.1",
                     "PLANNER_MAX_TARGETS", String.valueOf(Math.max(100, targets)), "MIN_REPLICAS", "1", "MAX_REPLICAS", "40"));
-            try (RedisBus bus = new RedisBus(RedisSettings.from(new Env(Map.of("REDIS_URL", url))), new SimpleMeterRegistry());
+            try (RedisBus bus = new RedisBus(RedisSettings.from(new Env(Map.of("REDIS_URL", url, "KEY_PREFIX", "autoscaler"))),
+                    new SimpleMeterRegistry());
                  RedisClient client = RedisClient.create(url);
                  StatefulRedisConnection<String, String> publisher = client.connect()) {
                 String[] names = new String[targets];
@@ -101,7 +106,8 @@ final class ScaleRun {
                 bus.subscribe(Channels.ACTIONS, Plan.class, plan -> {
                     Integer t = index.get(plan.target());
                     if (t == null) return;
-                    long sent = published.get(t);
+                    // from the oldest window not yet answered: a planner that skips windows it is behind on is slow, not fast
+                    long sent = published.getAndSet(t, 0);
                     if (sent > 0) latency.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
                     plans.incrementAndGet();
                 });
@@ -235,7 +241,7 @@ final class ScaleRun {
                 // a steady 150 rps on two replicas with a healthy p95: mostly noops, as most windows of most targets are
                 var m = new LatencyMetrics(null, names[t], "http://127.0.0.1/", intervalSec, (int) (150 * intervalSec), 1.0, 30, 30,
                         40.0 + (k % 7), 60, 80, 150 + (k % 11), 150.0, 0, 2, "access_log", ts);
-                published.set(t, System.nanoTime());
+                published.compareAndSet(t, 0, System.nanoTime());
                 async.publish(channel, Json.write(m));
                 sent.incrementAndGet();
             }

@@ -64,7 +64,9 @@ public record LocalCertificates(Path ca, Path serverCert, Path serverKey, Path c
     private static void run(Path dir, String openssl, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(openssl));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        // no terminal to prompt on: openssl that wants input fails instead of waiting
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         String out = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();

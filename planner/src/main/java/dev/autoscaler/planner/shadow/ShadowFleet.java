@@ -58,6 +58,11 @@ public final class ShadowFleet {
             return;
         }
         int until = (int) Math.floor(ts - origin);
+        if (until < second - MAX_GAP) {
+            // a window from a clock far ahead moved the shadows on: follow the clock as it is now rather than wait for it
+            origin = ts - second;
+            until = second;
+        }
         second = Math.max(second, until - MAX_GAP);
         for (; second < until; second++) {
             arrivals[second % KEEP] = rps;
