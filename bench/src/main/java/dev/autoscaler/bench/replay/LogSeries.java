@@ -25,8 +25,9 @@ final class LogSeries {
     private float[] latencySum = new float[0];
     private int[] latencyN = new int[0];
     private final Map<Long, Integer> upstreamsPerBucket = new HashMap<>();
-    private final Set<String> bucketUpstreams = new HashSet<>();
-    private long bucket = Long.MIN_VALUE;
+    /** The buckets still open: the newest and the two before it, so that lines a little late still count in theirs. */
+    private final Map<Long, Set<String>> openBuckets = new HashMap<>();
+    private long newestBucket = Long.MIN_VALUE;
     private long first = Long.MAX_VALUE;
     private long last = Long.MIN_VALUE;
 
@@ -49,17 +50,23 @@ final class LogSeries {
         last = Math.max(last, sec);
         if (upstream != null) {
             long b = Math.floorDiv(sec, UPSTREAM_BUCKET_SEC);
-            if (b != bucket) {
-                flushBucket();
-                bucket = b;
+            openBuckets.computeIfAbsent(b, k -> new HashSet<>()).add(upstream);
+            if (b > newestBucket) {
+                newestBucket = b;
+                flushBuckets(b - 2);
             }
-            bucketUpstreams.add(upstream);
         }
     }
 
-    private void flushBucket() {
-        if (!bucketUpstreams.isEmpty()) upstreamsPerBucket.merge(bucket, bucketUpstreams.size(), Math::max);
-        bucketUpstreams.clear();
+    /** Closes the buckets before {@code keepFrom}: their counts are final (a line later still is merged by the larger). */
+    private void flushBuckets(long keepFrom) {
+        var it = openBuckets.entrySet().iterator();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (e.getKey() >= keepFrom) continue;
+            upstreamsPerBucket.merge(e.getKey(), e.getValue().size(), Math::max);
+            it.remove();
+        }
     }
 
     private int index(long sec) {
@@ -119,7 +126,7 @@ final class LogSeries {
 
     /** Upstreams that answered in each second's bucket (0 where the log names none). */
     int[] upstreams() {
-        flushBucket();
+        flushBuckets(Long.MAX_VALUE);
         int[] a = new int[(int) (last - first + 1)];
         for (int s = 0; s < a.length; s++) a[s] = upstreamsPerBucket.getOrDefault(Math.floorDiv(first + s, UPSTREAM_BUCKET_SEC), 0);
         return a;
