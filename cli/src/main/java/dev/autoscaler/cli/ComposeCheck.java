@@ -87,7 +87,7 @@ public final class ComposeCheck {
     }
 
     /** What Redis answers a PING from a connection that never authenticated: NOAUTH where the ACLs are on. */
-    static String unauthenticatedPing(int port) {
+    public static String unauthenticatedPing(int port) {
         try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
             sock.setSoTimeout(5000);
             sock.getOutputStream().write("PING\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));

@@ -11,12 +11,7 @@ import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.status.StatusReader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.executor.ReplicaRecord;
 import java.nio.file.Files;
@@ -122,7 +117,7 @@ class RecoveryIT {
     void theStacksRedisAnswersOnlyTlsClientsWithTheRunsCertificateAndAUser() throws Exception {
         assertTrue(stack.redisUrl().startsWith("rediss://"), stack.redisUrl());
         int port = URI.create(stack.redisUrl()).getPort();
-        String plain = plaintextPing(port);
+        String plain = dev.autoscaler.cli.ComposeCheck.unauthenticatedPing(port);
         assertFalse(plain.startsWith("+") || plain.startsWith("-"), "a plaintext client got a Redis answer: " + plain);
 
         LocalCertificates certs = LocalCertificates.in(stack.runDir().resolve("secrets/tls"));
@@ -156,18 +151,6 @@ class RecoveryIT {
             StringBuilder chain = new StringBuilder();
             for (Throwable t = e; t != null; t = t.getCause()) chain.append(t).append(" / ");
             return chain.toString();
-        }
-    }
-
-    /** The first line a plaintext PING gets back from {@code port}, or what went wrong. */
-    private static String plaintextPing(int port) {
-        try (Socket sock = new Socket("127.0.0.1", port)) {
-            sock.setSoTimeout(5000);
-            sock.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            String line = new BufferedReader(new InputStreamReader(sock.getInputStream(), StandardCharsets.US_ASCII)).readLine();
-            return line == null ? "(closed)" : line;
-        } catch (IOException e) {
-            return "(" + e.getMessage() + ")";
         }
     }
 

@@ -299,7 +299,7 @@ public final class PlannerService implements Service {
             windows.addLast(m);
             while (windows.size() > PROMPT_WINDOWS) windows.removeFirst();
         }
-        var key = LlmAdvisor.StateKey.of(m.rps(), dec.numbers().currentReplicas(), isBreach(dec));
+        var key = LlmAdvisor.StateKey.of(m.rps(), dec);
         advisor.afterWindow(target, key, () -> {
             List<LatencyMetrics> shown;
             synchronized (windows) {
@@ -307,11 +307,6 @@ public final class PlannerService implements Service {
             }
             return AdvicePrompt.request(target, shown, dec, cfg, r.state().guard(), now, llm);
         });
-    }
-
-    private static boolean isBreach(PolicyDecision dec) {
-        var n = dec.numbers();
-        return n.thresholdMs() != null && n.p95Ms() > n.thresholdMs();
     }
 
     private void writeLast(String target, LatencyMetrics m, Plan plan, String mode) {

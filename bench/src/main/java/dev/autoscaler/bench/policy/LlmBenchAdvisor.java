@@ -71,10 +71,8 @@ public final class LlmBenchAdvisor implements AutoCloseable {
                 w.successRate(), w.p95Ms(), w.p95Ms(), w.p95Ms(), w.p95Ms(), w.p95Ms(), w.rps(), w.servedRps(), 0, w.readyReplicas(),
                 "bench", now));
         while (recent.size() > PROMPT_WINDOWS) recent.removeFirst();
-        var n = dec.numbers();
-        boolean breach = n.thresholdMs() != null && n.p95Ms() > n.thresholdMs();
         List<LatencyMetrics> shown = List.copyOf(recent);
-        advisor.afterWindow(TARGET, LlmAdvisor.StateKey.of(w.rps(), current, breach),
+        advisor.afterWindow(TARGET, LlmAdvisor.StateKey.of(w.rps(), dec),
                 () -> AdvicePrompt.request(TARGET, shown, dec, cfg, r.state().guard(), now, settings));
         long deadline = System.nanoTime() + (advisor.hardTimeoutMs() + 1000) * 1_000_000L;
         while (advisor.busy(TARGET) && System.nanoTime() < deadline) Thread.sleep(2);

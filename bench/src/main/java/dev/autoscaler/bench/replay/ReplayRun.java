@@ -52,11 +52,7 @@ public final class ReplayRun {
         config.put("assumptions", assumptions);
         config.putAll(runner.config(List.of(log.file()), policies));
         Report.writeJson(out, config, result.summaries());
-        Report.writeMarkdown(out, config, result.summaries());
-        String md = Files.readString(out.resolve("results.md"));
-        StringBuilder head = new StringBuilder("# Replay of " + log.file().getFileName() + "\n\n");
-        for (String a : assumptions) head.append("- ").append(a).append('\n');
-        Files.writeString(out.resolve("results.md"), head + "\n" + md.replaceFirst("^# Bench results\n", ""));
+        Report.writeMarkdown(out, "Replay of " + log.file().getFileName(), assumptions, config, result.summaries());
         runner.appendAdvisor(out, dev.autoscaler.bench.report.AdvisorReport.rows(name, result.summaries(), result.advisors()));
         return result.summaries();
     }

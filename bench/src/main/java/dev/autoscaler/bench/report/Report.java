@@ -42,7 +42,16 @@ public final class Report {
     }
 
     public static void writeMarkdown(Path out, Map<String, Object> config, List<Summary> rows) throws IOException {
-        String md = "# Bench results\n\nConfiguration: `" + Json.write(config) + "`\n\n" + markdown(rows);
+        writeMarkdown(out, "Bench results", List.of(), config, rows);
+    }
+
+    /** results.md under {@code title}, opening with {@code lines} as a list (a replay's assumptions). */
+    public static void writeMarkdown(Path out, String title, List<String> lines, Map<String, Object> config, List<Summary> rows)
+            throws IOException {
+        StringBuilder head = new StringBuilder("# " + title + "\n\n");
+        for (String l : lines) head.append("- ").append(l).append('\n');
+        if (!lines.isEmpty()) head.append('\n');
+        String md = head + "Configuration: `" + Json.write(config) + "`\n\n" + markdown(rows);
         String versus = versus(rows);
         if (!versus.isEmpty()) md += "\n## ours against each policy\n\n" + versus;
         Files.writeString(out.resolve("results.md"), md);

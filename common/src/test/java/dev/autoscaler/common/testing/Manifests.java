@@ -19,13 +19,18 @@ public final class Manifests {
 
     public static List<HasMetadata> load(String file) throws IOException {
         try (InputStream in = Files.newInputStream(DIR.resolve(file))) {
-            Object o = new KubernetesSerialization().unmarshal(in);
-            List<HasMetadata> out = new ArrayList<>();
-            if (o instanceof KubernetesList l) out.addAll(l.getItems());
-            else if (o instanceof List<?> l) l.forEach(i -> out.add((HasMetadata) i));
-            else out.add((HasMetadata) o);
-            return out;
+            return parse(in);
         }
+    }
+
+    /** Every object of one YAML stream (one document, several, or a List). */
+    public static List<HasMetadata> parse(InputStream in) {
+        Object o = new KubernetesSerialization().unmarshal(in);
+        List<HasMetadata> out = new ArrayList<>();
+        if (o instanceof KubernetesList l) out.addAll(l.getItems());
+        else if (o instanceof List<?> l) l.forEach(i -> out.add((HasMetadata) i));
+        else out.add((HasMetadata) o);
+        return out;
     }
 
     public static <T extends HasMetadata> T one(List<HasMetadata> objects, Class<T> type, String name) {

@@ -8,11 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.autoscaler.common.testing.Manifests;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,10 +40,7 @@ class RenderedManifestsTest {
         String err = new String(p.getErrorStream().readAllBytes());
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "kubectl kustomize finished");
         assertEquals(0, p.exitValue(), "kubectl kustomize: " + err);
-        Object o = new KubernetesSerialization().unmarshal(new ByteArrayInputStream(out));
-        if (o instanceof KubernetesList l) objects.addAll(l.getItems());
-        else if (o instanceof List<?> l) l.forEach(i -> objects.add((HasMetadata) i));
-        else objects.add((HasMetadata) o);
+        objects.addAll(Manifests.parse(new ByteArrayInputStream(out)));
     }
 
     @Test

@@ -69,6 +69,12 @@ public final class LlmAdvisor implements AutoCloseable {
             return new StateKey(band(rps), replicas, breach);
         }
 
+        /** The key of a window the policy decided: its rate, the count it decided from, and whether p95 was over the threshold. */
+        public static StateKey of(double rps, dev.autoscaler.planner.policy.PolicyDecision dec) {
+            var n = dec.numbers();
+            return of(rps, n.currentReplicas(), n.thresholdMs() != null && n.p95Ms() > n.thresholdMs());
+        }
+
         /** What changed since {@code before}, or null when nothing did. */
         String changeFrom(StateKey before) {
             if (before == null) return "first window";

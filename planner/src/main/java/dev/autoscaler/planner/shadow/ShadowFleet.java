@@ -30,6 +30,7 @@ public final class ShadowFleet {
     private final Runner hpa;
     private final Runner kpa;
     private final Runner ours = new Runner(null);
+    private final Runner[] all;
     private Double origin;
     private int second;
     private double capacity;
@@ -40,6 +41,7 @@ public final class ShadowFleet {
     public ShadowFleet(double targetUtilisation) {
         this.hpa = new Runner(new Hpa((int) Math.round(targetUtilisation * 100), false));
         this.kpa = new Runner(new Kpa(targetUtilisation));
+        this.all = new Runner[] {hpa, kpa, ours};
     }
 
     /**
@@ -66,8 +68,10 @@ public final class ShadowFleet {
         second = Math.max(second, until - MAX_GAP);
         for (; second < until; second++) {
             arrivals[second % KEEP] = rps;
-            for (Runner r : new Runner[] {hpa, kpa, this.ours}) r.account(second, rps);
-            for (Runner r : new Runner[] {hpa, kpa}) if ((second + 1) % r.peer.tickSec() == 0) r.decide(second + 1);
+            for (Runner r : all) {
+                r.account(second, rps);
+                if (r.peer != null && (second + 1) % r.peer.tickSec() == 0) r.decide(second + 1);
+            }
         }
     }
 
