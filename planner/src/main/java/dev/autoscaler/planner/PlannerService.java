@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The I/O around {@link ScalingPolicy}: one decision per {@code latency_metrics} window per target. Publishes
  * {@code plan} on {@code actions}; in enforce mode writes {@code desired:{target}} (what the executor reconciles
- * to); keeps the policy state in {@code planner:{target}} so a restart continues where it left off. With an LLM
+ * to); keeps the policy state in Redis ({@link StateStore}) so a restart continues where it left off. With an LLM
  * configured, the {@link LlmAdvisor} is asked after the window (never waited for), and the advice it holds is judged
  * with the next windows: published beside the decision (advise) or applied where it passes the guardrails (decide).
  * Only the holder of the {@code planner} {@link Leadership} (a {@link RedisLease}, or on Kubernetes a Lease) decides;
@@ -76,6 +76,9 @@ public final class PlannerService implements Service {
     private final AtomicLong refusedTargets = new AtomicLong();
     private volatile long lastRefusedLog;
     private final Map<String, PolicyState> states = new ConcurrentHashMap<>();
+    private final StateStore store;
+    private final TargetReads reads;
+    private final WindowWrites writes;
     /** HPA and KPA beside the policy, per target, since this planner began to act. */
     private final Map<String, ShadowFleet> shadows = new ConcurrentHashMap<>();
     private final AtomicLong windows = new AtomicLong();
@@ -118,7 +121,10 @@ public final class PlannerService implements Service {
                     .start();
         }
         // a planner that falls behind decides on each target's newest window: an older one is history, not load
-        bus.subscribeLatest(Channels.ALERTS, LatencyMetrics.class, LatencyMetrics::target, this::onWindow);
+        this.store = new StateStore(bus, settings.risesSaveSec());
+        this.reads = new TargetReads(bus);
+        this.writes = new WindowWrites(bus, HISTORY_MAXLEN);
+        bus.subscribeLatest(Channels.ALERTS, LatencyMetrics.class, LatencyMetrics::target, settings.lanes(), this::onWindow);
         log.info("planner: mode {}, {} mode, replicas {}..{}; llm: {}", defaultMode,
                 baseConfig.sloP95Ms() != null ? "SLO " + baseConfig.sloP95Ms() + " ms" : "baseline", baseConfig.minReplicas(),
                 baseConfig.maxReplicas(), llm.describe());
@@ -150,6 +156,7 @@ public final class PlannerService implements Service {
             // the active planner saves its state every window: a standby that takes over starts from that, not its own
             standbyWindows.incrementAndGet();
             states.clear();
+            store.forget();
             lastDesired.clear();
             shadows.clear();
             return;
@@ -160,16 +167,16 @@ public final class PlannerService implements Service {
             refuseTarget(target);
             return;
         }
-        var redis = bus.redis();
-        TargetOverrides o = TargetOverrides.parse(target, redis.hgetall(keys.targetSettings(target)));
+        TargetReads.Snapshot snap = reads.read(target);
+        TargetOverrides o = TargetOverrides.parse(target, snap.settings());
         String mode = o.mode() != null ? o.mode() : defaultMode;
         PolicyConfig cfg = o.apply(baseConfig);
-        PolicyState state = states.computeIfAbsent(target, this::loadState);
+        PolicyState state = states.computeIfAbsent(target, store::load);
 
         boolean enforce = "enforce".equals(mode);
         double now = System.currentTimeMillis() / 1000.0;
-        OptionalInt stored = DesiredReplicas.read(bus, target);
-        CurrentCount count = currentCount(target, m, enforce, stored, now);
+        OptionalInt stored = DesiredReplicas.parse(target, snap.desired());
+        CurrentCount count = currentCount(target, m, enforce, stored, ReplicaRegistry.parse(snap.registry()), now);
         if (!count.known()) {
             hold(target, m, state, mode, count, stored, now);
             return;
@@ -184,20 +191,21 @@ public final class PlannerService implements Service {
         PolicyDecision.Result r = policy.decide(state, Window.of(m, current), now, offered, scale != null || "decide".equals(role));
         PolicyDecision dec = r.decision();
         states.put(target, r.state());
-        redis.set(keys.plannerState(target), Json.write(r.state()));
-        redis.sadd(keys.targetsSet(), target);
         windows.incrementAndGet();
         lastDecisionTs = now;
 
         if ("off".equals(mode)) {
-            writeLast(target, m, null, mode);
+            writes.write(new WindowWrites.Window(target, StateStore.core(r.state()), Json.write(m), mode, null, null, false));
+            store.saveRisesIfDue(target, r.state(), now);
             return;
         }
         Plan.Advice advice = held == null ? null : advisor.judged(target, held, r.advice(), role, current);
         Plan plan = PlanMessages.decided(target, now, mode, dec, advice, shadow(target, m, dec, cfg));
+        // a deposed planner writes nothing: not the plan, nor a state that would overwrite the new holder's
         if (!writeDesired(target, plan, enforce || scale != null, stored, now)) return;
-        bus.publish(Channels.ACTIONS, plan);
-        writeLast(target, m, plan, mode);
+        writes.write(new WindowWrites.Window(target, StateStore.core(r.state()), Json.write(m), mode, Json.write(plan),
+                advice == null ? null : Json.write(advice), true));
+        store.saveRisesIfDue(target, r.state(), now);
         if (dec.action() != Plan.Action.noop) {
             log.info("{} {}: {} -> {} ({})", target, dec.action(), dec.numbers().currentReplicas(), dec.targetReplicas(), dec.reason());
             bus.appendCapped(keys.eventsStream(), Map.of("type", "plan", "target", target, "json", Json.write(plan)), 10_000);
@@ -238,9 +246,9 @@ public final class PlannerService implements Service {
      * The count to plan from: {@code desired} (enforce) or the ready count, unless the registry is empty or the window
      * was measured while it was; then unknown (see {@link CurrentCount}).
      */
-    private CurrentCount currentCount(String target, LatencyMetrics m, boolean enforce, OptionalInt stored, double now) {
+    private CurrentCount currentCount(String target, LatencyMetrics m, boolean enforce, OptionalInt stored,
+                                      List<ReplicaSet.Replica> registry, double now) {
         OptionalInt desired = desired(target, stored, enforce);
-        var registry = ReplicaRegistry.read(bus, target);
         int ready = (int) registry.stream().filter(r -> r.state() == ReplicaSet.State.ready).count();
         double since = registry.isEmpty() ? unknownSince.computeIfAbsent(target, t -> now) : now;
         if (!registry.isEmpty()) unknownSince.remove(target);
@@ -273,12 +281,11 @@ public final class PlannerService implements Service {
     private void hold(String target, LatencyMetrics m, PolicyState state, String mode, CurrentCount count,
                       OptionalInt stored, double now) {
         heldUnknown.incrementAndGet();
-        bus.redis().set(keys.plannerState(target), Json.write(state));
+        store.saveWhole(target, state, now);
         String reason = "keep: current count unknown (" + count.unknownReason() + "); holding until the executor "
                 + "re-registers its replicas";
-        Plan plan = PlanMessages.held(target, now, mode, m, stored.isPresent() ? stored.getAsInt() : null, reason);
-        if (!"off".equals(mode)) bus.publish(Channels.ACTIONS, plan);
-        writeLast(target, m, "off".equals(mode) ? null : plan, mode);
+        Plan plan = "off".equals(mode) ? null : PlanMessages.held(target, now, mode, m, stored.isPresent() ? stored.getAsInt() : null, reason);
+        writes.write(new WindowWrites.Window(target, null, Json.write(m), mode, plan == null ? null : Json.write(plan), null, true));
         log.warn("{}: {}", target, reason);
     }
 
@@ -309,45 +316,6 @@ public final class PlannerService implements Service {
         });
     }
 
-    private void writeLast(String target, LatencyMetrics m, Plan plan, String mode) {
-        Map<String, String> h = new LinkedHashMap<>();
-        h.put("window", Json.write(m));
-        h.put("mode", mode);
-        if (plan != null) h.put("plan", Json.write(plan));
-        // kept apart from the plan, so status shows the last advice even after windows without one
-        if (plan != null && plan.advice() != null) h.put("advice", Json.write(plan.advice()));
-        bus.redis().hset(keys.last(target), h);
-        appendHistory(target, h.get("window"), h.get("plan"));
-    }
-
-    /**
-     * Every decided window, with its plan when one was published (not in mode off), so the dashboard can draw the
-     * past it did not see live. History only: a failure is logged and the window's work goes on.
-     */
-    private void appendHistory(String target, String window, String plan) {
-        Map<String, String> entry = new LinkedHashMap<>();
-        entry.put("window", window);
-        if (plan != null) entry.put("plan", plan);
-        try {
-            bus.appendCapped(keys.history(target), entry, HISTORY_MAXLEN);
-        } catch (RuntimeException e) {
-            log.warn("{}: window not appended to {} ({})", target, keys.history(target), e.getMessage());
-        }
-    }
-
-    private PolicyState loadState(String target) {
-        String json = bus.redis().get(keys.plannerState(target));
-        if (json == null) return PolicyState.initial();
-        try {
-            PolicyState s = Json.read(json, PolicyState.class);
-            log.info("{}: resumed planner state ({} healthy windows, capacity {})", target, s.healthy().size(), s.rates().capacityRps());
-            return s;
-        } catch (Json.MalformedMessageException e) {
-            log.warn("{}: stored planner state unreadable ({}); starting fresh", target, e.getMessage());
-            return PolicyState.initial();
-        }
-    }
-
     @Override
     public OpsServer.Health health() {
         Map<String, Object> d = new LinkedHashMap<>();
@@ -366,7 +334,8 @@ public final class PlannerService implements Service {
 
     @Override
     public void close() {
-        // state is written after every decision; only calls in flight are left to stop, and the lease to hand over
+        // the state's core is written after every decision, its rise memory now and then: the newest is left behind
+        if (lease.held()) store.saveAllRises(states, System.currentTimeMillis() / 1000.0);
         lease.close();
         if (ownClient != null) ownClient.close();
         if (advisor != null) advisor.close();

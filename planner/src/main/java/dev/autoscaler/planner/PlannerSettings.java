@@ -16,11 +16,15 @@ import dev.autoscaler.common.config.Env;
  * @param election        who decides which planner acts: redis (the lease above, anywhere) or kubernetes (a
  *                        coordination.k8s.io Lease, PLANNER_KUBE_LEASE_NAME and the KUBE_LEASE_* timings: it survives
  *                        a Redis restart and kubectl shows the holder); writes are fenced in Redis either way
+ * @param lanes           windows of different targets decided at once (one target's always in order): a decision waits
+ *                        on Redis most of its time, so a few more than the cores keeps them busy at a thousand targets
+ * @param risesSaveSec    how often a target's rise memory (tens of KB of seasonal rings) is saved; the rest of the
+ *                        state is saved every window. A takeover loses at most this much of the rise memory
  * @param shadows         run HPA and KPA beside the policy on every window and publish what they would hold
  *                        (PLANNER_SHADOWS, true: the answer to "would this beat my HPA?" costs microseconds a window)
  */
 public record PlannerSettings(String mode, double leaseSec, int maxTargets, double unknownHoldSec, String election,
-                              boolean shadows) {
+                              boolean shadows, int lanes, double risesSaveSec) {
 
     public static PlannerSettings from(Env env) {
         return new PlannerSettings(
@@ -29,6 +33,8 @@ public record PlannerSettings(String mode, double leaseSec, int maxTargets, doub
                 env.integer("PLANNER_MAX_TARGETS", 100, 1, 100_000),
                 env.number("UNKNOWN_COUNT_HOLD_SEC", 60, 0, 3600),
                 env.oneOf("PLANNER_ELECTION", "redis", "redis", "kubernetes"),
-                env.bool("PLANNER_SHADOWS", true));
+                env.bool("PLANNER_SHADOWS", true),
+                env.integer("PLANNER_LANES", 4, 1, 64),
+                env.number("PLANNER_RISES_SAVE_SEC", 60, 0, 3600));
     }
 }

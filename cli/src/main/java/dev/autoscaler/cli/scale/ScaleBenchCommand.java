@@ -26,7 +26,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
     @Option(names = "--planners", defaultValue = "1", description = "planner processes (default ${DEFAULT-VALUE})")
     int planners;
 
-    @Option(names = "--duration", defaultValue = "30", description = "measured seconds after a 10 s warm-up (default ${DEFAULT-VALUE})")
+    @Option(names = "--duration", defaultValue = "30", description = "measured seconds after a 20 s warm-up (default ${DEFAULT-VALUE})")
     double duration;
 
     @Option(names = "--interval-sec", defaultValue = "0.5", description = "each target's window interval, so N targets publish "
@@ -37,6 +37,10 @@ public final class ScaleBenchCommand implements Callable<Integer> {
             + "redis_cmds_per_decision, rss_mb (per process), ...")
     boolean json;
 
+    @Option(names = "--set", paramLabel = "NAME=VALUE", description = "a planner setting for this run (PLANNER_LANES=8, "
+            + "PLANNER_RISES_SAVE_SEC=0, ...); the bench owns REDIS_*, KEY_PREFIX and OPS_*; repeatable")
+    Map<String, String> set = new LinkedHashMap<>();
+
     @Option(names = "--plot", paramLabel = "FILE.png", description = "with several --targets: windows/s and decision p99 against N")
     Path plot;
 
@@ -46,12 +50,19 @@ public final class ScaleBenchCommand implements Callable<Integer> {
             System.err.println("autoscaler bench scale: --targets 1..100000, --planners 1..16, --duration > 0 and --interval-sec >= 0.1");
             return 2;
         }
+        for (String name : set.keySet()) {
+            if (!name.matches("[A-Z][A-Z0-9_]*") || name.startsWith("REDIS_") || name.startsWith("OPS_") || name.equals("KEY_PREFIX")) {
+                System.err.println("autoscaler bench scale: --set " + name + ": not a setting the bench passes to its planners "
+                        + "(upper-case names; REDIS_*, KEY_PREFIX and OPS_* are the bench's own)");
+                return 2;
+            }
+        }
         List<ScaleRun.Result> results = new ArrayList<>();
         for (int n : targets) {
             Path dir = Files.createTempDirectory("bench-scale");
             ScaleRun.Result r;
             try {
-                r = new ScaleRun(n, planners, interval, duration, dir).run();
+                r = new ScaleRun(n, planners, interval, duration, dir, set).run();
             } catch (IllegalStateException e) {
                 System.err.println("autoscaler bench scale: " + e.getMessage() + " (run directory kept: " + dir + ")");
                 return 1;

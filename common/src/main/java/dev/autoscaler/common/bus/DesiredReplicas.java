@@ -15,7 +15,11 @@ public final class DesiredReplicas {
 
     /** Empty when the field is missing, or not a whole number (warned: someone wrote it by hand). */
     public static OptionalInt read(RedisBus bus, String target) {
-        String v = bus.redis().hget(bus.keys().desired(target), "replicas");
+        return parse(target, bus.redis().hget(bus.keys().desired(target), "replicas"));
+    }
+
+    /** The field's value {@code v} (null: missing) as {@link #read} reads it. */
+    public static OptionalInt parse(String target, String v) {
         if (v == null) return OptionalInt.empty();
         try {
             return OptionalInt.of(Integer.parseInt(v.trim()));

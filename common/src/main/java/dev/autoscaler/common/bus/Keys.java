@@ -8,6 +8,8 @@ public record Keys(String prefix) {
     public String registry(String target) { return prefix + "registry:" + target; }
     public String targetSettings(String target) { return prefix + "target:" + target; }
     public String plannerState(String target) { return prefix + "planner:" + target; }
+    /** The rise memory of the planner state, saved apart and less often (target names have no colon: no clash). */
+    public String plannerRises(String target) { return prefix + "planner:" + target + ":rises"; }
     /** Last window and decision per target, for {@code status} and the dashboard. */
     public String last(String target) { return prefix + "last:" + target; }
     public String upstreams(String target) { return prefix + "upstreams:" + target; }

@@ -6,8 +6,10 @@ import dev.autoscaler.common.msg.MessageRules;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,7 +60,18 @@ public final class MessageGate {
      */
     public <T> void register(String channel, Class<T> type, Function<? super T, String> newestBy, Consumer<? super T> handler,
                              Executor executor) {
-        lanes.put(channel, new Lane<>(channel, type, newestBy, handler, executor));
+        register(channel, type, newestBy, handler, List.of(executor));
+    }
+
+    /**
+     * As above, but with a {@code newestBy} key the messages are spread over one queue per executor by the key's hash, so
+     * messages of different keys are handled at once and those of one key still one at a time, in order. Each queue
+     * holds up to {@code BUS_QUEUE_MAX}. Without a key only the first executor is used.
+     */
+    public <T> void register(String channel, Class<T> type, Function<? super T, String> newestBy, Consumer<? super T> handler,
+                             List<? extends Executor> executors) {
+        if (executors.isEmpty()) throw new IllegalArgumentException("no executor for " + channel);
+        lanes.put(channel, new Lane<>(channel, type, newestBy, handler, newestBy == null ? executors.subList(0, 1) : executors));
     }
 
     /** Takes one raw message of {@code channel}: checks it and queues it for its handler, or counts and drops it. */
@@ -76,7 +89,7 @@ public final class MessageGate {
     /** How long the longest-running handler has been busy, in seconds (0 when none is). */
     public double busiestHandlerSec() {
         long now = nanos.getAsLong();
-        long oldest = lanes.values().stream().mapToLong(l -> l.handlingSince).filter(t -> t != 0).map(t -> now - t).max().orElse(0);
+        long oldest = lanes.values().stream().mapToLong(Lane::handlingSince).filter(t -> t != 0).map(t -> now - t).max().orElse(0);
         return oldest / 1e9;
     }
 
@@ -107,25 +120,19 @@ public final class MessageGate {
         final Class<T> type;
         final Function<? super T, String> newestBy;
         final Consumer<? super T> handler;
-        final Executor executor;
+        final List<Shard> shards = new ArrayList<>();
         final Counter received;
         final Counter malformed;
         final Map<String, Counter> dropped = new ConcurrentHashMap<>();
-        /** Pending messages when every message counts. */
-        final ArrayDeque<T> fifo = new ArrayDeque<>();
-        /** Pending messages by key when only the newest counts, in arrival order of the one kept. */
-        final LinkedHashMap<String, T> newest = new LinkedHashMap<>();
-        boolean draining;
-        volatile long handlingSince;
         boolean logged;
         long lastLog;
 
-        Lane(String channel, Class<T> type, Function<? super T, String> newestBy, Consumer<? super T> handler, Executor executor) {
+        Lane(String channel, Class<T> type, Function<? super T, String> newestBy, Consumer<? super T> handler, List<? extends Executor> executors) {
             this.channel = channel;
             this.type = type;
             this.newestBy = newestBy;
             this.handler = handler;
-            this.executor = executor;
+            for (Executor e : executors) shards.add(new Shard(e));
             this.received = meters.counter("autoscaler_messages_received", "channel", channel);
             this.malformed = meters.counter("autoscaler_messages_malformed", "channel", channel);
         }
@@ -149,7 +156,12 @@ public final class MessageGate {
                 malformed(problem.get());
                 return;
             }
-            queue(msg);
+            if (newestBy == null) {
+                shards.get(0).queue(null, msg);
+            } else {
+                String key = String.valueOf(newestBy.apply(msg));
+                shards.get(Math.floorMod(key.hashCode(), shards.size())).queue(key, msg);
+            }
         }
 
         void malformed(String why) {
@@ -158,85 +170,12 @@ public final class MessageGate {
             note("malformed: " + why);
         }
 
-        void queue(T msg) {
-            boolean start;
-            synchronized (this) {
-                if (newestBy == null) queueEvery(msg);
-                else queueNewest(msg);
-                start = !draining;
-                draining = true;
-            }
-            if (!start) return;
-            try {
-                executor.execute(this::drain);
-            } catch (RejectedExecutionException e) {
-                synchronized (this) {
-                    draining = false; // closing: nothing will handle it
-                }
-            }
+        long handlingSince() {
+            return shards.stream().mapToLong(sh -> sh.handlingSince).filter(t -> t != 0).min().orElse(0);
         }
 
-        private void queueEvery(T msg) {
-            if (fifo.size() >= limits.laneCapacity()) {
-                fifo.poll();
-                drop(QUEUE_FULL);
-            }
-            fifo.add(msg);
-        }
-
-        private void queueNewest(T msg) {
-            String key = String.valueOf(newestBy.apply(msg));
-            if (newest.remove(key) != null) {
-                drop(SUPERSEDED);
-            } else if (newest.size() >= limits.laneCapacity()) {
-                Iterator<T> oldest = newest.values().iterator();
-                oldest.next();
-                oldest.remove();
-                drop(QUEUE_FULL);
-            }
-            newest.put(key, msg);
-        }
-
-        private synchronized T next() {
-            T msg;
-            if (newestBy == null) {
-                msg = fifo.poll();
-            } else {
-                Iterator<T> it = newest.values().iterator();
-                msg = it.hasNext() ? it.next() : null;
-                if (msg != null) it.remove();
-            }
-            if (msg == null) draining = false;
-            return msg;
-        }
-
-        synchronized int size() {
-            return newestBy == null ? fifo.size() : newest.size();
-        }
-
-        void drain() {
-            boolean drained = false;
-            try {
-                for (T msg = next(); msg != null; msg = next()) handle(msg);
-                drained = true;
-            } finally {
-                if (!drained) {
-                    synchronized (this) {
-                        draining = false; // an Error escaped the handler: the next message starts a new drain
-                    }
-                }
-            }
-        }
-
-        private void handle(T msg) {
-            handlingSince = Math.max(1, nanos.getAsLong());
-            try {
-                handler.accept(msg);
-            } catch (RuntimeException e) {
-                log.error("handler for {} failed", channel, e);
-            } finally {
-                handlingSince = 0;
-            }
+        int size() {
+            return shards.stream().mapToInt(Shard::size).sum();
         }
 
         void drop(String reason) {
@@ -253,6 +192,101 @@ public final class MessageGate {
             }
             log.warn("dropped a message on {}: {} (logged at most once a minute; see autoscaler_messages_dropped_total)", channel,
                     what.length() > 200 ? what.substring(0, 200) + "…" : what);
+        }
+
+        /** One queue and its drain: a keyed lane has several (a key always in the same one), any other lane one. */
+        private final class Shard {
+            final Executor executor;
+            /** Pending messages when every message counts. */
+            final ArrayDeque<T> fifo = new ArrayDeque<>();
+            /** Pending messages by key when only the newest counts, in arrival order of the one kept. */
+            final LinkedHashMap<String, T> newest = new LinkedHashMap<>();
+            boolean draining;
+            volatile long handlingSince;
+
+            Shard(Executor executor) {
+                this.executor = executor;
+            }
+
+            void queue(String key, T msg) {
+                boolean start;
+                synchronized (this) {
+                    if (key == null) queueEvery(msg);
+                    else queueNewest(key, msg);
+                    start = !draining;
+                    draining = true;
+                }
+                if (!start) return;
+                try {
+                    executor.execute(this::drain);
+                } catch (RejectedExecutionException e) {
+                    synchronized (this) {
+                        draining = false; // closing: nothing will handle it
+                    }
+                }
+            }
+
+            private void queueEvery(T msg) {
+                if (fifo.size() >= limits.laneCapacity()) {
+                    fifo.poll();
+                    drop(QUEUE_FULL);
+                }
+                fifo.add(msg);
+            }
+
+            private void queueNewest(String key, T msg) {
+                if (newest.remove(key) != null) {
+                    drop(SUPERSEDED);
+                } else if (newest.size() >= limits.laneCapacity()) {
+                    Iterator<T> oldest = newest.values().iterator();
+                    oldest.next();
+                    oldest.remove();
+                    drop(QUEUE_FULL);
+                }
+                newest.put(key, msg);
+            }
+
+            private synchronized T next() {
+                T msg;
+                if (newestBy == null) {
+                    msg = fifo.poll();
+                } else {
+                    Iterator<T> it = newest.values().iterator();
+                    msg = it.hasNext() ? it.next() : null;
+                    if (msg != null) it.remove();
+                }
+                if (msg == null) draining = false;
+                return msg;
+            }
+
+            synchronized int size() {
+                return newestBy == null ? fifo.size() : newest.size();
+            }
+
+            void drain() {
+                boolean drained = false;
+                try {
+                    for (T msg = next(); msg != null; msg = next()) handle(msg);
+                    drained = true;
+                } finally {
+                    if (!drained) {
+                        synchronized (this) {
+                            draining = false; // an Error escaped the handler: the next message starts a new drain
+                        }
+                    }
+                }
+            }
+
+            private void handle(T msg) {
+                handlingSince = Math.max(1, nanos.getAsLong());
+                try {
+                    handler.accept(msg);
+                } catch (RuntimeException e) {
+                    log.error("handler for {} failed", channel, e);
+                } finally {
+                    handlingSince = 0;
+                }
+            }
         }
     }
 }

@@ -219,13 +219,29 @@ public final class RedisBus implements AutoCloseable {
      * level-triggered plans). The ones replaced are counted with reason {@code superseded}.
      */
     public <T> void subscribeLatest(String channel, Class<T> type, Function<? super T, String> key, Consumer<T> handler) {
-        subscribe(channel, type, java.util.Objects.requireNonNull(key, "key"), handler);
+        subscribeLatest(channel, type, key, 1, handler);
+    }
+
+    /**
+     * As {@link #subscribeLatest(String, Class, Function, Consumer)}, with {@code parallel} handlers at once: messages of
+     * one key still one at a time and in order, so the handler must be safe for different keys at once.
+     */
+    public <T> void subscribeLatest(String channel, Class<T> type, Function<? super T, String> key, int parallel, Consumer<T> handler) {
+        subscribe(channel, type, java.util.Objects.requireNonNull(key, "key"), parallel, handler);
     }
 
     private <T> void subscribe(String channel, Class<T> type, Function<? super T, String> key, Consumer<T> handler) {
-        ExecutorService lane = lanes.computeIfAbsent(channel,
-                c -> Executors.newSingleThreadExecutor(Thread.ofVirtual().name("bus-" + c).factory()));
-        gate.register(channel, type, key, handler, lane);
+        subscribe(channel, type, key, 1, handler);
+    }
+
+    private <T> void subscribe(String channel, Class<T> type, Function<? super T, String> key, int parallel, Consumer<T> handler) {
+        java.util.List<ExecutorService> executors = new java.util.ArrayList<>();
+        for (int i = 0; i < parallel; i++) {
+            String name = parallel == 1 ? channel : channel + "-" + i;
+            executors.add(lanes.computeIfAbsent(name,
+                    c -> Executors.newSingleThreadExecutor(Thread.ofVirtual().name("bus-" + c).factory())));
+        }
+        gate.register(channel, type, key, handler, executors);
         String physical = keys.channel(channel);
         logical.put(physical, channel);
         pubsub.sync().subscribe(physical);

@@ -14,8 +14,13 @@ public final class ReplicaRegistry {
     private ReplicaRegistry() {}
 
     public static List<ReplicaSet.Replica> read(RedisBus bus, String target) {
+        return parse(bus.redis().hgetall(bus.keys().registry(target)));
+    }
+
+    /** The registry hash's entries, as {@link #read} reads them. */
+    public static List<ReplicaSet.Replica> parse(java.util.Map<String, String> hash) {
         List<ReplicaSet.Replica> out = new ArrayList<>();
-        for (String json : bus.redis().hgetall(bus.keys().registry(target)).values()) {
+        for (String json : hash.values()) {
             try {
                 out.add(Json.read(json, ReplicaSet.Replica.class));
             } catch (Json.MalformedMessageException e) {

@@ -45,6 +45,11 @@ public record PolicyState(List<HealthySample> healthy, int lowWindows, RateLearn
         return new PolicyState(List.of(), 0, null, null, null, null, 0, null);
     }
 
+    /** The same state with another rise memory (the planner saves that part apart, less often). */
+    public PolicyState withRises(RiseHistory r) {
+        return new PolicyState(healthy, lowWindows, rates, guard, r, budget, windows, probe);
+    }
+
     /** The breach rate, or null while none is known. */
     public BreachRate breach() {
         return rates.breach();
