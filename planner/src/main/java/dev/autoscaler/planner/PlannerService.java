@@ -91,8 +91,6 @@ public final class PlannerService implements Service {
     private final Map<String, java.util.Deque<LatencyMetrics>> recent = new ConcurrentHashMap<>();
     /** Windows the LLM is shown: 10 windows, half a minute at the default 3 s. */
     private static final int PROMPT_WINDOWS = 10;
-    /** Windows kept per target in {@code history:{target}} (approximately): 100 minutes at the default 3 s. */
-    static final long HISTORY_MAXLEN = 2_000;
 
     public PlannerService(ServiceContext ctx) {
         this(ctx, null);
@@ -121,9 +119,9 @@ public final class PlannerService implements Service {
                     .start();
         }
         // a planner that falls behind decides on each target's newest window: an older one is history, not load
-        this.store = new StateStore(bus, settings.risesSaveSec());
+        this.store = new StateStore(bus, settings.stateSaveSec(), settings.risesSaveSec());
         this.reads = new TargetReads(bus);
-        this.writes = new WindowWrites(bus, HISTORY_MAXLEN);
+        this.writes = new WindowWrites(bus, settings.historyWindows());
         bus.subscribeLatest(Channels.ALERTS, LatencyMetrics.class, LatencyMetrics::target, settings.lanes(), this::onWindow);
         log.info("planner: mode {}, {} mode, replicas {}..{}; llm: {}", defaultMode,
                 baseConfig.sloP95Ms() != null ? "SLO " + baseConfig.sloP95Ms() + " ms" : "baseline", baseConfig.minReplicas(),
@@ -195,7 +193,7 @@ public final class PlannerService implements Service {
         lastDecisionTs = now;
 
         if ("off".equals(mode)) {
-            writes.write(new WindowWrites.Window(target, StateStore.core(r.state()), Json.write(m), mode, null, null, false));
+            writes.write(new WindowWrites.Window(target, store.dueCore(target, r.state(), now, false), Json.write(m), mode, null, null, false));
             store.saveRisesIfDue(target, r.state(), now);
             return;
         }
@@ -203,7 +201,8 @@ public final class PlannerService implements Service {
         Plan plan = PlanMessages.decided(target, now, mode, dec, advice, shadow(target, m, dec, cfg));
         // a deposed planner writes nothing: not the plan, nor a state that would overwrite the new holder's
         if (!writeDesired(target, plan, enforce || scale != null, stored, now)) return;
-        writes.write(new WindowWrites.Window(target, StateStore.core(r.state()), Json.write(m), mode, Json.write(plan),
+        String core = store.dueCore(target, r.state(), now, dec.action() != Plan.Action.noop);
+        writes.write(new WindowWrites.Window(target, core, Json.write(m), mode, Json.write(plan),
                 advice == null ? null : Json.write(advice), true));
         store.saveRisesIfDue(target, r.state(), now);
         if (dec.action() != Plan.Action.noop) {
@@ -334,8 +333,8 @@ public final class PlannerService implements Service {
 
     @Override
     public void close() {
-        // the state's core is written after every decision, its rise memory now and then: the newest is left behind
-        if (lease.held()) store.saveAllRises(states, System.currentTimeMillis() / 1000.0);
+        // the state is written now and then (StateStore): the newest is left behind
+        if (lease.held()) store.saveAll(states, System.currentTimeMillis() / 1000.0);
         lease.close();
         if (ownClient != null) ownClient.close();
         if (advisor != null) advisor.close();

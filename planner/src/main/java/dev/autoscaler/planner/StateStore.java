@@ -10,15 +10,17 @@ import dev.autoscaler.planner.policy.PolicyState;
 import dev.autoscaler.planner.policy.RiseHistory;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The policy state of each target in Redis, so a restarted or standby planner continues where the active one left
- * off. Two keys: {@code planner:{t}} every window (by {@link WindowWrites}), without the rise memory (a few KB: cooldowns, recent needs, learned
- * rates, all of which a takeover needs current), and {@code planner:{t}:rises}, the rise memory (tens of KB of seasonal
- * rings that change slowly), at most every {@code risesEverySec}. A takeover then loses at most that much of the rise
- * memory, and the planner no longer spends most of a window serialising it.
+ * off. Two keys: {@code planner:{t}}, the core (a few KB: cooldowns, recent needs, learned rates), written with a
+ * window (by {@link WindowWrites}) at most every {@code coreEverySec} and at once after a scale, and
+ * {@code planner:{t}:rises}, the rise memory (tens of KB of seasonal rings that change slowly), at most every
+ * {@code risesEverySec}. A takeover continues from a core that old (with the last scale exact) and a rise memory that
+ * old; at a thousand targets, writing both every window was most of the planner's work.
  */
 final class StateStore {
     private static final Logger log = LoggerFactory.getLogger(StateStore.class);
@@ -30,11 +32,15 @@ final class StateStore {
 
     private final RedisBus bus;
     private final Keys keys;
+    private final double coreEverySec;
     private final double risesEverySec;
+    /** When each target's core was last written by this planner (absent: not since it began to act). */
+    private final Map<String, Double> coreSaved = new ConcurrentHashMap<>();
     /** When each target's rises were last saved by this planner (absent: not since it began to act). */
     private final Map<String, Double> risesSaved = new ConcurrentHashMap<>();
 
-    StateStore(RedisBus bus, double risesEverySec) {
+    StateStore(RedisBus bus, double coreEverySec, double risesEverySec) {
+        this.coreEverySec = coreEverySec;
         this.bus = bus;
         this.keys = bus.keys();
         this.risesEverySec = risesEverySec;
@@ -71,6 +77,17 @@ final class StateStore {
     }
 
     /**
+     * The core to write with this window ({@link #core}), or null when it is not due: due after a scale, at this
+     * planner's first window of the target, and {@code coreEverySec} after the last.
+     */
+    String dueCore(String target, PolicyState s, double now, boolean scaled) {
+        Double last = coreSaved.get(target);
+        if (!scaled && last != null && now - last < coreEverySec && now >= last) return null;
+        coreSaved.put(target, last == null ? now - ThreadLocalRandom.current().nextDouble() * coreEverySec : now);
+        return core(s);
+    }
+
+    /**
      * After a window whose core was written (by {@link WindowWrites}): the rises, when due, and at this planner's first
      * save of the target, which also adds it to {@code targets}: after a Redis restart that lost both, they are back
      * within {@code risesEverySec}.
@@ -83,28 +100,32 @@ final class StateStore {
     /** Saves the whole state now, rises too (after Redis restarted empty, say). */
     void saveWhole(String target, PolicyState s, double now) {
         bus.redis().set(keys.plannerState(target), core(s));
+        coreSaved.put(target, now);
         saveRises(target, s, now);
     }
 
     private void saveRises(String target, PolicyState s, double now) {
+        boolean first = !risesSaved.containsKey(target);
         bus.redis().set(keys.plannerRises(target), Json.write(s.rises()));
         bus.redis().sadd(keys.targetsSet(), target);
-        risesSaved.put(target, now);
+        // targets first seen together (a planner starting with a thousand) would otherwise save together ever after
+        risesSaved.put(target, first ? now - ThreadLocalRandom.current().nextDouble() * risesEverySec : now);
     }
 
-    /** Saves every state's rises now (a planner that stops or hands over leaves its newest memory behind). */
-    void saveAllRises(Map<String, PolicyState> states, double now) {
+    /** Saves every state whole now (a planner that stops or hands over leaves its newest memory behind). */
+    void saveAll(Map<String, PolicyState> states, double now) {
         states.forEach((t, s) -> {
             try {
-                saveRises(t, s, now);
+                saveWhole(t, s, now);
             } catch (RuntimeException e) {
-                log.warn("{}: rise memory not saved at the stop ({})", t, e.getMessage());
+                log.warn("{}: planner state not saved at the stop ({})", t, e.getMessage());
             }
         });
     }
 
     /** This planner stopped acting: the next time it acts it saves each target's rises at once. */
     void forget() {
+        coreSaved.clear();
         risesSaved.clear();
     }
 

@@ -29,4 +29,30 @@ public record ProcStats(long rssBytes, double cpuSec) {
             return new ProcStats(0, 0);
         }
     }
+
+    /**
+     * The bytes of live objects on a JVM's heap, from {@code jcmd PID GC.class_histogram} (which collects first), or -1
+     * when jcmd is missing or fails: unlike RSS, this does not grow with the heap the JVM merely reserved.
+     */
+    public static long liveHeapBytes(long pid) {
+        Path jcmd = Path.of(ProcessHandle.current().info().command().orElse("java")).resolveSibling("jcmd");
+        try {
+            Process p = new ProcessBuilder(jcmd.toString(), String.valueOf(pid), "GC.class_histogram")
+                    .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) return -1;
+            for (String line : out.lines().toList()) {
+                if (line.startsWith("Total")) {
+                    String[] f = line.trim().split("\\s+");
+                    return Long.parseLong(f[f.length - 1]);
+                }
+            }
+            return -1;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
 }

@@ -87,7 +87,8 @@ public final class ScaleBenchCommand implements Callable<Integer> {
         m.put("redis_cmds_per_decision", r.redisCmdsPerDecision());
         m.put("rss_mb", r.rssMb());
         m.put("cpu_cores", r.cpuCores());
-        m.put("planner_rss_bytes_per_target", r.plannerBytesPerTarget());
+        m.put("planner_heap_bytes_per_target", r.plannerHeapBytesPerTarget());
+        m.put("redis_bytes_per_target", r.redisBytesPerTarget());
         m.put("state_bytes_per_target", r.stateBytesPerTarget());
         return m;
     }

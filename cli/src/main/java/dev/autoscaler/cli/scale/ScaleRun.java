@@ -40,13 +40,13 @@ final class ScaleRun {
 
     record Result(int targets, int planners, double durationSec, double publishedPerSec, double windowsPerSec, double decisionP50Ms,
                   double decisionP99Ms, double redisCmdsPerDecision, Map<String, Double> rssMb, Map<String, Double> cpuCores,
-                  long plannerBytesPerTarget, long stateBytesPerTarget) {
+                  long plannerHeapBytesPerTarget, long redisBytesPerTarget, long stateBytesPerTarget) {
         String line() {
             return String.format(Locale.ROOT, "targets %d, planners %d: %.0f windows/s handled of %.0f published, decision p50 %.2f ms, "
-                            + "p99 %.2f ms, %.1f Redis commands per decision, planner RSS growth %d bytes per target, state in Redis %d bytes per target; "
-                            + "rss MB %s; cpu cores %s",
+                            + "p99 %.2f ms, %.1f Redis commands per decision; per target: %d bytes of planner heap, %d of Redis memory (%d of it "
+                            + "planner state); rss MB %s; cpu cores %s",
                     targets, planners, windowsPerSec, publishedPerSec, decisionP50Ms, decisionP99Ms, redisCmdsPerDecision,
-                    plannerBytesPerTarget, stateBytesPerTarget, rssMb, cpuCores);
+                    plannerHeapBytesPerTarget, redisBytesPerTarget, stateBytesPerTarget, rssMb, cpuCores);
         }
     }
 
@@ -103,7 +103,8 @@ final class ScaleRun {
                 }
                 for (int port2 : opsPorts) Ports.await(port2, 60, "a planner");
                 // what a planner holds before its first window: the memory per target is what it grows by from here
-                Map<String, ProcStats> idle = stats(plannerProcs, procs.get("redis"));
+                long idleHeap = liveHeap(plannerProcs);
+                long idleRedis = usedMemory(bus);
                 AtomicLongArray published = new AtomicLongArray(targets);
                 Map<String, Integer> index = new HashMap<>();
                 for (int t = 0; t < targets; t++) index.put(names[t], t);
@@ -148,17 +149,16 @@ final class ScaleRun {
                     Map<String, ProcStats> after = stats(plannerProcs, procs.get("redis"));
                     Map<String, Double> rss = new LinkedHashMap<>();
                     Map<String, Double> cpu = new LinkedHashMap<>();
-                    double plannerGrowth = 0;
                     for (String name : after.keySet()) {
                         rss.put(name, round(after.get(name).rssBytes() / 1048576.0));
                         cpu.put(name, round((after.get(name).cpuSec() - before.get(name).cpuSec()) / seconds));
-                        if (name.startsWith("planner")) {
-                            plannerGrowth = Math.max(plannerGrowth, after.get(name).rssBytes() - idle.get(name).rssBytes());
-                        }
                     }
+                    // after the measured seconds: jcmd's full collection would stall the planners
+                    long heapPerTarget = idleHeap < 0 ? -1 : Math.max(0, liveHeap(plannerProcs) - idleHeap) / targets;
+                    long redisPerTarget = Math.max(0, usedMemory(bus) - idleRedis) / targets;
                     return new Result(targets, planners, round(seconds), round(sent / seconds), round(decided / seconds),
                             round(h.getValueAtPercentile(50) / 1000.0), round(h.getValueAtPercentile(99) / 1000.0),
-                            decided == 0 ? 0 : round((double) cmds / decided), rss, cpu, Math.round(plannerGrowth / targets),
+                            decided == 0 ? 0 : round((double) cmds / decided), rss, cpu, heapPerTarget, redisPerTarget,
                             stateBytes(bus, names));
                 } finally {
                     pub.stop = true;
@@ -204,11 +204,32 @@ final class ScaleRun {
         return out;
     }
 
+    /** The planners' live heap bytes together (-1 when jcmd could not tell). */
+    private static long liveHeap(List<Process> planners) {
+        long sum = 0;
+        for (Process p : planners) {
+            long b = ProcStats.liveHeapBytes(p.pid());
+            if (b < 0) return -1;
+            sum += b;
+        }
+        return sum;
+    }
+
+    /** Redis's {@code used_memory}. */
+    private static long usedMemory(RedisBus bus) {
+        for (String line : bus.redis().info("memory").split("\r?\n")) {
+            if (line.startsWith("used_memory:")) return Long.parseLong(line.substring(12).trim());
+        }
+        return 0;
+    }
+
     /** The mean size of {@code planner:{target}}, the policy state the planner keeps (and saves) per target, over up to 100 targets. */
     private static long stateBytes(RedisBus bus, String[] names) {
         long sum = 0;
         int n = Math.min(100, names.length);
-        for (int i = 0; i < n; i++) sum += bus.redis().strlen(bus.keys().plannerState(names[i]));
+        for (int i = 0; i < n; i++) {
+            sum += bus.redis().strlen(bus.keys().plannerState(names[i])) + bus.redis().strlen(bus.keys().plannerRises(names[i]));
+        }
         return sum / n;
     }
 

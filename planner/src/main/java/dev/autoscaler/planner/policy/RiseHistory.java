@@ -121,8 +121,12 @@ public record RiseHistory(double[] weights, List<Double> lastRps, double longRun
         return new RiseHistory(null, List.of(), 0, List.of(), null);
     }
 
-    /** A copy of the weights with room for every group; a state from a version with fewer groups keeps what it learned. */
+    /**
+     * The weights with room for every group: as they are when they have it (the state is immutable, so the array is
+     * shared, never written), else a copy, so a state from a version with fewer groups keeps what it learned.
+     */
     private static double[] resized(double[] weights) {
+        if (weights != null && weights.length == GROUPS * CLASSES * BINS) return weights;
         double[] w = new double[GROUPS * CLASSES * BINS];
         if (weights != null && weights.length <= w.length && weights.length % (CLASSES * BINS) == 0) {
             System.arraycopy(weights, 0, w, 0, weights.length);
