@@ -3,8 +3,6 @@ package dev.autoscaler.planner;
 import dev.autoscaler.common.bus.DesiredReplicas;
 import dev.autoscaler.common.bus.Keys;
 import dev.autoscaler.common.bus.RedisBus;
-import dev.autoscaler.common.bus.Leadership;
-import dev.autoscaler.common.bus.RedisLease;
 import dev.autoscaler.common.bus.ReplicaRegistry;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.Json;
@@ -30,6 +28,9 @@ import dev.autoscaler.planner.policy.PolicyState;
 import dev.autoscaler.planner.policy.ScalingPolicy;
 import dev.autoscaler.planner.policy.Window;
 import dev.autoscaler.planner.shadow.ShadowFleet;
+import dev.autoscaler.planner.ownership.ShardedLeases;
+import dev.autoscaler.planner.ownership.SingleLeader;
+import dev.autoscaler.planner.ownership.TargetOwnership;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.LinkedHashMap;
@@ -48,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * to); keeps the policy state in Redis ({@link StateStore}) so a restart continues where it left off. With an LLM
  * configured, the {@link LlmAdvisor} is asked after the window (never waited for), and the advice it holds is judged
  * with the next windows: published beside the decision (advise) or applied where it passes the guardrails (decide).
- * Only the holder of the {@code planner} {@link Leadership} (a {@link RedisLease}, or on Kubernetes a Lease) decides;
- * other planners stand by, and a window whose
+ * Each target is decided by one planner at a time ({@link TargetOwnership}: shared out among the live planners
+ * through Redis, or on Kubernetes all held by the holder of a Lease); a window whose
  * current count is unknown (see {@link CurrentCount}) is held, never planned.
  */
 public final class PlannerService implements Service {
@@ -60,7 +61,7 @@ public final class PlannerService implements Service {
     private final PolicyConfig baseConfig;
     private final PlannerSettings settings;
     private final String defaultMode;
-    private final Leadership lease;
+    private final TargetOwnership owners;
     /** The Kubernetes client of PLANNER_ELECTION=kubernetes when this planner made it (closed with it), else null. */
     private final KubernetesClient ownClient;
     /**
@@ -112,20 +113,52 @@ public final class PlannerService implements Service {
                 .map(p -> new LlmAdvisor(llm, p, this::audit, meters, () -> System.currentTimeMillis() / 1000.0)).orElse(null);
         if (ks != null) {
             this.ownClient = kube == null ? new KubernetesClientBuilder().build() : null;
-            this.lease = new KubeLeadership(kube == null ? ownClient : kube, ks, bus, "planner").start();
+            this.owners = new SingleLeader(new KubeLeadership(kube == null ? ownClient : kube, ks, bus, "planner").start(), ownershipListener());
         } else {
             this.ownClient = null;
-            this.lease = new RedisLease(bus, "planner", holderId(), java.time.Duration.ofMillis((long) (settings.leaseSec() * 1000)))
-                    .start();
+            this.owners = new ShardedLeases(bus, "planner", holderId(), java.time.Duration.ofMillis((long) (settings.leaseSec() * 1000)),
+                    ownershipListener()).start();
         }
         // a planner that falls behind decides on each target's newest window: an older one is history, not load
         this.store = new StateStore(bus, settings.stateSaveSec(), settings.risesSaveSec());
         this.reads = new TargetReads(bus);
-        this.writes = new WindowWrites(bus, settings.historyWindows());
+        this.writes = new WindowWrites(bus, settings.historyWindows(), owners.holder());
         bus.subscribeLatest(Channels.ALERTS, LatencyMetrics.class, LatencyMetrics::target, settings.lanes(), this::onWindow);
         log.info("planner: mode {}, {} mode, replicas {}..{}; llm: {}", defaultMode,
                 baseConfig.sloP95Ms() != null ? "SLO " + baseConfig.sloP95Ms() + " ms" : "baseline", baseConfig.minReplicas(),
                 baseConfig.maxReplicas(), llm.describe());
+    }
+
+    /**
+     * A target taken after another planner decided for it forgets what this planner cached of it: that planner's saved
+     * state is newer. One taken again by this planner (its lease lost with a Redis restart, say) keeps what it knows,
+     * the count it last asked for most of all. One given up leaves its newest state behind first.
+     */
+    private TargetOwnership.Listener ownershipListener() {
+        return new TargetOwnership.Listener() {
+            @Override
+            public void taken(String target) {
+                String last = bus.redis().hget(keys.last(target), "planner");
+                if (last != null && !last.equals(owners.holder())) forget(target);
+                store.forget(target); // saved at once, whatever Redis lost
+            }
+
+            @Override
+            public void givingUp(String target) {
+                PolicyState s = states.get(target);
+                if (s != null) store.saveWhole(target, s, System.currentTimeMillis() / 1000.0);
+                forget(target);
+            }
+        };
+    }
+
+    private void forget(String target) {
+        states.remove(target);
+        lastDesired.remove(target);
+        unknownSince.remove(target);
+        shadows.remove(target);
+        recent.remove(target);
+        store.forget(target);
     }
 
     /** An operator's one-off scale from {@code target:{t}} field scale: taken by this window, then removed. */
@@ -150,17 +183,13 @@ public final class PlannerService implements Service {
             ignored.incrementAndGet();
             return;
         }
-        if (!lease.held()) {
-            // the active planner saves its state every window: a standby that takes over starts from that, not its own
-            standbyWindows.incrementAndGet();
-            states.clear();
-            store.forget();
-            lastDesired.clear();
-            shadows.clear();
-            return;
-        }
         long t0 = System.nanoTime();
         String target = m.target();
+        if (!owners.owns(target)) {
+            // another planner's target (or none's, for the moment): it saves the state that whoever takes it over reads
+            standbyWindows.incrementAndGet();
+            return;
+        }
         if (!states.containsKey(target) && states.size() >= settings.maxTargets()) {
             refuseTarget(target);
             return;
@@ -232,9 +261,9 @@ public final class PlannerService implements Service {
         if (!owns) return true;
         var d = plan.decision();
         if ((d.action() != Plan.Action.noop || stored.isEmpty())
-                && !lease.writeFenced(keys.desired(target), "replicas", String.valueOf(d.targetReplicas()), "plan_id",
+                && !owners.writeFenced(target, keys.desired(target), "replicas", String.valueOf(d.targetReplicas()), "plan_id",
                         plan.id(), "ts", String.valueOf(now))) {
-            log.warn("{}: lost the planner lease to {}; plan {} not applied", target, lease.holderSeen(), plan.id());
+            log.warn("{}: lost the target's planner lease (owner now {}); plan {} not applied", target, owners.ownerSeen(target), plan.id());
             return false;
         }
         lastDesired.put(target, d.targetReplicas());
@@ -327,15 +356,15 @@ public final class PlannerService implements Service {
         d.put("last_decision_ts", lastDecisionTs);
         d.put("targets", states.keySet());
         d.put("llm", llm.describe());
-        d.put("lease", Map.of("name", lease.name(), "role", lease.held() ? "active" : "standby", "holder", lease.holderSeen()));
+        d.put("lease", owners.health());
         return new OpsServer.Health(true, d);
     }
 
     @Override
     public void close() {
         // the state is written now and then (StateStore): the newest is left behind
-        if (lease.held()) store.saveAll(states, System.currentTimeMillis() / 1000.0);
-        lease.close();
+        store.saveAll(states, System.currentTimeMillis() / 1000.0, owners::holds);
+        owners.close();
         if (ownClient != null) ownClient.close();
         if (advisor != null) advisor.close();
     }

@@ -112,9 +112,13 @@ final class StateStore {
         risesSaved.put(target, first ? now - ThreadLocalRandom.current().nextDouble() * risesEverySec : now);
     }
 
-    /** Saves every state whole now (a planner that stops or hands over leaves its newest memory behind). */
-    void saveAll(Map<String, PolicyState> states, double now) {
+    /**
+     * Saves whole every state of a target this planner still {@code owns} (a planner that stops leaves its newest
+     * memory behind; one it no longer owns is another's to save).
+     */
+    void saveAll(Map<String, PolicyState> states, double now, java.util.function.Predicate<String> owns) {
         states.forEach((t, s) -> {
+            if (!owns.test(t)) return;
             try {
                 saveWhole(t, s, now);
             } catch (RuntimeException e) {
@@ -123,10 +127,10 @@ final class StateStore {
         });
     }
 
-    /** This planner stopped acting: the next time it acts it saves each target's rises at once. */
-    void forget() {
-        coreSaved.clear();
-        risesSaved.clear();
+    /** This planner stopped acting for {@code target}: when it acts again it saves the state at once. */
+    void forget(String target) {
+        coreSaved.remove(target);
+        risesSaved.remove(target);
     }
 
     static String core(PolicyState s) {

@@ -7,14 +7,15 @@ import io.lettuce.core.ScriptOutputType;
 /**
  * Everything a decided window leaves behind, in one round trip (one script instead of four commands): the plan
  * published on {@code actions} (first, so the executor hears it soonest), the policy state's core in
- * {@code planner:{t}}, the window and plan in {@code last:{t}} for {@code status} and the dashboard, and both appended
+ * {@code planner:{t}}, the window and plan in {@code last:{t}} for {@code status} and the dashboard (with the planner
+ * that decided, field {@code planner}), and both appended
  * to {@code history:{t}}, capped.
  */
 final class WindowWrites {
     private static final String WRITE = """
             if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[4]) end
             if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1]) end
-            local last = {'window', ARGV[2], 'mode', ARGV[3]}
+            local last = {'window', ARGV[2], 'mode', ARGV[3], 'planner', ARGV[8]}
             local entry = {'window', ARGV[2]}
             if ARGV[4] ~= '' then
               table.insert(last, 'plan'); table.insert(last, ARGV[4])
@@ -37,8 +38,11 @@ final class WindowWrites {
 
     private final RedisBus bus;
     private final long historyMaxLen;
+    private final String planner;
 
-    WindowWrites(RedisBus bus, long historyMaxLen) {
+    /** @param planner this planner's name among the planners, written beside each window it decided */
+    WindowWrites(RedisBus bus, long historyMaxLen, String planner) {
+        this.planner = planner;
         this.bus = bus;
         this.historyMaxLen = historyMaxLen;
     }
@@ -47,7 +51,7 @@ final class WindowWrites {
         var k = bus.keys();
         bus.redis().eval(WRITE, ScriptOutputType.INTEGER, new String[] {k.plannerState(w.target()), k.last(w.target()), k.history(w.target())},
                 orEmpty(w.stateCore()), w.window(), w.mode(), orEmpty(w.plan()), orEmpty(w.advice()),
-                w.publish() && w.plan() != null ? k.channel(Channels.ACTIONS) : "", String.valueOf(historyMaxLen));
+                w.publish() && w.plan() != null ? k.channel(Channels.ACTIONS) : "", String.valueOf(historyMaxLen), planner);
     }
 
     private static String orEmpty(String s) {

@@ -27,6 +27,11 @@ public record Keys(String prefix) {
     public String service(String name, String instance) { return prefix + "service:" + name + ":" + instance; }
     /** Who holds a single-writer role ({@code planner}, {@code executor:app}); see {@code RedisLease}. */
     public String lease(String name) { return prefix + "lease:" + name; }
+    /**
+     * The live members of a role whose work is shared out ({@code planner}): a sorted set of holder names scored by
+     * when each one's membership runs out (Redis time, ms).
+     */
+    public String members(String role) { return prefix + "members:" + role; }
     /** The fencing-token counter of that role: one more at every acquisition. */
     public String leaseFence(String name) { return prefix + "lease-fence:" + name; }
     /**

@@ -12,6 +12,9 @@ public interface Leadership extends AutoCloseable {
     /** Who holds it as far as this process last saw ({@code ""} if nobody), for {@code /health} and {@code status}. */
     String holderSeen();
 
+    /** The fencing token of the current holding (a new holding, a new and higher one); meaningful only while held. */
+    long token();
+
     /** This process's name in the election. */
     String holder();
 

@@ -59,11 +59,13 @@ public final class RedisAccess {
             case MONITOR -> new Grant(join(CONNECTION, "publish", "hgetall"), List.of(p + "registry:*"), List.of(),
                     heartbeat, channels(keys, "alerts"));
             // decides: desired, its own state, the history; reads the registry and the operators' settings (and takes a
-            // manual scale out of them), holds the planner lease
-            case PLANNER -> new Grant(join(CONNECTION, LEASE, "publish", "hgetall", "hdel", "exists", "sadd", "xadd"),
+            // manual scale out of them); holds its targets' leases among the planners' members (or the one planner lease)
+            case PLANNER -> new Grant(join(CONNECTION, LEASE, "publish", "hgetall", "hdel", "exists", "sadd", "xadd", "time", "zadd",
+                            "zremrangebyscore", "zrange", "zrem"),
                     List.of(p + "registry:*"), List.of(),
                     join(heartbeat, p + "desired:*", p + "planner:*", p + "last:*", p + "history:*", p + "targets",
-                            p + "events", p + "llm", p + "target:*", p + "lease:planner", p + "lease-fence:planner"),
+                            p + "events", p + "llm", p + "target:*", p + "lease:planner", p + "lease-fence:planner",
+                            p + "lease:planner:*", p + "lease-fence:planner:*", p + "members:planner"),
                     channels(keys, "alerts", "actions"));
             // runs replicas: owns the registry and replica counters, reads desired and the bounds, holds a lease per target
             case EXECUTOR -> new Grant(join(CONNECTION, LEASE, "publish", "hgetall", "hdel", "xadd"),

@@ -165,6 +165,11 @@ public final class RedisBus implements AutoCloseable {
         return conn.sync();
     }
 
+    /** The same connection without waiting: for many commands sent together (pipelined), then awaited. */
+    public io.lettuce.core.api.async.RedisAsyncCommands<String, String> async() {
+        return conn.async();
+    }
+
     /**
      * Redis answers PING within a second. Never waits longer, so {@code /ready} answers within a probe's timeout while
      * Redis is away (a command would otherwise wait in Lettuce's queue for the reconnect).

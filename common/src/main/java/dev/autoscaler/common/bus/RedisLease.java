@@ -126,7 +126,7 @@ public final class RedisLease implements Leadership {
         return held && nanos.getAsLong() < heldUntilNanos;
     }
 
-    /** The fencing token of the current holding; meaningful only while {@link #held()}. */
+    @Override
     public long token() {
         return token;
     }

@@ -38,6 +38,11 @@ public final class KubeLeadership implements Leadership {
      * the Lease was won (Redis may be away at that moment: then it does not act yet).
      */
     @Override
+    public long token() {
+        return token;
+    }
+
+    @Override
     public boolean held() {
         if (!lease.isLeader()) return false;
         if (token == 0) {
