@@ -123,7 +123,7 @@ public final class PlannerService implements Service {
         this.store = new StateStore(bus, settings.stateSaveSec(), settings.risesSaveSec());
         this.reads = new TargetReads(bus);
         this.writes = new WindowWrites(bus, settings.historyWindows(), owners.holder());
-        bus.subscribeLatest(Channels.ALERTS, LatencyMetrics.class, LatencyMetrics::target, settings.lanes(), this::onWindow);
+        bus.subscribeLatest(Channels.ALERTS, LatencyMetrics.class, LatencyMetrics::target, settings.lanes(), this::concerns, this::onWindow);
         log.info("planner: mode {}, {} mode, replicas {}..{}; llm: {}", defaultMode,
                 baseConfig.sloP95Ms() != null ? "SLO " + baseConfig.sloP95Ms() + " ms" : "baseline", baseConfig.minReplicas(),
                 baseConfig.maxReplicas(), llm.describe());
@@ -176,6 +176,13 @@ public final class PlannerService implements Service {
     private static String holderId() {
         String host = System.getenv().getOrDefault("HOSTNAME", "local");
         return host + "/" + ProcessHandle.current().pid() + "/" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Another planner's windows stop at the bus (each planner hears every window); a counted one still reaches {@link #onWindow}. */
+    private boolean concerns(LatencyMetrics m) {
+        if (!m.isLatencyMetrics() || owners.concerns(m.target())) return true;
+        standbyWindows.incrementAndGet();
+        return false;
     }
 
     void onWindow(LatencyMetrics m) {

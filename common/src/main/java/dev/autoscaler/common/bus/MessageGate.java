@@ -18,6 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,8 +71,19 @@ public final class MessageGate {
      */
     public <T> void register(String channel, Class<T> type, Function<? super T, String> newestBy, Consumer<? super T> handler,
                              List<? extends Executor> executors) {
+        register(channel, type, newestBy, null, handler, executors);
+    }
+
+    /**
+     * As above; a valid message that {@code wanted} (null: all) turns down is left there, before any queue: it is
+     * another subscriber's (another planner's target), and handing it over to be dropped would cost a thread switch.
+     * {@code wanted} runs on Lettuce's event loop, so it must answer at once, without I/O.
+     */
+    public <T> void register(String channel, Class<T> type, Function<? super T, String> newestBy, Predicate<? super T> wanted,
+                             Consumer<? super T> handler, List<? extends Executor> executors) {
         if (executors.isEmpty()) throw new IllegalArgumentException("no executor for " + channel);
-        lanes.put(channel, new Lane<>(channel, type, newestBy, handler, newestBy == null ? executors.subList(0, 1) : executors));
+        lanes.put(channel, new Lane<>(channel, type, newestBy, wanted == null ? m -> true : wanted, handler,
+                newestBy == null ? executors.subList(0, 1) : executors));
     }
 
     /** Takes one raw message of {@code channel}: checks it and queues it for its handler, or counts and drops it. */
@@ -119,6 +131,7 @@ public final class MessageGate {
         final String channel;
         final Class<T> type;
         final Function<? super T, String> newestBy;
+        final Predicate<? super T> wanted;
         final Consumer<? super T> handler;
         final List<Shard> shards = new ArrayList<>();
         final Counter received;
@@ -127,10 +140,12 @@ public final class MessageGate {
         boolean logged;
         long lastLog;
 
-        Lane(String channel, Class<T> type, Function<? super T, String> newestBy, Consumer<? super T> handler, List<? extends Executor> executors) {
+        Lane(String channel, Class<T> type, Function<? super T, String> newestBy, Predicate<? super T> wanted, Consumer<? super T> handler,
+             List<? extends Executor> executors) {
             this.channel = channel;
             this.type = type;
             this.newestBy = newestBy;
+            this.wanted = wanted;
             this.handler = handler;
             for (Executor e : executors) shards.add(new Shard(e));
             this.received = meters.counter("autoscaler_messages_received", "channel", channel);
@@ -156,6 +171,7 @@ public final class MessageGate {
                 malformed(problem.get());
                 return;
             }
+            if (!wanted.test(msg)) return;
             if (newestBy == null) {
                 shards.get(0).queue(null, msg);
             } else {

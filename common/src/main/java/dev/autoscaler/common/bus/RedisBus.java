@@ -232,21 +232,28 @@ public final class RedisBus implements AutoCloseable {
      * one key still one at a time and in order, so the handler must be safe for different keys at once.
      */
     public <T> void subscribeLatest(String channel, Class<T> type, Function<? super T, String> key, int parallel, Consumer<T> handler) {
-        subscribe(channel, type, java.util.Objects.requireNonNull(key, "key"), parallel, handler);
+        subscribeLatest(channel, type, key, parallel, null, handler);
+    }
+
+    /** As above, handling only what {@code wanted} accepts (see {@link MessageGate#register}: no I/O in it). */
+    public <T> void subscribeLatest(String channel, Class<T> type, Function<? super T, String> key, int parallel,
+                                    java.util.function.Predicate<? super T> wanted, Consumer<T> handler) {
+        subscribe(channel, type, java.util.Objects.requireNonNull(key, "key"), parallel, wanted, handler);
     }
 
     private <T> void subscribe(String channel, Class<T> type, Function<? super T, String> key, Consumer<T> handler) {
-        subscribe(channel, type, key, 1, handler);
+        subscribe(channel, type, key, 1, null, handler);
     }
 
-    private <T> void subscribe(String channel, Class<T> type, Function<? super T, String> key, int parallel, Consumer<T> handler) {
+    private <T> void subscribe(String channel, Class<T> type, Function<? super T, String> key, int parallel,
+                               java.util.function.Predicate<? super T> wanted, Consumer<T> handler) {
         java.util.List<ExecutorService> executors = new java.util.ArrayList<>();
         for (int i = 0; i < parallel; i++) {
             String name = parallel == 1 ? channel : channel + "-" + i;
             executors.add(lanes.computeIfAbsent(name,
                     c -> Executors.newSingleThreadExecutor(Thread.ofVirtual().name("bus-" + c).factory())));
         }
-        gate.register(channel, type, key, handler, executors);
+        gate.register(channel, type, key, wanted, handler, executors);
         String physical = keys.channel(channel);
         logical.put(physical, channel);
         pubsub.sync().subscribe(physical);

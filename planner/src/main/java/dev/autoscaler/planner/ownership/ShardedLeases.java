@@ -176,6 +176,11 @@ public final class ShardedLeases implements TargetOwnership {
     }
 
     @Override
+    public boolean concerns(String target) {
+        return held.containsKey(target) || holder.equals(Rendezvous.owner(target, members));
+    }
+
+    @Override
     public boolean holds(String target) {
         Holding h = held.get(target);
         return h != null && valid(h);

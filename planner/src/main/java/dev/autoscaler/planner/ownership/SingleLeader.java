@@ -36,6 +36,11 @@ public final class SingleLeader implements TargetOwnership {
     }
 
     @Override
+    public boolean concerns(String target) {
+        return true; // a standby's windows are few and cheap to turn down where they are decided
+    }
+
+    @Override
     public boolean holds(String target) {
         return lease.held();
     }

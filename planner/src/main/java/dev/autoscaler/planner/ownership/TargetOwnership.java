@@ -24,6 +24,12 @@ public interface TargetOwnership extends AutoCloseable {
      */
     boolean owns(String target);
 
+    /**
+     * False only where the target is certainly another planner's and nothing of it is held here: its windows need not
+     * reach {@link #owns}. Answers at once, without I/O (it runs on the bus's event loop).
+     */
+    boolean concerns(String target);
+
     /** True while this planner holds {@code target}, without taking or giving up anything. */
     boolean holds(String target);
 
