@@ -26,8 +26,12 @@ public final class ScaleBenchCommand implements Callable<Integer> {
     @Option(names = "--planners", defaultValue = "1", description = "planner processes (default ${DEFAULT-VALUE})")
     int planners;
 
-    @Option(names = "--duration", defaultValue = "30", description = "measured seconds after a 20 s warm-up (default ${DEFAULT-VALUE})")
+    @Option(names = "--duration", defaultValue = "30", description = "measured seconds after the warm-up (default ${DEFAULT-VALUE})")
     double duration;
+
+    @Option(names = "--warmup", defaultValue = "20", description = "seconds of windows before measuring: the planners' JIT "
+            + "compiler is still busy for the first 10 to 20 (default ${DEFAULT-VALUE})")
+    double warmup;
 
     @Option(names = "--interval-sec", defaultValue = "0.5", description = "each target's window interval, so N targets publish "
             + "N / interval windows a second (default ${DEFAULT-VALUE}: 1,000 targets make 2,000 a second)")
@@ -41,13 +45,21 @@ public final class ScaleBenchCommand implements Callable<Integer> {
             + "PLANNER_RISES_SAVE_SEC=0, ...); the bench owns REDIS_*, KEY_PREFIX and OPS_*; repeatable")
     Map<String, String> set = new LinkedHashMap<>();
 
+    @Option(names = "--kill-after", paramLabel = "SEC", description = "with --planners 2 or more: kill planner-1 (SIGKILL) this "
+            + "many seconds into the measurement, and report how soon every target was decided again")
+    Double killAfter;
+
     @Option(names = "--plot", paramLabel = "FILE.png", description = "with several --targets: windows/s and decision p99 against N")
     Path plot;
 
     @Override
     public Integer call() throws Exception {
-        if (targets.stream().anyMatch(n -> n < 1 || n > 100_000) || planners < 1 || planners > 16 || !(duration > 0) || !(interval >= 0.1)) {
-            System.err.println("autoscaler bench scale: --targets 1..100000, --planners 1..16, --duration > 0 and --interval-sec >= 0.1");
+        if (targets.stream().anyMatch(n -> n < 1 || n > 100_000) || planners < 1 || planners > 16 || !(duration > 0) || !(interval >= 0.1) || !(warmup >= 0)) {
+            System.err.println("autoscaler bench scale: --targets 1..100000, --planners 1..16, --duration > 0, --warmup >= 0 and --interval-sec >= 0.1");
+            return 2;
+        }
+        if (killAfter != null && (planners < 2 || killAfter < 0 || killAfter >= duration)) {
+            System.err.println("autoscaler bench scale: --kill-after needs --planners 2 or more and 0 <= SEC < --duration");
             return 2;
         }
         for (String name : set.keySet()) {
@@ -62,7 +74,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
             Path dir = Files.createTempDirectory("bench-scale");
             ScaleRun.Result r;
             try {
-                r = new ScaleRun(n, planners, interval, duration, dir, set).run();
+                r = new ScaleRun(n, planners, interval, duration, dir, set, killAfter == null ? -1 : killAfter, warmup).run();
             } catch (IllegalStateException e) {
                 System.err.println("autoscaler bench scale: " + e.getMessage() + " (run directory kept: " + dir + ")");
                 return 1;
@@ -90,6 +102,8 @@ public final class ScaleBenchCommand implements Callable<Integer> {
         m.put("planner_heap_bytes_per_target", r.plannerHeapBytesPerTarget());
         m.put("redis_bytes_per_target", r.redisBytesPerTarget());
         m.put("state_bytes_per_target", r.stateBytesPerTarget());
+        m.put("decided_twice", r.decidedTwice());
+        if (r.takeoverSec() != null) m.put("takeover_sec", r.takeoverSec());
         return m;
     }
 

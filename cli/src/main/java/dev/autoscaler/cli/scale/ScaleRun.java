@@ -35,18 +35,19 @@ import org.HdrHistogram.Recorder;
  * plan, Redis's commands per plan, and each process's memory and CPU.
  */
 final class ScaleRun {
-    /** Seconds of windows before measuring: the planners' JIT and first states for every target. */
-    static final double WARMUP_SEC = 20;
 
     record Result(int targets, int planners, double durationSec, double publishedPerSec, double windowsPerSec, double decisionP50Ms,
                   double decisionP99Ms, double redisCmdsPerDecision, Map<String, Double> rssMb, Map<String, Double> cpuCores,
-                  long plannerHeapBytesPerTarget, long redisBytesPerTarget, long stateBytesPerTarget) {
+                  long plannerHeapBytesPerTarget, long redisBytesPerTarget, long stateBytesPerTarget, long decidedTwice,
+                  Double takeoverSec) {
         String line() {
             return String.format(Locale.ROOT, "targets %d, planners %d: %.0f windows/s handled of %.0f published, decision p50 %.2f ms, "
                             + "p99 %.2f ms, %.1f Redis commands per decision; per target: %d bytes of planner heap, %d of Redis memory (%d of it "
-                            + "planner state); rss MB %s; cpu cores %s",
+                            + "planner state); rss MB %s; cpu cores %s; windows decided twice %d%s",
                     targets, planners, windowsPerSec, publishedPerSec, decisionP50Ms, decisionP99Ms, redisCmdsPerDecision,
-                    plannerHeapBytesPerTarget, redisBytesPerTarget, stateBytesPerTarget, rssMb, cpuCores);
+                    plannerHeapBytesPerTarget, redisBytesPerTarget, stateBytesPerTarget, rssMb, cpuCores, decidedTwice,
+                    takeoverSec == null ? "" : String.format(Locale.ROOT, "; planner-1 killed: every target decided again within %.2f s",
+                            takeoverSec));
         }
     }
 
@@ -57,8 +58,15 @@ final class ScaleRun {
     private final Path runDir;
 
     private final Map<String, String> plannerSettings;
+    private final double killAfterSec;
+    /** Seconds of windows before measuring: the planners' JIT and first states for every target. */
+    private final double warmupSec;
 
-    ScaleRun(int targets, int planners, double intervalSec, double durationSec, Path runDir, Map<String, String> plannerSettings) {
+    /** @param killAfterSec seconds into the measurement to kill planner-1 (SIGKILL); below 0: none */
+    ScaleRun(int targets, int planners, double intervalSec, double durationSec, Path runDir, Map<String, String> plannerSettings,
+             double killAfterSec, double warmupSec) {
+        this.killAfterSec = killAfterSec;
+        this.warmupSec = warmupSec;
         this.plannerSettings = Map.copyOf(plannerSettings);
         this.targets = targets;
         this.planners = planners;
@@ -109,6 +117,13 @@ final class ScaleRun {
                 Map<String, Integer> index = new HashMap<>();
                 for (int t = 0; t < targets; t++) index.put(names[t], t);
                 Recorder latency = new Recorder(3);
+                AtomicLong twice = new AtomicLong();
+                java.util.concurrent.atomic.AtomicBoolean measuring = new java.util.concurrent.atomic.AtomicBoolean();
+                AtomicLong killedAt = new AtomicLong();
+                AtomicLongArray firstAfterKill = new AtomicLongArray(targets);
+                // the window each target's last plan answered (its number, modulo 1000): a second plan for it is a window decided twice
+                java.util.concurrent.atomic.AtomicIntegerArray lastSeq = new java.util.concurrent.atomic.AtomicIntegerArray(targets);
+                for (int t = 0; t < targets; t++) lastSeq.set(t, -1);
                 AtomicLong plans = new AtomicLong();
                 // the plans' target only, read from the text: parsing every plan would take the planners' CPU on this machine
                 plansIn.addListener(new RedisPubSubAdapter<>() {
@@ -116,9 +131,13 @@ final class ScaleRun {
                     public void message(String channel, String text) {
                         Integer t = index.get(planTarget(text));
                         if (t == null) return;
+                        long now = System.nanoTime();
+                        if (killedAt.get() != 0) firstAfterKill.compareAndSet(t, 0, now);
                         // from the oldest window not yet answered: a planner that skips windows it is behind on is slow, not fast
                         long sent = published.getAndSet(t, 0);
-                        if (sent > 0) latency.recordValue(Math.max(1, (System.nanoTime() - sent) / 1000));
+                        if (sent > 0) latency.recordValue(Math.max(1, (now - sent) / 1000));
+                        int seq = windowSeq(text);
+                        if (lastSeq.getAndSet(t, seq) == seq && seq >= 0 && measuring.get()) twice.incrementAndGet();
                         plans.incrementAndGet();
                     }
                 });
@@ -127,21 +146,29 @@ final class ScaleRun {
                 Thread pubThread = Thread.ofPlatform().name("scale-publisher").start(pub);
                 try {
                     awaitFirstPlans(plans, procs);
-                    Thread.sleep((long) (WARMUP_SEC * 1000));
+                    Thread.sleep((long) (warmupSec * 1000));
                     Map<String, ProcStats> before = stats(plannerProcs, procs.get("redis"));
                     long cmdsBefore = commands(bus);
                     long pubBefore = pub.sent.get();
                     long plansBefore = plans.get();
                     latency.getIntervalHistogram(); // the warm-up's, dropped
                     long t0 = System.nanoTime();
-                    Thread.sleep((long) (durationSec * 1000));
+                    measuring.set(true);
+                    if (killAfterSec >= 0) {
+                        Thread.sleep((long) (killAfterSec * 1000));
+                        plannerProcs.get(0).destroyForcibly(); // SIGKILL: no release, no leaving
+                        killedAt.set(System.nanoTime());
+                        Thread.sleep((long) ((durationSec - killAfterSec) * 1000));
+                    } else {
+                        Thread.sleep((long) (durationSec * 1000));
+                    }
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     var h = latency.getIntervalHistogram();
                     long decided = plans.get() - plansBefore;
                     long sent = pub.sent.get() - pubBefore;
                     long cmds = commands(bus) - cmdsBefore - sent; // the bench's own PUBLISHes are not the planners'
                     for (int i = 0; i < plannerProcs.size(); i++) {
-                        if (!plannerProcs.get(i).isAlive()) {
+                        if (!plannerProcs.get(i).isAlive() && !(i == 0 && killAfterSec >= 0)) {
                             throw new IllegalStateException("planner-" + (i + 1) + " exited during the run (with SERVICE_JAVA_OPTS' heap?): see "
                                     + procs.logFile("planner-" + (i + 1)));
                         }
@@ -151,15 +178,16 @@ final class ScaleRun {
                     Map<String, Double> cpu = new LinkedHashMap<>();
                     for (String name : after.keySet()) {
                         rss.put(name, round(after.get(name).rssBytes() / 1048576.0));
-                        cpu.put(name, round((after.get(name).cpuSec() - before.get(name).cpuSec()) / seconds));
+                        // a killed planner has no /proc entry left: no CPU to report rather than a negative one
+                        cpu.put(name, after.get(name).rssBytes() == 0 ? 0 : round((after.get(name).cpuSec() - before.get(name).cpuSec()) / seconds));
                     }
                     // after the measured seconds: jcmd's full collection would stall the planners
-                    long heapPerTarget = idleHeap < 0 ? -1 : Math.max(0, liveHeap(plannerProcs) - idleHeap) / targets;
+                    long heapPerTarget = idleHeap < 0 || killAfterSec >= 0 ? -1 : Math.max(0, liveHeap(plannerProcs) - idleHeap) / targets;
                     long redisPerTarget = Math.max(0, usedMemory(bus) - idleRedis) / targets;
                     return new Result(targets, planners, round(seconds), round(sent / seconds), round(decided / seconds),
                             round(h.getValueAtPercentile(50) / 1000.0), round(h.getValueAtPercentile(99) / 1000.0),
                             decided == 0 ? 0 : round((double) cmds / decided), rss, cpu, heapPerTarget, redisPerTarget,
-                            stateBytes(bus, names));
+                            stateBytes(bus, names), twice.get(), killAfterSec >= 0 ? takeover(firstAfterKill, killedAt.get()) : null);
                 } finally {
                     pub.stop = true;
                     pubThread.join(5000);
@@ -175,6 +203,21 @@ final class ScaleRun {
         int from = i + 10;
         int to = json.indexOf('"', from);
         return to < 0 ? null : json.substring(from, to);
+    }
+
+    /** The number (modulo 1000) of the window a plan answered, from the p95 it repeats; -1 when it has none. */
+    static int windowSeq(String json) {
+        int i = json.indexOf("\"p95_ms\":");
+        if (i < 0) return -1;
+        int from = i + 9;
+        int to = from;
+        while (to < json.length() && (Character.isDigit(json.charAt(to)) || json.charAt(to) == '.')) to++;
+        try {
+            double v = Double.parseDouble(json.substring(from, to));
+            return (int) Math.round((v - Math.floor(v)) * 10_000) % 1000;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Two ready replicas, as an executor registers them: the planner plans only from a known count. */
@@ -202,6 +245,17 @@ final class ScaleRun {
         for (int i = 0; i < planners.size(); i++) out.put("planner-" + (i + 1), ProcStats.of(planners.get(i).pid()));
         out.put("redis", ProcStats.of(redis.pid()));
         return out;
+    }
+
+    /** Seconds from the kill to the last target's first plan after it; the whole rest of the run where one had none. */
+    private double takeover(AtomicLongArray firstAfterKill, long killedAt) {
+        long worst = 0;
+        for (int t = 0; t < firstAfterKill.length(); t++) {
+            long first = firstAfterKill.get(t);
+            if (first == 0) return round(durationSec - killAfterSec);
+            worst = Math.max(worst, first - killedAt);
+        }
+        return round(worst / 1e9);
     }
 
     /** The planners' live heap bytes together (-1 when jcmd could not tell). */
@@ -280,8 +334,10 @@ final class ScaleRun {
                 next += spacing;
                 double ts = System.currentTimeMillis() / 1000.0;
                 // a steady 150 rps on two replicas with a healthy p95: mostly noops, as most windows of most targets are
+                // the window's number for its target rides in the p95's fourth decimal, which the plan repeats
+                double p95 = 40.0 + (k % 7) + ((k / names.length) % 1000) / 10_000.0;
                 var m = new LatencyMetrics(null, names[t], "http://127.0.0.1/", intervalSec, (int) (150 * intervalSec), 1.0, 30, 30,
-                        40.0 + (k % 7), 60, 80, 150 + (k % 11), 150.0, 0, 2, "access_log", ts);
+                        p95, 60, 80, 150 + (k % 11), 150.0, 0, 2, "access_log", ts);
                 published.compareAndSet(t, 0, System.nanoTime());
                 async.publish(channel, Json.write(m));
                 sent.incrementAndGet();

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The targets shared out among the live planners. Each planner keeps its name in {@code members:planner} (scored by
  * when it runs out, in Redis's time, so hosts' clocks do not matter), and each target belongs to the member that
  * {@link Rendezvous} picks. The owner holds {@code lease:planner:{t}} ({@code SET NX PX}, renewed every third of the
- * ttl) with a fencing token from {@code lease-fence:planner:{t}}; a planner gives a target up (releasing the lease)
+ * ttl, all of them pipelined) with a fencing token from {@code lease-fence:planner:{t}}; a planner gives a target up (releasing the lease)
  * as soon as it sees another member pick it, and the new owner can take it only once it is released or run out, so
  * two planners never act on one target at once, and a deposed one's write to {@code desired} is refused by its token.
  * A dead planner's membership and leases run out together: its targets are taken by the others within about one ttl.
@@ -72,18 +72,23 @@ public final class ShardedLeases implements TargetOwnership {
         this.members = List.of(holder);
     }
 
-    /** Joins now (so the first planner acts from its first window), then renews every third of the ttl. */
+    /**
+     * Joins now (so the first planner acts from its first window), then looks at the members every sixth of the ttl
+     * (a dead one's targets are taken soon after its leases run out) and renews the leases every third.
+     */
     public synchronized ShardedLeases start() {
         if (renewer == null) {
             refresh();
-            long period = Math.max(100, ttlMs / 3);
+            long period = Math.max(50, ttlMs / 6);
             renewer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("leases-" + role).daemon().factory());
             renewer.scheduleWithFixedDelay(this::refresh, period, period, TimeUnit.MILLISECONDS);
         }
         return this;
     }
 
-    /** Renews the membership and every lease held; a lease that was not renewed is no longer held. */
+    private long ticks;
+
+    /** Renews the membership, and every other time every lease held; a lease that was not renewed is no longer held. */
     void refresh() {
         long start = nanos.getAsLong();
         try {
@@ -98,7 +103,7 @@ public final class ShardedLeases implements TargetOwnership {
         } catch (RuntimeException e) {
             log.debug("{} membership: redis error ({})", role, e.getMessage());
         }
-        renewAll(start);
+        if (ticks++ % 2 == 0) renewAll(start);
     }
 
     /** Every held lease renewed in one pipelined go; what Redis no longer has as ours is dropped. */
