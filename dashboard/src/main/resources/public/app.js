@@ -192,6 +192,8 @@ async function addTarget(name) {
   targets.set(name, t);
   const detail = await getJson('/api/targets/' + encodeURIComponent(name) + '?limit=' + config.history_windows);
   for (const ev of detail.history) addWindow(t, ev);
+  // the planners share the targets out: which one decides this one (as of the page's load)
+  if (detail.status.planner) card.querySelector('.name').appendChild(el('span', ` · planner ${detail.status.planner}`, 'muted planner'));
   makeCharts(t);
   showReplicas(t, detail.replicas);
   showUpstreams(t, detail.upstreams);

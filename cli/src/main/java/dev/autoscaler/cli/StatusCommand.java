@@ -90,6 +90,8 @@ public final class StatusCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%-12s %-8s %7s %5d %9s %8s  %s%n", r.target(), r.mode(), r.desired() == null ? "-" : r.desired(),
                     r.ready(), r.p95Ms() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.p95Ms()),
                     r.rps() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.rps()), dec);
+            // the planners share the targets out: which one decided this target's last window
+            if (r.planner() != null && !r.planner().isEmpty()) out.println("             planner " + r.planner());
             if (r.lastAdvice() != null) out.println("             " + adviceLine(r.lastAdvice()));
             if (r.shadow() != null && r.windowTs() != null) out.println("             " + shadowLine(r.shadow(), r.windowTs()));
             // the executor could not do what was asked (an HPA on the Deployment, no base container): say why

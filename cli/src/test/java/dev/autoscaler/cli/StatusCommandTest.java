@@ -44,10 +44,20 @@ class StatusCommandTest {
         var shadow = new Plan.Shadow(new Plan.Peer(4, 14_800, 0), new Plan.Peer(3, 12_010.4, 12), new Plan.Peer(3, 11_200, 40),
                 1000.0, "estimates: as the planner says");
         var row = new StatusReader.TargetStatus("app", "enforce", null, 3, 3, 21.0, 320.4, 1000.0 + 3725, null, null, Map.of(),
-                null, shadow);
+                null, shadow, null);
         String out = capture(o -> StatusCommand.print(List.of(row), o));
         assertTrue(out.endsWith("\n             shadow over 1h02m: ours 3 now, 11200 replica-s, 40 s over; hpa 4 now, 14800 replica-s, "
                 + "0 s over; kpa 3 now, 12010 replica-s, 12 s over (estimates: as the planner says)\n"), out);
+    }
+
+    @Test
+    void thePlannerThatDecidedTheTargetFollowsItsLine() {
+        var row = new StatusReader.TargetStatus("app", "enforce", null, 3, 3, 21.0, 320.4, 1.0, null, null, Map.of(), null, null,
+                "host-a/4242/1a2b3c4d");
+        String out = capture(o -> StatusCommand.print(List.of(row), o));
+        assertTrue(out.contains("\n             planner host-a/4242/1a2b3c4d\n"), out);
+        var alone = new StatusReader.TargetStatus("app", "enforce", null, 3, 3, 21.0, 320.4, 1.0, null, null, Map.of(), null);
+        assertTrue(!capture(o -> StatusCommand.print(List.of(alone), o)).contains("planner "), "no line where no planner is known");
     }
 
     @Test

@@ -148,6 +148,17 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void theTargetCardNamesThePlannerThatDecidesIt() throws Exception {
+        publish(45, 100);
+        await(() -> bus.redis().hget(bus.keys().last("app"), "planner") != null, "the planner's name in last:app");
+        String planner = bus.redis().hget(bus.keys().last("app"), "planner");
+        browser.navigate().refresh();
+        await(() -> planner.equals(String.valueOf(browser.executeScript(
+                "const s = document.querySelector('article.target .planner'); return s && s.textContent.replace(' · planner ', '');"))),
+                "the card names " + planner);
+    }
+
+    @Test
     void theHpaAndKpaShadowsAreLinesOnTheReplicasChartAndTotalsInATable() throws Exception {
         publish(45, 150);
         publish(45, 150);

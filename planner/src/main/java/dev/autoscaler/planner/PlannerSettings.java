@@ -6,8 +6,8 @@ import dev.autoscaler.common.config.Env;
  * The planner service's own settings (the policy's are in {@code PolicyConfig}, the LLM's in {@code LlmSettings}).
  *
  * @param mode            enforce (write desired), advise (publish only) or off
- * @param leaseSec        the planner lease's ttl: a standby takes over at most this long after the active planner
- *                        stops (or a restarted one acts again); two windows, so a renewal lost to a 3 s Redis
+ * @param leaseSec        the ttl of each target's lease and of a planner's membership: another planner takes a stopped
+ *                        one's targets about this long after it stops (or a restarted one acts again); two windows, so a renewal lost to a 3 s Redis
  *                        restart does not hand over, and a killed planner is replaced within two windows
  * @param maxTargets      targets the planner keeps state for; windows for more are counted and dropped, so a stream
  *                        of made-up target names cannot grow its memory without bound

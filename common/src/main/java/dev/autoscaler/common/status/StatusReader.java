@@ -34,11 +34,11 @@ public final class StatusReader {
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record TargetStatus(String target, String mode, String llm, Integer desired, int ready, Double p95Ms, Double rps,
                                Double windowTs, LastDecision lastDecision, Plan.Advice lastAdvice, Map<String, String> settings,
-                               ExecResult lastResult, Plan.Shadow shadow) {
+                               ExecResult lastResult, Plan.Shadow shadow, String planner) {
         public TargetStatus(String target, String mode, String llm, Integer desired, int ready, Double p95Ms, Double rps,
                             Double windowTs, LastDecision lastDecision, Plan.Advice lastAdvice, Map<String, String> settings,
                             ExecResult lastResult) {
-            this(target, mode, llm, desired, ready, p95Ms, rps, windowTs, lastDecision, lastAdvice, settings, lastResult, null);
+            this(target, mode, llm, desired, ready, p95Ms, rps, windowTs, lastDecision, lastAdvice, settings, lastResult, null, null);
         }
     }
 
@@ -78,7 +78,7 @@ public final class StatusReader {
         Plan.Advice advice = last.containsKey("advice") ? Json.read(last.get("advice"), Plan.Advice.class) : null;
         ExecResult result = last.containsKey("result") ? Json.read(last.get("result"), ExecResult.class) : null;
         return new TargetStatus(t, mode, settings.get("llm"), desired, ready, m == null ? null : m.p95Ms(),
-                m == null ? null : m.rps(), m == null ? null : m.ts(), ld, advice, settings, result, shadow);
+                m == null ? null : m.rps(), m == null ? null : m.ts(), ld, advice, settings, result, shadow, last.get("planner"));
     }
 
     private static LastDecision lastDecision(Plan p) {
