@@ -26,7 +26,9 @@ final class TargetReads {
 
     Snapshot read(String target) {
         var k = bus.keys();
-        List<Object> r = bus.redis().eval(READ, ScriptOutputType.MULTI, k.targetSettings(target), k.desired(target), k.registry(target));
+        // EVAL_RO: the planner may only read the registry, and a script sent with EVAL counts as writing its keys
+        List<Object> r = bus.redis().evalReadOnly(READ, ScriptOutputType.MULTI,
+                new String[] {k.targetSettings(target), k.desired(target), k.registry(target)});
         return new Snapshot(hash(r.get(0)), r.get(1) == null ? null : r.get(1).toString(), hash(r.get(2)));
     }
 

@@ -60,7 +60,7 @@ public final class RedisAccess {
                     heartbeat, channels(keys, "alerts"));
             // decides: desired, its own state, the history; reads the registry and the operators' settings (and takes a
             // manual scale out of them); holds its targets' leases among the planners' members (or the one planner lease)
-            case PLANNER -> new Grant(join(CONNECTION, LEASE, "publish", "hgetall", "hdel", "exists", "sadd", "xadd", "time", "zadd",
+            case PLANNER -> new Grant(join(CONNECTION, LEASE, "publish", "hgetall", "hdel", "exists", "sadd", "xadd", "eval_ro", "time", "zadd",
                             "zremrangebyscore", "zrange", "zrem"),
                     List.of(p + "registry:*"), List.of(),
                     join(heartbeat, p + "desired:*", p + "planner:*", p + "last:*", p + "history:*", p + "targets",
