@@ -17,17 +17,7 @@ import org.junit.jupiter.api.Timeout;
 class ScaleBenchIT {
     @Test
     void aSmallRunReportsEveryFieldAndTheWindowsItsPlannerHandled() throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream saved = System.out;
-        int exit;
-        try {
-            System.setOut(new PrintStream(out, true));
-            exit = Main.run("bench", "scale", "--targets", "5", "--duration", "3", "--warmup", "3", "--interval-sec", "0.5", "--json");
-        } finally {
-            System.setOut(saved);
-        }
-        assertEquals(0, exit, out.toString());
-        JsonNode r = Json.MAPPER.readTree(out.toString().strip().lines().reduce((a, b) -> b).orElseThrow());
+        JsonNode r = lastLine("bench", "scale", "--targets", "5", "--duration", "3", "--warmup", "3", "--interval-sec", "0.5", "--json");
         for (String field : new String[] {"windows_per_sec", "decision_p50_ms", "decision_p99_ms", "redis_cmds_per_decision", "rss_mb",
                 "cpu_cores", "state_bytes_per_target", "published_per_sec", "planner_heap_bytes_per_target", "redis_bytes_per_target",
                 "decided_twice"}) {
@@ -44,23 +34,28 @@ class ScaleBenchIT {
 
     @Test
     void twoPlannersShareTheTargetsAndWhenOneIsKilledTheOtherDecidesAllOfThemWithinAboutALease() throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream saved = System.out;
-        int exit;
-        try {
-            System.setOut(new PrintStream(out, true));
-            exit = Main.run("bench", "scale", "--targets", "20", "--planners", "2", "--duration", "10", "--warmup", "4",
-                    "--kill-after", "2", "--set", "PLANNER_LEASE_SEC=2", "--json");
-        } finally {
-            System.setOut(saved);
-        }
-        assertEquals(0, exit, out.toString());
-        JsonNode r = Json.MAPPER.readTree(out.toString().strip().lines().reduce((a, b) -> b).orElseThrow());
+        JsonNode r = lastLine("bench", "scale", "--targets", "20", "--planners", "2", "--duration", "10", "--warmup", "4",
+                "--kill-after", "2", "--set", "PLANNER_LEASE_SEC=2", "--json");
         assertEquals(0, r.path("decided_twice").asLong(), "no window decided by both: " + r);
         // a lease of 2 s runs out at most 2 s after the kill; the survivor looks at the members every third of a second
         double takeover = r.path("takeover_sec").asDouble(-1);
         assertTrue(takeover > 0 && takeover < 4, "every target decided again within " + takeover + " s: " + r);
         assertTrue(r.path("rss_mb").path("planner-2").asDouble() > 10, r.toString());
+    }
+
+    /** Runs the command, which must exit 0, and reads its last line of output as JSON. */
+    private static JsonNode lastLine(String... args) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        int exit;
+        try {
+            System.setOut(new PrintStream(out, true));
+            exit = Main.run(args);
+        } finally {
+            System.setOut(saved);
+        }
+        assertEquals(0, exit, out.toString());
+        return Json.MAPPER.readTree(out.toString().strip().lines().reduce((a, b) -> b).orElseThrow());
     }
 
     @Test

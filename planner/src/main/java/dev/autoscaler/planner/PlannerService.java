@@ -140,7 +140,7 @@ public final class PlannerService implements Service {
             public void taken(String target) {
                 String last = bus.redis().hget(keys.last(target), "planner");
                 if (last != null && !last.equals(owners.holder())) forget(target);
-                store.forget(target); // saved at once, whatever Redis lost
+                else store.forget(target); // the cache is kept, but saved at once, whatever Redis lost
             }
 
             @Override
@@ -229,18 +229,14 @@ public final class PlannerService implements Service {
         lastDecisionTs = now;
 
         if ("off".equals(mode)) {
-            writes.write(new WindowWrites.Window(target, store.dueCore(target, r.state(), now, false), Json.write(m), mode, null, null, false));
-            store.saveRisesIfDue(target, r.state(), now);
+            leave(target, r.state(), m, mode, null, false, now);
             return;
         }
         Plan.Advice advice = held == null ? null : advisor.judged(target, held, r.advice(), role, current);
         Plan plan = PlanMessages.decided(target, now, mode, dec, advice, shadow(target, m, dec, cfg));
         // a deposed planner writes nothing: not the plan, nor a state that would overwrite the new holder's
         if (!writeDesired(target, plan, enforce || scale != null, stored, now)) return;
-        String core = store.dueCore(target, r.state(), now, dec.action() != Plan.Action.noop);
-        writes.write(new WindowWrites.Window(target, core, Json.write(m), mode, Json.write(plan),
-                advice == null ? null : Json.write(advice), true));
-        store.saveRisesIfDue(target, r.state(), now);
+        leave(target, r.state(), m, mode, plan, dec.action() != Plan.Action.noop, now);
         if (dec.action() != Plan.Action.noop) {
             log.info("{} {}: {} -> {} ({})", target, dec.action(), dec.numbers().currentReplicas(), dec.targetReplicas(), dec.reason());
             bus.appendCapped(keys.eventsStream(), Map.of("type", "plan", "target", target, "json", Json.write(plan)), 10_000);
@@ -248,6 +244,17 @@ public final class PlannerService implements Service {
         meters.counter("autoscaler_planner_decisions", "target", target, "action", dec.action().name()).increment();
         decisionTimer.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
         if (!"off".equals(role)) askAdvisor(target, m, dec, cfg, r, now);
+    }
+
+    /**
+     * What a decided window leaves in Redis: the plan published (null in mode off: none), the window in {@code last:}
+     * and {@code history:}, and the state where it is due ({@link StateStore}; at once after a scale).
+     */
+    private void leave(String target, PolicyState s, LatencyMetrics m, String mode, Plan plan, boolean scaled, double now) {
+        String advice = plan == null || plan.advice() == null ? null : Json.write(plan.advice());
+        writes.write(new WindowWrites.Window(target, store.dueCore(target, s, now, scaled), Json.write(m), mode,
+                plan == null ? null : Json.write(plan), advice, plan != null));
+        store.saveRisesIfDue(target, s, now);
     }
 
     /** The shadows after this window, or null when they are off. */

@@ -12,7 +12,6 @@ import dev.autoscaler.common.msg.LatencyMetrics;
 import dev.autoscaler.common.msg.ReplicaSet;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -25,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import org.HdrHistogram.Recorder;
 
 /**
  * One {@code bench scale} run: a redis-server and P planner processes of this build, N targets whose registries say
@@ -83,14 +81,6 @@ final class ScaleRun {
                     "--appendonly", "no", "--dir", runDir.toString()), Map.of());
             Ports.await(port, 15, "redis-server");
             String url = "redis://127.0.0.1:" + port;
-            Map<String, String> env = new HashMap<>();
-            // the operator's shell may point at another Redis, user or key prefix: none of it reaches the planners
-            System.getenv().keySet().stream().filter(k -> k.startsWith("REDIS_") || k.startsWith("PLANNER_") || k.startsWith("LLM_")
-                    || k.equals("KEY_PREFIX")).forEach(k -> env.put(k, null));
-            env.putAll(Map.of("REDIS_URL", url, "KEY_PREFIX", "autoscaler", "PLANNER_MODE", "enforce", "LLM_PROVIDER", "none",
-                    "SLO_P95_MS", "100", "SAMPLE_INTERVAL", String.valueOf(intervalSec), "OPS_HOST", "127.0.0.1",
-                    "PLANNER_MAX_TARGETS", String.valueOf(Math.max(100, targets)), "MIN_REPLICAS", "1", "MAX_REPLICAS", "40"));
-            env.putAll(plannerSettings);
             try (RedisBus bus = new RedisBus(RedisSettings.from(new Env(Map.of("REDIS_URL", url, "KEY_PREFIX", "autoscaler"))),
                     new SimpleMeterRegistry());
                  RedisClient client = RedisClient.create(url);
@@ -101,93 +91,19 @@ final class ScaleRun {
                     names[t] = "t" + t;
                     register(bus, names[t]);
                 }
-                List<Process> plannerProcs = new ArrayList<>();
-                List<Integer> opsPorts = new ArrayList<>();
-                for (int p = 1; p <= planners; p++) {
-                    Map<String, String> e = new HashMap<>(env);
-                    opsPorts.add(Ports.free());
-                    e.put("OPS_PORT", String.valueOf(opsPorts.get(p - 1)));
-                    plannerProcs.add(procs.start("planner-" + p, ProcessSupervisor.serviceCommand("planner"), e));
-                }
-                for (int port2 : opsPorts) Ports.await(port2, 60, "a planner");
+                List<Process> plannerProcs = startPlanners(procs, url);
                 // what a planner holds before its first window: the memory per target is what it grows by from here
                 long idleHeap = liveHeap(plannerProcs);
                 long idleRedis = usedMemory(bus);
-                AtomicLongArray published = new AtomicLongArray(targets);
-                Map<String, Integer> index = new HashMap<>();
-                for (int t = 0; t < targets; t++) index.put(names[t], t);
-                Recorder latency = new Recorder(3);
-                AtomicLong twice = new AtomicLong();
-                java.util.concurrent.atomic.AtomicBoolean measuring = new java.util.concurrent.atomic.AtomicBoolean();
-                AtomicLong killedAt = new AtomicLong();
-                AtomicLongArray firstAfterKill = new AtomicLongArray(targets);
-                // the window each target's last plan answered (its number, modulo 1000): a second plan for it is a window decided twice
-                java.util.concurrent.atomic.AtomicIntegerArray lastSeq = new java.util.concurrent.atomic.AtomicIntegerArray(targets);
-                for (int t = 0; t < targets; t++) lastSeq.set(t, -1);
-                AtomicLong plans = new AtomicLong();
-                // the plans' target only, read from the text: parsing every plan would take the planners' CPU on this machine
-                plansIn.addListener(new RedisPubSubAdapter<>() {
-                    @Override
-                    public void message(String channel, String text) {
-                        Integer t = index.get(planTarget(text));
-                        if (t == null) return;
-                        long now = System.nanoTime();
-                        if (killedAt.get() != 0) firstAfterKill.compareAndSet(t, 0, now);
-                        // from the oldest window not yet answered: a planner that skips windows it is behind on is slow, not fast
-                        long sent = published.getAndSet(t, 0);
-                        if (sent > 0) latency.recordValue(Math.max(1, (now - sent) / 1000));
-                        int seq = windowSeq(text);
-                        if (lastSeq.getAndSet(t, seq) == seq && seq >= 0 && measuring.get()) twice.incrementAndGet();
-                        plans.incrementAndGet();
-                    }
-                });
+                PlanTally tally = new PlanTally(names);
+                plansIn.addListener(tally);
                 plansIn.sync().subscribe(bus.keys().channel(Channels.ACTIONS));
-                Publisher pub = new Publisher(publisher, bus.keys().channel(Channels.ALERTS), names, published, intervalSec);
+                Publisher pub = new Publisher(publisher, bus.keys().channel(Channels.ALERTS), names, tally.published, intervalSec);
                 Thread pubThread = Thread.ofPlatform().name("scale-publisher").start(pub);
                 try {
-                    awaitFirstPlans(plans, procs);
+                    awaitFirstPlans(tally.plans, procs);
                     Thread.sleep((long) (warmupSec * 1000));
-                    Map<String, ProcStats> before = stats(plannerProcs, procs.get("redis"));
-                    long cmdsBefore = commands(bus);
-                    long pubBefore = pub.sent.get();
-                    long plansBefore = plans.get();
-                    latency.getIntervalHistogram(); // the warm-up's, dropped
-                    long t0 = System.nanoTime();
-                    measuring.set(true);
-                    if (killAfterSec >= 0) {
-                        Thread.sleep((long) (killAfterSec * 1000));
-                        plannerProcs.get(0).destroyForcibly(); // SIGKILL: no release, no leaving
-                        killedAt.set(System.nanoTime());
-                        Thread.sleep((long) ((durationSec - killAfterSec) * 1000));
-                    } else {
-                        Thread.sleep((long) (durationSec * 1000));
-                    }
-                    double seconds = (System.nanoTime() - t0) / 1e9;
-                    var h = latency.getIntervalHistogram();
-                    long decided = plans.get() - plansBefore;
-                    long sent = pub.sent.get() - pubBefore;
-                    long cmds = commands(bus) - cmdsBefore - sent; // the bench's own PUBLISHes are not the planners'
-                    for (int i = 0; i < plannerProcs.size(); i++) {
-                        if (!plannerProcs.get(i).isAlive() && !(i == 0 && killAfterSec >= 0)) {
-                            throw new IllegalStateException("planner-" + (i + 1) + " exited during the run (with SERVICE_JAVA_OPTS' heap?): see "
-                                    + procs.logFile("planner-" + (i + 1)));
-                        }
-                    }
-                    Map<String, ProcStats> after = stats(plannerProcs, procs.get("redis"));
-                    Map<String, Double> rss = new LinkedHashMap<>();
-                    Map<String, Double> cpu = new LinkedHashMap<>();
-                    for (String name : after.keySet()) {
-                        rss.put(name, round(after.get(name).rssBytes() / 1048576.0));
-                        // a killed planner has no /proc entry left: no CPU to report rather than a negative one
-                        cpu.put(name, after.get(name).rssBytes() == 0 ? 0 : round((after.get(name).cpuSec() - before.get(name).cpuSec()) / seconds));
-                    }
-                    // after the measured seconds: jcmd's full collection would stall the planners
-                    long heapPerTarget = idleHeap < 0 || killAfterSec >= 0 ? -1 : Math.max(0, liveHeap(plannerProcs) - idleHeap) / targets;
-                    long redisPerTarget = Math.max(0, usedMemory(bus) - idleRedis) / targets;
-                    return new Result(targets, planners, round(seconds), round(sent / seconds), round(decided / seconds),
-                            round(h.getValueAtPercentile(50) / 1000.0), round(h.getValueAtPercentile(99) / 1000.0),
-                            decided == 0 ? 0 : round((double) cmds / decided), rss, cpu, heapPerTarget, redisPerTarget,
-                            stateBytes(bus, names), twice.get(), killAfterSec >= 0 ? takeover(firstAfterKill, killedAt.get()) : null);
+                    return measure(procs, bus, plannerProcs, tally, pub, names, idleHeap, idleRedis);
                 } finally {
                     pub.stop = true;
                     pubThread.join(5000);
@@ -196,28 +112,73 @@ final class ScaleRun {
         }
     }
 
-    /** The first {@code "target"} of a plan's JSON (the plan's own; its decision's comes later), or null. */
-    static String planTarget(String json) {
-        int i = json.indexOf("\"target\":\"");
-        if (i < 0) return null;
-        int from = i + 10;
-        int to = json.indexOf('"', from);
-        return to < 0 ? null : json.substring(from, to);
+    /** P planner processes of this build against the bench's Redis, each with its ops port up. */
+    private List<Process> startPlanners(ProcessSupervisor procs, String url) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        // the operator's shell may point at another Redis, user or key prefix: none of it reaches the planners
+        System.getenv().keySet().stream().filter(k -> k.startsWith("REDIS_") || k.startsWith("PLANNER_") || k.startsWith("LLM_")
+                || k.equals("KEY_PREFIX")).forEach(k -> env.put(k, null));
+        env.putAll(Map.of("REDIS_URL", url, "KEY_PREFIX", "autoscaler", "PLANNER_MODE", "enforce", "LLM_PROVIDER", "none",
+                "SLO_P95_MS", "100", "SAMPLE_INTERVAL", String.valueOf(intervalSec), "OPS_HOST", "127.0.0.1",
+                "PLANNER_MAX_TARGETS", String.valueOf(Math.max(100, targets)), "MIN_REPLICAS", "1", "MAX_REPLICAS", "40"));
+        env.putAll(plannerSettings);
+        List<Process> out = new ArrayList<>();
+        List<Integer> opsPorts = new ArrayList<>();
+        for (int p = 1; p <= planners; p++) {
+            Map<String, String> e = new HashMap<>(env);
+            opsPorts.add(Ports.free());
+            e.put("OPS_PORT", String.valueOf(opsPorts.get(p - 1)));
+            out.add(procs.start("planner-" + p, ProcessSupervisor.serviceCommand("planner"), e));
+        }
+        for (int opsPort : opsPorts) Ports.await(opsPort, 60, "a planner");
+        return out;
     }
 
-    /** The number (modulo 1000) of the window a plan answered, from the p95 it repeats; -1 when it has none. */
-    static int windowSeq(String json) {
-        int i = json.indexOf("\"p95_ms\":");
-        if (i < 0) return -1;
-        int from = i + 9;
-        int to = from;
-        while (to < json.length() && (Character.isDigit(json.charAt(to)) || json.charAt(to) == '.')) to++;
-        try {
-            double v = Double.parseDouble(json.substring(from, to));
-            return (int) Math.round((v - Math.floor(v)) * 10_000) % 1000;
-        } catch (NumberFormatException e) {
-            return -1;
+    /** The measured seconds (with the kill, where asked for), then what they cost. */
+    private Result measure(ProcessSupervisor procs, RedisBus bus, List<Process> plannerProcs, PlanTally tally, Publisher pub,
+                           String[] names, long idleHeap, long idleRedis) throws Exception {
+        Map<String, ProcStats> before = stats(plannerProcs, procs.get("redis"));
+        long cmdsBefore = commands(bus);
+        long pubBefore = pub.sent.get();
+        long plansBefore = tally.plans.get();
+        tally.latency.getIntervalHistogram(); // the warm-up's, dropped
+        long t0 = System.nanoTime();
+        tally.measuring.set(true);
+        if (killAfterSec >= 0) {
+            Thread.sleep((long) (killAfterSec * 1000));
+            plannerProcs.get(0).destroyForcibly(); // SIGKILL: no release, no leaving
+            tally.killed();
+            Thread.sleep((long) ((durationSec - killAfterSec) * 1000));
+        } else {
+            Thread.sleep((long) (durationSec * 1000));
         }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        var h = tally.latency.getIntervalHistogram();
+        long decided = tally.plans.get() - plansBefore;
+        long sent = pub.sent.get() - pubBefore;
+        long cmds = commands(bus) - cmdsBefore - sent; // the bench's own PUBLISHes are not the planners'
+        for (int i = 0; i < plannerProcs.size(); i++) {
+            if (!plannerProcs.get(i).isAlive() && !(i == 0 && killAfterSec >= 0)) {
+                throw new IllegalStateException("planner-" + (i + 1) + " exited during the run (with SERVICE_JAVA_OPTS' heap?): see "
+                        + procs.logFile("planner-" + (i + 1)));
+            }
+        }
+        Map<String, ProcStats> after = stats(plannerProcs, procs.get("redis"));
+        Map<String, Double> rss = new LinkedHashMap<>();
+        Map<String, Double> cpu = new LinkedHashMap<>();
+        for (String name : after.keySet()) {
+            rss.put(name, round(after.get(name).rssBytes() / 1048576.0));
+            // a killed planner has no /proc entry left: no CPU to report rather than a negative one
+            cpu.put(name, after.get(name).rssBytes() == 0 ? 0 : round((after.get(name).cpuSec() - before.get(name).cpuSec()) / seconds));
+        }
+        // after the measured seconds: jcmd's full collection would stall the planners
+        long heapPerTarget = idleHeap < 0 || killAfterSec >= 0 ? -1 : Math.max(0, liveHeap(plannerProcs) - idleHeap) / targets;
+        long redisPerTarget = Math.max(0, usedMemory(bus) - idleRedis) / targets;
+        return new Result(targets, planners, round(seconds), round(sent / seconds), round(decided / seconds),
+                round(h.getValueAtPercentile(50) / 1000.0), round(h.getValueAtPercentile(99) / 1000.0),
+                decided == 0 ? 0 : round((double) cmds / decided), rss, cpu, heapPerTarget, redisPerTarget,
+                stateBytes(bus, names), tally.twice.get(),
+                killAfterSec >= 0 ? round(tally.takeoverSec(durationSec - killAfterSec)) : null);
     }
 
     /** Two ready replicas, as an executor registers them: the planner plans only from a known count. */
@@ -245,17 +206,6 @@ final class ScaleRun {
         for (int i = 0; i < planners.size(); i++) out.put("planner-" + (i + 1), ProcStats.of(planners.get(i).pid()));
         out.put("redis", ProcStats.of(redis.pid()));
         return out;
-    }
-
-    /** Seconds from the kill to the last target's first plan after it; the whole rest of the run where one had none. */
-    private double takeover(AtomicLongArray firstAfterKill, long killedAt) {
-        long worst = 0;
-        for (int t = 0; t < firstAfterKill.length(); t++) {
-            long first = firstAfterKill.get(t);
-            if (first == 0) return round(durationSec - killAfterSec);
-            worst = Math.max(worst, first - killedAt);
-        }
-        return round(worst / 1e9);
     }
 
     /** The planners' live heap bytes together (-1 when jcmd could not tell). */

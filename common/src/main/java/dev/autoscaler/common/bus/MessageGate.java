@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Everything between a subscribed channel's raw text and its handler, without Redis: the size cap, parsing, the
  * {@link MessageRules}, and one bounded lane per channel that hands messages to the handler one at a time, in arrival
- * order. A lane either keeps every message (up to its capacity, then the oldest is dropped) or, for channels where the
+ * order (per key, where a keyed lane is spread over several executors). A lane either keeps every message (up to its capacity, then the oldest is dropped) or, for channels where the
  * newest message makes older ones moot, only the newest pending message per key (a target). Every message that does
  * not reach its handler is counted in {@code autoscaler_messages_dropped_total{channel,reason}}, reason one of
  * {@link #TOO_LARGE}, {@link #MALFORMED}, {@link #QUEUE_FULL}, {@link #SUPERSEDED}; a malformed one also in
@@ -61,23 +61,16 @@ public final class MessageGate {
      */
     public <T> void register(String channel, Class<T> type, Function<? super T, String> newestBy, Consumer<? super T> handler,
                              Executor executor) {
-        register(channel, type, newestBy, handler, List.of(executor));
+        register(channel, type, newestBy, null, handler, List.of(executor));
     }
 
     /**
      * As above, but with a {@code newestBy} key the messages are spread over one queue per executor by the key's hash, so
      * messages of different keys are handled at once and those of one key still one at a time, in order. Each queue
-     * holds up to {@code BUS_QUEUE_MAX}. Without a key only the first executor is used.
-     */
-    public <T> void register(String channel, Class<T> type, Function<? super T, String> newestBy, Consumer<? super T> handler,
-                             List<? extends Executor> executors) {
-        register(channel, type, newestBy, null, handler, executors);
-    }
-
-    /**
-     * As above; a valid message that {@code wanted} (null: all) turns down is left there, before any queue: it is
-     * another subscriber's (another planner's target), and handing it over to be dropped would cost a thread switch.
-     * {@code wanted} runs on Lettuce's event loop, so it must answer at once, without I/O.
+     * holds up to {@code BUS_QUEUE_MAX}. Without a key only the first executor is used. A valid message that
+     * {@code wanted} (null: all) turns down is left there, before any queue: it is another subscriber's (another
+     * planner's target), and handing it over to be dropped would cost a thread switch. {@code wanted} runs on Lettuce's
+     * event loop, so it must answer at once, without I/O.
      */
     public <T> void register(String channel, Class<T> type, Function<? super T, String> newestBy, Predicate<? super T> wanted,
                              Consumer<? super T> handler, List<? extends Executor> executors) {

@@ -224,18 +224,14 @@ public final class RedisBus implements AutoCloseable {
      * level-triggered plans). The ones replaced are counted with reason {@code superseded}.
      */
     public <T> void subscribeLatest(String channel, Class<T> type, Function<? super T, String> key, Consumer<T> handler) {
-        subscribeLatest(channel, type, key, 1, handler);
+        subscribeLatest(channel, type, key, 1, null, handler);
     }
 
     /**
-     * As {@link #subscribeLatest(String, Class, Function, Consumer)}, with {@code parallel} handlers at once: messages of
-     * one key still one at a time and in order, so the handler must be safe for different keys at once.
+     * As {@link #subscribeLatest(String, Class, Function, Consumer)}, with {@code parallel} handlers at once (messages of
+     * one key still one at a time and in order, so the handler must be safe for different keys at once), handling only
+     * what {@code wanted} accepts (null: all; see {@link MessageGate#register}: no I/O in it).
      */
-    public <T> void subscribeLatest(String channel, Class<T> type, Function<? super T, String> key, int parallel, Consumer<T> handler) {
-        subscribeLatest(channel, type, key, parallel, null, handler);
-    }
-
-    /** As above, handling only what {@code wanted} accepts (see {@link MessageGate#register}: no I/O in it). */
     public <T> void subscribeLatest(String channel, Class<T> type, Function<? super T, String> key, int parallel,
                                     java.util.function.Predicate<? super T> wanted, Consumer<T> handler) {
         subscribe(channel, type, java.util.Objects.requireNonNull(key, "key"), parallel, wanted, handler);

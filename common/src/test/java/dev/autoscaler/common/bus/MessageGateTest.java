@@ -59,6 +59,26 @@ class MessageGateTest {
     }
 
     @Test
+    void aKeyedLaneOverSeveralExecutorsKeepsEachKeyOnOneInOrderAndTurnsDownWhatIsNotWanted() {
+        MessageGate g = gate(1 << 20, 100);
+        List<List<Runnable>> executors = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        List<String> got = new ArrayList<>();
+        g.register(Channels.REPLICAS, ReplicaSet.class, ReplicaSet::target, s -> !s.target().equals("other"),
+                s -> got.add(s.target() + ":" + s.replicas().size()), executors.stream().map(l -> (java.util.concurrent.Executor) l::add).toList());
+        for (int i = 0; i < 12; i++) g.offer(Channels.REPLICAS, set("t" + i, 1));
+        g.offer(Channels.REPLICAS, set("other", 1));
+        assertEquals(12, g.pending(Channels.REPLICAS), "the one not wanted was left before any queue");
+        assertEquals(0, dropped(Channels.REPLICAS, MessageGate.SUPERSEDED) + dropped(Channels.REPLICAS, MessageGate.MALFORMED),
+                "and is not counted as dropped");
+        assertTrue(executors.stream().filter(l -> !l.isEmpty()).count() >= 2, "twelve keys over more than one executor");
+        g.offer(Channels.REPLICAS, set("t0", 2)); // replaces t0's pending one, in the same executor's queue
+        assertEquals(12, g.pending(Channels.REPLICAS));
+        for (List<Runnable> l : executors) while (!l.isEmpty()) l.remove(0).run();
+        assertEquals(12, got.size(), got.toString());
+        assertTrue(got.contains("t0:2") && !got.contains("t0:1"), "the newest of t0: " + got);
+    }
+
+    @Test
     void aFullLaneDropsItsOldestAndCountsIt() {
         MessageGate g = gate(1 << 20, 3);
         List<ReplicaSet> got = new ArrayList<>();

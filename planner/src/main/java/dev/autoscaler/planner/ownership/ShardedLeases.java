@@ -56,6 +56,8 @@ public final class ShardedLeases implements TargetOwnership {
     private volatile List<String> members;
     private volatile boolean joined;
     private volatile boolean closed;
+    /** Refreshes so far: the leases are renewed every other one. */
+    private long ticks;
     private ScheduledExecutorService renewer;
 
     public ShardedLeases(RedisBus bus, String role, String holder, Duration ttl, Listener listener) {
@@ -85,8 +87,6 @@ public final class ShardedLeases implements TargetOwnership {
         }
         return this;
     }
-
-    private long ticks;
 
     /** Renews the membership, and every other time every lease held; a lease that was not renewed is no longer held. */
     void refresh() {
