@@ -44,6 +44,18 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--peak-rps", defaultValue = "320", description = "peak rate of the demo load (default ${DEFAULT-VALUE})")
     double peakRps;
 
+    @Option(names = "--targets", defaultValue = "1", paramLabel = "N",
+            description = "N toy apps (app, app2, ...) behind the one nginx at /t/NAME/, one monitor for all; --load splits "
+                    + "its rate among them 1:2:...:N (default ${DEFAULT-VALUE})")
+    int targets;
+
+    static final int MAX_TARGETS = 20;
+
+    /** The demo's target names: app, app2, ..., appN. */
+    static List<String> targetNames(int n) {
+        return java.util.stream.IntStream.rangeClosed(1, n).mapToObj(i -> i == 1 ? LocalStack.TARGET : LocalStack.TARGET + i).toList();
+    }
+
     /** The Redis URL of a demo running from this directory, for {@code status}. */
     static Optional<String> runningDemoRedis() {
         try {
@@ -59,9 +71,12 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RateShape shape;
+        List<RateShape> shapes;
         try {
-            shape = shape();
+            if (targets < 1 || targets > MAX_TARGETS) {
+                throw new IllegalArgumentException("--targets takes 1 to " + MAX_TARGETS + " (each target runs its own replicas), not " + targets);
+            }
+            shapes = shapes();
         } catch (Exception e) {
             System.err.println("autoscaler demo: " + e.getMessage());
             return 2;
@@ -76,7 +91,7 @@ public final class DemoCommand implements Callable<Integer> {
         Map<String, String> overrides = new HashMap<>();
         DEFAULTS.forEach((k, v) -> overrides.put(k, System.getenv().getOrDefault(k, v)));
         overrides.put("DASHBOARD_PORT", System.getenv().getOrDefault("DASHBOARD_PORT", String.valueOf(Ports.freePreferring(8090))));
-        LocalStack stack = new LocalStack(RUN_DIR, overrides).tls(tls);
+        LocalStack stack = new LocalStack(RUN_DIR, overrides).tls(tls).targets(targetNames(targets));
         String llm;
         try {
             Map<String, String> env = new HashMap<>(System.getenv());
@@ -106,7 +121,11 @@ public final class DemoCommand implements Callable<Integer> {
             System.err.println("autoscaler demo: the dashboard did not start (" + e.getMessage() + "); see " + stack.logFile("dashboard"));
         }
         Files.writeString(RUN_DIR.resolve("redis.url"), stack.redisUrl());
-        System.out.println("lb: " + stack.lbUrl());
+        if (targets == 1) {
+            System.out.println("lb: " + stack.lbUrl());
+        } else {
+            for (String t : stack.targets()) System.out.println("lb " + t + ": " + stack.lbUrl(t));
+        }
         System.out.println("redis: " + stack.redisUrl() + "   (one ACL user per service" + (tls ? ", TLS with certificates in "
                 + RUN_DIR.toAbsolutePath().resolve("secrets/tls") : "") + "; as an operator: REDIS_USER=admin REDIS_PASSWORD_FILE="
                 + stack.passwordFile(dev.autoscaler.common.bus.RedisAccess.Role.ADMIN) + ")");
@@ -121,13 +140,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         long started = System.nanoTime();
         Thread printer = Thread.ofVirtual().start(() -> printStatus(stack, started));
-        if (shape != null) {
-            double loadSec = shape instanceof RateShape.Trace tr ? tr.durationSec() : 180;
-            if (duration > 0) loadSec = Math.min(loadSec, duration);
-            var gen = new LoadGenerator(LoadGenerator.Config.bounded(URI.create(stack.lbUrl()), shape, loadSec));
-            LoadReport r = gen.run(null);
-            System.out.printf(Locale.ROOT, "load done: sent %d, ok %d, failed %d, p95 %.1f ms%n", r.sent(), r.ok(), r.failed(), r.p95Ms());
-        }
+        if (!shapes.isEmpty()) drive(stack, shapes);
         if (duration > 0) {
             double left = duration - (System.nanoTime() - started) / 1e9;
             if (left > 0) Thread.sleep((long) (left * 1000));
@@ -142,9 +155,37 @@ public final class DemoCommand implements Callable<Integer> {
     static final Map<String, String> DEFAULTS = Map.of("SLO_P95_MS", "100", "MAX_REPLICAS", "8", "SAMPLE_INTERVAL", "2",
             "DOWN_STABILIZATION_SEC", "30", "COOLDOWN_SEC", "10", "WORK_MS", "20", "WORKERS", "4", "LLM_HEARTBEAT_SEC", "60");
 
-    private RateShape shape() throws Exception {
-        if (load == null || load.isEmpty()) return null;
-        double peak = peakRps;
+    /** Runs one load generator per target at once, each with its share of the shape; prints each one's report. */
+    private void drive(LocalStack stack, List<RateShape> shapes) throws Exception {
+        List<Thread> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < shapes.size(); i++) {
+            String target = stack.targets().get(i);
+            RateShape shape = shapes.get(i);
+            double loadSec = Math.min(shape instanceof RateShape.Trace tr ? tr.durationSec() : 180, duration > 0 ? duration : Double.MAX_VALUE);
+            runs.add(Thread.ofVirtual().start(() -> {
+                LoadReport r;
+                try {
+                    r = new LoadGenerator(LoadGenerator.Config.bounded(URI.create(stack.lbUrl(target)), shape, loadSec)).run(null);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                System.out.printf(Locale.ROOT, "load done%s: sent %d, ok %d, failed %d, p95 %.1f ms%n",
+                        shapes.size() == 1 ? "" : " (" + target + ")", r.sent(), r.ok(), r.failed(), r.p95Ms());
+            }));
+        }
+        for (Thread t : runs) t.join();
+    }
+
+    /** The load of each target: none without --load; with several targets the rate split 1:2:...:N. */
+    private List<RateShape> shapes() throws Exception {
+        if (load == null || load.isEmpty()) return List.of();
+        List<RateShape> out = new java.util.ArrayList<>();
+        double parts = targets * (targets + 1) / 2.0;
+        for (int i = 1; i <= targets; i++) out.add(shape(peakRps * i / parts));
+        return out;
+    }
+
+    private RateShape shape(double peak) throws Exception {
         double base = peak / 4;
         return switch (load.get(0)) {
             case "step" -> new RateShape.Trace(new double[] {0, 20, 100}, new double[] {base, peak, base / 2}, 1, 1);

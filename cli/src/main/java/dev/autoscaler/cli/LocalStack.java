@@ -58,6 +58,7 @@ public final class LocalStack implements AutoCloseable {
     /** One password per ACL user, generated for this run; null with an external Redis (REDIS_URL given). */
     private Map<RedisAccess.Role, String> passwords;
     private final int appPortBase = 20000 + (int) (Math.random() * 20000);
+    private List<String> targets = List.of(TARGET);
 
     public LocalStack(Path runDir, Map<String, String> overrides) throws IOException {
         this.runDir = runDir.toAbsolutePath();
@@ -81,6 +82,21 @@ public final class LocalStack implements AutoCloseable {
     public LocalStack tls(boolean on) {
         this.tls = on;
         return this;
+    }
+
+    /**
+     * Several targets behind the one nginx, each its own replicas (the executor's TARGETS), upstream (the watcher's)
+     * and windows (one monitor for all), reached at {@code /t/NAME/}; the first is also served at {@code /}. Call
+     * before {@link #start()}.
+     */
+    public LocalStack targets(List<String> names) {
+        if (names.isEmpty()) throw new IllegalArgumentException("at least one target");
+        this.targets = List.copyOf(names);
+        return this;
+    }
+
+    public List<String> targets() {
+        return targets;
     }
 
     /** Stops our redis-server and starts a fresh one on the same port (without AOF, state is lost: the services must cope). */
@@ -199,18 +215,20 @@ public final class LocalStack implements AutoCloseable {
         }
         lbPort = Integer.parseInt(overrides.getOrDefault("LB_PORT", String.valueOf(Ports.free())));
         Path prefix = runDir.resolve("nginx");
-        NginxConfig.writePrefix(prefix, lbPort, TARGET);
+        NginxConfig.writePrefix(prefix, lbPort, targets.get(0));
         nginx = new LocalNginx(binaries.get("nginx"), prefix, "conf/nginx.conf");
         bus = new RedisBus(RedisSettings.from(new Env(adminEnv())), new SimpleMeterRegistry());
 
         startService("executor");
-        awaitReady(1, 60);
+        for (String t : targets) awaitReady(t, 1, 60);
         startService("watcher");
-        Path upstreamFile = upstreamFile();
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!Files.exists(upstreamFile)) {
-            if (System.nanoTime() > deadline) throw new IllegalStateException("the watcher wrote no upstreams; see " + procs.logFile("watcher"));
-            Thread.sleep(50);
+        for (String t : targets) {
+            while (!Files.exists(upstreamFile(t))) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("the watcher wrote no upstream for " + t + "; see "
+                        + procs.logFile("watcher"));
+                Thread.sleep(50);
+            }
         }
         procs.start("nginx", nginx.foregroundCommand(), Map.of());
         Ports.await(lbPort, 15, "nginx");
@@ -222,8 +240,9 @@ public final class LocalStack implements AutoCloseable {
     /** The environment every service gets: the caller's, then the stack's wiring, then the overrides. */
     public Map<String, String> env() {
         Map<String, String> env = new HashMap<>();
-        env.put("TARGET", TARGET);
-        env.put("TARGET_URL", lbUrl());
+        env.put("TARGET", targets.get(0));
+        env.put("TARGETS", String.join(",", targets));
+        env.put("TARGET_URL", targets.size() == 1 ? lbUrl() : lbUrl() + "t/{target}/");
         env.put("STATUS_URL", "http://127.0.0.1:" + lbPort + "/nginx_status");
         env.put("ACCESS_LOG", runDir.resolve("nginx/logs/access.json").toString());
         env.put("NGINX_PREFIX", runDir.resolve("nginx").toString());
@@ -266,9 +285,13 @@ public final class LocalStack implements AutoCloseable {
         return procs.logFile(name);
     }
 
-    /** The upstream file the watcher writes for the target. */
+    /** The upstream file the watcher writes for the (first) target. */
     public Path upstreamFile() {
-        return runDir.resolve("nginx/conf/upstreams/" + TARGET + ".conf");
+        return upstreamFile(targets.get(0));
+    }
+
+    private Path upstreamFile(String target) {
+        return runDir.resolve("nginx/conf/upstreams/" + target + ".conf");
     }
 
     /** The stack's nginx, to test or reload its configuration as an operator would. */
@@ -278,6 +301,11 @@ public final class LocalStack implements AutoCloseable {
 
     public String lbUrl() {
         return "http://127.0.0.1:" + lbPort + "/";
+    }
+
+    /** Where the load balancer serves {@code target}: {@code /t/NAME/} with several targets, {@code /} with one. */
+    public String lbUrl(String target) {
+        return targets.size() == 1 ? lbUrl() : lbUrl() + "t/" + target + "/";
     }
 
     public String redisUrl() {
@@ -297,22 +325,34 @@ public final class LocalStack implements AutoCloseable {
     }
 
     public List<ReplicaRecord> registry() {
-        return bus.redis().hgetall(bus.keys().registry(TARGET)).values().stream()
+        return registry(targets.get(0));
+    }
+
+    public List<ReplicaRecord> registry(String target) {
+        return bus.redis().hgetall(bus.keys().registry(target)).values().stream()
                 .map(j -> Json.read(j, ReplicaRecord.class)).toList();
     }
 
     public int readyReplicas() {
-        return (int) registry().stream().filter(r -> r.state() == ReplicaSet.State.ready).count();
+        return readyReplicas(targets.get(0));
+    }
+
+    public int readyReplicas(String target) {
+        return (int) registry(target).stream().filter(r -> r.state() == ReplicaSet.State.ready).count();
     }
 
     public void awaitReady(int n, double seconds) throws InterruptedException {
+        awaitReady(targets.get(0), n, seconds);
+    }
+
+    public void awaitReady(String target, int n, double seconds) throws InterruptedException {
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         while (System.nanoTime() < deadline) {
-            if (readyReplicas() >= n) return;
+            if (readyReplicas(target) >= n) return;
             Thread.sleep(100);
         }
-        throw new IllegalStateException(n + " ready replica(s) expected within " + seconds + " s; have " + readyReplicas()
-                + " (see " + procs.logFile("executor") + ")");
+        throw new IllegalStateException(n + " ready replica(s) of " + target + " expected within " + seconds + " s; have "
+                + readyReplicas(target) + " (see " + procs.logFile("executor") + ")");
     }
 
     /**
@@ -341,10 +381,10 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** Replica processes of this stack found on the machine, whatever the registry says. */
+    /** Replica processes of this stack's (first) target found on the machine, whatever the registry says. */
     public List<ReplicaRecord> replicaProcesses() {
         String scope = ReplicaScope.of(RedisSettings.from(new Env(env())));
-        return new ProcessBackend(scope, List.of(), Map.of(), 0, runDir, java.util.Set::of).discover(TARGET);
+        return new ProcessBackend(scope, List.of(), Map.of(), 0, runDir, java.util.Set::of).discover(targets.get(0));
     }
 
     @Override
@@ -354,7 +394,9 @@ public final class LocalStack implements AutoCloseable {
         if (redisUrl != null) {
             String scope = ReplicaScope.of(RedisSettings.from(new Env(env())));
             ProcessBackend backend = new ProcessBackend(scope, List.of(), Map.of(), 0, runDir, java.util.Set::of);
-            for (ReplicaRecord r : backend.discover(TARGET)) backend.stop(r, Duration.ofSeconds(5));
+            for (String t : targets) {
+                for (ReplicaRecord r : backend.discover(t)) backend.stop(r, Duration.ofSeconds(5));
+            }
         }
         procs.stop("watcher");
         procs.stop("nginx");

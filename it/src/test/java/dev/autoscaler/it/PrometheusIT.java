@@ -216,6 +216,51 @@ class PrometheusIT {
     }
 
     /**
+     * Two targets, one monitor, one real Prometheus scraping each target's replica under its own job: each of the six
+     * grouped queries answers for both, and each target's window carries its own rate (loads 1:4 at once).
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void oneMonitorReadsSeveralTargetsWithOneGroupedQueryPerNumber() throws Exception {
+        int promPort = Ports.free();
+        Map<String, String> env = new HashMap<>(PipelineIT.fastSettings());
+        env.putAll(Map.of("MONITOR_SOURCE", "prometheus", "PROMETHEUS_URL", "http://127.0.0.1:" + promPort,
+                "PROM_SELECTOR", "job=\"{target}\"", "PROM_RANGE_SEC", "5", "MIN_REPLICAS", "1", "MAX_REPLICAS", "1"));
+        List<String> targets = List.of("app", "shop");
+        try (LocalStack stack = new LocalStack(Files.createTempDirectory("it-prom-many"), env).targets(targets).start()) {
+            // replicas pinned at one each, so the scrape jobs can name their addresses once; the monitor skips its
+            // windows (unreachable) until this Prometheus listens
+            Map<String, List<String>> jobs = new java.util.LinkedHashMap<>();
+            for (String t : targets) jobs.put(t, stack.registry(t).stream().map(r -> r.address()).toList());
+            try (var prometheus = new PrometheusProcess(promPort, jobs)) {
+                List<LatencyMetrics> windows = new CopyOnWriteArrayList<>();
+                stack.bus().subscribe(Channels.ALERTS, LatencyMetrics.class, windows::add);
+                ExecutorService loader = Executors.newFixedThreadPool(2);
+                try {
+                    Future<LoadReport> app = loader.submit(() -> PipelineIT.load(stack.lbUrl("app"), new RateShape.Constant(20), 25));
+                    Future<LoadReport> shop = loader.submit(() -> PipelineIT.load(stack.lbUrl("shop"), new RateShape.Constant(80), 25));
+                    assertEquals(0, app.get(40, TimeUnit.SECONDS).failed());
+                    assertEquals(0, shop.get(40, TimeUnit.SECONDS).failed());
+                } finally {
+                    loader.shutdownNow();
+                }
+                // the last windows whose 5 s range lies inside the load (the monitor's probes add ~10 rps to each)
+                Map<String, List<LatencyMetrics>> late = new java.util.HashMap<>();
+                for (String t : targets) {
+                    List<LatencyMetrics> all = windows.stream().filter(w -> w.target().equals(t) && "prometheus".equals(w.source())).toList();
+                    assertTrue(all.size() >= 8, t + "'s windows: " + all);
+                    late.put(t, all.subList(all.size() - 4, all.size()));
+                }
+                double appRps = late.get("app").stream().mapToDouble(LatencyMetrics::rps).average().orElseThrow();
+                double shopRps = late.get("shop").stream().mapToDouble(LatencyMetrics::rps).average().orElseThrow();
+                assertTrue(appRps > 15 && appRps < 45, "app's own rate: " + late.get("app"));
+                assertTrue(shopRps > 70 && shopRps < 110, "shop's own rate: " + late.get("shop"));
+                assertTrue(late.values().stream().flatMap(List::stream).allMatch(w -> w.p95Ms() > 15 && w.p95Ms() < 100), late.toString());
+            }
+        }
+    }
+
+    /**
      * Opt-in ({@code -Dprom.table=true}): the Prometheus source against loadgen at three loads on two replicas, printed
      * as the markdown table in monitor/README.md. Replicas are pinned at two so the loads compare like with like.
      * {@code -Dprom.table.workMs=20} runs it at the app's default service time instead of this test's WORK_MS. Numbers

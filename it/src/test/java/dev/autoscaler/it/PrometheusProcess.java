@@ -23,11 +23,21 @@ final class PrometheusProcess implements AutoCloseable {
     private final int port;
 
     PrometheusProcess(String job, List<Integer> targetPorts) throws Exception {
+        this(Ports.free(), Map.of(job, targetPorts.stream().map(p -> "127.0.0.1:" + p).toList()));
+    }
+
+    /** One scrape job per entry (job name → host:port addresses), listening on {@code port}. */
+    PrometheusProcess(int port, Map<String, List<String>> jobs) throws Exception {
         String bin = Prerequisites.ensure(Map.of("prometheus", "prometheus")).get("prometheus");
         dir = Files.createTempDirectory("it-prometheus");
         procs = new ProcessSupervisor(dir.resolve("logs"));
-        port = Ports.free();
-        String targets = targetPorts.stream().map(p -> "'127.0.0.1:" + p + "'").collect(Collectors.joining(", "));
+        this.port = port;
+        StringBuilder scrape = new StringBuilder();
+        jobs.forEach((job, addresses) -> scrape.append("""
+                  - job_name: '%s'
+                    static_configs:
+                      - targets: [%s]
+                """.formatted(job, addresses.stream().map(a -> "'" + a + "'").collect(Collectors.joining(", ")))));
         // 1 s scrapes so that rate() over a few seconds has enough samples; the timeout may not exceed the interval
         Files.writeString(dir.resolve("prometheus.yml"), """
                 global:
@@ -35,10 +45,7 @@ final class PrometheusProcess implements AutoCloseable {
                   scrape_timeout: 1s
                   evaluation_interval: 1s
                 scrape_configs:
-                  - job_name: '%s'
-                    static_configs:
-                      - targets: [%s]
-                """.formatted(job, targets));
+                """ + scrape);
         procs.start("prometheus", List.of(bin, "--config.file=" + dir.resolve("prometheus.yml"),
                 "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port), Map.of());
         awaitReady(20);

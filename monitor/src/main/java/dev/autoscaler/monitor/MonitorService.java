@@ -10,6 +10,8 @@ import dev.autoscaler.common.service.ServiceContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.net.URI;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -18,10 +20,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Publishes one {@code latency_metrics} per SAMPLE_INTERVAL, on schedule. Latency comes from the access log
- * when it saw at least MIN_LOG_REQUESTS requests in the window (the real traffic's distribution), else from
- * the probes; rps is the arrival rate from stub_status when configured, else the access log's rate. With
- * MONITOR_SOURCE=prometheus a {@link PrometheusSource} reads the window instead and nothing else runs.
+ * Publishes one {@code latency_metrics} per target per SAMPLE_INTERVAL, on schedule; one monitor measures every target
+ * of TARGETS with one access-log reader, one prober and one set of Prometheus queries. Latency comes from the access
+ * log when it saw at least MIN_LOG_REQUESTS of the target's requests in the window (the real traffic's distribution),
+ * else from the probes; rps is the arrival rate from stub_status when configured and there is one target (its counter
+ * is the whole nginx's), else the access log's rate. With MONITOR_SOURCE=prometheus a {@link PrometheusSource} reads
+ * the windows instead and nothing else runs.
  */
 public final class MonitorService implements Service {
     private static final Logger log = LoggerFactory.getLogger(MonitorService.class);
@@ -35,28 +39,37 @@ public final class MonitorService implements Service {
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("window").daemon().factory());
     private final AtomicLong published = new AtomicLong();
-    private volatile LatencyMetrics last;
+    private final Map<String, LatencyMetrics> last = new ConcurrentHashMap<>();
     private long lastTickNanos = System.nanoTime();
 
     public MonitorService(ServiceContext ctx) {
         this.s = MonitorSettings.from(ctx.env());
         this.bus = ctx.bus();
-        this.prometheus = s.prometheus() != null ? new PrometheusSource(s.target(), s.prometheus(), ctx.meters()) : null;
+        this.prometheus = s.prometheus() != null ? new PrometheusSource(s.targets(), s.prometheus(), ctx.meters()) : null;
         // in prometheus mode nothing probes or tails: Prometheus already sees every request
         boolean nginx = prometheus == null;
-        this.probes = new ProbeSampler(s.targetUrl(), s.sampleIntervalSec(), nginx ? s.probeRequests() : 0, s.timeoutSec());
-        this.accessLog = nginx && s.accessLog() != null ? new AccessLogTailer(s.accessLog()) : null;
-        this.status = nginx && s.statusUrl() != null ? new StubStatusReader(s.statusUrl()) : null;
+        Map<String, URI> urls = new LinkedHashMap<>();
+        for (String t : s.targets()) urls.put(t, s.targetUrl(t));
+        this.probes = new ProbeSampler(urls, s.sampleIntervalSec(), nginx ? s.probeRequests() : 0, s.timeoutSec());
+        this.accessLog = nginx && s.accessLog() != null ? new AccessLogTailer(s.accessLog(), s.targets()) : null;
+        boolean oneTarget = s.targets().size() == 1;
+        this.status = nginx && s.statusUrl() != null && oneTarget ? new StubStatusReader(s.statusUrl()) : null;
         if (status != null) status.sample();
+        if (nginx && s.statusUrl() != null && !oneTarget) {
+            log.info("monitor: stub_status counts the whole nginx, not one target: with {} targets each one's rps is its access-log rate",
+                    s.targets().size());
+        }
         ctx.meters().gauge("autoscaler_monitor_access_log_malformed", this, m -> m.accessLog == null ? 0 : m.accessLog.malformed());
+        ctx.meters().gauge("autoscaler_monitor_access_log_unattributed", this, m -> m.accessLog == null ? 0 : m.accessLog.unattributed());
         long period = (long) (s.sampleIntervalSec() * 1000);
         ticker.scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
+        String targets = s.targets().size() <= 5 ? String.join(",", s.targets()) : s.targets().size() + " targets";
         if (prometheus != null) {
-            log.info("monitor: prometheus {} every {} s (rate over {} s)", prometheus.endpoint(), s.sampleIntervalSec(),
+            log.info("monitor: {} from prometheus {} every {} s (rate over {} s)", targets, prometheus.endpoint(), s.sampleIntervalSec(),
                     s.prometheus().rangeSec());
         } else {
-            log.info("monitor: {} every {} s ({} probes, access log {}, stub_status {})", s.targetUrl(), s.sampleIntervalSec(),
-                    s.probeRequests(), s.accessLog() == null ? "off" : s.accessLog(), s.statusUrl() == null ? "off" : s.statusUrl());
+            log.info("monitor: {} at {} every {} s ({} probes, access log {}, stub_status {})", targets, s.targetUrl(), s.sampleIntervalSec(),
+                    s.probeRequests(), s.accessLog() == null ? "off" : s.accessLog(), status == null ? "off" : s.statusUrl());
         }
     }
 
@@ -66,26 +79,27 @@ public final class MonitorService implements Service {
             double windowSec = (now - lastTickNanos) / 1e9;
             lastTickNanos = now;
             if (prometheus != null) {
-                prometheus.window(ReplicaRegistry.ready(bus, s.target())).ifPresent(this::publish);
+                prometheus.windows(t -> ReplicaRegistry.ready(bus, t)).forEach(this::publish);
                 return;
             }
-            LatencySample probe = probes.drain();
-            LatencySample logged = accessLog != null ? accessLog.drain() : null;
+            Map<String, LatencySample> logged = accessLog != null ? accessLog.drain() : Map.of();
             Optional<StubStatusReader.Rate> rate = status != null ? status.sample() : Optional.empty();
-            LatencyMetrics m = assemble(s, windowSec, probe, logged, rate.orElse(null), ReplicaRegistry.ready(bus, s.target()));
-            if (m != null) publish(m);
+            for (String t : s.targets()) {
+                LatencyMetrics m = assemble(s, t, windowSec, probes.drain(t), logged.get(t), rate.orElse(null), ReplicaRegistry.ready(bus, t));
+                if (m != null) publish(m);
+            }
         } catch (RuntimeException e) {
             log.warn("window not published: {}", e.getMessage());
         }
     }
 
     private void publish(LatencyMetrics m) {
-        last = m;
+        last.put(m.target(), m);
         bus.publish(Channels.ALERTS, m);
         published.incrementAndGet();
     }
 
-    static LatencyMetrics assemble(MonitorSettings s, double windowSec, LatencySample probe, LatencySample logged,
+    static LatencyMetrics assemble(MonitorSettings s, String target, double windowSec, LatencySample probe, LatencySample logged,
                                    StubStatusReader.Rate rate, int replicas) {
         boolean useLog = logged != null && logged.total() >= s.minLogRequests();
         LatencySample src = useLog ? logged : probe;
@@ -95,7 +109,7 @@ public final class MonitorService implements Service {
         if (src.total() == 0) src = logged;
         Double served = logged != null ? logged.total() / windowSec : null;
         double rps = rate != null ? rate.arrivalsPerSec() : served != null ? served : probe.total() / windowSec;
-        return new LatencyMetrics(LatencyMetrics.KIND, s.target(), s.targetUrl().toString(), round(windowSec, 3),
+        return new LatencyMetrics(LatencyMetrics.KIND, target, s.targetUrl(target).toString(), round(windowSec, 3),
                 (int) src.total(), round(src.successRate(), 4), round(src.meanMs(), 2), round(src.percentileMs(50), 2),
                 round(src.percentileMs(95), 2), round(src.percentileMs(99), 2), round(src.maxMs(), 2), round(rps, 3),
                 served == null ? null : round(served, 3), rate == null ? null : rate.inFlight(), replicas,
@@ -111,9 +125,13 @@ public final class MonitorService implements Service {
     public OpsServer.Health health() {
         Map<String, Object> d = new LinkedHashMap<>();
         d.put("windows", published.get());
-        d.put("last_p95_ms", last == null ? null : last.p95Ms());
-        d.put("last_rps", last == null ? null : last.rps());
-        d.put("last_source", last == null ? null : last.source());
+        d.put("targets", s.targets().size());
+        LatencyMetrics first = last.get(s.targets().get(0));
+        d.put("last_p95_ms", first == null ? null : first.p95Ms());
+        d.put("last_rps", first == null ? null : first.rps());
+        d.put("last_source", first == null ? null : first.source());
+        if (s.targets().size() > 1) d.put("targets_with_windows", last.size());
+        if (accessLog != null) d.put("access_log_unattributed", accessLog.unattributed());
         if (prometheus != null) d.put("prometheus_skipped", prometheus.skipped());
         return new OpsServer.Health(true, d);
     }

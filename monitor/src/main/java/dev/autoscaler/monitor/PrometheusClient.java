@@ -11,6 +11,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 
@@ -32,6 +34,14 @@ final class PrometheusClient implements AutoCloseable {
 
     record Failed(Failure why, String detail) implements Answer {}
 
+    /** A grouped query's series, by the value of the label it was grouped by (several targets in one answer). */
+    record ByLabel(Map<String, Answer> series) implements Answer {
+        /** The series of {@code value}; none is {@link NoSeries}. */
+        Answer of(String value) {
+            return series.getOrDefault(value, new NoSeries());
+        }
+    }
+
     private final HttpClient http;
     private final URI queryUri;
     private final Duration timeout;
@@ -50,11 +60,16 @@ final class PrometheusClient implements AutoCloseable {
     }
 
     CompletableFuture<Answer> query(String promql) {
+        return query(promql, null);
+    }
+
+    /** With {@code groupLabel}, the answer is one series per value of that label ({@link ByLabel}); else one number. */
+    CompletableFuture<Answer> query(String promql, String groupLabel) {
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(queryUri + "?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)))
                 .timeout(timeout).header("Accept", "application/json").GET();
         if (authorization != null) req.header("Authorization", authorization);
         return http.sendAsync(req.build(), HttpResponse.BodyHandlers.ofString())
-                .thenApply(r -> parse(r.statusCode(), r.body()))
+                .thenApply(r -> groupLabel == null ? parse(r.statusCode(), r.body()) : parse(r.statusCode(), r.body(), groupLabel))
                 .exceptionally(e -> new Failed(Failure.UNREACHABLE, describe(e)));
     }
 
@@ -86,6 +101,27 @@ final class PrometheusClient implements AutoCloseable {
             case "scalar" -> sample(result);
             default -> new Failed(Failure.MALFORMED, "result type '" + data.path("resultType").asText() + "'");
         };
+    }
+
+    /** A grouped answer: each series of the vector under its {@code label}'s value; errors as in {@link #parse(int, String)}. */
+    static Answer parse(int status, String body, String label) {
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(body);
+        } catch (IOException e) {
+            return parse(status, body);
+        }
+        JsonNode data = root == null ? null : root.path("data");
+        if (status != 200 || data == null || !"vector".equals(data.path("resultType").asText()) || !data.path("result").isArray()) {
+            Answer a = parse(status, body);
+            return a instanceof Failed ? a : new Failed(Failure.MALFORMED, "a grouped query answered without a vector");
+        }
+        Map<String, Answer> series = new HashMap<>();
+        for (JsonNode one : data.path("result")) {
+            JsonNode value = one.path("metric").path(label);
+            if (value.isTextual()) series.put(value.asText(), sample(one.path("value")));
+        }
+        return new ByLabel(series);
     }
 
     /** {@code [<float ts>, "<value>"]}; Prometheus writes values as strings, including "NaN", "+Inf" and "-Inf". */

@@ -2,26 +2,34 @@ package dev.autoscaler.monitor;
 
 import java.util.Locale;
 
-/** The PromQL text of each number the Prometheus source reads; pure, so the exact queries are unit-tested. */
+/**
+ * The PromQL text of each number the Prometheus source reads; pure, so the exact queries are unit-tested. With a
+ * target label (several targets) every sum is {@code sum by (label)}: one answer holds one series per target.
+ */
 record PrometheusQueries(PrometheusSettings s) {
     /** {@code histogram_quantile(q, sum by (le) (rate(H_bucket{sel}[R])))}: a quantile across every matching replica. */
     String quantile(double q) {
-        return "histogram_quantile(" + num(q) + ", sum by (le) (rate(" + s.histogram() + "_bucket" + braces("") + range() + ")))";
+        String by = s.targetLabel() == null ? "le" : "le, " + s.targetLabel();
+        return "histogram_quantile(" + num(q) + ", sum by (" + by + ") (rate(" + s.histogram() + "_bucket" + braces("") + range() + ")))";
     }
 
     /** {@code sum(rate(C{sel}[R]))}: requests per second, completed, across every matching replica. */
     String rps() {
-        return "sum(rate(" + s.count() + braces("") + range() + "))";
+        return sum() + "(rate(" + s.count() + braces("") + range() + "))";
     }
 
     /** Mean latency in seconds: the rate of the histogram's sum over the rate of its count. */
     String mean() {
-        return "sum(rate(" + s.histogram() + "_sum" + braces("") + range() + ")) / " + rps();
+        return sum() + "(rate(" + s.histogram() + "_sum" + braces("") + range() + ")) / " + rps();
     }
 
     /** Rate of 5xx answers; no such series means none happened. */
     String errors() {
-        return "sum(rate(" + s.count() + braces(s.statusLabel() + "=~\"5..\"") + range() + "))";
+        return sum() + "(rate(" + s.count() + braces(s.statusLabel() + "=~\"5..\"") + range() + "))";
+    }
+
+    private String sum() {
+        return s.targetLabel() == null ? "sum" : "sum by (" + s.targetLabel() + ") ";
     }
 
     private String braces(String extra) {

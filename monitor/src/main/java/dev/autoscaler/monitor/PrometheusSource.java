@@ -2,12 +2,17 @@ package dev.autoscaler.monitor;
 
 import dev.autoscaler.common.msg.LatencyMetrics;
 import dev.autoscaler.monitor.PrometheusClient.Answer;
+import dev.autoscaler.monitor.PrometheusClient.ByLabel;
 import dev.autoscaler.monitor.PrometheusClient.Failed;
 import dev.autoscaler.monitor.PrometheusClient.NoSeries;
 import dev.autoscaler.monitor.PrometheusClient.Value;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.function.ToIntFunction;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Map;
@@ -35,7 +40,7 @@ final class PrometheusSource implements AutoCloseable {
         static Outcome skip(Skip why, String detail) { return new Outcome(null, why, detail); }
     }
 
-    private final String target;
+    private final List<String> targets;
     private final PrometheusSettings s;
     private final PrometheusQueries q;
     private final PrometheusClient client;
@@ -45,7 +50,13 @@ final class PrometheusSource implements AutoCloseable {
     private long skippedSinceLastWindow;
 
     PrometheusSource(String target, PrometheusSettings s, MeterRegistry meters) {
-        this.target = target;
+        this(List.of(target), s, meters);
+    }
+
+    /** Several targets need {@code s.targetLabel()}: the answers are grouped by it. */
+    PrometheusSource(List<String> targets, PrometheusSettings s, MeterRegistry meters) {
+        if (targets.size() > 1 && s.targetLabel() == null) throw new IllegalArgumentException("several targets need a target label");
+        this.targets = List.copyOf(targets);
         this.s = s;
         this.q = new PrometheusQueries(s);
         this.client = new PrometheusClient(s.url(), s.shownUrl(), s.timeoutSec());
@@ -56,42 +67,70 @@ final class PrometheusSource implements AutoCloseable {
         }
     }
 
-    /** The window to publish, or empty (counted, and logged the first time for each reason). */
-    synchronized Optional<LatencyMetrics> window(int replicas) {
-        Outcome o = read(replicas);
-        if (o.window() != null) {
+    /** The one target's window, or empty (counted, and logged the first time for each reason). */
+    Optional<LatencyMetrics> window(int replicas) {
+        return windows(t -> replicas).stream().findFirst();
+    }
+
+    /** Every target's window that Prometheus had real numbers for; the others are counted and logged once per reason. */
+    synchronized List<LatencyMetrics> windows(ToIntFunction<String> replicas) {
+        List<LatencyMetrics> out = new ArrayList<>();
+        int skippedNow = 0;
+        for (Outcome o : read(replicas).values()) {
+            if (o.window() != null) {
+                out.add(o.window());
+                continue;
+            }
+            skipped.incrementAndGet();
+            skippedNow++;
+            skipCounters.get(o.skipped()).increment();
+            if (logged.add(o.skipped())) {
+                log.warn("prometheus: window skipped ({}): {} [logged once per reason; see autoscaler_monitor_prometheus_skipped_total]",
+                        o.skipped().name().toLowerCase(Locale.ROOT), o.detail());
+            }
+        }
+        // "again" after a run of rounds that published nothing, not after one idle target among busy ones
+        if (out.isEmpty()) {
+            skippedSinceLastWindow += skippedNow;
+        } else {
             if (skippedSinceLastWindow > 0) log.info("prometheus: windows again after {} skipped", skippedSinceLastWindow);
             skippedSinceLastWindow = 0;
-            return Optional.of(o.window());
         }
-        skipped.incrementAndGet();
-        skippedSinceLastWindow++;
-        skipCounters.get(o.skipped()).increment();
-        if (logged.add(o.skipped())) {
-            log.warn("prometheus: window skipped ({}): {} [logged once per reason; see autoscaler_monitor_prometheus_skipped_total]",
-                    o.skipped().name().toLowerCase(Locale.ROOT), o.detail());
-        }
-        return Optional.empty();
+        return out;
     }
 
     long skipped() {
         return skipped.get();
     }
 
-    /** Runs the queries concurrently, each bounded by TIMEOUT_S, and turns the answers into a window or a skip. */
-    Outcome read(int replicas) {
-        var p50 = client.query(q.quantile(0.5));
-        var p95 = client.query(q.quantile(0.95));
-        var p99 = client.query(q.quantile(0.99));
-        var rps = client.query(q.rps());
-        var mean = client.query(q.mean());
+    /**
+     * Runs the queries concurrently, each bounded by TIMEOUT_S, and turns the answers into each target's window or
+     * skip (in the order of the targets).
+     */
+    Map<String, Outcome> read(ToIntFunction<String> replicas) {
+        String by = s.targetLabel();
+        var p50 = client.query(q.quantile(0.5), by);
+        var p95 = client.query(q.quantile(0.95), by);
+        var p99 = client.query(q.quantile(0.99), by);
+        var rps = client.query(q.rps(), by);
+        var mean = client.query(q.mean(), by);
         CompletableFuture<Answer> errors = s.statusLabel().isEmpty()
-                ? CompletableFuture.completedFuture(new NoSeries()) : client.query(q.errors());
+                ? CompletableFuture.completedFuture(by == null ? new NoSeries() : new ByLabel(Map.of())) : client.query(q.errors(), by);
         CompletableFuture.allOf(p50, p95, p99, rps, mean, errors).join();
-        return assemble(replicas, rps.join(), p50.join(), p95.join(), p99.join(), mean.join(), errors.join());
+        Map<String, Outcome> out = new LinkedHashMap<>();
+        for (String t : targets) {
+            out.put(t, assemble(t, replicas.applyAsInt(t), of(rps.join(), t), of(p50.join(), t), of(p95.join(), t), of(p99.join(), t),
+                    of(mean.join(), t), of(errors.join(), t)));
+        }
+        return out;
     }
 
-    Outcome assemble(int replicas, Answer rps, Answer p50, Answer p95, Answer p99, Answer mean, Answer errors) {
+    /** One target's part of an answer: its series of a grouped one; a single answer or a failure as it is. */
+    private static Answer of(Answer a, String target) {
+        return a instanceof ByLabel b ? b.of(target) : a;
+    }
+
+    Outcome assemble(String target, int replicas, Answer rps, Answer p50, Answer p95, Answer p99, Answer mean, Answer errors) {
         for (Answer a : new Answer[] {rps, p95, p50, p99, mean}) {
             if (a instanceof Failed f) {
                 Skip why = switch (f.why()) {
@@ -103,16 +142,16 @@ final class PrometheusSource implements AutoCloseable {
             }
         }
         if (!(rps instanceof Value r) || !(p95 instanceof Value v95)) {
-            return Outcome.skip(Skip.NO_SERIES, "no series match " + q.rps() + " or " + q.quantile(0.95));
+            return Outcome.skip(Skip.NO_SERIES, forTarget(target) + "no series match " + q.rps() + " or " + q.quantile(0.95));
         }
-        if (!(r.value() > 0)) return Outcome.skip(Skip.NO_TRAFFIC, "rps is " + r.value() + " over " + s.rangeSec() + " s");
+        if (!(r.value() > 0)) return Outcome.skip(Skip.NO_TRAFFIC, forTarget(target) + "rps is " + r.value() + " over " + s.rangeSec() + " s");
         double[] quantiles = {value(p50), v95.value(), value(p99)};
         double meanSec = value(mean);
         for (double d : quantiles) {
-            if (Double.isInfinite(d)) return Outcome.skip(Skip.BEYOND_BUCKETS, "a quantile lies beyond the largest finite bucket (+Inf)");
+            if (Double.isInfinite(d)) return Outcome.skip(Skip.BEYOND_BUCKETS, forTarget(target) + "a quantile lies beyond the largest finite bucket (+Inf)");
         }
         for (double d : new double[] {quantiles[0], quantiles[1], quantiles[2], meanSec}) {
-            if (!(d >= 0)) return Outcome.skip(Skip.NO_SERIES, "no bucket series match " + q.quantile(0.95) + " (rps " + r.value() + ")");
+            if (!(d >= 0)) return Outcome.skip(Skip.NO_SERIES, forTarget(target) + "no bucket series match " + q.quantile(0.95) + " (rps " + r.value() + ")");
         }
         Double success = errors instanceof Value e && e.value() >= 0 ? Math.max(0, Math.min(1, 1 - e.value() / r.value()))
                 : errors instanceof NoSeries ? 1.0 : null;
@@ -124,6 +163,11 @@ final class PrometheusSource implements AutoCloseable {
                 ms(quantiles[2]),
                 // Prometheus counts a request when it completes: the rate is served traffic, and the only rate known
                 rate, rate, null, replicas, "prometheus", System.currentTimeMillis() / 1000.0), null, null);
+    }
+
+    /** With several targets a skip's detail names the one it was. */
+    private String forTarget(String target) {
+        return targets.size() > 1 ? target + ": " : "";
     }
 
     /** What the numbers describe, for the message's {@code endpoint}. */

@@ -58,6 +58,14 @@ final class FakePrometheusServer implements AutoCloseable {
                 + value + "\"]}]}}");
     }
 
+    /** A grouped answer: one series per value of {@code label}, as {@code sum by (label)} returns. */
+    static Reply vectorBy(String label, Map<String, String> values) {
+        StringBuilder series = new StringBuilder();
+        values.forEach((k, v) -> series.append(series.isEmpty() ? "" : ",").append("{\"metric\":{\"").append(label).append("\":\"")
+                .append(k).append("\"},\"value\":[1764687600.123,\"").append(v).append("\"]}"));
+        return new Reply(200, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[" + series + "]}}");
+    }
+
     static Reply empty() {
         return new Reply(200, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}");
     }

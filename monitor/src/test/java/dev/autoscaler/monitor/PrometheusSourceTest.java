@@ -15,6 +15,7 @@ import dev.autoscaler.common.msg.LatencyMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.ServerSocket;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -207,7 +208,7 @@ class PrometheusSourceTest {
             var s = PrometheusSettings.from(new Env(Map.of("PROMETHEUS_URL", "http://127.0.0.1:" + hung.getLocalPort())), "app", 3, 0.3);
             try (var src = new PrometheusSource("app", s, meters)) {
                 long t0 = System.nanoTime();
-                var o = src.read(1);
+                var o = src.read(t -> 1).get("app");
                 double sec = (System.nanoTime() - t0) / 1e9;
                 assertEquals(PrometheusSource.Skip.UNREACHABLE, o.skipped());
                 assertTrue(sec < 2, "bounded by TIMEOUT_S: " + sec);
@@ -229,6 +230,57 @@ class PrometheusSourceTest {
         var two = (PrometheusClient.Failed) PrometheusClient.parse(200, "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
                 + "{\"metric\":{\"job\":\"a\"},\"value\":[1,\"1\"]},{\"metric\":{\"job\":\"b\"},\"value\":[1,\"2\"]}]}}");
         assertEquals(PrometheusClient.Failure.MALFORMED, two.why());
+    }
+
+    @Test
+    void severalTargetsAreOneGroupedQueryPerNumber() throws Exception {
+        try (var fake = new FakePrometheusServer()) {
+            Map<String, String> env = Map.of("PROMETHEUS_URL", fake.url().toString(), "PROM_SELECTOR", "env=\"prod\",job=\"{target}\"");
+            var s = PrometheusSettings.from(new Env(env), List.of("app", "shop.eu", "idle", "gone"), 3, 1);
+            assertEquals("job", s.targetLabel());
+            assertEquals("env=\"prod\",job=~\"app|shop\\\\.eu|idle|gone\"", s.selector(), "a dot in a name is literal in the regex");
+            var q = new PrometheusQueries(s);
+            assertEquals("histogram_quantile(0.95, sum by (le, job) (rate(http_server_requests_seconds_bucket{env=\"prod\","
+                    + "job=~\"app|shop\\\\.eu|idle|gone\"}[3000ms])))", q.quantile(0.95));
+            assertTrue(q.rps().startsWith("sum by (job) (rate(http_server_requests_seconds_count{"), q.rps());
+            // app and shop.eu have traffic, idle has series at rate 0, gone has none
+            fake.answer(query -> {
+                // the single-target query each grouped one stands for, answered as healthy() answers it
+                String single = query.replace("sum by (le, job)", "sum by (le)").replace("sum by (job) (", "sum(");
+                String v = healthy(single).body().replaceAll(".*\"value\":\\[[^,]*,\"([^\"]*)\"\\].*", "$1");
+                boolean rate = single.startsWith("sum(rate(http_server_requests_seconds_count{") && !single.contains("status=~");
+                boolean quantile = single.startsWith("histogram_quantile") || single.contains("_sum");
+                return FakePrometheusServer.vectorBy("job", Map.of("app", v, "shop.eu", rate ? "40" : v,
+                        "idle", quantile ? "NaN" : "0"));
+            });
+            var meters = new SimpleMeterRegistry();
+            try (var src = new PrometheusSource(List.of("app", "shop.eu", "idle", "gone"), s, meters)) {
+                List<LatencyMetrics> w = src.windows(t -> t.equals("app") ? 2 : 1);
+                assertEquals(List.of("app", "shop.eu"), w.stream().map(LatencyMetrics::target).toList());
+                assertEquals(193.3, w.get(0).p95Ms());
+                assertEquals(120, w.get(0).rps());
+                assertEquals(2, w.get(0).replicas());
+                assertEquals(40, w.get(1).rps());
+                assertEquals(1, w.get(1).replicas());
+                assertEquals(6, fake.queries().size(), "six queries for four targets: " + fake.queries());
+                assertEquals(1, count(meters, "no_traffic"));
+                assertEquals(1, count(meters, "no_series"));
+            }
+        }
+        var noLabel = assertThrows(ConfigException.class, () -> MonitorSettings.from(new Env(Map.of("TARGETS", "a,b", "PROBE_REQUESTS", "0",
+                "MONITOR_SOURCE", "prometheus", "PROMETHEUS_URL", "http://127.0.0.1:9090", "PROM_SELECTOR", "job=\"web\""))));
+        assertTrue(noLabel.getMessage().contains("PROM_SELECTOR") && noLabel.getMessage().contains("{target}"), noLabel.getMessage());
+    }
+
+    @Test
+    void aGroupedAnswerIsReadBySeries() {
+        var a = (PrometheusClient.ByLabel) PrometheusClient.parse(200, FakePrometheusServer.vectorBy("job", Map.of("a", "1.5", "b", "NaN")).body(), "job");
+        assertEquals(new PrometheusClient.Value(1.5), a.of("a"));
+        assertTrue(Double.isNaN(((PrometheusClient.Value) a.of("b")).value()));
+        assertInstanceOf(PrometheusClient.NoSeries.class, a.of("c"));
+        assertInstanceOf(PrometheusClient.Failed.class, PrometheusClient.parse(400, FakePrometheusServer.badData("x").body(), "job"));
+        var scalar = PrometheusClient.parse(200, "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1,\"2\"]}}", "job");
+        assertEquals(PrometheusClient.Failure.MALFORMED, ((PrometheusClient.Failed) scalar).why());
     }
 
     static double count(SimpleMeterRegistry meters, String reason) {

@@ -13,7 +13,7 @@ public final class UpstreamRenderer {
     private UpstreamRenderer() {}
 
     public static String upstreamName(String target) {
-        return target.replaceAll("[^A-Za-z0-9_]", "_") + "_pool";
+        return dev.autoscaler.common.msg.TargetNames.upstream(target);
     }
 
     public static boolean validAddress(String a) {

@@ -11,4 +11,12 @@ public final class TargetNames {
     public static boolean valid(String name) {
         return name != null && NAME.matcher(name).matches();
     }
+
+    /**
+     * The nginx upstream a target's replicas are rendered into (the watcher) and that the access log's {@code pool}
+     * field names (the monitor): nginx upstream names take no dots or dashes.
+     */
+    public static String upstream(String target) {
+        return target.replaceAll("[^A-Za-z0-9_]", "_") + "_pool";
+    }
 }
