@@ -94,6 +94,9 @@ class LlmAdvisorIT {
                 String status = Json.write(rows);
                 assertKeyNowhere(stack, dir, status);
                 assertTrue(fake.requests().stream().allMatch(r -> KEY.equals(r.header("x-goog-api-key"))), "the key was sent");
+                // the calls were drawn from the installation's budget in Redis, by the planner's own ACL user
+                assertEquals(1, stack.bus().redis().exists("autoscaler:llm-budget:gemini:60/1"), "the shared LLM budget");
+                assertEquals(List.of(), stack.bus().redis().aclLog(), "Redis ACL denials");
             } finally {
                 loader.shutdownNow();
             }

@@ -18,6 +18,7 @@ import dev.autoscaler.common.kube.KubernetesSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import dev.autoscaler.planner.advisor.AdvicePrompt;
+import dev.autoscaler.planner.advisor.CallBudget;
 import dev.autoscaler.planner.advisor.LlmAdvisor;
 import dev.autoscaler.planner.llm.LlmProviders;
 import dev.autoscaler.planner.llm.LlmSettings;
@@ -35,6 +36,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.DoubleSupplier;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.UUID;
@@ -109,8 +111,9 @@ public final class PlannerService implements Service {
         this.bus = ctx.bus();
         this.keys = bus.keys();
         this.llm = LlmSettings.from(ctx.env());
+        DoubleSupplier wallClock = () -> System.currentTimeMillis() / 1000.0;
         this.advisor = LlmProviders.create(llm)
-                .map(p -> new LlmAdvisor(llm, p, this::audit, meters, () -> System.currentTimeMillis() / 1000.0)).orElse(null);
+                .map(p -> new LlmAdvisor(llm, p, CallBudget.shared(llm, bus, wallClock), this::audit, meters, wallClock)).orElse(null);
         if (ks != null) {
             this.ownClient = kube == null ? new KubernetesClientBuilder().build() : null;
             this.owners = new SingleLeader(new KubeLeadership(kube == null ? ownClient : kube, ks, bus, "planner").start(), ownershipListener());
@@ -348,8 +351,7 @@ public final class PlannerService implements Service {
             windows.addLast(m);
             while (windows.size() > PROMPT_WINDOWS) windows.removeFirst();
         }
-        var key = LlmAdvisor.StateKey.of(m.rps(), dec);
-        advisor.afterWindow(target, key, () -> {
+        advisor.afterWindow(target, m.rps(), dec, () -> {
             List<LatencyMetrics> shown;
             synchronized (windows) {
                 shown = List.copyOf(windows);

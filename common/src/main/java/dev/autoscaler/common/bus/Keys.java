@@ -17,6 +17,8 @@ public record Keys(String prefix) {
     public String targetsSet() { return prefix + "targets"; }
     public String eventsStream() { return prefix + "events"; }
     public String llmStream() { return prefix + "llm"; }
+    /** The LLM calls every planner shares (LLM_RPM), a bucket4j bucket per provider. */
+    public String llmBudget(String provider) { return prefix + "llm-budget:" + provider; }
     /** Capped stream of every {@code ExecResult} (field {@code json}), so the dashboard can show results it did not see live. */
     public String resultsStream() { return prefix + "results"; }
     /** Capped stream of every control change made through the dashboard ({@code ControlAudit}, field {@code json}). */

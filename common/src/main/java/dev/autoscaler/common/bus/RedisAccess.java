@@ -59,13 +59,14 @@ public final class RedisAccess {
             case MONITOR -> new Grant(join(CONNECTION, "publish", "hgetall"), List.of(p + "registry:*"), List.of(),
                     heartbeat, channels(keys, "alerts"));
             // decides: desired, its own state, the history; reads the registry and the operators' settings (and takes a
-            // manual scale out of them); holds its targets' leases among the planners' members (or the one planner lease)
+            // manual scale out of them); holds its targets' leases among the planners' members (or the one planner lease);
+            // shares the LLM budget (bucket4j's compare-and-swap script: get, set, psetex)
             case PLANNER -> new Grant(join(CONNECTION, LEASE, "publish", "hgetall", "hdel", "exists", "sadd", "xadd", "eval_ro", "time", "zadd",
-                            "zremrangebyscore", "zrange", "zrem"),
+                            "zremrangebyscore", "zrange", "zrem", "psetex"),
                     List.of(p + "registry:*"), List.of(),
                     join(heartbeat, p + "desired:*", p + "planner:*", p + "last:*", p + "history:*", p + "targets",
                             p + "events", p + "llm", p + "target:*", p + "lease:planner", p + "lease-fence:planner",
-                            p + "lease:planner:*", p + "lease-fence:planner:*", p + "members:planner"),
+                            p + "lease:planner:*", p + "lease-fence:planner:*", p + "members:planner", p + "llm-budget:*"),
                     channels(keys, "alerts", "actions"));
             // runs replicas: owns the registry and replica counters, reads desired and the bounds, holds a lease per target
             case EXECUTOR -> new Grant(join(CONNECTION, LEASE, "publish", "hgetall", "hdel", "xadd"),

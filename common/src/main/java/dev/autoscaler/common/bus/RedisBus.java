@@ -17,6 +17,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -51,6 +52,8 @@ public final class RedisBus implements AutoCloseable {
     /** Physical channel name to logical, for what arrives. */
     private final Map<String, String> logical = new ConcurrentHashMap<>();
     private final Map<String, ExecutorService> lanes = new ConcurrentHashMap<>();
+    /** Connections handed out besides the bus's own, closed with it. */
+    private final List<StatefulRedisConnection<?, ?>> extra = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public RedisBus(RedisSettings settings, MeterRegistry meters) {
         this(settings, meters, true);
@@ -171,6 +174,18 @@ public final class RedisBus implements AutoCloseable {
     }
 
     /**
+     * A connection of its own with string keys and byte-array values (what a library that keeps binary state in Redis,
+     * such as bucket4j's proxy manager, takes), whose commands give up after {@code timeout}. Closed with the bus.
+     */
+    public synchronized StatefulRedisConnection<String, byte[]> binaryConnection(Duration timeout) {
+        StatefulRedisConnection<String, byte[]> c = client.connect(io.lettuce.core.codec.RedisCodec.of(
+                io.lettuce.core.codec.StringCodec.UTF8, io.lettuce.core.codec.ByteArrayCodec.INSTANCE));
+        c.setTimeout(timeout);
+        extra.add(c);
+        return c;
+    }
+
+    /**
      * Redis answers PING within a second. Never waits longer, so {@code /ready} answers within a probe's timeout while
      * Redis is away (a command would otherwise wait in Lettuce's queue for the reconnect).
      */
@@ -266,6 +281,7 @@ public final class RedisBus implements AutoCloseable {
         try {
             pubsub.close();
             conn.close();
+            extra.forEach(StatefulRedisConnection::close);
             client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
             resources.shutdown(0, 1, TimeUnit.SECONDS);
         } catch (RuntimeException e) {

@@ -18,7 +18,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param latencyMs   how long the call took
  * @param tokensIn    prompt tokens, when counted
  * @param tokensOut   answer tokens, when counted
- * @param outcome     ok, timeout, 429, error or rejected
+ * @param outcome     ok, timeout, 429, error or rejected; skipped: no call made, the budget turned the question down
+ *                    (the reason says why)
  * @param reason      the error or the rejection, or null
  * @param advice      the parsed advice, when there was one
  * @param applied     the count applied because of it (decide role), or null

@@ -8,12 +8,9 @@ import dev.autoscaler.planner.llm.LlmProvider;
 import dev.autoscaler.planner.llm.LlmRequest;
 import dev.autoscaler.planner.llm.LlmSettings;
 import dev.autoscaler.planner.policy.AdviceRules;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.TimeMeter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -37,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * When to ask the LLM and what to do with its answer, never on the decision path. After each window it may start one
  * call per target: on a state change (load band, replica count, an SLO breach starting or ending) or when
  * LLM_HEARTBEAT_SEC has passed, never while a call for the target is in flight, never during a backoff, and never
- * beyond LLM_RPM calls in any minute (a Bucket4j bucket of one token refilled every 60 / LLM_RPM s). The answer is
+ * beyond the {@link CallBudget} (LLM_RPM a minute, shared by every planner, with LLM_RESERVE calls kept for targets in
+ * or near a breach). A due call the budget refuses is audited once as {@code skipped}, with why. The answer is
  * parsed off the decision thread and held for the next windows; a window never waits for it. A call still running
  * {@link #GRACE_MS} after LLM_TIMEOUT_SEC is cancelled (the provider aborts its request, closing the socket, and its
  * thread is interrupted), so a hanging server or a client that ignores its own timeout never piles up threads or
@@ -116,13 +114,15 @@ public final class LlmAdvisor implements AutoCloseable {
         Held audited;
         long agreed;
         long judged;
+        /** The refusal last audited for this target, so that a refused question is audited once, not every window. */
+        CallBudget.Refusal skipped;
     }
 
     private final LlmSettings settings;
     private final LlmProvider provider;
     private final Consumer<LlmCall> audit;
     private final DoubleSupplier clock;
-    private final Bucket bucket;
+    private final CallBudget budget;
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     /** The threads running a call now, so that close can abort their requests. */
@@ -139,18 +139,20 @@ public final class LlmAdvisor implements AutoCloseable {
      * @param clock seconds, the same clock the windows are decided with (tests drive it)
      */
     public LlmAdvisor(LlmSettings settings, LlmProvider provider, Consumer<LlmCall> audit, MeterRegistry meters, DoubleSupplier clock) {
+        this(settings, provider, CallBudget.local(settings, clock), audit, meters, clock);
+    }
+
+    /** @param budget the calls that may start: this process's, or the installation's in Redis */
+    public LlmAdvisor(LlmSettings settings, LlmProvider provider, CallBudget budget, Consumer<LlmCall> audit, MeterRegistry meters,
+                      DoubleSupplier clock) {
         this.settings = settings;
+        this.budget = budget;
         this.provider = provider;
         this.audit = audit;
         this.clock = clock;
         this.meters = meters;
         this.latency = Timer.builder("autoscaler_llm_call_seconds").tag("provider", provider.name())
                 .publishPercentiles(0.5, 0.99).register(meters);
-        long refillNanos = Math.round(60e9 / settings.rpm());
-        this.bucket = Bucket.builder()
-                .addLimit(l -> l.capacity(1).refillGreedy(1, Duration.ofNanos(refillNanos)))
-                .withCustomTimePrecision(new ClockMeter(clock))
-                .build();
     }
 
     public LlmSettings settings() {
@@ -161,29 +163,52 @@ public final class LlmAdvisor implements AutoCloseable {
         return provider;
     }
 
+    /** After a window the policy decided from {@code rps}: its state and how pressing it is come from the decision. */
+    public void afterWindow(String target, double rps, dev.autoscaler.planner.policy.PolicyDecision dec, Supplier<LlmRequest> request) {
+        var n = dec.numbers();
+        afterWindow(target, StateKey.of(rps, dec), CallBudget.Urgency.of(n.p95Ms(), n.thresholdMs(), settings.nearBreach()), request);
+    }
+
+    /** As {@link #afterWindow(String, StateKey, CallBudget.Urgency, Supplier)}, pressing when the key is a breach. */
+    public void afterWindow(String target, StateKey key, Supplier<LlmRequest> request) {
+        afterWindow(target, key, key.breach() ? CallBudget.Urgency.BREACH : CallBudget.Urgency.CALM, request);
+    }
+
     /**
      * After a window was decided: asks when the state changed since the last call or the heartbeat is due, and
-     * nothing holds it back. Returns at once; {@code request} is built only when a call starts.
+     * nothing holds it back. Returns at once (the budget in Redis answers within a second); {@code request} is built
+     * only when a call starts.
      */
-    public void afterWindow(String target, StateKey key, Supplier<LlmRequest> request) {
+    public void afterWindow(String target, StateKey key, CallBudget.Urgency urgency, Supplier<LlmRequest> request) {
         if (closed) return;
         Slot slot = slots.computeIfAbsent(target, t -> new Slot());
         double now = clock.getAsDouble();
         String trigger;
+        String skipWhy = null;
+        boolean starting;
         synchronized (slot) {
             slot.latest = key;
             String change = key.changeFrom(slot.lastAsked);
             trigger = change != null ? change : now - slot.lastAskTs >= settings.heartbeatSec() ? "heartbeat" : null;
             if (trigger == null) return;
             String held = holdBack(slot, now);
-            if (held != null) {
-                meters.counter("autoscaler_llm_deferred", "reason", held).increment();
-                return;
+            CallBudget.Refusal refused = held == null ? budget.take(urgency) : null;
+            if (refused != null) {
+                held = refused.name().toLowerCase(Locale.ROOT);
+                if (slot.skipped != refused) skipWhy = budget.explain(refused, urgency);
+                slot.skipped = refused;
             }
-            slot.inFlight = true;
-            slot.lastAsked = key;
-            slot.lastAskTs = now;
+            if (held != null) meters.counter("autoscaler_llm_deferred", "reason", held).increment();
+            starting = held == null;
+            if (starting) {
+                slot.skipped = null;
+                slot.inFlight = true;
+                slot.lastAsked = key;
+                slot.lastAskTs = now;
+            }
         }
+        if (skipWhy != null) skipped(target, trigger, skipWhy);
+        if (!starting) return;
         LlmRequest req;
         try {
             req = request.get();
@@ -204,7 +229,7 @@ public final class LlmAdvisor implements AutoCloseable {
         String why = "request not built: " + errorText(e);
         log.warn("{}: LLM call not started, {}", target, why);
         record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, trigger, 0, null, null,
-                "error", why, null, null, bucket.getAvailableTokens()));
+                "error", why, null, null, budget.left()));
     }
 
     private String errorText(Throwable e) {
@@ -219,13 +244,24 @@ public final class LlmAdvisor implements AutoCloseable {
         }
     }
 
-    /** Why a due call waits (in_flight, backoff, rate), or null when it may start; takes the bucket's token. */
+    /** Why a due call waits (in_flight, backoff), or null when it may ask the budget. */
     private String holdBack(Slot slot, double now) {
         if (slot.inFlight) return "in_flight";
         synchronized (this) {
             if (now < backoffUntil) return "backoff";
         }
-        return bucket.tryConsume(1) ? null : "rate";
+        return null;
+    }
+
+    /** A due question the budget turned down: one audit entry with why, until the target is asked again. */
+    private void skipped(String target, String trigger, String why) {
+        log.debug("{}: LLM call skipped: {}", target, why);
+        try {
+            audit.accept(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, trigger, 0, null, null,
+                    "skipped", why, null, null, budget.left()));
+        } catch (RuntimeException e) {
+            log.warn("could not write the LLM audit entry: {}", e.toString());
+        }
     }
 
     /**
@@ -307,7 +343,7 @@ public final class LlmAdvisor implements AutoCloseable {
         String reason = redact(e.getMessage()) + String.format(Locale.ROOT, "; next call in %.1f s at the earliest", wait);
         log.warn("{}: LLM call failed ({}): {}", target, e.outcome(), reason);
         record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, trigger, ms, null, null,
-                e.outcome(), reason, null, null, bucket.getAvailableTokens()));
+                e.outcome(), reason, null, null, budget.left()));
     }
 
     /** Exponential backoff from LLM_BACKOFF_BASE_SEC to LLM_BACKOFF_MAX_SEC, at least the server's Retry-After. */
@@ -334,7 +370,7 @@ public final class LlmAdvisor implements AutoCloseable {
         }
         var ok = (AdviceParser.Ok) p;
         var advice = new AdviceRules.Advice(ok.targetReplicas(), ok.confidence(), redact(ok.reasoning()), "llm", askedAt);
-        Held held = new Held(advice, ok.action(), ms, a.tokensIn(), a.tokensOut(), trigger, bucket.getAvailableTokens(), asked);
+        Held held = new Held(advice, ok.action(), ms, a.tokensIn(), a.tokensOut(), trigger, budget.left(), asked);
         synchronized (slot) {
             if (!slot.latest.sameLoadAndCount(asked)) {
                 String why = "stale: " + slot.latest.changeFrom(asked) + " while it was in flight";
@@ -349,7 +385,7 @@ public final class LlmAdvisor implements AutoCloseable {
     private void rejected(String target, String trigger, double ms, LlmAnswer a, String reason, Plan.Advice advice) {
         log.info("{}: LLM advice rejected: {}", target, reason);
         record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, trigger, ms, a.tokensIn(),
-                a.tokensOut(), "rejected", reason, advice, null, bucket.getAvailableTokens()));
+                a.tokensOut(), "rejected", reason, advice, null, budget.left()));
     }
 
     /** A call for the target is in flight (its answer, audit entry and backoff not yet settled). */
@@ -482,18 +518,5 @@ public final class LlmAdvisor implements AutoCloseable {
             Thread.currentThread().interrupt(); // closing anyway: the provider's close releases what the calls hold
         }
         provider.close();
-    }
-
-    /** Bucket4j's clock from the advisor's, so tests can drive both. */
-    private record ClockMeter(DoubleSupplier clock) implements TimeMeter {
-        @Override
-        public long currentTimeNanos() {
-            return Math.round(clock.getAsDouble() * 1e9);
-        }
-
-        @Override
-        public boolean isWallClockBased() {
-            return false;
-        }
     }
 }

@@ -21,7 +21,8 @@ import java.util.Optional;
  *                         served)
  * @param role             what advice does by default: advise (published only), decide (applied when it passes the
  *                         guardrails) or off (LLM_ROLE; per target in target:{t} field llm)
- * @param rpm              calls a minute at most, per provider (LLM_RPM, 2: the proof of concept's bucket)
+ * @param rpm              calls a minute at most, per provider, shared by every planner (LLM_RPM, 2: the proof of
+ *                         concept's bucket)
  * @param heartbeatSec     ask at least this often while nothing changes (LLM_HEARTBEAT_SEC, 300: the proof of concept's;
  *                         advice older than two heartbeats is stale, see AdviceRules)
  * @param timeoutSec       timeout of one call's whole path, every attempt a provider makes inside it included
@@ -32,10 +33,16 @@ import java.util.Optional;
  * @param temperature      sampling temperature (LLM_TEMPERATURE; 0.05 for gemini as the proof of concept, 0.3 for openai
  *                         as the Kubernetes design)
  * @param maxOutputTokens  answer length limit (LLM_MAX_TOKENS, 256: the answer plus a sentence of reasoning)
+ * @param apiKey           the key (LLM_API_KEY or its file); never printed
+ * @param reserve          calls of each minute's LLM_RPM kept for targets in or near a breach (LLM_RESERVE, 1, 0 when
+ *                         LLM_RPM is 1; below LLM_RPM: when calls are scarce, a breach is what advice is for, and a calm
+ *                         target's heartbeat can wait)
+ * @param nearBreach       a target whose p95 is over this fraction of its threshold counts as near a breach
+ *                         (LLM_NEAR_BREACH, 0.8: close enough that the next rise of the load breaches)
  */
 public record LlmSettings(String provider, String model, String baseUrl, String apiVersion, String role, int rpm,
                           double heartbeatSec, double timeoutSec, double backoffBaseSec, double backoffMaxSec,
-                          double temperature, int maxOutputTokens, Secret apiKey) {
+                          double temperature, int maxOutputTokens, Secret apiKey, int reserve, double nearBreach) {
 
     public static final String NONE = "none";
     public static final String GEMINI = "gemini";
@@ -75,16 +82,22 @@ public record LlmSettings(String provider, String model, String baseUrl, String 
         if (base == null && openai) base = DEFAULT_OPENAI_BASE;
         if (base != null && key.present()) requireTls(base, env.bool("LLM_ALLOW_PLAIN_HTTP", false));
         String model = env.string("LLM_MODEL", legacy.model() != null ? legacy.model() : openai ? DEFAULT_OPENAI_MODEL : DEFAULT_GEMINI_MODEL);
+        int rpm = env.integer("LLM_RPM", 2, 1, 10_000);
+        int reserve = env.integer("LLM_RESERVE", Math.min(1, rpm - 1), 0, 1000);
+        if (reserve >= rpm) throw Env.bad("LLM_RESERVE", String.valueOf(reserve), "fewer than LLM_RPM=" + rpm + " calls (a reserve "
+                + "of every call would leave calm targets none)");
         return new LlmSettings(provider, model, base, legacy.apiVersion() != null ? legacy.apiVersion() : "v1beta",
                 env.oneOf("LLM_ROLE", "advise", "advise", "decide", "off"),
-                env.integer("LLM_RPM", 2, 1, 10_000),
+                rpm,
                 env.number("LLM_HEARTBEAT_SEC", AdviceRules.DEFAULT_HEARTBEAT_SEC, 1, 86_400),
                 env.number("LLM_TIMEOUT_SEC", 10, 0.1, 600),
                 env.number("LLM_BACKOFF_BASE_SEC", 10, 0.1, 86_400),
                 env.number("LLM_BACKOFF_MAX_SEC", 300, 0.1, 86_400),
                 env.number("LLM_TEMPERATURE", openai ? 0.3 : 0.05, 0, 2),
                 env.integer("LLM_MAX_TOKENS", 256, 16, 8192),
-                key);
+                key,
+                reserve,
+                env.number("LLM_NEAR_BREACH", 0.8, 0, 1));
     }
 
     /** Roles a target may have (the target:{t} field llm). */

@@ -151,6 +151,36 @@ class LlmAdvisorTest {
         assertEquals(List.of(1001.0, 1061.0, 1121.0, 1181.0), provider.askedAt);
     }
 
+    /** One window of {@code target} a simulated second later; waits until any call it started has settled. */
+    void window(String target, StateKey key) throws InterruptedException {
+        clockMs.addAndGet(1000);
+        advisor.afterWindow(target, key, LlmAdvisorTest::request);
+        await(() -> !advisor.busy(target), "the call to settle");
+    }
+
+    @Test
+    void whenCallsAreScarceTheBreachIsAskedAndACalmTargetIsAuditedAsSkippedOnce() throws InterruptedException {
+        // 2 a minute, 1 kept for breaches: a bucket of 2 refilled once a minute
+        advisor("LLM_RPM", "2", "LLM_RESERVE", "1");
+        window("calm-a", StateKey.of(100, 2, false));
+        for (int i = 0; i < 5; i++) window("calm-b", StateKey.of(100 + 60 * i, 2 + i, false));
+        window("hot", StateKey.of(400, 2, true));
+        assertEquals(2, provider.askedAt.size(), "calm-a from the full bucket, hot from the reserve: " + audit);
+        List<LlmCall> skips = audit.stream().filter(c -> "skipped".equals(c.outcome())).toList();
+        assertEquals(List.of("calm-b"), skips.stream().map(LlmCall::target).toList(), "five due windows, one entry: " + skips);
+        assertTrue(skips.get(0).reason().contains("kept for targets in or near a breach (LLM_RESERVE)"), skips.get(0).reason());
+        assertEquals("first window", skips.get(0).trigger());
+        // now nothing is left at all: a second breach waits for the refill, and says so
+        window("hot2", StateKey.of(400, 3, true));
+        window("hot2", StateKey.of(500, 4, true));
+        List<LlmCall> later = audit.stream().filter(c -> "skipped".equals(c.outcome()) && c.target().equals("hot2")).toList();
+        assertEquals(1, later.size(), later.toString());
+        assertTrue(later.get(0).reason().startsWith("no call left in this planner's budget of LLM_RPM=2 a minute; the next in"),
+                later.get(0).reason());
+        assertEquals(0L, later.get(0).callsLeft());
+        assertEquals(2, provider.askedAt.size());
+    }
+
     @Test
     void aRateLimitBacksOffForAtLeastRetryAfterAndAServerErrorStormDoublesTheWait() throws InterruptedException {
         advisor("LLM_RPM", "600", "LLM_BACKOFF_BASE_SEC", "10", "LLM_BACKOFF_MAX_SEC", "300");
