@@ -10,7 +10,7 @@ import java.util.List;
 public record ExecutorSettings(String backend, List<String> targets, int minReplicas, int maxReplicas, double reconcileSec,
                                double startTimeoutSec, double drainSec, double drainSettleSec, double graceSec,
                                double leaseSec) {
-    public static final List<String> BACKENDS = List.of("process", "docker", "kubernetes");
+    public static final List<String> BACKENDS = List.of("process", "docker", "kubernetes", "dry");
 
     public static ExecutorSettings from(Env env) {
         String backend = env.oneOf("EXECUTOR_BACKEND", "process", BACKENDS.toArray(String[]::new));

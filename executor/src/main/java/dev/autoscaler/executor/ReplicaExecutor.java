@@ -39,6 +39,12 @@ public final class ReplicaExecutor implements Service {
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> upstreams = new ConcurrentHashMap<>();
     private final AtomicLong reconciles = new AtomicLong();
+    /**
+     * The count each target's last reconcile found as desired, with nothing to do; gone after one that acted, failed or
+     * was woken by the backend. A noop plan at that count is answered from it (see {@link #onPlan}).
+     */
+    private final Map<String, Integer> settled = new ConcurrentHashMap<>();
+    private final AtomicLong noopsAnswered = new AtomicLong();
     /** Targets whose running replicas were taken in. */
     private final Set<String> adopted = ConcurrentHashMap.newKeySet();
     private volatile String lastError = "";
@@ -68,14 +74,28 @@ public final class ReplicaExecutor implements Service {
                 settings.minReplicas(), settings.maxReplicas());
     }
 
+    /**
+     * A plan asks for a reconcile; a noop plan at the count the last reconcile settled needs none (most windows of most
+     * targets: one reconcile each made the executor the busiest process at a thousand targets), and is answered with
+     * its result at once. Whatever changed since (a replica died, a start finished) wakes the lane and clears it.
+     */
     private void onPlan(Plan p) {
         if (!p.isPlan()) return;
-        Lane lane = lanes.get(p.decision().target());
-        if (lane != null) lane.ask(p);
+        String target = p.decision().target();
+        Lane lane = lanes.get(target);
+        if (lane == null) return;
+        Integer at = settled.get(target);
+        if (p.decision().action() == Plan.Action.noop && at != null && at == p.decision().targetReplicas()) {
+            noopsAnswered.incrementAndGet();
+            answer(loops.byTarget().get(target), p, new Reconciler.Outcome(at, at, "noop", at + " replica(s) as desired"), "");
+            return;
+        }
+        lane.ask(p);
     }
 
     /** A reconcile now (a replica died or finished starting, the lease was taken); joins one already queued. */
     private void wake(String target) {
+        settled.remove(target);
         Lane lane = lanes.get(target);
         if (lane != null) lane.ask(null);
     }
@@ -100,12 +120,11 @@ public final class ReplicaExecutor implements Service {
         try {
             Reconciler.Outcome o = r.reconcile();
             reconciles.incrementAndGet();
+            if ("noop".equals(o.status())) settled.put(target, o.after());
+            else settled.remove(target);
             Plan plan = batch.plan();
             if (plan != null) {
-                String status = "enforce".equals(plan.decision().mode()) || plan.decision().mode() == null ? o.status() : "skipped";
-                String msg = ("skipped".equals(status) ? "advise mode: nothing applied" : o.message()) + folded(batch);
-                r.publishResult(plan.id(), plan.decision().action().name(), plan.decision().reason(),
-                        new Reconciler.Outcome(o.before(), o.after(), status, msg));
+                answer(r, plan, o, folded(batch));
             } else if (!"noop".equals(o.status())) {
                 String planId = bus.redis().hget(bus.keys().desired(target), "plan_id");
                 r.publishResult(planId, "reconcile", "level-triggered reconcile to desired state", o);
@@ -114,6 +133,14 @@ public final class ReplicaExecutor implements Service {
             lastError = e.getMessage();
             log.error("{}: reconcile failed", target, e);
         }
+    }
+
+    /** A plan's result: the reconcile's outcome, or "skipped" for a plan made in advise mode. */
+    private static void answer(TargetLoop r, Plan plan, Reconciler.Outcome o, String folded) {
+        String status = "enforce".equals(plan.decision().mode()) || plan.decision().mode() == null ? o.status() : "skipped";
+        String msg = ("skipped".equals(status) ? "advise mode: nothing applied" : o.message()) + folded;
+        r.publishResult(plan.id(), plan.decision().action().name(), plan.decision().reason(),
+                new Reconciler.Outcome(o.before(), o.after(), status, msg));
     }
 
     /** The result's note on older plans that this plan's reconcile answered for too. */
@@ -131,6 +158,8 @@ public final class ReplicaExecutor implements Service {
         d.put("backend", settings.backend());
         d.put("reconciles", reconciles.get());
         d.put("plans_coalesced", lanes.values().stream().mapToLong(Lane::coalescedPlans).sum());
+        d.put("noops_answered", noopsAnswered.get());
+        d.put("settled", new java.util.TreeMap<>(settled));
         d.put("last_error", lastError);
         loops.byTarget().forEach((t, l) -> {
             Map<String, Object> h = l.health();

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@code bench scale} end to end, small: a real redis-server and a planner process, its JSON fields and its refusals. */
+/** {@code bench scale} end to end, small: a real redis-server, a dry executor and planner processes, its JSON fields and its refusals. */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class ScaleBenchIT {
     @Test
@@ -26,7 +26,8 @@ class ScaleBenchIT {
         assertEquals(5, r.path("targets").asInt());
         assertTrue(r.path("windows_per_sec").asDouble() > 5, "5 targets every 0.5 s: about 10 a second handled: " + r);
         assertTrue(r.path("redis_cmds_per_decision").asDouble() > 1, r.toString());
-        assertTrue(r.path("rss_mb").path("planner-1").asDouble() > 10 && r.path("rss_mb").path("redis").asDouble() > 1, r.toString());
+        assertTrue(r.path("rss_mb").path("planner-1").asDouble() > 10 && r.path("rss_mb").path("redis").asDouble() > 1
+                && r.path("rss_mb").path("executor").asDouble() > 10, "the planner, the dry executor and Redis: " + r);
         assertTrue(r.path("decision_p99_ms").asDouble() >= r.path("decision_p50_ms").asDouble());
         assertEquals(0, r.path("decided_twice").asLong(), r.toString());
         assertTrue(r.path("planner_heap_bytes_per_target").asLong() != 0, "jcmd measured the heap: " + r);

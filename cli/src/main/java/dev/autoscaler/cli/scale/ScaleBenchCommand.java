@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 
 /** {@code autoscaler bench scale}: the control plane's cost as targets grow (see {@link ScaleRun}). */
 @Command(name = "scale", mixinStandardHelpOptions = true,
-        description = "Synthetic windows for N targets through a real Redis into P planner processes (the executor's part only "
-                + "recorded): windows per second handled, decision latency p50/p99 (window published to plan received), Redis "
+        description = "Synthetic windows for N targets through a real Redis into P planner processes and one executor in "
+                + "its dry mode (plans followed in the registry, nothing started): windows per second handled, decision latency p50/p99 (window published to plan received), Redis "
                 + "commands per decision, each process's RSS and CPU. Several N give one line each, and --plot a chart.")
 public final class ScaleBenchCommand implements Callable<Integer> {
     @Option(names = "--targets", split = ",", defaultValue = "100", paramLabel = "N[,N...]", description = "targets (default ${DEFAULT-VALUE})")

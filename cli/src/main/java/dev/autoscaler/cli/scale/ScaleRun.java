@@ -9,7 +9,6 @@ import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.LatencyMetrics;
-import dev.autoscaler.common.msg.ReplicaSet;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -26,9 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * One {@code bench scale} run: a redis-server and P planner processes of this build, N targets whose registries say
- * two replicas are ready (a recording stand-in for the executor: nothing is started, the plans are only counted), and
- * synthetic windows published for every target each {@code intervalSec}, open loop, through the real Redis. After a
+ * One {@code bench scale} run: a redis-server, P planner processes of this build and one executor in its dry mode
+ * ({@code EXECUTOR_BACKEND=dry}: the real reconciler, leases and registry, with nothing started), N targets of two
+ * replicas, and synthetic windows published for every target each {@code intervalSec}, open loop, through the real Redis. After a
  * warm-up, for {@code durationSec}: the plans the planners published a second, the time from a target's window to its
  * plan, Redis's commands per plan, and each process's memory and CPU.
  */
@@ -87,10 +86,9 @@ final class ScaleRun {
                  StatefulRedisConnection<String, String> publisher = client.connect();
                  StatefulRedisPubSubConnection<String, String> plansIn = client.connectPubSub()) {
                 String[] names = new String[targets];
-                for (int t = 0; t < targets; t++) {
-                    names[t] = "t" + t;
-                    register(bus, names[t]);
-                }
+                for (int t = 0; t < targets; t++) names[t] = "t" + t;
+                Process executor = startExecutor(procs, url, names);
+                awaitRegistered(bus, names, procs);
                 List<Process> plannerProcs = startPlanners(procs, url);
                 // what a planner holds before its first window: the memory per target is what it grows by from here
                 long idleHeap = liveHeap(plannerProcs);
@@ -103,7 +101,7 @@ final class ScaleRun {
                 try {
                     awaitFirstPlans(tally.plans, procs);
                     Thread.sleep((long) (warmupSec * 1000));
-                    return measure(procs, bus, plannerProcs, tally, pub, names, idleHeap, idleRedis);
+                    return measure(procs, bus, plannerProcs, executor, tally, pub, names, idleHeap, idleRedis);
                 } finally {
                     pub.stop = true;
                     pubThread.join(5000);
@@ -112,15 +110,52 @@ final class ScaleRun {
         }
     }
 
+    /** What every process of the run gets: the bench's Redis, and nothing of the operator's shell that would point elsewhere. */
+    private static Map<String, String> baseEnv(String url) {
+        Map<String, String> env = new HashMap<>();
+        System.getenv().keySet().stream().filter(k -> k.startsWith("REDIS_") || k.startsWith("PLANNER_") || k.startsWith("LLM_")
+                || k.startsWith("EXECUTOR_") || k.equals("KEY_PREFIX") || k.equals("TARGETS") || k.equals("TARGET")).forEach(k -> env.put(k, null));
+        env.putAll(Map.of("REDIS_URL", url, "KEY_PREFIX", "autoscaler", "OPS_HOST", "127.0.0.1", "MIN_REPLICAS", "2", "MAX_REPLICAS", "40"));
+        return env;
+    }
+
+    /**
+     * The executor, dry: it registers every target's two replicas and follows the plans, starting nothing. No watcher
+     * reports upstreams here, so a drain does not wait for one.
+     */
+    private Process startExecutor(ProcessSupervisor procs, String url, String[] names) throws Exception {
+        Map<String, String> env = baseEnv(url);
+        int ops = Ports.free();
+        env.putAll(Map.of("EXECUTOR_BACKEND", "dry", "TARGETS", String.join(",", names), "DRAIN_SEC", "0", "DRAIN_SETTLE_SEC", "0",
+                "OPS_PORT", String.valueOf(ops)));
+        Process p = procs.start("executor", ProcessSupervisor.serviceCommand("executor"), env);
+        Ports.await(ops, 60, "the executor");
+        return p;
+    }
+
+    /** Every target's registry holds its two replicas: the planners plan only from a known count. */
+    private static void awaitRegistered(RedisBus bus, String[] names, ProcessSupervisor procs) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (true) {
+            var async = bus.async();
+            List<io.lettuce.core.RedisFuture<Long>> sizes = new ArrayList<>();
+            for (String n : names) sizes.add(async.hlen(bus.keys().registry(n)));
+            long done = 0;
+            for (var f : sizes) if (f.get() >= 2) done++;
+            if (done == names.length) return;
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(done + " of " + names.length + " targets registered by the dry executor within 120 s; see "
+                        + procs.logFile("executor"));
+            }
+            Thread.sleep(200);
+        }
+    }
+
     /** P planner processes of this build against the bench's Redis, each with its ops port up. */
     private List<Process> startPlanners(ProcessSupervisor procs, String url) throws Exception {
-        Map<String, String> env = new HashMap<>();
-        // the operator's shell may point at another Redis, user or key prefix: none of it reaches the planners
-        System.getenv().keySet().stream().filter(k -> k.startsWith("REDIS_") || k.startsWith("PLANNER_") || k.startsWith("LLM_")
-                || k.equals("KEY_PREFIX")).forEach(k -> env.put(k, null));
-        env.putAll(Map.of("REDIS_URL", url, "KEY_PREFIX", "autoscaler", "PLANNER_MODE", "enforce", "LLM_PROVIDER", "none",
-                "SLO_P95_MS", "100", "SAMPLE_INTERVAL", String.valueOf(intervalSec), "OPS_HOST", "127.0.0.1",
-                "PLANNER_MAX_TARGETS", String.valueOf(Math.max(100, targets)), "MIN_REPLICAS", "1", "MAX_REPLICAS", "40"));
+        Map<String, String> env = baseEnv(url);
+        env.putAll(Map.of("PLANNER_MODE", "enforce", "LLM_PROVIDER", "none", "SLO_P95_MS", "100",
+                "SAMPLE_INTERVAL", String.valueOf(intervalSec), "PLANNER_MAX_TARGETS", String.valueOf(Math.max(100, targets))));
         env.putAll(plannerSettings);
         List<Process> out = new ArrayList<>();
         List<Integer> opsPorts = new ArrayList<>();
@@ -135,9 +170,9 @@ final class ScaleRun {
     }
 
     /** The measured seconds (with the kill, where asked for), then what they cost. */
-    private Result measure(ProcessSupervisor procs, RedisBus bus, List<Process> plannerProcs, PlanTally tally, Publisher pub,
-                           String[] names, long idleHeap, long idleRedis) throws Exception {
-        Map<String, ProcStats> before = stats(plannerProcs, procs.get("redis"));
+    private Result measure(ProcessSupervisor procs, RedisBus bus, List<Process> plannerProcs, Process executor, PlanTally tally,
+                           Publisher pub, String[] names, long idleHeap, long idleRedis) throws Exception {
+        Map<String, ProcStats> before = stats(plannerProcs, executor, procs.get("redis"));
         long cmdsBefore = commands(bus);
         long pubBefore = pub.sent.get();
         long plansBefore = tally.plans.get();
@@ -163,7 +198,7 @@ final class ScaleRun {
                         + procs.logFile("planner-" + (i + 1)));
             }
         }
-        Map<String, ProcStats> after = stats(plannerProcs, procs.get("redis"));
+        Map<String, ProcStats> after = stats(plannerProcs, executor, procs.get("redis"));
         Map<String, Double> rss = new LinkedHashMap<>();
         Map<String, Double> cpu = new LinkedHashMap<>();
         for (String name : after.keySet()) {
@@ -181,16 +216,6 @@ final class ScaleRun {
                 killAfterSec >= 0 ? round(tally.takeoverSec(durationSec - killAfterSec)) : null);
     }
 
-    /** Two ready replicas, as an executor registers them: the planner plans only from a known count. */
-    private static void register(RedisBus bus, String target) {
-        Map<String, String> entries = new LinkedHashMap<>();
-        for (int i = 1; i <= 2; i++) {
-            String id = target + "-dup-" + i;
-            entries.put(id, Json.write(new ReplicaSet.Replica(id, "127.0.0.1:" + (9000 + i), ReplicaSet.State.ready)));
-        }
-        bus.redis().hset(bus.keys().registry(target), entries);
-    }
-
     private void awaitFirstPlans(AtomicLong plans, ProcessSupervisor procs) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (plans.get() == 0) {
@@ -201,9 +226,10 @@ final class ScaleRun {
         }
     }
 
-    private static Map<String, ProcStats> stats(List<Process> planners, Process redis) {
+    private static Map<String, ProcStats> stats(List<Process> planners, Process executor, Process redis) {
         Map<String, ProcStats> out = new LinkedHashMap<>();
         for (int i = 0; i < planners.size(); i++) out.put("planner-" + (i + 1), ProcStats.of(planners.get(i).pid()));
+        out.put("executor", ProcStats.of(executor.pid()));
         out.put("redis", ProcStats.of(redis.pid()));
         return out;
     }

@@ -40,6 +40,7 @@ public final class Backends {
             case "process" -> processLoops(settings, ctx, upstreams, wake);
             case "docker" -> dockerLoops(settings, ctx, upstreams, wake);
             case "kubernetes" -> KubernetesBackend.loops(settings, ctx, wake);
+            case "dry" -> dryLoops(settings, ctx, upstreams, wake);
             default -> throw new ConfigException("invalid EXECUTOR_BACKEND=\"" + settings.backend()
                     + "\": expected one of " + ExecutorSettings.BACKENDS);
         };
@@ -52,6 +53,14 @@ public final class Backends {
         Map<String, Reconciler> reconcilers = new LinkedHashMap<>();
         var backend = new ProcessBackend(scope, ps.command(), Map.of(), ps.portBase(), ps.logDir(), () -> usedPorts(reconcilers));
         return replicaLoops(settings, ctx, upstreams, reconcilers, backend, () -> {}, wake);
+    }
+
+    private static Loops dryLoops(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams,
+                                  Consumer<String> wake) {
+        DryBackend backend = new DryBackend();
+        ctx.meters().gauge("autoscaler_executor_dry_starts", backend, DryBackend::starts);
+        ctx.meters().gauge("autoscaler_executor_dry_stops", backend, DryBackend::stops);
+        return replicaLoops(settings, ctx, upstreams, new LinkedHashMap<>(), backend, () -> {}, wake);
     }
 
     private static Loops dockerLoops(ExecutorSettings settings, ServiceContext ctx, Map<String, Set<String>> upstreams,
