@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A real executor (process backend, real app replicas, a real redis-server) busy with a drain that waits out
  * DRAIN_SEC (no watcher reports upstreams here) while plans keep coming: they join one reconcile, whose result answers
- * for the newest and names the others. No periodic reconcile runs meanwhile (RECONCILE_SEC=600): only the plans ask.
+ * for the newest and names the others. No periodic reconcile runs meanwhile (RECONCILE_SEC=600): only the plans, and
+ * a replica's exit, ask.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class PlansWhileTheLaneIsBusyTest {
@@ -89,6 +90,19 @@ class PlansWhileTheLaneIsBusyTest {
         assertTrue(folded.contains("2 older plan(s) folded into this one while they waited (p1, p2)"), folded);
         assertEquals(2L, ((Number) executor.health().details().get("plans_coalesced")).longValue());
         assertEquals(1, count(State.ready));
+    }
+
+    @Test
+    void aReplicaThatDiesIsReplacedAtOnceWithoutAPlanOrATick() throws Exception {
+        setDesired(2);
+        executor = new ReplicaExecutor(ctx);
+        awaitTrue(60, "two replicas ready", () -> count(State.ready) == 2);
+        ReplicaRecord victim = bus.redis().hgetall(bus.keys().registry(TARGET)).values().stream()
+                .map(j -> Json.read(j, ReplicaRecord.class)).findFirst().orElseThrow();
+        ProcessHandle.of(Long.parseLong(victim.handle())).orElseThrow().destroyForcibly();
+        // RECONCILE_SEC=600 and no plan: only the backend's word that it exited can start the reconcile
+        awaitTrue(60, "the dead replica replaced", () -> count(State.ready) == 2
+                && !bus.redis().hexists(bus.keys().registry(TARGET), victim.id()));
     }
 
     private static Plan plan(String id) {

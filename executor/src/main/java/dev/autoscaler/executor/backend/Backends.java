@@ -51,7 +51,8 @@ public final class Backends {
         ProcessSettings ps = ProcessSettings.from(ctx.env());
         String scope = ReplicaScope.of(ctx.redisSettings());
         Map<String, Reconciler> reconcilers = new LinkedHashMap<>();
-        var backend = new ProcessBackend(scope, ps.command(), Map.of(), ps.portBase(), ps.logDir(), () -> usedPorts(reconcilers));
+        var backend = new ProcessBackend(scope, ps.command(), Map.of(), ps.portBase(), ps.logDir(), () -> usedPorts(reconcilers))
+                .onExit(wake);
         return replicaLoops(settings, ctx, upstreams, reconcilers, backend, () -> {}, wake);
     }
 

@@ -14,9 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +44,9 @@ public final class ProcessBackend implements ReplicaBackend {
     private final Map<String, String> extraEnv;
     private final Path logDir;
     private final LoopbackPorts ports;
+    /** Told the target of a replica that exited; each replica process is watched once. */
+    private volatile Consumer<String> exited = t -> {};
+    private final Set<Long> watched = ConcurrentHashMap.newKeySet();
 
     public ProcessBackend(String scope, List<String> command, Map<String, String> extraEnv, int portBase, Path logDir,
                           Supplier<Set<Integer>> portsInUse) {
@@ -50,6 +55,24 @@ public final class ProcessBackend implements ReplicaBackend {
         this.extraEnv = Map.copyOf(extraEnv);
         this.logDir = logDir;
         this.ports = new LoopbackPorts(portBase, portsInUse);
+    }
+
+    /**
+     * Tells {@code wake} the target of every replica that exits, started or adopted: a replica that dies is replaced at
+     * once, not at the next periodic reconcile (a noop plan does not reconcile). A stop's exit wakes it too (harmless:
+     * the reconcile finds nothing to do).
+     */
+    public ProcessBackend onExit(Consumer<String> wake) {
+        this.exited = wake;
+        return this;
+    }
+
+    private void watch(String target, ProcessHandle p) {
+        if (!watched.add(p.pid())) return;
+        p.onExit().thenRun(() -> {
+            watched.remove(p.pid());
+            exited.accept(target);
+        });
     }
 
     static void withholdCredentials(Map<String, String> env) {
@@ -81,6 +104,7 @@ public final class ProcessBackend implements ReplicaBackend {
                 double started = p.info().startInstant().map(i -> i.toEpochMilli() / 1000.0).orElse(0.0);
                 found.add(new ReplicaRecord(parts[2], target, "127.0.0.1:" + parts[3], String.valueOf(p.pid()),
                         ReplicaSet.State.starting, seq, started));
+                watch(target, p);
             }
         }));
         return found;
@@ -126,6 +150,7 @@ public final class ProcessBackend implements ReplicaBackend {
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             Process p = pb.start();
             log.info("started {} pid {} on 127.0.0.1:{} (log {})", id, p.pid(), port, logFile);
+            watch(target, p.toHandle());
             return new ReplicaRecord(id, target, "127.0.0.1:" + port, String.valueOf(p.pid()), ReplicaSet.State.starting, seq,
                     System.currentTimeMillis() / 1000.0);
         } catch (IOException | RuntimeException e) {
