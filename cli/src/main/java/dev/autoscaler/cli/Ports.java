@@ -27,6 +27,15 @@ public final class Ports {
         }
     }
 
+    /** Nothing holds {@code port} on the loopback address: it can be bound now. */
+    public static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     public static boolean answers(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 300);

@@ -43,8 +43,11 @@ public final class RedisBus implements AutoCloseable {
     private static final long PING_TIMEOUT_MS = 1000;
 
     private final ClientResources resources;
-    private final RedisClient client;
-    private final StatefulRedisConnection<String, String> conn;
+    private final io.lettuce.core.AbstractRedisClient client;
+    private final io.lettuce.core.api.StatefulConnection<String, String> conn;
+    /** The commands, of one server or (through {@link ClusterCommands}) of a cluster. */
+    private final RedisCommands<String, String> sync;
+    private final io.lettuce.core.api.async.RedisAsyncCommands<String, String> async;
     private final StatefulRedisPubSubConnection<String, String> pubsub;
     private final Keys keys;
     private final BusSettings limits;
@@ -53,7 +56,7 @@ public final class RedisBus implements AutoCloseable {
     private final Map<String, String> logical = new ConcurrentHashMap<>();
     private final Map<String, ExecutorService> lanes = new ConcurrentHashMap<>();
     /** Connections handed out besides the bus's own, closed with it. */
-    private final List<StatefulRedisConnection<?, ?>> extra = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<io.lettuce.core.api.StatefulConnection<?, ?>> extra = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public RedisBus(RedisSettings settings, MeterRegistry meters) {
         this(settings, meters, true);
@@ -65,22 +68,46 @@ public final class RedisBus implements AutoCloseable {
     }
 
     public RedisBus(RedisSettings settings, BusSettings limits, MeterRegistry meters, boolean waitForRedis) {
-        this.keys = new Keys(settings.keyPrefix());
+        this.keys = new Keys(settings.keyPrefix(), settings.cluster());
         this.limits = limits;
         this.gate = new MessageGate(limits, meters);
         this.resources = ClientResources.builder()
                 .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
                 .build();
-        this.client = RedisClient.create(resources, uri(settings));
-        client.setOptions(ClientOptions.builder()
-                .sslOptions(sslOptions(settings.tls()))
-                .autoReconnect(true)
-                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
-                .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(5)))
-                .build());
         long waitSec = waitForRedis ? 60 : 0;
-        this.conn = connectWithRetry(client::connect, settings, waitSec);
-        this.pubsub = connectWithRetry(client::connectPubSub, settings, waitSec);
+        if (settings.cluster()) {
+            var cluster = io.lettuce.core.cluster.RedisClusterClient.create(resources, settings.password() == null
+                    ? RedisSettings.nodes(settings.url()) : RedisSettings.nodes(settings.url()).stream().map(u -> withCredentials(u, settings)).toList());
+            cluster.setOptions(io.lettuce.core.cluster.ClusterClientOptions.builder()
+                    .sslOptions(sslOptions(settings.tls()))
+                    .autoReconnect(true)
+                    .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
+                    .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(5)))
+                    // a node that fails over or a slot that moves is followed at once, and the map refreshed now and then
+                    .topologyRefreshOptions(io.lettuce.core.cluster.ClusterTopologyRefreshOptions.builder()
+                            .enableAllAdaptiveRefreshTriggers().enablePeriodicRefresh(Duration.ofSeconds(30)).build())
+                    .build());
+            this.client = cluster;
+            var c = connectWithRetry(cluster::connect, settings, waitSec);
+            this.conn = c;
+            this.sync = ClusterCommands.sync(c);
+            this.async = ClusterCommands.async(c);
+            this.pubsub = connectWithRetry(cluster::connectPubSub, settings, waitSec);
+        } else {
+            RedisClient single = RedisClient.create(resources, uri(settings));
+            single.setOptions(ClientOptions.builder()
+                    .sslOptions(sslOptions(settings.tls()))
+                    .autoReconnect(true)
+                    .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
+                    .timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(5)))
+                    .build());
+            this.client = single;
+            StatefulRedisConnection<String, String> c = connectWithRetry(single::connect, settings, waitSec);
+            this.conn = c;
+            this.sync = c.sync();
+            this.async = c.async();
+            this.pubsub = connectWithRetry(single::connectPubSub, settings, waitSec);
+        }
         pubsub.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String channel, String message) {
@@ -92,7 +119,10 @@ public final class RedisBus implements AutoCloseable {
 
     /** The URL, authenticated as the settings' ACL user where one is given (else as the URL says). */
     static RedisURI uri(RedisSettings settings) {
-        RedisURI uri = RedisURI.create(settings.url());
+        return withCredentials(RedisURI.create(settings.url()), settings);
+    }
+
+    private static RedisURI withCredentials(RedisURI uri, RedisSettings settings) {
         if (settings.password() != null) {
             uri.setCredentialsProvider(io.lettuce.core.RedisCredentialsProvider.from(() ->
                     io.lettuce.core.RedisCredentials.just(settings.user(), settings.password())));
@@ -165,21 +195,24 @@ public final class RedisBus implements AutoCloseable {
     }
 
     public RedisCommands<String, String> redis() {
-        return conn.sync();
+        return sync;
     }
 
     /** The same connection without waiting: for many commands sent together (pipelined), then awaited. */
     public io.lettuce.core.api.async.RedisAsyncCommands<String, String> async() {
-        return conn.async();
+        return async;
     }
 
     /**
      * A connection of its own with string keys and byte-array values (what a library that keeps binary state in Redis,
-     * such as bucket4j's proxy manager, takes), whose commands give up after {@code timeout}. Closed with the bus.
+     * such as bucket4j's proxy manager, takes), whose commands give up after {@code timeout}: a
+     * {@link StatefulRedisConnection}, or a {@link io.lettuce.core.cluster.api.StatefulRedisClusterConnection} on a
+     * cluster. Closed with the bus.
      */
-    public synchronized StatefulRedisConnection<String, byte[]> binaryConnection(Duration timeout) {
-        StatefulRedisConnection<String, byte[]> c = client.connect(io.lettuce.core.codec.RedisCodec.of(
-                io.lettuce.core.codec.StringCodec.UTF8, io.lettuce.core.codec.ByteArrayCodec.INSTANCE));
+    public synchronized io.lettuce.core.api.StatefulConnection<String, byte[]> binaryConnection(Duration timeout) {
+        var codec = io.lettuce.core.codec.RedisCodec.of(io.lettuce.core.codec.StringCodec.UTF8, io.lettuce.core.codec.ByteArrayCodec.INSTANCE);
+        io.lettuce.core.api.StatefulConnection<String, byte[]> c = client instanceof io.lettuce.core.cluster.RedisClusterClient cc
+                ? cc.connect(codec) : ((RedisClient) client).connect(codec);
         c.setTimeout(timeout);
         extra.add(c);
         return c;
@@ -192,7 +225,7 @@ public final class RedisBus implements AutoCloseable {
     public boolean ping() {
         if (!conn.isOpen() || !pubsub.isOpen()) return false;
         try {
-            return "PONG".equals(conn.async().ping().get(PING_TIMEOUT_MS, TimeUnit.MILLISECONDS));
+            return "PONG".equals(async.ping().get(PING_TIMEOUT_MS, TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -216,12 +249,12 @@ public final class RedisBus implements AutoCloseable {
     }
 
     public void publish(String channel, Object message) {
-        conn.sync().publish(keys.channel(channel), Json.write(message));
+        sync.publish(keys.channel(channel), Json.write(message));
     }
 
     /** Raw text, for tests that inject malformed messages and for tools. */
     public void publishRaw(String channel, String text) {
-        conn.sync().publish(keys.channel(channel), text);
+        sync.publish(keys.channel(channel), text);
     }
 
     /**
@@ -272,7 +305,7 @@ public final class RedisBus implements AutoCloseable {
 
     /** Appends to a capped stream (approximate trimming keeps it cheap). */
     public void appendCapped(String stream, Map<String, String> fields, long maxLen) {
-        conn.sync().xadd(stream, XAddArgs.Builder.maxlen(maxLen).approximateTrimming(), fields);
+        sync.xadd(stream, XAddArgs.Builder.maxlen(maxLen).approximateTrimming(), fields);
     }
 
     @Override
@@ -281,7 +314,7 @@ public final class RedisBus implements AutoCloseable {
         try {
             pubsub.close();
             conn.close();
-            extra.forEach(StatefulRedisConnection::close);
+            extra.forEach(io.lettuce.core.api.StatefulConnection::close);
             client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
             resources.shutdown(0, 1, TimeUnit.SECONDS);
         } catch (RuntimeException e) {

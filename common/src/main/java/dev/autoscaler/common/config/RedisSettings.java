@@ -12,13 +12,20 @@ import io.lettuce.core.RedisURI;
  * @param password its password, or null; never shown by {@link #toString}
  * @param tls      with a {@code rediss://} URL: the CA to trust and the client certificate to show, or null (the JDK's
  *                 trust store, no client certificate)
+ * @param cluster  a Redis Cluster ({@code REDIS_CLUSTER=true}, or several nodes in {@code REDIS_URL}:
+ *                 {@code redis://host:port,host:port,...}): Lettuce's cluster client, and each target's keys under a
+ *                 hash tag so that they share a slot
  */
-public record RedisSettings(String url, String keyPrefix, String user, String password, Tls tls) {
+public record RedisSettings(String url, String keyPrefix, String user, String password, Tls tls, boolean cluster) {
     /**
      * TLS files, PEM: {@code REDIS_TLS_CA_FILE} (the CA that signed the server's certificate), and together
      * {@code REDIS_TLS_CERT_FILE} and {@code REDIS_TLS_KEY_FILE} (PKCS#8) where Redis asks clients for a certificate.
      */
     public record Tls(java.nio.file.Path caFile, java.nio.file.Path certFile, java.nio.file.Path keyFile) {}
+
+    public RedisSettings(String url, String keyPrefix, String user, String password, Tls tls) {
+        this(url, keyPrefix, user, password, tls, false);
+    }
 
     public RedisSettings(String url, String keyPrefix, String user, String password) {
         this(url, keyPrefix, user, password, null);
@@ -38,11 +45,12 @@ public record RedisSettings(String url, String keyPrefix, String user, String pa
             return "redis://" + host + ":" + port;
         });
         try {
-            RedisURI.create(url);
+            nodes(url);
         } catch (RuntimeException e) {
             throw Env.bad(env.raw("REDIS_URL").isPresent() ? "REDIS_URL" : "REDIS_HOST", url,
-                    "a redis:// or rediss:// URL such as redis://127.0.0.1:6379");
+                    "a redis:// or rediss:// URL such as redis://127.0.0.1:6379 (a cluster's nodes: redis://h1:p1,h2:p2,h3:p3)");
         }
+        boolean cluster = env.bool("REDIS_CLUSTER", false) || url.contains(",");
         String prefix = env.string("KEY_PREFIX", DEFAULT_KEY_PREFIX);
         if (!prefix.matches("[A-Za-z0-9_.:-]{1,64}")) {
             throw Env.bad("KEY_PREFIX", prefix, "1-64 characters of [A-Za-z0-9_.:-]");
@@ -53,7 +61,23 @@ public record RedisSettings(String url, String keyPrefix, String user, String pa
         if (user != null && password == null) {
             throw new ConfigException("REDIS_USER=" + user + " is set without REDIS_PASSWORD or REDIS_PASSWORD_FILE");
         }
-        return new RedisSettings(url, prefix, user, password, tls(env, url));
+        return new RedisSettings(url, prefix, user, password, tls(env, url), cluster);
+    }
+
+    /**
+     * The URL's nodes, each a URL of its own: {@code redis://u:p@h1:1,h2:2/0} gives {@code redis://u:p@h1:1/0} and
+     * {@code redis://u:p@h2:2/0}; a single node gives itself. Throws on a malformed one.
+     */
+    public static java.util.List<RedisURI> nodes(String url) {
+        var m = java.util.regex.Pattern.compile("^(rediss?://)([^@/]*@)?([^/?]+)(.*)$").matcher(url);
+        if (!m.matches()) return java.util.List.of(RedisURI.create(url));
+        String auth = m.group(2) == null ? "" : m.group(2);
+        java.util.List<RedisURI> out = new java.util.ArrayList<>();
+        for (String hostPort : m.group(3).split(",")) {
+            if (hostPort.isBlank()) throw new IllegalArgumentException("an empty node in " + url);
+            out.add(RedisURI.create(m.group(1) + auth + hostPort.strip() + m.group(4)));
+        }
+        return out;
     }
 
     private static Tls tls(Env env, String url) {
@@ -78,7 +102,7 @@ public record RedisSettings(String url, String keyPrefix, String user, String pa
 
     /** The same Redis as another user (the launcher starts each service as its own). */
     public RedisSettings as(String user, String password) {
-        return new RedisSettings(url, keyPrefix, user, password, tls);
+        return new RedisSettings(url, keyPrefix, user, password, tls, cluster);
     }
 
     @Override

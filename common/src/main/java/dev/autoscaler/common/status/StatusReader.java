@@ -13,7 +13,6 @@ import dev.autoscaler.common.msg.Plan;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -57,7 +56,7 @@ public final class StatusReader {
         TreeSet<String> targets = new TreeSet<>(bus.redis().smembers(keys.targetsSet()));
         for (String kind : List.of("desired:", "registry:")) {
             String prefix = keys.prefix() + kind;
-            for (String k : scan(bus, prefix + "*")) targets.add(k.substring(prefix.length()));
+            for (String k : scan(bus, prefix + "*")) targets.add(keys.untag(k.substring(prefix.length())));
         }
         return targets;
     }
@@ -114,7 +113,7 @@ public final class StatusReader {
         KeyScanCursor<String> c = bus.redis().scan(args);
         out.addAll(c.getKeys());
         while (!c.isFinished()) {
-            c = bus.redis().scan(ScanCursor.of(c.getCursor()), args);
+            c = bus.redis().scan(c, args); // the cursor itself: on a cluster it also says which node comes next
             out.addAll(c.getKeys());
         }
         return out;

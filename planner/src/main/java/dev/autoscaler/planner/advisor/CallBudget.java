@@ -78,13 +78,18 @@ public final class CallBudget {
      * alike share it; a planner with other LLM_RPM or LLM_RESERVE gets a bucket of its own rather than changing theirs.
      */
     public static CallBudget shared(LlmSettings s, RedisBus bus, DoubleSupplier clock) {
-        var manager = Bucket4jLettuce.casBasedBuilder(bus.binaryConnection(REDIS_TIMEOUT))
+        var connection = bus.binaryConnection(REDIS_TIMEOUT);
+        @SuppressWarnings("unchecked")
+        var builder = connection instanceof io.lettuce.core.cluster.api.StatefulRedisClusterConnection<?, ?> cluster
+                ? Bucket4jLettuce.casBasedBuilder((io.lettuce.core.cluster.api.StatefulRedisClusterConnection<String, byte[]>) cluster)
+                : Bucket4jLettuce.casBasedBuilder((io.lettuce.core.api.StatefulRedisConnection<String, byte[]>) connection);
+        var manager = builder
                 // the planners' clocks are the machines' wall clocks: the bucket's times in Redis compare across them
                 .clientClock(new ClockMeter(clock, true))
                 .requestTimeout(REDIS_TIMEOUT)
                 .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(KEEP_AFTER_FULL))
                 .build();
-        String key = bus.keys().llmBudget(s.provider()) + ":" + s.rpm() + "/" + s.reserve();
+        String key = bus.keys().llmBudget(s.provider() + ":" + s.rpm() + "/" + s.reserve());
         Bucket b = manager.builder().build(key, () -> BucketConfiguration.builder().addLimit(limit(s)).build());
         return new CallBudget(b, s, clock, "the shared (" + key + ")");
     }
