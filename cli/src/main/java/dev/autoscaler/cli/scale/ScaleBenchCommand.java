@@ -49,6 +49,9 @@ public final class ScaleBenchCommand implements Callable<Integer> {
             + "many seconds into the measurement, and report how soon every target was decided again")
     Double killAfter;
 
+    @Option(names = "--redis-cluster", description = "a Redis Cluster of three masters on this machine instead of one redis-server")
+    boolean redisCluster;
+
     @Option(names = "--plot", paramLabel = "FILE.png", description = "with several --targets: windows/s and decision p99 against N")
     Path plot;
 
@@ -74,7 +77,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
             Path dir = Files.createTempDirectory("bench-scale");
             ScaleRun.Result r;
             try {
-                r = new ScaleRun(n, planners, interval, duration, dir, set, killAfter == null ? -1 : killAfter, warmup).run();
+                r = new ScaleRun(n, planners, interval, duration, dir, set, killAfter == null ? -1 : killAfter, warmup, redisCluster).run();
             } catch (IllegalStateException e) {
                 System.err.println("autoscaler bench scale: " + e.getMessage() + " (run directory kept: " + dir + ")");
                 return 1;
@@ -91,6 +94,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("targets", r.targets());
         m.put("planners", r.planners());
+        m.put("redis_nodes", r.redisNodes());
         m.put("duration_sec", r.durationSec());
         m.put("published_per_sec", r.publishedPerSec());
         m.put("windows_per_sec", r.windowsPerSec());

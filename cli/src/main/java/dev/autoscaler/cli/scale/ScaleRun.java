@@ -1,7 +1,6 @@
 package dev.autoscaler.cli.scale;
 
 import dev.autoscaler.cli.Ports;
-import dev.autoscaler.cli.Prerequisites;
 import dev.autoscaler.cli.ProcessSupervisor;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.config.Env;
@@ -33,15 +32,15 @@ import java.util.concurrent.atomic.AtomicLongArray;
  */
 final class ScaleRun {
 
-    record Result(int targets, int planners, double durationSec, double publishedPerSec, double windowsPerSec, double decisionP50Ms,
+    record Result(int targets, int planners, int redisNodes, double durationSec, double publishedPerSec, double windowsPerSec, double decisionP50Ms,
                   double decisionP99Ms, double redisCmdsPerDecision, Map<String, Double> rssMb, Map<String, Double> cpuCores,
                   long plannerHeapBytesPerTarget, long redisBytesPerTarget, long stateBytesPerTarget, long decidedTwice,
                   Double takeoverSec) {
         String line() {
-            return String.format(Locale.ROOT, "targets %d, planners %d: %.0f windows/s handled of %.0f published, decision p50 %.2f ms, "
+            return String.format(Locale.ROOT, "targets %d, planners %d, redis nodes %d: %.0f windows/s handled of %.0f published, decision p50 %.2f ms, "
                             + "p99 %.2f ms, %.1f Redis commands per decision; per target: %d bytes of planner heap, %d of Redis memory (%d of it "
                             + "planner state); rss MB %s; cpu cores %s; windows decided twice %d%s",
-                    targets, planners, windowsPerSec, publishedPerSec, decisionP50Ms, decisionP99Ms, redisCmdsPerDecision,
+                    targets, planners, redisNodes, windowsPerSec, publishedPerSec, decisionP50Ms, decisionP99Ms, redisCmdsPerDecision,
                     plannerHeapBytesPerTarget, redisBytesPerTarget, stateBytesPerTarget, rssMb, cpuCores, decidedTwice,
                     takeoverSec == null ? "" : String.format(Locale.ROOT, "; planner-1 killed: every target decided again within %.2f s",
                             takeoverSec));
@@ -58,10 +57,13 @@ final class ScaleRun {
     private final double killAfterSec;
     /** Seconds of windows before measuring: the planners' JIT and first states for every target. */
     private final double warmupSec;
+    /** A Redis Cluster of three masters instead of one redis-server. */
+    private final boolean cluster;
 
     /** @param killAfterSec seconds into the measurement to kill planner-1 (SIGKILL); below 0: none */
     ScaleRun(int targets, int planners, double intervalSec, double durationSec, Path runDir, Map<String, String> plannerSettings,
-             double killAfterSec, double warmupSec) {
+             double killAfterSec, double warmupSec, boolean cluster) {
+        this.cluster = cluster;
         this.killAfterSec = killAfterSec;
         this.warmupSec = warmupSec;
         this.plannerSettings = Map.copyOf(plannerSettings);
@@ -73,16 +75,12 @@ final class ScaleRun {
     }
 
     Result run() throws Exception {
-        String redisBin = Prerequisites.ensure(Map.of("redis-server", "redis-server")).get("redis-server");
-        try (ProcessSupervisor procs = new ProcessSupervisor(runDir.resolve("logs"))) {
-            int port = Ports.free();
-            procs.start("redis", List.of(redisBin, "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
-                    "--appendonly", "no", "--dir", runDir.toString()), Map.of());
-            Ports.await(port, 15, "redis-server");
-            String url = "redis://127.0.0.1:" + port;
+        try (ProcessSupervisor procs = new ProcessSupervisor(runDir.resolve("logs"));
+             BenchRedis redis = cluster ? BenchRedis.cluster(runDir.resolve("cluster")) : BenchRedis.single(procs, runDir)) {
+            String url = redis.url();
             try (RedisBus bus = new RedisBus(RedisSettings.from(new Env(Map.of("REDIS_URL", url, "KEY_PREFIX", "autoscaler"))),
                     new SimpleMeterRegistry());
-                 RedisClient client = RedisClient.create(url);
+                 RedisClient client = RedisClient.create(redis.nodeUrl());
                  StatefulRedisConnection<String, String> publisher = client.connect();
                  StatefulRedisPubSubConnection<String, String> plansIn = client.connectPubSub()) {
                 String[] names = new String[targets];
@@ -92,7 +90,7 @@ final class ScaleRun {
                 List<Process> plannerProcs = startPlanners(procs, url);
                 // what a planner holds before its first window: the memory per target is what it grows by from here
                 long idleHeap = liveHeap(plannerProcs);
-                long idleRedis = usedMemory(bus);
+                long idleRedis = redis.usedMemory();
                 PlanTally tally = new PlanTally(names);
                 plansIn.addListener(tally);
                 plansIn.sync().subscribe(bus.keys().channel(Channels.ACTIONS));
@@ -101,7 +99,7 @@ final class ScaleRun {
                 try {
                     awaitFirstPlans(tally.plans, procs);
                     Thread.sleep((long) (warmupSec * 1000));
-                    return measure(procs, bus, plannerProcs, executor, tally, pub, names, idleHeap, idleRedis);
+                    return measure(procs, bus, redis, plannerProcs, executor, tally, pub, names, idleHeap, idleRedis);
                 } finally {
                     pub.stop = true;
                     pubThread.join(5000);
@@ -170,10 +168,10 @@ final class ScaleRun {
     }
 
     /** The measured seconds (with the kill, where asked for), then what they cost. */
-    private Result measure(ProcessSupervisor procs, RedisBus bus, List<Process> plannerProcs, Process executor, PlanTally tally,
-                           Publisher pub, String[] names, long idleHeap, long idleRedis) throws Exception {
-        Map<String, ProcStats> before = stats(plannerProcs, executor, procs.get("redis"));
-        long cmdsBefore = commands(bus);
+    private Result measure(ProcessSupervisor procs, RedisBus bus, BenchRedis redis, List<Process> plannerProcs, Process executor,
+                           PlanTally tally, Publisher pub, String[] names, long idleHeap, long idleRedis) throws Exception {
+        Map<String, ProcStats> before = stats(plannerProcs, executor, redis);
+        long cmdsBefore = redis.commands();
         long pubBefore = pub.sent.get();
         long plansBefore = tally.plans.get();
         tally.latency.getIntervalHistogram(); // the warm-up's, dropped
@@ -191,14 +189,14 @@ final class ScaleRun {
         var h = tally.latency.getIntervalHistogram();
         long decided = tally.plans.get() - plansBefore;
         long sent = pub.sent.get() - pubBefore;
-        long cmds = commands(bus) - cmdsBefore - sent; // the bench's own PUBLISHes are not the planners'
+        long cmds = redis.commands() - cmdsBefore - sent; // the bench's own PUBLISHes are not the planners'
         for (int i = 0; i < plannerProcs.size(); i++) {
             if (!plannerProcs.get(i).isAlive() && !(i == 0 && killAfterSec >= 0)) {
                 throw new IllegalStateException("planner-" + (i + 1) + " exited during the run (with SERVICE_JAVA_OPTS' heap?): see "
                         + procs.logFile("planner-" + (i + 1)));
             }
         }
-        Map<String, ProcStats> after = stats(plannerProcs, executor, procs.get("redis"));
+        Map<String, ProcStats> after = stats(plannerProcs, executor, redis);
         Map<String, Double> rss = new LinkedHashMap<>();
         Map<String, Double> cpu = new LinkedHashMap<>();
         for (String name : after.keySet()) {
@@ -208,8 +206,8 @@ final class ScaleRun {
         }
         // after the measured seconds: jcmd's full collection would stall the planners
         long heapPerTarget = idleHeap < 0 || killAfterSec >= 0 ? -1 : Math.max(0, liveHeap(plannerProcs) - idleHeap) / targets;
-        long redisPerTarget = Math.max(0, usedMemory(bus) - idleRedis) / targets;
-        return new Result(targets, planners, round(seconds), round(sent / seconds), round(decided / seconds),
+        long redisPerTarget = Math.max(0, redis.usedMemory() - idleRedis) / targets;
+        return new Result(targets, planners, redis.processes().size(), round(seconds), round(sent / seconds), round(decided / seconds),
                 round(h.getValueAtPercentile(50) / 1000.0), round(h.getValueAtPercentile(99) / 1000.0),
                 decided == 0 ? 0 : round((double) cmds / decided), rss, cpu, heapPerTarget, redisPerTarget,
                 stateBytes(bus, names), tally.twice.get(),
@@ -226,11 +224,11 @@ final class ScaleRun {
         }
     }
 
-    private static Map<String, ProcStats> stats(List<Process> planners, Process executor, Process redis) {
+    private static Map<String, ProcStats> stats(List<Process> planners, Process executor, BenchRedis redis) {
         Map<String, ProcStats> out = new LinkedHashMap<>();
         for (int i = 0; i < planners.size(); i++) out.put("planner-" + (i + 1), ProcStats.of(planners.get(i).pid()));
         out.put("executor", ProcStats.of(executor.pid()));
-        out.put("redis", ProcStats.of(redis.pid()));
+        redis.processes().forEach((name, p) -> out.put(name, ProcStats.of(p.pid())));
         return out;
     }
 
@@ -245,14 +243,6 @@ final class ScaleRun {
         return sum;
     }
 
-    /** Redis's {@code used_memory}. */
-    private static long usedMemory(RedisBus bus) {
-        for (String line : bus.redis().info("memory").split("\r?\n")) {
-            if (line.startsWith("used_memory:")) return Long.parseLong(line.substring(12).trim());
-        }
-        return 0;
-    }
-
     /** The mean size of {@code planner:{target}}, the policy state the planner keeps (and saves) per target, over up to 100 targets. */
     private static long stateBytes(RedisBus bus, String[] names) {
         long sum = 0;
@@ -261,16 +251,6 @@ final class ScaleRun {
             sum += bus.redis().strlen(bus.keys().plannerState(names[i])) + bus.redis().strlen(bus.keys().plannerRises(names[i]));
         }
         return sum / n;
-    }
-
-    /** Commands Redis has run since it started (INFO commandstats, summed). */
-    private static long commands(RedisBus bus) {
-        long total = 0;
-        for (String line : bus.redis().info("commandstats").split("\r?\n")) {
-            int i = line.indexOf("calls=");
-            if (line.startsWith("cmdstat_") && i > 0) total += Long.parseLong(line.substring(i + 6, line.indexOf(',', i)));
-        }
-        return total;
     }
 
     private static double round(double v) {

@@ -1,0 +1,101 @@
+package dev.autoscaler.cli.scale;
+
+import dev.autoscaler.cli.LocalRedisCluster;
+import dev.autoscaler.cli.Ports;
+import dev.autoscaler.cli.Prerequisites;
+import dev.autoscaler.cli.ProcessSupervisor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Redis of a {@code bench scale} run: one redis-server, or a cluster of three masters. Either way the bench reads
+ * each node's INFO through a connection of its own, and sums them.
+ */
+final class BenchRedis implements AutoCloseable {
+    private final String url;
+    private final List<Integer> ports;
+    private final Map<String, Process> processes;
+    private final LocalRedisCluster cluster;
+    private final List<RedisClient> clients = new ArrayList<>();
+    private final List<StatefulRedisConnection<String, String>> nodes = new ArrayList<>();
+
+    private BenchRedis(String url, List<Integer> ports, Map<String, Process> processes, LocalRedisCluster cluster) {
+        this.url = url;
+        this.ports = ports;
+        this.processes = processes;
+        this.cluster = cluster;
+        for (int p : ports) {
+            RedisClient c = RedisClient.create("redis://127.0.0.1:" + p);
+            clients.add(c);
+            nodes.add(c.connect());
+        }
+    }
+
+    static BenchRedis single(ProcessSupervisor procs, Path dir) throws Exception {
+        String bin = Prerequisites.ensure(Map.of("redis-server", "redis-server")).get("redis-server");
+        int port = Ports.free();
+        Process p = procs.start("redis", List.of(bin, "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", dir.toString()), Map.of());
+        Ports.await(port, 15, "redis-server");
+        return new BenchRedis("redis://127.0.0.1:" + port, List.of(port), Map.of("redis", p), null);
+    }
+
+    static BenchRedis cluster(Path dir) throws Exception {
+        LocalRedisCluster c = LocalRedisCluster.start(dir);
+        Map<String, Process> procs = new LinkedHashMap<>();
+        for (int i = 1; i <= LocalRedisCluster.MASTERS; i++) procs.put("redis-" + i, c.process(i));
+        return new BenchRedis(c.url(), c.ports(), procs, c);
+    }
+
+    /** REDIS_URL for the services. */
+    String url() {
+        return url;
+    }
+
+    /**
+     * One node's URL, for the bench's own publisher and plan listener: a PUBLISH to any node of a cluster reaches the
+     * subscribers of every node.
+     */
+    String nodeUrl() {
+        return "redis://127.0.0.1:" + ports.get(0);
+    }
+
+    Map<String, Process> processes() {
+        return processes;
+    }
+
+    /** Commands the nodes have run since they started (INFO commandstats, summed). */
+    long commands() {
+        long total = 0;
+        for (var n : nodes) {
+            for (String line : n.sync().info("commandstats").split("\r?\n")) {
+                int i = line.indexOf("calls=");
+                if (line.startsWith("cmdstat_") && i > 0) total += Long.parseLong(line.substring(i + 6, line.indexOf(',', i)));
+            }
+        }
+        return total;
+    }
+
+    /** The nodes' {@code used_memory}, summed. */
+    long usedMemory() {
+        long total = 0;
+        for (var n : nodes) {
+            for (String line : n.sync().info("memory").split("\r?\n")) {
+                if (line.startsWith("used_memory:")) total += Long.parseLong(line.substring(12).trim());
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public void close() {
+        nodes.forEach(StatefulRedisConnection::close);
+        clients.forEach(RedisClient::shutdown);
+        if (cluster != null) cluster.close();
+    }
+}
