@@ -69,6 +69,8 @@ public final class ReplicaExecutor implements Service {
             long period = (long) (settings.reconcileSec() * 1000);
             thread.scheduleWithFixedDelay(() -> lane.ask(null), period, period, TimeUnit.MILLISECONDS);
         }
+        // on a cluster: each target's plans on its own sharded channel, heard from the start
+        bus.followTargets(settings.targets());
         bus.subscribe(Channels.ACTIONS, Plan.class, this::onPlan);
         log.info("executor: backend {}, targets {}, replicas {}..{}", settings.backend(), settings.targets(),
                 settings.minReplicas(), settings.maxReplicas());

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A real Redis Cluster of three masters (Debian's redis-server, made with redis-cli --cluster create): the bus on it
- * (commands routed by slot, one target's keys in one slot, pub/sub across nodes, SCAN over every node), and the whole
- * pipeline with REDIS_URL naming the three nodes.
+ * (commands routed by slot, one target's keys in one slot, per-target messages on sharded channels, SCAN over every
+ * node), and the whole pipeline with REDIS_URL naming the three nodes.
  */
 class RedisClusterIT {
     static LocalRedisCluster cluster;
@@ -123,6 +123,13 @@ class RedisClusterIT {
                     .stream().map(redis::clusterKeyslot).collect(Collectors.toSet());
             assertEquals(1, shopSlots.size(), shopSlots.toString());
             assertEquals(1, redis.exists(k.plannerState("shop")), "the planner's state, written by its script");
+            // the windows, plans and results went out on each target's sharded channel, on the node of its slot
+            String shardChannels = cluster.ports().stream().map(p -> p + ": " + cluster.cli(p, "pubsub", "shardchannels").replace('\n', ' '))
+                    .collect(Collectors.joining("; "));
+            for (String ch : List.of("pipeline:alerts:{shop}", "pipeline:actions:{shop}", "pipeline:alerts:{app}", "pipeline:actions:{app}")) {
+                assertTrue(shardChannels.contains(ch), ch + " among " + shardChannels);
+            }
+            assertEquals("SPUBLISH", stack.bus().route(Channels.ACTIONS, "shop").command());
             var rows = StatusReader.read(stack.bus());
             assertEquals(List.of("app", "shop"), rows.stream().map(StatusReader.TargetStatus::target).toList());
             assertTrue(rows.get(1).ready() >= 2, rows.toString());

@@ -13,7 +13,7 @@ import io.lettuce.core.ScriptOutputType;
  */
 final class WindowWrites {
     private static final String WRITE = """
-            if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[6], ARGV[4]) end
+            if ARGV[6] ~= '' then redis.call(ARGV[9], ARGV[6], ARGV[4]) end
             if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1]) end
             local last = {'window', ARGV[2], 'mode', ARGV[3], 'planner', ARGV[8]}
             local entry = {'window', ARGV[2]}
@@ -49,9 +49,11 @@ final class WindowWrites {
 
     void write(Window w) {
         var k = bus.keys();
+        // PUBLISH, or on a cluster SPUBLISH to the target's channel, which shares the slot of the keys written here
+        RedisBus.Route route = bus.route(Channels.ACTIONS, w.target());
         bus.redis().eval(WRITE, ScriptOutputType.INTEGER, new String[] {k.plannerState(w.target()), k.last(w.target()), k.history(w.target())},
                 orEmpty(w.stateCore()), w.window(), w.mode(), orEmpty(w.plan()), orEmpty(w.advice()),
-                w.publish() && w.plan() != null ? k.channel(Channels.ACTIONS) : "", String.valueOf(historyMaxLen), planner);
+                w.publish() && w.plan() != null ? route.channel() : "", String.valueOf(historyMaxLen), planner, route.command());
     }
 
     private static String orEmpty(String s) {

@@ -57,14 +57,6 @@ final class BenchRedis implements AutoCloseable {
         return url;
     }
 
-    /**
-     * One node's URL, for the bench's own publisher and plan listener: a PUBLISH to any node of a cluster reaches the
-     * subscribers of every node.
-     */
-    String nodeUrl() {
-        return "redis://127.0.0.1:" + ports.get(0);
-    }
-
     Map<String, Process> processes() {
         return processes;
     }
@@ -90,6 +82,70 @@ final class BenchRedis implements AutoCloseable {
             }
         }
         return total;
+    }
+
+    /** Sends one target's window: PUBLISH on one server, SPUBLISH to the target's channel on a cluster; pipelined. */
+    interface Sender extends AutoCloseable {
+        void send(String target, String text);
+
+        @Override
+        void close();
+    }
+
+    /**
+     * The bench's own publisher of windows and listener of plans, as the services publish and subscribe: classic
+     * channels on one server, each target's sharded channels on a cluster.
+     */
+    Sender windows(dev.autoscaler.common.bus.Keys keys) {
+        String channel = keys.channel(dev.autoscaler.common.msg.Channels.ALERTS);
+        if (cluster == null) {
+            var conn = clients.get(0).connect();
+            var async = conn.async();
+            return new Sender() {
+                public void send(String target, String text) { async.publish(channel, text); }
+                public void close() { conn.close(); }
+            };
+        }
+        var cc = io.lettuce.core.cluster.RedisClusterClient.create(dev.autoscaler.common.config.RedisSettings.nodes(url));
+        var conn = cc.connect();
+        var async = conn.async();
+        var codec = io.lettuce.core.codec.StringCodec.UTF8;
+        return new Sender() {
+            public void send(String target, String text) {
+                async.dispatch(io.lettuce.core.protocol.CommandType.SPUBLISH, new io.lettuce.core.output.IntegerOutput<>(codec),
+                        new io.lettuce.core.protocol.CommandArgs<>(codec).addKey(keys.shardChannel(dev.autoscaler.common.msg.Channels.ALERTS, target))
+                                .addValue(text));
+            }
+
+            public void close() {
+                conn.close();
+                cc.shutdown();
+            }
+        };
+    }
+
+    /** Hands every plan's text to {@code tally}: the classic channel on one server, each target's sharded channel on a cluster. */
+    AutoCloseable plans(dev.autoscaler.common.bus.Keys keys, String[] targets, PlanTally tally) {
+        String channel = keys.channel(dev.autoscaler.common.msg.Channels.ACTIONS);
+        if (cluster == null) {
+            var conn = clients.get(0).connectPubSub();
+            conn.addListener(tally);
+            conn.sync().subscribe(channel);
+            return conn::close;
+        }
+        var cc = io.lettuce.core.cluster.RedisClusterClient.create(dev.autoscaler.common.config.RedisSettings.nodes(url));
+        var conn = cc.connectPubSub();
+        conn.addListener(new io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter<>() {
+            @Override
+            public void smessage(io.lettuce.core.cluster.models.partitions.RedisClusterNode node, String ch, String text) {
+                tally.message(ch, text);
+            }
+        });
+        for (String t : targets) conn.sync().ssubscribe(keys.shardChannel(dev.autoscaler.common.msg.Channels.ACTIONS, t));
+        return () -> {
+            conn.close();
+            cc.shutdown();
+        };
     }
 
     @Override

@@ -78,23 +78,20 @@ final class ScaleRun {
         try (ProcessSupervisor procs = new ProcessSupervisor(runDir.resolve("logs"));
              BenchRedis redis = cluster ? BenchRedis.cluster(runDir.resolve("cluster")) : BenchRedis.single(procs, runDir)) {
             String url = redis.url();
+            String[] names = new String[targets];
+            for (int t = 0; t < targets; t++) names[t] = "t" + t;
+            PlanTally tally = new PlanTally(names);
             try (RedisBus bus = new RedisBus(RedisSettings.from(new Env(Map.of("REDIS_URL", url, "KEY_PREFIX", "autoscaler"))),
                     new SimpleMeterRegistry());
-                 RedisClient client = RedisClient.create(redis.nodeUrl());
-                 StatefulRedisConnection<String, String> publisher = client.connect();
-                 StatefulRedisPubSubConnection<String, String> plansIn = client.connectPubSub()) {
-                String[] names = new String[targets];
-                for (int t = 0; t < targets; t++) names[t] = "t" + t;
+                 BenchRedis.Sender publisher = redis.windows(bus.keys());
+                 AutoCloseable plansIn = redis.plans(bus.keys(), names, tally)) {
                 Process executor = startExecutor(procs, url, names);
                 awaitRegistered(bus, names, procs);
                 List<Process> plannerProcs = startPlanners(procs, url);
                 // what a planner holds before its first window: the memory per target is what it grows by from here
                 long idleHeap = liveHeap(plannerProcs);
                 long idleRedis = redis.usedMemory();
-                PlanTally tally = new PlanTally(names);
-                plansIn.addListener(tally);
-                plansIn.sync().subscribe(bus.keys().channel(Channels.ACTIONS));
-                Publisher pub = new Publisher(publisher, bus.keys().channel(Channels.ALERTS), names, tally.published, intervalSec);
+                Publisher pub = new Publisher(publisher, names, tally.published, intervalSec);
                 Thread pubThread = Thread.ofPlatform().name("scale-publisher").start(pub);
                 try {
                     awaitFirstPlans(tally.plans, procs);
@@ -262,17 +259,15 @@ final class ScaleRun {
      * windows), through one pipelined connection so the publisher keeps up with thousands a second.
      */
     private static final class Publisher implements Runnable {
-        final StatefulRedisConnection<String, String> conn;
-        final String channel;
+        final BenchRedis.Sender sender;
         final String[] names;
         final AtomicLongArray published;
         final double intervalSec;
         final AtomicLong sent = new AtomicLong();
         volatile boolean stop;
 
-        Publisher(StatefulRedisConnection<String, String> conn, String channel, String[] names, AtomicLongArray published, double intervalSec) {
-            this.conn = conn;
-            this.channel = channel;
+        Publisher(BenchRedis.Sender sender, String[] names, AtomicLongArray published, double intervalSec) {
+            this.sender = sender;
             this.names = names;
             this.published = published;
             this.intervalSec = intervalSec;
@@ -280,7 +275,6 @@ final class ScaleRun {
 
         @Override
         public void run() {
-            var async = conn.async();
             long spacing = (long) (intervalSec * 1e9 / names.length);
             long next = System.nanoTime();
             for (long k = 0; !stop; k++) {
@@ -295,7 +289,7 @@ final class ScaleRun {
                 var m = new LatencyMetrics(null, names[t], "http://127.0.0.1/", intervalSec, (int) (150 * intervalSec), 1.0, 30, 30,
                         p95, 60, 80, 150 + (k % 11), 150.0, 0, 2, "access_log", ts);
                 published.compareAndSet(t, 0, System.nanoTime());
-                async.publish(channel, Json.write(m));
+                sender.send(names[t], Json.write(m));
                 sent.incrementAndGet();
             }
         }

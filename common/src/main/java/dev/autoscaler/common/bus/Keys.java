@@ -61,6 +61,14 @@ public record Keys(String prefix, boolean cluster) {
     public String channel(String logical) {
         return RedisSettings.DEFAULT_KEY_PREFIX.equals(prefix) ? logical : prefix + logical;
     }
+    /**
+     * A target's sharded channel on a cluster: the logical channel's, with the target as its hash tag, so that it lives
+     * on the node that holds the target's keys.
+     */
+    public String shardChannel(String logical, String target) {
+        return channel(logical) + ":{" + target + "}";
+    }
+
     /** SCAN pattern matching every {@link #service} key. */
     public String servicePattern() { return prefix + "service:*"; }
 }

@@ -47,6 +47,11 @@ public final class RedisAccess {
     /** Every connection: the handshake, PING, and the heartbeat (a script that HSETs and EXPIREs, DEL at a stop). */
     private static final List<String> CONNECTION = List.of("hello", "auth", "ping", "client|setname",
             "client|id", "quit", "reset", "subscribe", "unsubscribe", "eval", "hset", "expire", "del");
+    /**
+     * On a Redis Cluster: the per-target channels' sharded publish and subscribe, and the bus finding the targets to
+     * follow (the targets set, SCAN over desired and registry keys).
+     */
+    private static final List<String> SHARDED = List.of("spublish", "ssubscribe", "sunsubscribe", "smembers", "scan");
     /** A {@link RedisLease}'s scripts and its acquisition. */
     private static final List<String> LEASE = List.of("get", "set", "pexpire", "incr", "hget");
 
@@ -56,12 +61,12 @@ public final class RedisAccess {
         List<String> heartbeat = List.of(p + "service:" + role.user() + ":*");
         return switch (role) {
             // windows from nginx: reads how many replicas are ready, publishes latency_metrics
-            case MONITOR -> new Grant(join(CONNECTION, "publish", "hgetall"), List.of(p + "registry:*"), List.of(),
+            case MONITOR -> new Grant(join(CONNECTION, SHARDED, "publish", "hgetall"), List.of(p + "registry:*"), List.of(),
                     heartbeat, channels(keys, "alerts"));
             // decides: desired, its own state, the history; reads the registry and the operators' settings (and takes a
             // manual scale out of them); holds its targets' leases among the planners' members (or the one planner lease);
             // shares the LLM budget (bucket4j's compare-and-swap script: get, set, psetex)
-            case PLANNER -> new Grant(join(CONNECTION, LEASE, "publish", "hgetall", "hdel", "exists", "sadd", "xadd", "eval_ro", "time", "zadd",
+            case PLANNER -> new Grant(join(CONNECTION, LEASE, SHARDED, "publish", "hgetall", "hdel", "exists", "sadd", "xadd", "eval_ro", "time", "zadd",
                             "zremrangebyscore", "zrange", "zrem", "psetex"),
                     List.of(p + "registry:*"), List.of(),
                     join(heartbeat, p + "desired:*", p + "planner:*", p + "last:*", p + "history:*", p + "targets",
@@ -69,7 +74,7 @@ public final class RedisAccess {
                             p + "lease:planner:*", p + "lease-fence:planner:*", p + "members:planner", p + "llm-budget:*"),
                     channels(keys, "alerts", "actions"));
             // runs replicas: owns the registry and replica counters, reads desired and the bounds, holds a lease per target
-            case EXECUTOR -> new Grant(join(CONNECTION, LEASE, "publish", "hgetall", "hdel", "xadd"),
+            case EXECUTOR -> new Grant(join(CONNECTION, LEASE, SHARDED, "publish", "hgetall", "hdel", "xadd"),
                     List.of(p + "desired:*", p + "target:*"), List.of(),
                     join(heartbeat, p + "registry:*", p + "seq:*", p + "last:*", p + "results", p + "lease:executor:*",
                             p + "lease-fence:executor:*"),
@@ -79,7 +84,7 @@ public final class RedisAccess {
                     List.of(p + "upstreams:*"), heartbeat, channels(keys, "replicas", "upstreams"));
             // shows everything, writes only the operators' settings and the audit of their changes; listens on every
             // channel and publishes on none
-            case DASHBOARD -> new Grant(join(CONNECTION, "get", "hget", "hgetall", "smembers", "scan", "xrange", "xrevrange",
+            case DASHBOARD -> new Grant(join(CONNECTION, SHARDED, "get", "hget", "hgetall", "xrange", "xrevrange",
                     "xread", "xadd"), List.of(p + "*"), List.of(), join(heartbeat, p + "target:*", p + "audit"),
                     channels(keys, "alerts", "actions", "results", "replicas", "upstreams"));
             // status and operators: read and write the installation's keys, never the server (no @dangerous: no KEYS,
@@ -145,9 +150,13 @@ public final class RedisAccess {
         }
     }
 
+    /** Each channel, and for a per-target one its targets' sharded channels too ({@code alerts:{app}}, on a cluster). */
     private static List<String> channels(Keys keys, String... logical) {
         List<String> out = new ArrayList<>();
-        for (String l : logical) out.add(keys.channel(l));
+        for (String l : logical) {
+            out.add(keys.channel(l));
+            if (dev.autoscaler.common.msg.Channels.PER_TARGET.contains(l)) out.add(keys.channel(l) + ":*");
+        }
         return out;
     }
 

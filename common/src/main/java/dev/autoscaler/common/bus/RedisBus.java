@@ -2,7 +2,9 @@ package dev.autoscaler.common.bus;
 
 import dev.autoscaler.common.config.BusSettings;
 import dev.autoscaler.common.config.RedisSettings;
+import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.Json;
+import dev.autoscaler.common.msg.Targeted;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -19,6 +21,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -55,6 +58,13 @@ public final class RedisBus implements AutoCloseable {
     /** Physical channel name to logical, for what arrives. */
     private final Map<String, String> logical = new ConcurrentHashMap<>();
     private final Map<String, ExecutorService> lanes = new ConcurrentHashMap<>();
+    /** The cluster connection, whose commands include SPUBLISH; null on one server. */
+    private final io.lettuce.core.cluster.api.StatefulRedisClusterConnection<String, String> clusterConn;
+    /** Logical channels subscribed to that go sharded per target on a cluster ({@link Channels#PER_TARGET}). */
+    private final Set<String> shardedChannels = ConcurrentHashMap.newKeySet();
+    /** Targets whose sharded channels this bus listens on. */
+    private final Set<String> followed = ConcurrentHashMap.newKeySet();
+    private volatile java.util.concurrent.ScheduledExecutorService discovery;
     /** Connections handed out besides the bus's own, closed with it. */
     private final List<io.lettuce.core.api.StatefulConnection<?, ?>> extra = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -90,6 +100,7 @@ public final class RedisBus implements AutoCloseable {
             this.client = cluster;
             var c = connectWithRetry(cluster::connect, settings, waitSec);
             this.conn = c;
+            this.clusterConn = c;
             this.sync = ClusterCommands.sync(c);
             this.async = ClusterCommands.async(c);
             this.pubsub = connectWithRetry(cluster::connectPubSub, settings, waitSec);
@@ -104,6 +115,7 @@ public final class RedisBus implements AutoCloseable {
             this.client = single;
             StatefulRedisConnection<String, String> c = connectWithRetry(single::connect, settings, waitSec);
             this.conn = c;
+            this.clusterConn = null;
             this.sync = c.sync();
             this.async = c.async();
             this.pubsub = connectWithRetry(single::connectPubSub, settings, waitSec);
@@ -115,6 +127,15 @@ public final class RedisBus implements AutoCloseable {
                 if (name != null) gate.offer(name, message);
             }
         });
+        if (pubsub instanceof io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection<String, String> cp) {
+            cp.addListener(new io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter<>() {
+                @Override
+                public void smessage(io.lettuce.core.cluster.models.partitions.RedisClusterNode node, String channel, String message) {
+                    String name = logical.get(channel);
+                    if (name != null) gate.offer(name, message);
+                }
+            });
+        }
     }
 
     /** The URL, authenticated as the settings' ACL user where one is given (else as the URL says). */
@@ -248,8 +269,92 @@ public final class RedisBus implements AutoCloseable {
         return limits;
     }
 
+    /**
+     * Publishes {@code message} on {@code channel}; on a cluster a per-target message goes to its target's sharded
+     * channel (SPUBLISH), which only the node holding the target's slot serves.
+     */
     public void publish(String channel, Object message) {
-        sync.publish(keys.channel(channel), Json.write(message));
+        String text = Json.write(message);
+        if (message instanceof Targeted t && t.target() != null && sharded(channel)) {
+            spublish(keys.shardChannel(channel, t.target()), text);
+        } else {
+            sync.publish(keys.channel(channel), text);
+        }
+    }
+
+    /** Where a message of {@code target} on {@code channel} is published, and with which command (for scripts). */
+    public record Route(String command, String channel) {}
+
+    public Route route(String channel, String target) {
+        return sharded(channel) ? new Route("SPUBLISH", keys.shardChannel(channel, target)) : new Route("PUBLISH", keys.channel(channel));
+    }
+
+    private boolean sharded(String channel) {
+        return clusterConn != null && Channels.PER_TARGET.contains(channel);
+    }
+
+    private void spublish(String physical, String text) {
+        clusterConn.sync().dispatch(io.lettuce.core.protocol.CommandType.SPUBLISH,
+                new io.lettuce.core.output.IntegerOutput<>(io.lettuce.core.codec.StringCodec.UTF8),
+                new io.lettuce.core.protocol.CommandArgs<>(io.lettuce.core.codec.StringCodec.UTF8).addKey(physical).addValue(text));
+    }
+
+    /**
+     * On a cluster: listen on these targets' sharded channels (for every per-target channel subscribed, now and later).
+     * The bus also finds targets by itself every {@link #DISCOVERY_SEC} ({@link #knownTargets}); a service that knows
+     * its targets (the executor's TARGETS) says so at once. Nothing on one server, where the channels are not sharded.
+     */
+    public void followTargets(java.util.Collection<String> targets) {
+        if (clusterConn == null) return;
+        for (String t : targets) {
+            if (!followed.add(t)) continue;
+            for (String channel : shardedChannels) ssubscribe(channel, t);
+        }
+    }
+
+    private void ssubscribe(String channel, String target) {
+        String physical = keys.shardChannel(channel, target);
+        logical.put(physical, channel);
+        pubsub.sync().ssubscribe(physical);
+    }
+
+    /** How often a bus on a cluster looks for new targets to follow. */
+    static final long DISCOVERY_SEC = 5;
+
+    /** Looks for targets every DISCOVERY_SEC from the first sharded subscription on; a failed look waits for the next. */
+    private synchronized void discoverTargets() {
+        if (discovery != null) return;
+        discovery = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("bus-targets").daemon().factory());
+        discovery.scheduleWithFixedDelay(() -> {
+            try {
+                followTargets(knownTargets());
+            } catch (RuntimeException e) {
+                log.debug("finding targets to follow", e);
+            }
+        }, 0, DISCOVERY_SEC, TimeUnit.SECONDS);
+    }
+
+    /** Every target the planner announced, or that has desired state or replicas (an executor may run alone). */
+    public java.util.TreeSet<String> knownTargets() {
+        java.util.TreeSet<String> targets = new java.util.TreeSet<>(sync.smembers(keys.targetsSet()));
+        for (String kind : List.of("desired:", "registry:")) {
+            String prefix = keys.prefix() + kind;
+            for (String k : scan(prefix + "*")) targets.add(keys.untag(k.substring(prefix.length())));
+        }
+        return targets;
+    }
+
+    /** SCAN, not KEYS: KEYS blocks Redis for every client while it walks the whole keyspace. */
+    public List<String> scan(String pattern) {
+        List<String> out = new java.util.ArrayList<>();
+        var args = io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(500);
+        io.lettuce.core.KeyScanCursor<String> c = sync.scan(args);
+        out.addAll(c.getKeys());
+        while (!c.isFinished()) {
+            c = sync.scan(c, args); // the cursor itself: on a cluster it also says which node comes next
+            out.addAll(c.getKeys());
+        }
+        return out;
     }
 
     /** Raw text, for tests that inject malformed messages and for tools. */
@@ -300,7 +405,12 @@ public final class RedisBus implements AutoCloseable {
         gate.register(channel, type, key, wanted, handler, executors);
         String physical = keys.channel(channel);
         logical.put(physical, channel);
+        // on a cluster the classic channel still carries what tools publish raw; the services' own go sharded
         pubsub.sync().subscribe(physical);
+        if (sharded(channel) && shardedChannels.add(channel)) {
+            for (String t : followed) ssubscribe(channel, t);
+            discoverTargets();
+        }
     }
 
     /** Appends to a capped stream (approximate trimming keeps it cheap). */
@@ -310,6 +420,7 @@ public final class RedisBus implements AutoCloseable {
 
     @Override
     public void close() {
+        if (discovery != null) discovery.shutdownNow();
         lanes.values().forEach(ExecutorService::shutdownNow);
         try {
             pubsub.close();

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ExecResult(double ts, String planId, String action, String target, String reason, int replicasBefore,
-                         int replicasAfter, Outcome result) {
+                         int replicasAfter, Outcome result) implements Targeted {
     /** The field of the capped {@code results} stream that holds one result's JSON. */
     public static final String STREAM_FIELD = "json";
 

@@ -28,7 +28,7 @@ public record LatencyMetrics(
         Integer inFlight,
         int replicas,
         String source,
-        double ts) {
+        double ts) implements Targeted {
 
     public static final String KIND = "latency_metrics";
 

@@ -9,7 +9,7 @@ import java.util.List;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Plan(String kind, double ts, String id, String target, String container, Decision decision, Telemetry telemetry,
-                   Advice advice) {
+                   Advice advice) implements Targeted {
     public static final String KIND = "plan";
 
     public Plan {

@@ -50,15 +50,8 @@ public final class StatusReader {
         return out;
     }
 
-    /** Every target the planner announced, or that has desired state or replicas (an executor may run alone). */
     private static TreeSet<String> targets(RedisBus bus) {
-        var keys = bus.keys();
-        TreeSet<String> targets = new TreeSet<>(bus.redis().smembers(keys.targetsSet()));
-        for (String kind : List.of("desired:", "registry:")) {
-            String prefix = keys.prefix() + kind;
-            for (String k : scan(bus, prefix + "*")) targets.add(keys.untag(k.substring(prefix.length())));
-        }
-        return targets;
+        return bus.knownTargets();
     }
 
     private static TargetStatus read(RedisBus bus, String t) {
@@ -106,16 +99,7 @@ public final class StatusReader {
         }
     }
 
-    /** SCAN, not KEYS: KEYS blocks Redis for every client while it walks the whole keyspace. */
     static List<String> scan(RedisBus bus, String pattern) {
-        List<String> out = new ArrayList<>();
-        ScanArgs args = ScanArgs.Builder.matches(pattern).limit(500);
-        KeyScanCursor<String> c = bus.redis().scan(args);
-        out.addAll(c.getKeys());
-        while (!c.isFinished()) {
-            c = bus.redis().scan(c, args); // the cursor itself: on a cluster it also says which node comes next
-            out.addAll(c.getKeys());
-        }
-        return out;
+        return bus.scan(pattern);
     }
 }
