@@ -13,7 +13,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code ./autoscaler SUBCOMMAND}: one entry point for every service and tool. */
-@Command(name = "autoscaler", mixinStandardHelpOptions = true, version = "autoscaler 0.1.0",
+@Command(name = "autoscaler", mixinStandardHelpOptions = true, versionProvider = Version.class, scope = CommandLine.ScopeType.INHERIT,
         description = "Latency-driven autoscaler: keeps an app's p95 under target by adding and removing replicas behind nginx.",
         subcommands = {DemoCommand.class, StatusCommand.class, ComposeCheckCommand.class, RedisAclCommand.class, LoadgenCommand.class, BenchCommand.class, Main.TestCommand.class,
                 Main.App.class, Main.Monitor.class, Main.Planner.class, Main.Executor.class, Main.Watcher.class, Main.Dashboard.class})
@@ -34,7 +34,22 @@ public final class Main implements Callable<Integer> {
     }
 
     public static int run(String... args) {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /**
+     * The command tree: every command and subcommand answers {@code --help} and {@code --version} (inherited from here),
+     * and a bad option or argument gets one line naming it and exit 2, not the whole usage.
+     */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((e, args) -> {
+            CommandLine at = e.getCommandLine();
+            at.getErr().println(at.getCommandSpec().qualifiedName() + ": " + e.getMessage() + " (see '"
+                    + at.getCommandSpec().qualifiedName() + " --help')");
+            return 2;
+        });
+        return cl;
     }
 
     @Override
