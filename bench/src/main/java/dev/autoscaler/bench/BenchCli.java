@@ -1,5 +1,6 @@
 package dev.autoscaler.bench;
 
+import dev.autoscaler.bench.run.BenchRunner;
 import dev.autoscaler.bench.peers.PeerVectors;
 import java.nio.file.Files;
 import java.nio.file.Path;

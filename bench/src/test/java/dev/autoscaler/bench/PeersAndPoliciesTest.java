@@ -1,5 +1,6 @@
 package dev.autoscaler.bench;
 
+import dev.autoscaler.bench.run.BenchRunner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,6 @@
 package dev.autoscaler.cli;
 
+import dev.autoscaler.cli.local.Ports;
 import dev.autoscaler.loadgen.LoadGenerator;
 import dev.autoscaler.loadgen.LoadReport;
 import dev.autoscaler.loadgen.RateShape;

@@ -1,5 +1,6 @@
 package dev.autoscaler.cli;
 
+import dev.autoscaler.cli.local.Ports;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.loadgen.LoadGenerator;

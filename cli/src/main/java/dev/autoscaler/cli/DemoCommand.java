@@ -1,5 +1,7 @@
 package dev.autoscaler.cli;
 
+import dev.autoscaler.cli.local.ProcessSupervisor;
+import dev.autoscaler.cli.local.Ports;
 import dev.autoscaler.common.config.ConfigException;
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.status.StatusReader;
@@ -87,7 +89,7 @@ public final class DemoCommand implements Callable<Integer> {
                     + "and REDIS_TLS_* instead");
             return 2;
         }
-        deleteTree(RUN_DIR);
+        ProcessSupervisor.deleteTree(RUN_DIR);
         Map<String, String> overrides = new HashMap<>();
         DEFAULTS.forEach((k, v) -> overrides.put(k, System.getenv().getOrDefault(k, v)));
         overrides.put("DASHBOARD_PORT", System.getenv().getOrDefault("DASHBOARD_PORT", String.valueOf(Ports.freePreferring(8090))));
@@ -218,10 +220,5 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    public static void deleteTree(Path dir) throws Exception {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
+
 }

@@ -5,7 +5,7 @@ import dev.autoscaler.cli.FaultAnalysis.Live;
 import dev.autoscaler.cli.FaultAnalysis.Second;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.Plan;
-import dev.autoscaler.executor.ReplicaRecord;
+import dev.autoscaler.executor.backend.ReplicaRecord;
 import dev.autoscaler.loadgen.LoadGenerator;
 import dev.autoscaler.loadgen.LoadReport;
 import dev.autoscaler.loadgen.RateShape;

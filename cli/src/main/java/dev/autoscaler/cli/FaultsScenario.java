@@ -1,5 +1,6 @@
 package dev.autoscaler.cli;
 
+import dev.autoscaler.cli.local.ProcessSupervisor;
 import dev.autoscaler.cli.FaultAnalysis.PlanSeen;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.config.Env;
@@ -7,7 +8,7 @@ import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.Plan;
 import dev.autoscaler.common.msg.ReplicaSet;
-import dev.autoscaler.executor.ReplicaRecord;
+import dev.autoscaler.executor.backend.ReplicaRecord;
 import dev.autoscaler.loadgen.LoadReport;
 import dev.autoscaler.loadgen.RateShape;
 import dev.autoscaler.planner.llm.fake.FakeGeminiServer;
@@ -181,7 +182,7 @@ final class FaultsScenario {
                     current = null;
                 }
             }
-            if (!o.keepDirs()) DemoCommand.deleteTree(dir);
+            if (!o.keepDirs()) ProcessSupervisor.deleteTree(dir);
         }
     }
 

@@ -1,5 +1,8 @@
 package dev.autoscaler.cli;
 
+import dev.autoscaler.cli.local.Prerequisites;
+import dev.autoscaler.cli.local.ProcessSupervisor;
+import dev.autoscaler.cli.local.Ports;
 import dev.autoscaler.common.bus.Keys;
 import dev.autoscaler.common.bus.LocalCertificates;
 import dev.autoscaler.common.bus.RedisAccess;
@@ -8,7 +11,7 @@ import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.ReplicaSet;
-import dev.autoscaler.executor.ReplicaRecord;
+import dev.autoscaler.executor.backend.ReplicaRecord;
 import dev.autoscaler.executor.ReplicaScope;
 import dev.autoscaler.executor.backend.ProcessBackend;
 import dev.autoscaler.watcher.NginxConfig;

@@ -1,5 +1,6 @@
 package dev.autoscaler.cli;
 
+import dev.autoscaler.cli.local.ProcessSupervisor;
 import dev.autoscaler.common.bus.Keys;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.LatencyMetrics;
@@ -57,7 +58,7 @@ final class SettleScenario {
         try (LocalStack stack = new LocalStack(rsloDir, env).start()) {
             rslo = measureRslo(stack, slo, 40, 260, 180);
         }
-        if (!o.keepDirs()) DemoCommand.deleteTree(rsloDir);
+        if (!o.keepDirs()) ProcessSupervisor.deleteTree(rsloDir);
         out.put("r_slo_rps", PipelineBenchCommand.round(rslo));
 
         List<SettleAnalysis.Result> results = new ArrayList<>();
@@ -149,7 +150,7 @@ final class SettleScenario {
             say("  run directory: %s", dir);
             json.put("run_dir", dir.toString());
         } else {
-            DemoCommand.deleteTree(dir);
+            ProcessSupervisor.deleteTree(dir);
         }
         return new CaseRun(r, json);
     }

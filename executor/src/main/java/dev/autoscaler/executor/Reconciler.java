@@ -1,5 +1,10 @@
 package dev.autoscaler.executor;
 
+import dev.autoscaler.executor.backend.Outcome;
+import dev.autoscaler.executor.backend.ResultLog;
+import dev.autoscaler.executor.backend.TargetLoop;
+import dev.autoscaler.executor.backend.ExecutorSettings;
+import dev.autoscaler.executor.backend.ReplicaRecord;
 import dev.autoscaler.common.bus.DesiredReplicas;
 import dev.autoscaler.common.bus.Keys;
 import dev.autoscaler.common.bus.RedisBus;
@@ -95,7 +100,6 @@ public final class Reconciler implements TargetLoop, AutoCloseable {
         this.wake = wake;
     }
 
-    public record Outcome(int before, int after, String status, String message) {}
 
     /** Adopts what already runs, if this executor holds the lease: a standby takes nothing in. */
     @Override

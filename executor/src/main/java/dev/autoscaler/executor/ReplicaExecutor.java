@@ -1,5 +1,9 @@
 package dev.autoscaler.executor;
 
+import dev.autoscaler.executor.backend.Loops;
+import dev.autoscaler.executor.backend.Outcome;
+import dev.autoscaler.executor.backend.TargetLoop;
+import dev.autoscaler.executor.backend.ExecutorSettings;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.Plan;
@@ -7,7 +11,6 @@ import dev.autoscaler.common.msg.Upstreams;
 import dev.autoscaler.common.ops.OpsServer;
 import dev.autoscaler.common.service.Service;
 import dev.autoscaler.common.service.ServiceContext;
-import dev.autoscaler.executor.backend.Backends;
 import io.micrometer.core.instrument.FunctionCounter;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -34,7 +37,7 @@ public final class ReplicaExecutor implements Service {
 
     private final RedisBus bus;
     private final ExecutorSettings settings;
-    private final Backends.Loops loops;
+    private final Loops loops;
     private final Map<String, ScheduledExecutorService> threads = new ConcurrentHashMap<>();
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> upstreams = new ConcurrentHashMap<>();
@@ -89,7 +92,7 @@ public final class ReplicaExecutor implements Service {
         Integer at = settled.get(target);
         if (p.decision().action() == Plan.Action.noop && at != null && at == p.decision().targetReplicas()) {
             noopsAnswered.incrementAndGet();
-            answer(loops.byTarget().get(target), p, new Reconciler.Outcome(at, at, "noop", at + " replica(s) as desired"), "");
+            answer(loops.byTarget().get(target), p, new Outcome(at, at, "noop", at + " replica(s) as desired"), "");
             return;
         }
         lane.ask(p);
@@ -120,7 +123,7 @@ public final class ReplicaExecutor implements Service {
         if (!adopt(target)) return;
         TargetLoop r = loops.byTarget().get(target);
         try {
-            Reconciler.Outcome o = r.reconcile();
+            Outcome o = r.reconcile();
             reconciles.incrementAndGet();
             if ("noop".equals(o.status())) settled.put(target, o.after());
             else settled.remove(target);
@@ -138,11 +141,11 @@ public final class ReplicaExecutor implements Service {
     }
 
     /** A plan's result: the reconcile's outcome, or "skipped" for a plan made in advise mode. */
-    private static void answer(TargetLoop r, Plan plan, Reconciler.Outcome o, String folded) {
+    private static void answer(TargetLoop r, Plan plan, Outcome o, String folded) {
         String status = "enforce".equals(plan.decision().mode()) || plan.decision().mode() == null ? o.status() : "skipped";
         String msg = ("skipped".equals(status) ? "advise mode: nothing applied" : o.message()) + folded;
         r.publishResult(plan.id(), plan.decision().action().name(), plan.decision().reason(),
-                new Reconciler.Outcome(o.before(), o.after(), status, msg));
+                new Outcome(o.before(), o.after(), status, msg));
     }
 
     /** The result's note on older plans that this plan's reconcile answered for too. */

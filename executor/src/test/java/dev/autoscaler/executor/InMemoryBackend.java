@@ -1,5 +1,7 @@
 package dev.autoscaler.executor;
 
+import dev.autoscaler.executor.backend.ProcessBackend;
+import dev.autoscaler.executor.backend.ReplicaRecord;
 import com.sun.net.httpserver.HttpServer;
 import dev.autoscaler.common.msg.ReplicaSet.State;
 import dev.autoscaler.executor.backend.ReplicaBackend;

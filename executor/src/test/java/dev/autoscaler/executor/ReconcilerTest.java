@@ -1,5 +1,8 @@
 package dev.autoscaler.executor;
 
+import dev.autoscaler.executor.backend.Outcome;
+import dev.autoscaler.executor.backend.ExecutorSettings;
+import dev.autoscaler.executor.backend.ReplicaRecord;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -122,7 +125,7 @@ class ReconcilerTest {
         Reconciler rec = reconciler(settings(1, 5, 20));
         setDesired(2);
 
-        Reconciler.Outcome o = rec.reconcile();
+        Outcome o = rec.reconcile();
 
         String one = target + "-dup-1";
         String two = target + "-dup-2";
@@ -136,7 +139,7 @@ class ReconcilerTest {
         await("both announced as starting", () -> replicaMessages.stream().anyMatch(s -> s.ids(State.starting).equals(Set.of(one, two))));
         await("each probed twice while unhealthy, off the lane",
                 () -> backend.running().size() == 2 && backend.running().stream().allMatch(r -> r.probes.get() >= 2));
-        Reconciler.Outcome meanwhile = rec.reconcile();
+        Outcome meanwhile = rec.reconcile();
         assertEquals("noop", meanwhile.status(), "a reconcile while they start neither waits for them nor starts more");
         assertNoReadyAnnounced();
 
@@ -162,7 +165,7 @@ class ReconcilerTest {
         String id = target + "-dup-1";
         await("its watcher asks for a reconcile once START_TIMEOUT_SEC has passed", () -> wakes.get() >= 1);
 
-        Reconciler.Outcome o = rec.reconcile();
+        Outcome o = rec.reconcile();
 
         assertEquals("error", o.status());
         assertEquals(0, o.after());
@@ -187,7 +190,7 @@ class ReconcilerTest {
         upstreams.put(target, Set.of()); // nginx serves none of them yet
         setDesired(1);
 
-        Reconciler.Outcome down = rec.reconcile();
+        Outcome down = rec.reconcile();
 
         String first = target + "-dup-1";
         assertEquals("ok", down.status(), down.message());
@@ -211,14 +214,14 @@ class ReconcilerTest {
         upstreams.put(target, Set.of(registry().get(id).address()));
         setDesired(0);
 
-        CompletableFuture<Reconciler.Outcome> run = CompletableFuture.supplyAsync(rec::reconcile, async);
+        CompletableFuture<Outcome> run = CompletableFuture.supplyAsync(rec::reconcile, async);
         await("marked draining", () -> registry().get(id).state() == State.draining);
         backend.byId(id).healthy(true);
         await("its watcher heard /health answer and let go", () -> backend.byId(id).firstHealthyAnswerNanos.get() != 0 && !rec.watching(id));
 
         assertEquals(State.draining, registry().get(id).state(), "an answer during the drain did not make it ready again");
         upstreams.put(target, Set.of());
-        Reconciler.Outcome o = run.get(15, TimeUnit.SECONDS);
+        Outcome o = run.get(15, TimeUnit.SECONDS);
         assertEquals("ok", o.status(), o.message());
         assertEquals(List.of(id), backend.stopped);
         assertTrue(registry().isEmpty());
@@ -230,13 +233,13 @@ class ReconcilerTest {
         Reconciler rec = reconciler(settings(1, 3, 20));
         setDesired(10);
 
-        Reconciler.Outcome o = rec.reconcile();
+        Outcome o = rec.reconcile();
 
         assertEquals("ok", o.status(), o.message());
         assertEquals(3, o.after());
         assertEquals(3, backend.started.size(), "MAX_REPLICAS=3 bounds desired=10");
         assertEquals(3, registry().size());
-        Reconciler.Outcome again = rec.reconcile();
+        Outcome again = rec.reconcile();
         assertEquals("noop", again.status());
         assertEquals(3, again.before());
         assertEquals(3, backend.started.size(), "at max, nothing more is started");
@@ -247,7 +250,7 @@ class ReconcilerTest {
         Reconciler rec = reconciler(settings(2, 5, 20));
         setDesired(0);
 
-        Reconciler.Outcome o = rec.reconcile();
+        Outcome o = rec.reconcile();
 
         assertEquals(2, o.after());
         assertEquals(2, backend.started.size(), "MIN_REPLICAS=2 bounds desired=0");
@@ -277,12 +280,12 @@ class ReconcilerTest {
         };
         setDesired(2);
 
-        CompletableFuture<Reconciler.Outcome> run = CompletableFuture.supplyAsync(rec::reconcile, async);
+        CompletableFuture<Outcome> run = CompletableFuture.supplyAsync(rec::reconcile, async);
         await("draining announced", () -> replicaMessages.stream().anyMatch(s -> s.stateOf(newest) == State.draining));
         assertTrue(backend.stopped.isEmpty(), "stopped while nginx still served it: " + backend.stopped);
         assertTrue(upstreams.get(target).contains(newestAddress));
         upstreams.put(target, readyAddresses(last().set())); // the watcher reloaded nginx without it
-        Reconciler.Outcome o = run.get(15, TimeUnit.SECONDS);
+        Outcome o = run.get(15, TimeUnit.SECONDS);
 
         assertEquals(List.of(newest), backend.stopped, "the newest replica goes");
         assertEquals(State.draining, registryAtStop.get(newest), "registered as draining before the stop");
@@ -309,7 +312,7 @@ class ReconcilerTest {
         Reconciler rec = reconciler(settings(1, 5, 20));
         setDesired(2);
 
-        Reconciler.Outcome o = rec.reconcile();
+        Outcome o = rec.reconcile();
 
         assertEquals(Set.of(r2.id, r4.id), Set.copyOf(backend.stopped), "the starting one, then the newest ready one");
         assertEquals(Set.of(r1.id, r3.id), registry().keySet());
@@ -347,7 +350,7 @@ class ReconcilerTest {
         lane.interrupt(); // the executor is stopping
 
         Object end = ended.get(5, TimeUnit.SECONDS); // far less than DRAIN_SEC: it did not wait it out
-        if (end instanceof Reconciler.Outcome o) assertEquals("error", o.status(), o.message());
+        if (end instanceof Outcome o) assertEquals("error", o.status(), o.message());
         else assertTrue(end instanceof io.lettuce.core.RedisCommandInterruptedException, String.valueOf(end));
         assertTrue(flagKept.get(5, TimeUnit.SECONDS), "the interrupt was swallowed");
         assertTrue(backend.stopped.isEmpty(), "stopped while stopping: " + backend.stopped);
@@ -380,7 +383,7 @@ class ReconcilerTest {
         await("the adopted set is announced", () -> !replicaMessages.isEmpty()
                 && last().ids(State.ready).equals(Set.of(r1.id, r2.id, r3.id)) && last().set().replicas().size() == 3);
 
-        Reconciler.Outcome o = rec.reconcile();
+        Outcome o = rec.reconcile();
 
         assertEquals("noop", o.status(), o.message());
         assertEquals(3, o.before());
@@ -417,7 +420,7 @@ class ReconcilerTest {
         setDesired(1);
         Reconciler rec = reconciler(settings(1, 5, 20));
 
-        Reconciler.Outcome o = rec.reconcile();
+        Outcome o = rec.reconcile();
 
         assertEquals("error", o.status(), o.message());
         assertTrue(o.message().contains(r1.id + " did not become healthy"), o.message());
@@ -452,7 +455,7 @@ class ReconcilerTest {
         await("the adopted set is announced", () -> !replicaMessages.isEmpty() && last().ids(State.ready).equals(Set.of(r1.id)));
         assertTrue(replicaMessages.stream().noneMatch(m -> m.ids(State.ready).contains(r2.id)), "never announced ready again");
 
-        Reconciler.Outcome o = rec.reconcile();
+        Outcome o = rec.reconcile();
 
         assertEquals(Set.of(r1.id), runningIds(), o.message());
         assertEquals(List.of(r2.id), backend.stopped);
@@ -468,7 +471,7 @@ class ReconcilerTest {
         rec.adopt();
         setDesired(3);
 
-        Reconciler.Outcome o = rec.reconcile();
+        Outcome o = rec.reconcile();
 
         assertEquals("ok", o.status(), o.message());
         assertEquals(1, backend.started.size());
@@ -491,7 +494,7 @@ class ReconcilerTest {
         bus.redis().del(bus.keys().replicaCounter(target)); // the registry survives, the counter does not
         setDesired(3);
 
-        Reconciler.Outcome o = rec.reconcile();
+        Outcome o = rec.reconcile();
 
         assertEquals("ok", o.status(), o.message());
         // the first two start side by side, in either order: what matters is three distinct ids
@@ -509,7 +512,7 @@ class ReconcilerTest {
         InMemoryBackend.Replica victim = backend.byId(target + "-dup-1");
         backend.crash(victim);
 
-        Reconciler.Outcome o = rec.reconcile();
+        Outcome o = rec.reconcile();
 
         assertEquals("ok", o.status(), o.message());
         assertEquals(1, o.before(), "only the survivor was ready");
@@ -530,7 +533,7 @@ class ReconcilerTest {
         assertFalse(registry().containsKey(target + "-dup-1"), "the first reconcile already dropped the dead replica");
         backend.failIsAliveOf = null;
 
-        Reconciler.Outcome o = rec.reconcile();
+        Outcome o = rec.reconcile();
 
         assertTrue(o.message().startsWith(target + "-dup-1 died; "), o.message());
         assertEquals(Set.of(target + "-dup-2", target + "-dup-3"), registry().keySet());
@@ -548,13 +551,13 @@ class ReconcilerTest {
         Reconciler rec = reconciler(settings(1, 5, 20));
         rec.adopt();
 
-        Reconciler.Outcome o = rec.reconcile();
+        Outcome o = rec.reconcile();
         assertEquals("noop", o.status(), o.message());
         assertEquals(3, o.after());
 
         // Redis restarted empty: registry and counter gone, and still no desired count
         bus.redis().del(bus.keys().registry(target), bus.keys().replicaCounter(target));
-        Reconciler.Outcome again = rec.reconcile();
+        Outcome again = rec.reconcile();
 
         assertEquals(Set.of(r1.id, r2.id, r3.id), registry().keySet(), "re-registered from what runs");
         registry().values().forEach(r -> assertEquals(State.ready, r.state(), r.id()));
@@ -581,7 +584,7 @@ class ReconcilerTest {
         Reconciler rec = reconciler(settings(1, 5, 20), lease(mine));
 
         rec.adopt();
-        Reconciler.Outcome idle = rec.reconcile();
+        Outcome idle = rec.reconcile();
         rec.publishResult("plan-standby", "scale_up", "p95 above the SLO", idle);
 
         assertEquals("noop", idle.status());
@@ -593,7 +596,7 @@ class ReconcilerTest {
 
         other.close(); // the holder stops and releases the lease
         assertTrue(mine.tryHold());
-        Reconciler.Outcome took = rec.reconcile();
+        Outcome took = rec.reconcile();
         rec.publishResult("plan-holder", "scale_up", "p95 above the SLO", took);
 
         assertEquals("ok", took.status(), took.message());
@@ -622,12 +625,12 @@ class ReconcilerTest {
         upstreams.put(target, Set.of(r1.address, r2.address, r3.address));
         setDesired(2);
 
-        CompletableFuture<Reconciler.Outcome> run = CompletableFuture.supplyAsync(rec::reconcile, async);
+        CompletableFuture<Outcome> run = CompletableFuture.supplyAsync(rec::reconcile, async);
         await("the newest marked draining", () -> registry().get(r3.id).state() == State.draining);
         bus.redis().set(bus.keys().lease("executor:" + target), "executor-other"); // another executor holds it now
         assertFalse(mine.tryHold(), "the renewal finds the lease gone");
         upstreams.put(target, Set.of(r1.address, r2.address));
-        Reconciler.Outcome o = run.get(15, TimeUnit.SECONDS);
+        Outcome o = run.get(15, TimeUnit.SECONDS);
 
         assertEquals("error", o.status(), o.message());
         assertTrue(o.message().contains("stopped short"), o.message());
@@ -645,7 +648,7 @@ class ReconcilerTest {
         rec.reconcile();
         setDesired(2);
 
-        Reconciler.Outcome up = rec.reconcile();
+        Outcome up = rec.reconcile();
         rec.publishResult("plan-42", "scale_up", "p95 above the SLO", up);
         JsonNode r = awaitResult("plan-42");
 
@@ -658,7 +661,7 @@ class ReconcilerTest {
         assertFalse(r.path("result").path("message").asText().isBlank());
         assertTrue(r.path("ts").asDouble() > 0);
 
-        Reconciler.Outcome same = rec.reconcile();
+        Outcome same = rec.reconcile();
         rec.publishResult("plan-43", "noop", "within threshold", same);
         JsonNode n = awaitResult("plan-43");
         assertEquals("noop", n.path("result").path("status").asText());

@@ -1,5 +1,6 @@
 package dev.autoscaler.executor;
 
+import dev.autoscaler.executor.backend.ReplicaRecord;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -3,7 +3,7 @@ package dev.autoscaler.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.autoscaler.cli.ProcessSupervisor;
+import dev.autoscaler.cli.local.ProcessSupervisor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.HostConfig;
 import dev.autoscaler.app.AppServer;
 import dev.autoscaler.app.AppSettings;
-import dev.autoscaler.cli.Ports;
+import dev.autoscaler.cli.local.Ports;
 import dev.autoscaler.common.docker.DockerClients;
 import dev.autoscaler.loadgen.LoadReport;
 import dev.autoscaler.loadgen.RateShape;

@@ -8,7 +8,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.HostConfig;
 import dev.autoscaler.cli.LocalStack;
-import dev.autoscaler.cli.Ports;
+import dev.autoscaler.cli.local.Ports;
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.docker.DockerClients;

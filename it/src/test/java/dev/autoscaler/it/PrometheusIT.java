@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoscaler.cli.LocalStack;
-import dev.autoscaler.cli.Ports;
+import dev.autoscaler.cli.local.Ports;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.common.msg.LatencyMetrics;
 import dev.autoscaler.loadgen.LoadGenerator;

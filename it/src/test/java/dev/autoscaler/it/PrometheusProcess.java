@@ -1,8 +1,8 @@
 package dev.autoscaler.it;
 
-import dev.autoscaler.cli.Ports;
-import dev.autoscaler.cli.Prerequisites;
-import dev.autoscaler.cli.ProcessSupervisor;
+import dev.autoscaler.cli.local.Ports;
+import dev.autoscaler.cli.local.Prerequisites;
+import dev.autoscaler.cli.local.ProcessSupervisor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -13,7 +13,7 @@ import dev.autoscaler.common.status.StatusReader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import dev.autoscaler.common.msg.Channels;
-import dev.autoscaler.executor.ReplicaRecord;
+import dev.autoscaler.executor.backend.ReplicaRecord;
 import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.List;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.autoscaler.cli.LocalRedisCluster;
+import dev.autoscaler.cli.local.LocalRedisCluster;
 import dev.autoscaler.cli.LocalStack;
 import dev.autoscaler.common.bus.Keys;
 import dev.autoscaler.common.bus.RedisBus;

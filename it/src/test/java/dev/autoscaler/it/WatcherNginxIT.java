@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoscaler.app.AppServer;
 import dev.autoscaler.app.AppSettings;
-import dev.autoscaler.cli.Ports;
-import dev.autoscaler.cli.Prerequisites;
+import dev.autoscaler.cli.local.Ports;
+import dev.autoscaler.cli.local.Prerequisites;
 import dev.autoscaler.watcher.NginxConfig;
 import dev.autoscaler.watcher.LocalNginx;
 import dev.autoscaler.watcher.UpstreamFile;

@@ -1,5 +1,6 @@
 package dev.autoscaler.bench.policy;
 
+import dev.autoscaler.bench.sim.BenchPolicy;
 import dev.autoscaler.bench.sim.QueueModel;
 import dev.autoscaler.bench.sim.SimView;
 import java.util.function.DoubleUnaryOperator;

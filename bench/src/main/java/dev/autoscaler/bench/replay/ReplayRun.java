@@ -1,6 +1,6 @@
 package dev.autoscaler.bench.replay;
 
-import dev.autoscaler.bench.BenchRunner;
+import dev.autoscaler.bench.run.BenchRunner;
 import dev.autoscaler.bench.report.Report;
 import dev.autoscaler.bench.report.Summary;
 import dev.autoscaler.bench.sim.SimConfig;

@@ -1,6 +1,5 @@
 package dev.autoscaler.bench.sim;
 
-import dev.autoscaler.bench.policy.BenchPolicy;
 import java.util.ArrayDeque;
 import java.util.Deque;
 

@@ -1,7 +1,7 @@
 package dev.autoscaler.bench.suite;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.autoscaler.bench.BenchRunner;
+import dev.autoscaler.bench.run.BenchRunner;
 import dev.autoscaler.bench.report.Report;
 import dev.autoscaler.bench.report.Summary;
 import dev.autoscaler.bench.sim.SimConfig;

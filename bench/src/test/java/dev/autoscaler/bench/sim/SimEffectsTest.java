@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.autoscaler.bench.policy.BenchPolicy;
+import dev.autoscaler.bench.sim.BenchPolicy;
 import java.util.Arrays;
 import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.Test;

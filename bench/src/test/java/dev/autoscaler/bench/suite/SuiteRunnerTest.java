@@ -2,7 +2,7 @@ package dev.autoscaler.bench.suite;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.autoscaler.bench.BenchRunner;
+import dev.autoscaler.bench.run.BenchRunner;
 import dev.autoscaler.bench.report.Summary;
 import dev.autoscaler.bench.sim.SimConfig;
 import dev.autoscaler.bench.suite.SuiteRunner.Row;

@@ -1,9 +1,9 @@
 package dev.autoscaler.cli.scale;
 
-import dev.autoscaler.cli.LocalRedisCluster;
-import dev.autoscaler.cli.Ports;
-import dev.autoscaler.cli.Prerequisites;
-import dev.autoscaler.cli.ProcessSupervisor;
+import dev.autoscaler.cli.local.LocalRedisCluster;
+import dev.autoscaler.cli.local.Ports;
+import dev.autoscaler.cli.local.Prerequisites;
+import dev.autoscaler.cli.local.ProcessSupervisor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.file.Path;

@@ -82,7 +82,7 @@ public final class ScaleBenchCommand implements Callable<Integer> {
                 System.err.println("autoscaler bench scale: " + e.getMessage() + " (run directory kept: " + dir + ")");
                 return 1;
             }
-            dev.autoscaler.cli.DemoCommand.deleteTree(dir);
+            dev.autoscaler.cli.local.ProcessSupervisor.deleteTree(dir);
             results.add(r);
             System.out.println(json ? Json.write(jsonOf(r)) : r.line());
         }

@@ -1,7 +1,7 @@
 package dev.autoscaler.cli.scale;
 
-import dev.autoscaler.cli.Ports;
-import dev.autoscaler.cli.ProcessSupervisor;
+import dev.autoscaler.cli.local.Ports;
+import dev.autoscaler.cli.local.ProcessSupervisor;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.config.RedisSettings;

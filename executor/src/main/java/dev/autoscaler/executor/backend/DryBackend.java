@@ -1,7 +1,6 @@
 package dev.autoscaler.executor.backend;
 
 import dev.autoscaler.common.msg.ReplicaSet;
-import dev.autoscaler.executor.ReplicaRecord;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

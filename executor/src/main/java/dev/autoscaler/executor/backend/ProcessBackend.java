@@ -2,7 +2,6 @@ package dev.autoscaler.executor.backend;
 
 import dev.autoscaler.common.config.RedisSettings;
 import dev.autoscaler.common.msg.ReplicaSet;
-import dev.autoscaler.executor.ReplicaRecord;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,5 @@
 package dev.autoscaler.executor.backend;
 
-import dev.autoscaler.executor.ReplicaRecord;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

@@ -12,7 +12,7 @@ import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.api.model.HostConfig;
 import dev.autoscaler.common.msg.ReplicaSet;
-import dev.autoscaler.executor.ReplicaRecord;
+import dev.autoscaler.executor.backend.ReplicaRecord;
 import dev.autoscaler.executor.backend.LoopbackPorts;
 import dev.autoscaler.executor.backend.ReplicaBackend;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.autoscaler.executor.kubernetes;
 
+import dev.autoscaler.executor.backend.Outcome;
 import dev.autoscaler.common.kube.KubeLease;
 import dev.autoscaler.common.bus.DesiredReplicas;
 import dev.autoscaler.common.bus.Keys;
@@ -7,10 +8,10 @@ import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.bus.ReplicaRegistry;
 import dev.autoscaler.common.bus.TargetSettings;
 import dev.autoscaler.common.msg.ExecResult;
-import dev.autoscaler.executor.ExecutorSettings;
+import dev.autoscaler.executor.backend.ExecutorSettings;
 import dev.autoscaler.executor.Reconciler;
-import dev.autoscaler.executor.ResultLog;
-import dev.autoscaler.executor.TargetLoop;
+import dev.autoscaler.executor.backend.ResultLog;
+import dev.autoscaler.executor.backend.TargetLoop;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.CrossVersionObjectReference;
@@ -67,12 +68,12 @@ public final class DeploymentLoop implements TargetLoop {
     }
 
     @Override
-    public synchronized Reconciler.Outcome reconcile() {
+    public synchronized Outcome reconcile() {
         if (!lease.isLeader()) {
             int ready = ReplicaRegistry.ready(bus, target);
             String holder = lease.holder().isEmpty() ? "nobody yet" : lease.holder();
             facts = Map.of("leader", false, "leaseHolder", lease.holder());
-            return new Reconciler.Outcome(ready, ready, "noop", "standing by: the Lease is held by " + holder);
+            return new Outcome(ready, ready, "noop", "standing by: the Lease is held by " + holder);
         }
         List<Deployment> mine = client.apps().deployments().inNamespace(namespace).list().getItems().stream()
                 .filter(DeploymentOptIn::optedIn).filter(d -> target.equals(DeploymentOptIn.target(d)))
@@ -121,21 +122,21 @@ public final class DeploymentLoop implements TargetLoop {
         int want = Math.max(lo, Math.min(hi, DesiredReplicas.read(bus, target).orElse(spec)));
         if (want == spec) {
             remember(d, null);
-            return new Reconciler.Outcome(spec, spec, "noop", spec + " replica(s) as desired (" + readyReplicas(d) + " ready)");
+            return new Outcome(spec, spec, "noop", spec + " replica(s) as desired (" + readyReplicas(d) + " ready)");
         }
         // scale() reads the Deployment back: what Kubernetes now reports is what the registry and the result show
         Deployment now = client.apps().deployments().inNamespace(namespace).withName(name).scale(want);
         log.info("{}: Deployment {}/{} spec.replicas {} -> {}", target, namespace, name, spec, want);
         Deployment shown = now != null ? now : d;
         remember(shown, null);
-        return new Reconciler.Outcome(spec, want, "ok", "Deployment " + namespace + "/" + name + " scaled from " + spec + " to "
+        return new Outcome(spec, want, "ok", "Deployment " + namespace + "/" + name + " scaled from " + spec + " to "
                 + want + " replica(s) (" + readyReplicas(shown) + " ready); Kubernetes starts pods and drains removed ones");
     }
 
-    private Reconciler.Outcome problem(int replicas, String message, Deployment d) {
+    private Outcome problem(int replicas, String message, Deployment d) {
         log.warn("{}: {}", target, message);
         remember(d, message);
-        return new Reconciler.Outcome(replicas, replicas, "error", message);
+        return new Outcome(replicas, replicas, "error", message);
     }
 
     /** Mirrors {@code d} (when there is one) into the registry and keeps what was found for {@code /health}. */
@@ -194,7 +195,7 @@ public final class DeploymentLoop implements TargetLoop {
 
     /** Only the acting executor reports: a standby's "nothing done" would double every result. */
     @Override
-    public synchronized void publishResult(String planId, String action, String reason, Reconciler.Outcome o) {
+    public synchronized void publishResult(String planId, String action, String reason, Outcome o) {
         if (!lease.isLeader()) return;
         String key = o.status() + "|" + o.message();
         if ("reconcile".equals(action) && key.equals(lastPublished)) return;

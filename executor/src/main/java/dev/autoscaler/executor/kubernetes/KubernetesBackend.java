@@ -1,12 +1,12 @@
 package dev.autoscaler.executor.kubernetes;
 
+import dev.autoscaler.executor.backend.Loops;
 import dev.autoscaler.common.kube.KubernetesSettings;
 import dev.autoscaler.common.kube.KubeLease;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.service.ServiceContext;
-import dev.autoscaler.executor.ExecutorSettings;
-import dev.autoscaler.executor.TargetLoop;
-import dev.autoscaler.executor.backend.Backends;
+import dev.autoscaler.executor.backend.ExecutorSettings;
+import dev.autoscaler.executor.backend.TargetLoop;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -37,11 +37,11 @@ public final class KubernetesBackend implements AutoCloseable {
     private volatile boolean closed;
 
     /** The backend as the executor runs it: a client configured from the pod's service account (or ~/.kube/config). */
-    public static Backends.Loops loops(ExecutorSettings settings, ServiceContext ctx, Consumer<String> wake) {
+    public static Loops loops(ExecutorSettings settings, ServiceContext ctx, Consumer<String> wake) {
         KubernetesSettings ks = KubernetesSettings.executor(ctx.env());
         KubernetesBackend b = new KubernetesBackend(new KubernetesClientBuilder().build(), true, ks, settings, ctx.bus(), wake);
         log.info("kubernetes backend: namespace {}, lease {} as {}", ks.namespace(), ks.leaseName(), ks.identity());
-        return new Backends.Loops(b.start().loops(), b);
+        return new Loops(b.start().loops(), b);
     }
 
     /** @param ownsClient whether {@link #close} closes the client too (tests pass a client they close themselves) */

@@ -1,5 +1,6 @@
 package dev.autoscaler.executor.kubernetes;
 
+import dev.autoscaler.executor.backend.Outcome;
 import dev.autoscaler.common.testing.ManifestRbac;
 import dev.autoscaler.common.kube.KubernetesSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,9 +16,9 @@ import dev.autoscaler.common.bus.ReplicaRegistry;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.ReplicaSet;
 import dev.autoscaler.common.testing.RedisServer;
-import dev.autoscaler.executor.ExecutorSettings;
+import dev.autoscaler.executor.backend.ExecutorSettings;
 import dev.autoscaler.executor.Reconciler;
-import dev.autoscaler.executor.TargetLoop;
+import dev.autoscaler.executor.backend.TargetLoop;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
@@ -92,7 +93,7 @@ class KubernetesBackendMockServerTest {
         drainRequests();
 
         setDesired(4);
-        Reconciler.Outcome up = loop.reconcile();
+        Outcome up = loop.reconcile();
         assertEquals("ok", up.status(), up.message());
         assertEquals(2, up.before());
         assertEquals(4, up.after());
@@ -117,12 +118,12 @@ class KubernetesBackendMockServerTest {
         wakes.clear();
         setReady("web", 4);
         awaitTrue("the watch on Deployments wakes " + target, () -> wakes.contains(target));
-        Reconciler.Outcome steady = loop.reconcile();
+        Outcome steady = loop.reconcile();
         assertEquals("noop", steady.status(), steady.message());
         assertEquals(4, ReplicaRegistry.ready(bus, target));
 
         setDesired(1);
-        Reconciler.Outcome down = loop.reconcile();
+        Outcome down = loop.reconcile();
         assertEquals("ok", down.status(), down.message());
         assertEquals(4, down.before());
         assertEquals(1, down.after());
@@ -134,7 +135,7 @@ class KubernetesBackendMockServerTest {
         d.getMetadata().getAnnotations().put(DeploymentOptIn.ENABLED, "false");
         client.apps().deployments().inNamespace(NS).resource(d).update();
         setDesired(3);
-        Reconciler.Outcome gone = loop.reconcile();
+        Outcome gone = loop.reconcile();
         assertEquals("error", gone.status());
         assertTrue(gone.message().contains("no Deployment in namespace scaling"), gone.message());
         assertEquals(1, spec("web"));
@@ -178,7 +179,7 @@ class KubernetesBackendMockServerTest {
 
         bus.redis().hset(runtime, Map.of("min", "4", "max", "3"));
         setDesired(5);
-        Reconciler.Outcome crossed = loop.reconcile();
+        Outcome crossed = loop.reconcile();
         assertEquals("error", crossed.status(), crossed.message());
         assertTrue(crossed.message().contains("min 4 > max 3"), crossed.message());
         assertEquals(3, spec("web"), "crossed bounds leave the Deployment as it is");
@@ -227,7 +228,7 @@ class KubernetesBackendMockServerTest {
         drainRequests();
 
         setDesired(3);
-        Reconciler.Outcome o = b.loops().get(target).reconcile();
+        Outcome o = b.loops().get(target).reconcile();
         List<String> sent = lines(drainRequests());
 
         assertEquals("ok", o.status(), o.message());
@@ -252,7 +253,7 @@ class KubernetesBackendMockServerTest {
         drainRequests();
 
         setDesired(6);
-        Reconciler.Outcome o = loop.reconcile();
+        Outcome o = loop.reconcile();
 
         assertEquals("error", o.status());
         assertTrue(o.message().contains("HorizontalPodAutoscaler scaling/web-cpu"), o.message());
@@ -292,7 +293,7 @@ class KubernetesBackendMockServerTest {
         drainRequests();
 
         setDesired(3);
-        Reconciler.Outcome idle = standby.loops().get(target).reconcile();
+        Outcome idle = standby.loops().get(target).reconcile();
         List<String> sent = lines(drainRequests());
         assertEquals("noop", idle.status());
         assertTrue(idle.message().contains(leader.lease().identity()), idle.message());

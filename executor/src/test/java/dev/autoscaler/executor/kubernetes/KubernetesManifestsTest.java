@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.config.RedisSettings;
-import dev.autoscaler.executor.ExecutorSettings;
+import dev.autoscaler.executor.backend.ExecutorSettings;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;

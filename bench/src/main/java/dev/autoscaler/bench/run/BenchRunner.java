@@ -1,6 +1,6 @@
-package dev.autoscaler.bench;
+package dev.autoscaler.bench.run;
 
-import dev.autoscaler.bench.policy.BenchPolicy;
+import dev.autoscaler.bench.sim.BenchPolicy;
 import dev.autoscaler.bench.policy.InformedPolicy;
 import dev.autoscaler.bench.policy.LlmBenchAdvisor;
 import dev.autoscaler.planner.llm.LlmSettings;

@@ -1,4 +1,4 @@
-package dev.autoscaler.executor;
+package dev.autoscaler.executor.backend;
 
 import java.util.Map;
 
@@ -12,10 +12,10 @@ public interface TargetLoop {
     void adopt();
 
     /** Closes the gap between what runs and {@code desired:{target}}; never overlaps itself. */
-    Reconciler.Outcome reconcile();
+    Outcome reconcile();
 
     /** Appends the outcome to the {@code results} stream and publishes it. */
-    void publishResult(String planId, String action, String reason, Reconciler.Outcome o);
+    void publishResult(String planId, String action, String reason, Outcome o);
 
     /** Backend facts for the executor's {@code /health} (empty when there are none). */
     default Map<String, Object> health() {

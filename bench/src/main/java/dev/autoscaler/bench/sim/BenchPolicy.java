@@ -1,6 +1,5 @@
-package dev.autoscaler.bench.policy;
+package dev.autoscaler.bench.sim;
 
-import dev.autoscaler.bench.sim.SimView;
 
 /** One autoscaler as the simulator drives it: called every {@link #tickSec()} seconds, answers a replica count. */
 public interface BenchPolicy {

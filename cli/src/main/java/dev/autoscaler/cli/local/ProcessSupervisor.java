@@ -1,4 +1,4 @@
-package dev.autoscaler.cli;
+package dev.autoscaler.cli.local;
 
 import java.io.File;
 import java.io.IOException;
@@ -12,6 +12,9 @@ import java.util.concurrent.TimeUnit;
 
 /** Starts child processes with their output in log files, and stops them (SIGTERM, grace, SIGKILL) in reverse order. */
 public final class ProcessSupervisor implements AutoCloseable {
+    /** The launcher's main class, which runs any service by name. */
+    private static final String MAIN = "dev.autoscaler.cli.Main";
+
     private final Map<String, Process> children = new LinkedHashMap<>();
     private final Path logDir;
 
@@ -28,12 +31,20 @@ public final class ProcessSupervisor implements AutoCloseable {
         for (String o : opts.trim().split("\\s+")) if (!o.isEmpty()) cmd.add(o);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(Main.class.getName());
+        cmd.add(MAIN); // by name: a class reference to the command tree would make this package depend back on it
         cmd.add(service);
         return cmd;
     }
 
     /** Starts {@code command} with this process's environment and {@code env} over it; a null value removes the variable. */
+    /** Deletes {@code dir} and everything under it (a run directory); nothing when it is not there. */
+    public static void deleteTree(java.nio.file.Path dir) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(dir)) return;
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
     public synchronized Process start(String name, List<String> command, Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command);
         env.forEach((k, v) -> {

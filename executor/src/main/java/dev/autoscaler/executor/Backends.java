@@ -1,13 +1,16 @@
-package dev.autoscaler.executor.backend;
+package dev.autoscaler.executor;
 
+import dev.autoscaler.executor.backend.LoopbackPorts;
+import dev.autoscaler.executor.backend.DryBackend;
+import dev.autoscaler.executor.backend.ProcessSettings;
+import dev.autoscaler.executor.backend.ProcessBackend;
+import dev.autoscaler.executor.backend.ReplicaBackend;
 import dev.autoscaler.common.config.ConfigException;
 import dev.autoscaler.common.docker.DockerClients;
 import dev.autoscaler.common.service.ServiceContext;
-import dev.autoscaler.executor.ExecutorSettings;
-import dev.autoscaler.executor.Reconciler;
-import dev.autoscaler.executor.ReplicaScope;
-import dev.autoscaler.executor.TargetLease;
-import dev.autoscaler.executor.TargetLoop;
+import dev.autoscaler.executor.backend.ExecutorSettings;
+import dev.autoscaler.executor.backend.Loops;
+import dev.autoscaler.executor.backend.TargetLoop;
 import dev.autoscaler.executor.docker.DockerBackend;
 import dev.autoscaler.executor.docker.DockerSettings;
 import dev.autoscaler.executor.kubernetes.KubernetesBackend;
@@ -27,8 +30,6 @@ import java.util.function.Consumer;
 public final class Backends {
     private Backends() {}
 
-    /** The loops, in target order, and what must be closed with them. */
-    public record Loops(Map<String, TargetLoop> byTarget, AutoCloseable resources) {}
 
     /**
      * @param upstreams addresses the watcher reported in nginx, by target (the drain waits on them)

@@ -1,4 +1,4 @@
-package dev.autoscaler.executor;
+package dev.autoscaler.executor.backend;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;

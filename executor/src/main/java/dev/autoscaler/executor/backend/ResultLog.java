@@ -1,4 +1,4 @@
-package dev.autoscaler.executor;
+package dev.autoscaler.executor.backend;
 
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.msg.Channels;

@@ -1,4 +1,4 @@
-package dev.autoscaler.cli;
+package dev.autoscaler.cli.local;
 
 import java.io.File;
 import java.util.ArrayList;

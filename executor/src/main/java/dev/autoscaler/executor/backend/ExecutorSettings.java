@@ -1,4 +1,4 @@
-package dev.autoscaler.executor;
+package dev.autoscaler.executor.backend;
 
 import dev.autoscaler.common.config.Env;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.autoscaler.cli;
+package dev.autoscaler.cli.local;
 
 import java.io.IOException;
 import java.nio.file.Files;

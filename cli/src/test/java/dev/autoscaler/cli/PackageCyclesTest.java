@@ -1,0 +1,22 @@
+package dev.autoscaler.cli;
+
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/**
+ * No package of any module depends on another that depends back on it, however long the way round: each package is a
+ * slice, and ArchUnit fails on the first cycle among them (naming the classes that close it). The cli module depends on
+ * every module, so all their main classes are here.
+ */
+class PackageCyclesTest {
+    @Test
+    void noPackageCycles() {
+        JavaClasses classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.autoscaler");
+        slices().matching("dev.autoscaler.(**)").should().beFreeOfCycles().check(classes);
+    }
+}
