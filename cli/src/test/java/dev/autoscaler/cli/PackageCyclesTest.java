@@ -19,4 +19,13 @@ class PackageCyclesTest {
                 .importPackages("dev.autoscaler");
         slices().matching("dev.autoscaler.(**)").should().beFreeOfCycles().check(classes);
     }
+
+    /** The dashboard's stored data and its live feed share their model; neither reads through the other. */
+    @Test
+    void theDashboardsDataDoesNotGoThroughTheLiveFeed() {
+        JavaClasses classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.autoscaler.dashboard");
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses().that().haveSimpleName("DashboardData")
+                .should().dependOnClassesThat().resideInAPackage("..dashboard.live..").check(classes);
+    }
 }

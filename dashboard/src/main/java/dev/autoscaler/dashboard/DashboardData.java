@@ -6,7 +6,7 @@ import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.bus.ReplicaRegistry;
 import dev.autoscaler.common.status.ServiceInfo;
 import dev.autoscaler.common.status.StatusReader;
-import dev.autoscaler.dashboard.live.LiveFeed;
+import dev.autoscaler.dashboard.model.WindowEvent;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
@@ -47,10 +47,10 @@ public final class DashboardData {
         return out;
     }
 
-    public List<LiveFeed.WindowEvent> history(String target, int limit) {
-        List<LiveFeed.WindowEvent> out = new ArrayList<>();
+    public List<WindowEvent> history(String target, int limit) {
+        List<WindowEvent> out = new ArrayList<>();
         for (var m : newest(keys.history(target), limit)) {
-            out.add(new LiveFeed.WindowEvent(target, tree(m.getBody().get("window")), tree(m.getBody().get("plan"))));
+            out.add(new WindowEvent(target, tree(m.getBody().get("window")), tree(m.getBody().get("plan"))));
         }
         return out;
     }
@@ -124,6 +124,6 @@ public final class DashboardData {
     }
 
     private static JsonNode tree(String json) {
-        return LiveFeed.tree(json);
+        return WindowEvent.tree(json);
     }
 }

@@ -1,5 +1,6 @@
 package dev.autoscaler.dashboard.live;
 
+import dev.autoscaler.dashboard.model.WindowEvent;
 import dev.autoscaler.common.bus.Keys;
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.msg.Channels;
@@ -252,20 +253,7 @@ public final class LiveFeed implements AutoCloseable {
         if (stream.equals(keys.resultsStream())) return new Event("result", stream, m.getId(), b.getOrDefault("json", "{}"));
         if (stream.equals(keys.llmStream())) return new Event("llm", stream, m.getId(), b.getOrDefault("json", "{}"));
         String target = stream.substring(keys.history("").length());
-        return new Event("window", stream, m.getId(), Json.write(new WindowEvent(target, tree(b.get("window")), tree(b.get("plan")))));
-    }
-
-    /** A decided window as the page gets it: the monitor's window and the planner's plan, as they were written. */
-    public record WindowEvent(String target, com.fasterxml.jackson.databind.JsonNode window, com.fasterxml.jackson.databind.JsonNode plan) {}
-
-    /** Stored JSON as a tree; a malformed entry becomes null and never breaks the page or the feed. */
-    public static com.fasterxml.jackson.databind.JsonNode tree(String json) {
-        if (json == null) return null;
-        try {
-            return Json.MAPPER.readTree(json);
-        } catch (java.io.IOException e) {
-            return null; // a malformed entry shows as a window without data, never breaks the feed
-        }
+        return new Event("window", stream, m.getId(), Json.write(new WindowEvent(target, WindowEvent.tree(b.get("window")), WindowEvent.tree(b.get("plan")))));
     }
 
     private synchronized void broadcast(Event e) {
