@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.autoscaler.common.msg.Json;
-import dev.autoscaler.planner.llm.fake.FakeGeminiServer;
-import dev.autoscaler.planner.llm.fake.FakeLlmServer;
+import dev.autoscaler.testkit.llm.FakeGeminiServer;
+import dev.autoscaler.testkit.llm.FakeLlmServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;

@@ -2,8 +2,8 @@ package dev.autoscaler.cli;
 
 import dev.autoscaler.loadgen.LoadGenerator;
 import dev.autoscaler.loadgen.RateShape;
-import dev.autoscaler.planner.llm.fake.FakeGeminiServer;
-import dev.autoscaler.planner.llm.fake.FakeLlmServer;
+import dev.autoscaler.testkit.llm.FakeGeminiServer;
+import dev.autoscaler.testkit.llm.FakeLlmServer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

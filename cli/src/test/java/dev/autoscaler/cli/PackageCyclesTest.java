@@ -20,6 +20,17 @@ class PackageCyclesTest {
         slices().matching("dev.autoscaler.(**)").should().beFreeOfCycles().check(classes);
     }
 
+    /** The fakes of remote APIs are for the tests and the bench: no service's code reaches them. */
+    @Test
+    void noServiceDependsOnTheTestKit() {
+        JavaClasses classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.autoscaler");
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses().that().resideInAnyPackage("dev.autoscaler.common..",
+                        "dev.autoscaler.monitor..", "dev.autoscaler.planner..", "dev.autoscaler.executor..", "dev.autoscaler.watcher..",
+                        "dev.autoscaler.dashboard..", "dev.autoscaler.app..")
+                .should().dependOnClassesThat().resideInAPackage("dev.autoscaler.testkit..").check(classes);
+    }
+
     /** The dashboard's stored data and its live feed share their model; neither reads through the other. */
     @Test
     void theDashboardsDataDoesNotGoThroughTheLiveFeed() {

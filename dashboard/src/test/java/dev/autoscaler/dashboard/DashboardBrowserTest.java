@@ -14,7 +14,7 @@ import dev.autoscaler.common.service.ServiceContext;
 import dev.autoscaler.common.testing.RedisServer;
 import dev.autoscaler.dashboard.live.LiveFeed;
 import dev.autoscaler.planner.PlannerService;
-import dev.autoscaler.planner.llm.fake.FakeGeminiServer;
+import dev.autoscaler.testkit.llm.FakeGeminiServer;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

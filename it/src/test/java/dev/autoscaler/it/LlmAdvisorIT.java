@@ -10,7 +10,7 @@ import dev.autoscaler.common.msg.LlmCall;
 import dev.autoscaler.common.msg.Plan;
 import dev.autoscaler.common.status.StatusReader;
 import dev.autoscaler.loadgen.RateShape;
-import dev.autoscaler.planner.llm.fake.FakeGeminiServer;
+import dev.autoscaler.testkit.llm.FakeGeminiServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

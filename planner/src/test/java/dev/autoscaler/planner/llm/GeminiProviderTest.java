@@ -1,11 +1,11 @@
 package dev.autoscaler.planner.llm;
 
-import static dev.autoscaler.planner.llm.fake.FakeGeminiServer.advice;
-import static dev.autoscaler.planner.llm.fake.FakeGeminiServer.blocked;
-import static dev.autoscaler.planner.llm.fake.FakeGeminiServer.empty;
-import static dev.autoscaler.planner.llm.fake.FakeGeminiServer.error;
-import static dev.autoscaler.planner.llm.fake.FakeGeminiServer.truncated;
-import static dev.autoscaler.planner.llm.fake.FakeLlmServer.hang;
+import static dev.autoscaler.testkit.llm.FakeGeminiServer.advice;
+import static dev.autoscaler.testkit.llm.FakeGeminiServer.blocked;
+import static dev.autoscaler.testkit.llm.FakeGeminiServer.empty;
+import static dev.autoscaler.testkit.llm.FakeGeminiServer.error;
+import static dev.autoscaler.testkit.llm.FakeGeminiServer.truncated;
+import static dev.autoscaler.testkit.llm.FakeLlmServer.hang;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -14,8 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.autoscaler.common.config.Env;
-import dev.autoscaler.planner.llm.fake.FakeGeminiServer;
-import dev.autoscaler.planner.llm.fake.FakeLlmServer;
+import dev.autoscaler.testkit.llm.FakeGeminiServer;
+import dev.autoscaler.testkit.llm.FakeLlmServer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.autoscaler.planner.llm.fake;
+package dev.autoscaler.testkit.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

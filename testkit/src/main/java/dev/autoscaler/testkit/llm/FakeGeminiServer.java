@@ -1,4 +1,4 @@
-package dev.autoscaler.planner.llm.fake;
+package dev.autoscaler.testkit.llm;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
