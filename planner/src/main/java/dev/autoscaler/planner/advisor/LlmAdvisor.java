@@ -120,7 +120,7 @@ public final class LlmAdvisor implements AutoCloseable {
 
     private final LlmSettings settings;
     private final LlmProvider provider;
-    private final Consumer<LlmCall> audit;
+    private final AdviceAudit audit;
     private final DoubleSupplier clock;
     private final CallBudget budget;
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
@@ -148,7 +148,7 @@ public final class LlmAdvisor implements AutoCloseable {
         this.settings = settings;
         this.budget = budget;
         this.provider = provider;
-        this.audit = audit;
+        this.audit = new AdviceAudit(provider, settings, audit, meters, clock, budget::left);
         this.clock = clock;
         this.meters = meters;
         this.latency = Timer.builder("autoscaler_llm_call_seconds").tag("provider", provider.name())
@@ -207,7 +207,10 @@ public final class LlmAdvisor implements AutoCloseable {
                 slot.lastAskTs = now;
             }
         }
-        if (skipWhy != null) skipped(target, trigger, skipWhy);
+        if (skipWhy != null) {
+            log.debug("{}: LLM call skipped: {}", target, skipWhy);
+            audit.skipped(target, trigger, skipWhy); // once, until the target is asked again
+        }
         if (!starting) return;
         LlmRequest req;
         try {
@@ -228,8 +231,7 @@ public final class LlmAdvisor implements AutoCloseable {
         meters.counter("autoscaler_llm_request_errors").increment();
         String why = "request not built: " + errorText(e);
         log.warn("{}: LLM call not started, {}", target, why);
-        record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, trigger, 0, null, null,
-                "error", why, null, null, budget.left()));
+        audit.notBuilt(target, trigger, why);
     }
 
     private String errorText(Throwable e) {
@@ -251,17 +253,6 @@ public final class LlmAdvisor implements AutoCloseable {
             if (now < backoffUntil) return "backoff";
         }
         return null;
-    }
-
-    /** A due question the budget turned down: one audit entry with why, until the target is asked again. */
-    private void skipped(String target, String trigger, String why) {
-        log.debug("{}: LLM call skipped: {}", target, why);
-        try {
-            audit.accept(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, trigger, 0, null, null,
-                    "skipped", why, null, null, budget.left()));
-        } catch (RuntimeException e) {
-            log.warn("could not write the LLM audit entry: {}", e.toString());
-        }
     }
 
     /**
@@ -342,8 +333,7 @@ public final class LlmAdvisor implements AutoCloseable {
         double wait = backOff(e);
         String reason = redact(e.getMessage()) + String.format(Locale.ROOT, "; next call in %.1f s at the earliest", wait);
         log.warn("{}: LLM call failed ({}): {}", target, e.outcome(), reason);
-        record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, trigger, ms, null, null,
-                e.outcome(), reason, null, null, budget.left()));
+        audit.failed(target, trigger, ms, e.outcome(), reason);
     }
 
     /** Exponential backoff from LLM_BACKOFF_BASE_SEC to LLM_BACKOFF_MAX_SEC, at least the server's Retry-After. */
@@ -384,8 +374,7 @@ public final class LlmAdvisor implements AutoCloseable {
 
     private void rejected(String target, String trigger, double ms, LlmAnswer a, String reason, Plan.Advice advice) {
         log.info("{}: LLM advice rejected: {}", target, reason);
-        record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, trigger, ms, a.tokensIn(),
-                a.tokensOut(), "rejected", reason, advice, null, budget.left()));
+        audit.rejected(target, trigger, ms, a.tokensIn(), a.tokensOut(), reason, advice, budget.left());
     }
 
     /** A call for the target is in flight (its answer, audit entry and backoff not yet settled). */
@@ -437,8 +426,7 @@ public final class LlmAdvisor implements AutoCloseable {
             if (unjudged) slot.audited = h;
         }
         if (unjudged) {
-            record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), null, h.trigger(), h.latencyMs(),
-                    h.tokensIn(), h.tokensOut(), "rejected", why, advice(h, null, null, null), null, h.callsLeft()));
+            audit.rejected(target, h.trigger(), h.latencyMs(), h.tokensIn(), h.tokensOut(), why, advice(h, null, null, null), h.callsLeft());
         }
         return null;
     }
@@ -466,9 +454,7 @@ public final class LlmAdvisor implements AutoCloseable {
         Plan.Advice advice = advice(h, role, status, outcome.rejection()).withAgreement(agrees, rate);
         if (first) {
             meters.counter("autoscaler_llm_advice", "target", target, "status", status, "agrees", String.valueOf(agrees)).increment();
-            record(new LlmCall(clock.getAsDouble(), target, provider.name(), provider.model(), role, h.trigger(), h.latencyMs(),
-                    h.tokensIn(), h.tokensOut(), outcome.accepted() ? "ok" : "rejected", outcome.rejection(), advice,
-                    outcome.applied() ? outcome.replicas() : null, h.callsLeft()));
+            audit.judged(target, role, h, outcome.accepted(), outcome.rejection(), advice, outcome.applied() ? outcome.replicas() : null);
         }
         return advice;
     }
@@ -479,20 +465,9 @@ public final class LlmAdvisor implements AutoCloseable {
                 Math.round(h.latencyMs() * 10) / 10.0, role, status, rejection, null, null);
     }
 
-    private void record(LlmCall call) {
-        meters.counter("autoscaler_llm_calls", "provider", provider.name(), "outcome", call.outcome()).increment();
-        try {
-            audit.accept(call);
-        } catch (RuntimeException e) {
-            log.warn("could not write the LLM audit entry: {}", e.toString());
-        }
-    }
-
     /** The last defence: a key never leaves in a text, whatever put it there. */
     String redact(String text) {
-        String key = settings.apiKey().value();
-        if (text == null || key == null || key.length() < 4) return text;
-        return text.replace(key, "***");
+        return audit.redact(text);
     }
 
     /**
