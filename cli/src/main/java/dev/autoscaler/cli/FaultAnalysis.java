@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * The pure part of {@code bench faults}: from what one fault's run recorded it computes the table's row and a verdict
- * per target of issue 28. The ready count it judges is the number of the stack's replica processes that answer
- * {@code /health} (not the registry, which a Redis restart empties while every replica still serves). Times are seconds
+ * per criterion (no fleet lowered by a fault, back to the count it had, no failed requests beyond the fault's own, no
+ * stray replica; bench/README.md, "Faults"). The ready count it judges is the number of the stack's replica processes
+ * that answer {@code /health} (not the registry, which a Redis restart empties while every replica still serves). Times are seconds
  * on the stack's clock (the recorder's t=0).
  */
 final class FaultAnalysis {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code autoscaler bench faults}: the real pipeline under its own faults (issue 28), one row per fault; see
+ * {@code autoscaler bench faults}: the real pipeline under its own faults (a service, Redis or a replica killed; the LLM failing; a message flood), one row per fault; see
  * {@link FaultsScenario} for the run and {@link FaultAnalysis} for the targets.
  */
 @Command(name = "faults", mixinStandardHelpOptions = true, description = "The real pipeline under a steady load at a settled count, each "

@@ -125,7 +125,8 @@ public final class GeminiProvider implements LlmProvider {
     }
 
     /**
-     * One attempt and no retryable status: attempts(1) alone still sleeps once after a failure (LIBRARY-NOTES §1).
+     * One attempt and no retryable status: with attempts(1) alone the SDK still sleeps once after a failure, which would
+     * stretch a call past LLM_TIMEOUT_SEC; the advisor does its own backoff.
      */
     private static HttpRetryOptions noRetries() {
         return HttpRetryOptions.builder().attempts(1).httpStatusCodes(List.of()).build();
