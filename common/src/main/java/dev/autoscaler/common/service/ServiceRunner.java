@@ -156,6 +156,7 @@ public final class ServiceRunner {
     static OpsServer.Health liveness(Service service, RedisBus bus) {
         OpsServer.Health h = service.health();
         Map<String, Object> d = new LinkedHashMap<>(h.details());
+        d.put("version", version(service));
         d.put("redis", bus.connected() ? "up" : "down");
         double busy = bus.busiestHandlerSec();
         boolean wedged = busy >= bus.limits().handlerStuckSec();

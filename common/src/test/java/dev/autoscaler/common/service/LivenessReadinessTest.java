@@ -103,6 +103,7 @@ class LivenessReadinessTest {
             double healthSec = (System.nanoTime() - t0) / 1e9;
             assertEquals(200, health.statusCode(), "liveness does not depend on Redis: " + health.body());
             assertTrue(healthSec < 2, "/health answers without waiting for Redis: " + healthSec + " s");
+            assertTrue(health.body().contains("\"version\":\"dev\""), "the build's version (dev from classes): " + health.body());
             var ready = get(ops + "/ready");
             assertEquals(503, ready.statusCode());
             assertTrue(ready.body().contains("\"redis\":\"down\""), ready.body());
