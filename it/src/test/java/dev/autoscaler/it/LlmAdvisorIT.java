@@ -87,7 +87,8 @@ class LlmAdvisorIT {
                 await(() -> stack.readyReplicas() == 1, 60, "the policy's own count");
                 Plan after = Json.read(stack.bus().redis().hget("autoscaler:last:app", "plan"), Plan.class);
                 assertEquals("heuristic", after.decision().source(), after.decision().reason());
-                assertEquals(0, light.get().failed(), "no request failed while advice moved the fleet");
+                var lightReport = light.get();
+                assertEquals(0, lightReport.failed(), "no request failed while advice moved the fleet; by kind: " + lightReport.errors());
 
                 var rows = StatusReader.read(stack.bus());
                 assertEquals("room for the evening peak", rows.get(0).lastAdvice().reasoning(), "status shows the last advice");
