@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 /** {@code ./autoscaler SUBCOMMAND}: one entry point for every service and tool. */
 @Command(name = "autoscaler", mixinStandardHelpOptions = true, versionProvider = Version.class, scope = CommandLine.ScopeType.INHERIT,
         description = "Latency-driven autoscaler: keeps an app's p95 under target by adding and removing replicas behind nginx.",
-        subcommands = {DemoCommand.class, StatusCommand.class, ComposeCheckCommand.class, RedisAclCommand.class, LoadgenCommand.class, BenchCommand.class, Main.TestCommand.class,
+        subcommands = {DemoCommand.class, StatusCommand.class, ComposeCheckCommand.class, RedisAclCommand.class, LoadgenCommand.class, BenchCommand.class, Main.TestCommand.class, Main.ReleaseCommand.class,
                 Main.App.class, Main.Monitor.class, Main.Planner.class, Main.Executor.class, Main.Watcher.class, Main.Dashboard.class})
 public final class Main implements Callable<Integer> {
 
@@ -62,6 +62,15 @@ public final class Main implements Callable<Integer> {
     static final class TestCommand implements Callable<Integer> {
         public Integer call() {
             System.err.println("autoscaler test: run it through the ./autoscaler script at the project root");
+            return 2;
+        }
+    }
+
+    @Command(name = "release", description = "Build dist/autoscaler-VERSION.tar.gz (jars, launcher, docs, SBOM, SHA256SUMS) and the images "
+            + "tagged VERSION (handled by the ./autoscaler script).")
+    static final class ReleaseCommand implements Callable<Integer> {
+        public Integer call() {
+            System.err.println("autoscaler release: run it through the ./autoscaler script at the project root");
             return 2;
         }
     }

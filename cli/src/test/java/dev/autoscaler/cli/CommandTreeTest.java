@@ -77,7 +77,7 @@ class CommandTreeTest {
     @Test
     void theLaunchersOwnCommandsAnswerHelp() throws Exception {
         java.nio.file.Path root = java.nio.file.Path.of("").toAbsolutePath().getParent();
-        for (String cmd : List.of("test", "compose")) {
+        for (String cmd : List.of("test", "compose", "release")) {
             Process p = new ProcessBuilder("bash", root.resolve("autoscaler").toString(), cmd, "--help").redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Builds a release: dist/autoscaler-VERSION.tar.gz (the launcher, the jars, the docs, the SBOM and SHA256SUMS) and,
+# unless --no-images, the images tagged VERSION. The version is Maven's project.version, as `autoscaler --version` says.
+#   release/release.sh [--out DIR] [--no-build] [--no-images] [--from-host]
+#     --out DIR    where the tarball goes (default dist/ in the repository)
+#     --no-build   pack what the last build made (cli/target) instead of running mvnw package first
+#     --no-images  no Docker images (the tarball alone)
+#     --from-host  the images' bases built FROM scratch out of this machine (docker/build-images.sh --from-host)
+# Called by `./autoscaler release`, which has found a JDK and exported JAVA_HOME.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="$ROOT/dist"
+BUILD=1
+IMAGES=1
+FROM_HOST=""
+say() { echo "release: $*" >&2; }
+usage() {
+  echo "Usage: autoscaler release [--out DIR] [--no-build] [--no-images] [--from-host]"
+  sed -n '2,3p;5,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) [ $# -ge 2 ] || { say "--out needs a directory"; exit 2; }; OUT="$2"; shift ;;
+    --no-build) BUILD=0 ;;
+    --no-images) IMAGES=0 ;;
+    --from-host) FROM_HOST=--from-host ;;
+    -h|--help) usage; exit 0 ;;
+    *) say "unknown argument $1 (see release --help)"; exit 2 ;;
+  esac
+  shift
+done
+: "${JAVA_HOME:?release: JAVA_HOME is not set (run it as ./autoscaler release)}"
+
+CLI="$ROOT/cli/target"
+if [ "$BUILD" = 1 ]; then
+  say "building (mvnw package) ..."
+  (cd "$ROOT" && ./mvnw -q -B -DskipTests package) >&2
+  touch "$CLI/.build-stamp"
+fi
+for f in "$CLI/autoscaler.jar" "$CLI/autoscaler-sbom.json"; do
+  [ -f "$f" ] || { say "$f is missing: build first (./mvnw -q -B -DskipTests package) or drop --no-build"; exit 1; }
+done
+VERSION="$("$JAVA_HOME/bin/java" -jar "$CLI/autoscaler.jar" --version | awk '{print $NF}')"
+[ -n "$VERSION" ] || { say "the jar did not say its version"; exit 1; }
+NAME="autoscaler-$VERSION"
+
+STAGE="$(mktemp -d)"
+trap 'rm -rf "$STAGE"' EXIT
+DIR="$STAGE/$NAME"
+mkdir -p "$DIR/lib" "$DIR/docs"
+# only the jars the manifest's Class-Path names: cli/target/lib may still hold jars of earlier versions
+cp "$CLI/autoscaler.jar" "$DIR/autoscaler.jar"
+for jar in $(unzip -p "$CLI/autoscaler.jar" META-INF/MANIFEST.MF | tr -d '\r' \
+    | awk '/^Class-Path:/ {on=1; sub(/^Class-Path: /, ""); printf "%s", $0; next} on && /^ / {sub(/^ /, ""); printf "%s", $0; next} {on=0}'); do
+  cp "$CLI/$jar" "$DIR/$jar"
+done
+cp "$ROOT/autoscaler" "$DIR/autoscaler"
+cp "$CLI/autoscaler-sbom.json" "$DIR/sbom.cdx.json"
+cp "$ROOT/README.md" "$ROOT/CHANGELOG.md" "$ROOT/LICENSE" "$ROOT/NOTICE" "$DIR/"
+for readme in "$ROOT"/*/README.md; do
+  module="$(basename "$(dirname "$readme")")"
+  mkdir -p "$DIR/docs/$module" && cp "$readme" "$DIR/docs/$module/README.md"
+done
+# the stack in containers and on Kubernetes, and the dashboards and alerts for Prometheus and Grafana
+cp -r "$ROOT/deploy" "$ROOT/nginx" "$ROOT/docker-compose.yml" "$DIR/"
+echo "$VERSION" > "$DIR/VERSION"
+(cd "$DIR" && find . -type f ! -name SHA256SUMS -printf '%P\n' | LC_ALL=C sort | xargs sha256sum > SHA256SUMS)
+
+mkdir -p "$OUT"
+TARBALL="$(cd "$OUT" && pwd)/$NAME.tar.gz"
+# the same inputs give the same bytes: sorted, owned by root, dated by the last commit
+EPOCH="$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || date +%s)"
+tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$EPOCH" -C "$STAGE" -cf - "$NAME" | gzip -n > "$TARBALL"
+(cd "$(dirname "$TARBALL")" && sha256sum "$NAME.tar.gz" > "$NAME.tar.gz.sha256")
+say "wrote $TARBALL ($(du -h "$TARBALL" | cut -f1), $(ls "$DIR/lib" | wc -l) jars) and $NAME.tar.gz.sha256"
+
+if [ "$IMAGES" = 1 ]; then
+  bash "$ROOT/docker/build-images.sh" $FROM_HOST --tag "$VERSION"
+fi
+echo "$TARBALL"
