@@ -4,6 +4,11 @@
 const MAX_POINTS = 2000;
 const targets = new Map(); // name -> {el, data: {ts, p95, threshold, decision, rps, desired, ready, hpa, kpa}, plans, charts}
 let config = { controls: false, controls_reason: '', history_windows: 600 };
+// results the page keeps and loads on open: 25 minutes of one target's 3 s windows, a few rows once the noops are folded
+const KEPT_ACTIONS = 500;
+const actions = []; // executor results, oldest first
+let everyAction = false; // the operator asked for every result, noops unfolded
+let actionsDue = false; // the actions table is to be drawn again shortly
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);
@@ -201,11 +206,83 @@ async function addTarget(name) {
   return { t, cursor: detail.cursor };
 }
 
+function resultText(r) {
+  return r.result ? `${r.result.status}${r.result.message ? ': ' + r.result.message : ''}` : '';
+}
+
+/** Nothing changed: the executor found the count as desired, or a noop plan was skipped (advise mode) with nothing to do. */
+function isNoop(r) {
+  const status = r.result ? r.result.status : null;
+  return status === 'noop' || (r.action === 'noop' && status === 'skipped');
+}
+
+/** What a folded row says of all its noops: noops that say something else start a row of their own. */
+function noopSays(r) {
+  return `${r.replicas_before} → ${r.replicas_after} · ${resultText(r)}`;
+}
+
+/**
+ * The results (oldest first) as the table's rows, oldest first: a change is a row {result} of its own, and a target's
+ * consecutive noops that say the same are one row {noops}. A row stands where its newest result does, so a run that
+ * goes on after another target's change sits above that change in the newest-first table.
+ */
+function foldActions(results) {
+  const rows = [];
+  const runs = new Map(); // target -> its run of noops that no change of that target has ended yet
+  results.forEach((r, i) => {
+    const run = runs.get(r.target);
+    if (!isNoop(r)) {
+      runs.delete(r.target);
+      rows.push({ result: r, newest: i });
+    } else if (run && noopSays(run.noops[0]) === noopSays(r)) {
+      run.noops.push(r);
+      run.newest = i;
+    } else {
+      const fresh = { noops: [r], newest: i };
+      runs.set(r.target, fresh);
+      rows.push(fresh);
+    }
+  });
+  return rows.sort((a, b) => a.newest - b.newest);
+}
+
+function actionRow(r) {
+  return row([time(r.ts), r.target, r.action, `${r.replicas_before} → ${r.replicas_after}`, resultText(r), r.reason]);
+}
+
+function foldedRow(noops) {
+  const first = noops[0];
+  const last = noops[noops.length - 1];
+  const tr = row([`${time(first.ts)}–${time(last.ts)}`, last.target, `noop ×${noops.length}`,
+    `${last.replicas_before} → ${last.replicas_after}`, resultText(last), `newest: ${last.reason ?? ''}`]);
+  tr.className = 'folded';
+  tr.title = `${noops.length} noops in a row; "show every action" lists each`;
+  return tr;
+}
+
+function showActions() {
+  actionsDue = false;
+  const rows = everyAction ? actions.map((r) => ({ result: r })) : foldActions(actions);
+  const trs = rows.map((f) => (f.result ? actionRow(f.result) : f.noops.length === 1 ? actionRow(f.noops[0]) : foldedRow(f.noops)));
+  document.querySelector('#actions tbody').replaceChildren(...trs.reverse());
+}
+
 function addResult(r) {
-  const body = document.querySelector('#actions tbody');
-  body.insertBefore(row([time(r.ts), r.target, r.action, `${r.replicas_before} → ${r.replicas_after}`,
-    r.result ? `${r.result.status}${r.result.message ? ': ' + r.result.message : ''}` : '', r.reason]), body.firstChild);
-  while (body.children.length > 100) body.removeChild(body.lastChild);
+  actions.push(r);
+  if (actions.length > KEPT_ACTIONS) actions.splice(0, actions.length - KEPT_ACTIONS);
+  // the table is drawn whole (a new noop can change a folded row anywhere): at most a few times a second, not per result
+  if (!actionsDue) setTimeout(showActions, 200);
+  actionsDue = true;
+}
+
+function setupActionsToggle() {
+  const button = document.getElementById('every-action');
+  button.addEventListener('click', () => {
+    everyAction = !everyAction;
+    button.setAttribute('aria-pressed', String(everyAction));
+    button.textContent = everyAction ? 'fold the noops' : 'show every action';
+    showActions();
+  });
 }
 
 function addLlm(c) {
@@ -266,7 +343,8 @@ async function start() {
     const added = await addTarget(s.target);
     cursor = added.cursor ?? cursor;
   }
-  for (const r of await getJson('/api/events?limit=50')) addResult(r);
+  setupActionsToggle();
+  for (const r of await getJson('/api/events?limit=' + KEPT_ACTIONS)) addResult(r);
   for (const c of (await getJson('/api/llm?limit=50')).calls) addLlm(c);
   showAudit(await getJson('/api/audit?limit=50'));
   showServices(await getJson('/api/services'));

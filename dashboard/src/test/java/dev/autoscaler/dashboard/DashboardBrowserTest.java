@@ -1,12 +1,14 @@
 package dev.autoscaler.dashboard;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.autoscaler.common.bus.RedisBus;
 import dev.autoscaler.common.config.Env;
 import dev.autoscaler.common.msg.Channels;
+import dev.autoscaler.common.msg.ExecResult;
 import dev.autoscaler.common.msg.Json;
 import dev.autoscaler.common.msg.LatencyMetrics;
 import dev.autoscaler.common.msg.ReplicaSet;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -110,6 +113,27 @@ class DashboardBrowserTest {
         var m = new LatencyMetrics(null, "app", "http://127.0.0.1/", 1, 100, 1.0, p95 / 2, p95 / 2, p95, p95, p95, rps, rps, 0, 1,
                 "access_log", ts);
         bus.publish(Channels.ALERTS, m);
+    }
+
+    /** As the executor writes a result: into the {@code results} stream the live feed follows. */
+    static void publishResult(ExecResult r) {
+        bus.appendCapped(bus.keys().resultsStream(), Map.of(ExecResult.STREAM_FIELD, Json.write(r)), 10_000);
+    }
+
+    static ExecResult result(String target, double at, String action, int before, int after, String status, String message) {
+        return new ExecResult(at, "plan-" + at, action, target, action + " for the window at " + (long) at, before, after, new ExecResult.Outcome(status, message));
+    }
+
+    /** The actions table's rows of one target, newest first, each its cells' text: read at once, the table redraws. */
+    @SuppressWarnings("unchecked")
+    static List<List<String>> actionRows(String target) {
+        var rows = (List<List<String>>) browser.executeScript("return [...document.querySelectorAll('#actions tbody tr')]"
+                + ".map(tr => [...tr.cells].map(td => td.textContent)).filter(cells => cells[1] === arguments[0]);", target);
+        return rows;
+    }
+
+    static List<String> column(List<List<String>> rows, int i) {
+        return rows.stream().map(r -> r.get(i)).toList();
     }
 
     static String text(String css) {
@@ -217,6 +241,61 @@ class DashboardBrowserTest {
         await(() -> { try { publish(42, 100); } catch (RuntimeException e) { return false; } return points() > before; }, "a point after the restart");
         assertEquals("live", text("#conn"));
         screenshot("after-redis-restart");
+    }
+
+    @Test
+    void aMinuteOfNoopsFoldsIntoARowOnEachSideOfAScaleUpAndTheToggleListsEveryAction() throws Exception {
+        String target = "steady"; // no other test has results of it
+        double at = System.currentTimeMillis() / 1000.0;
+        List<ExecResult> published = new ArrayList<>();
+        // a 3 s window each: a minute of steady load around one scale-up; two counts of noops so a swap would show
+        for (int i = 0; i < 22; i++) published.add(result(target, at += 3, "noop", 8, 8, "noop", "8 replica(s) as desired"));
+        published.add(result(target, at += 3, "scale_up", 8, 9, "ok", "started steady-9"));
+        for (int i = 0; i < 19; i++) published.add(result(target, at += 3, "noop", 9, 9, "noop", "9 replica(s) as desired"));
+        published.forEach(DashboardBrowserTest::publishResult);
+
+        List<String> folded = List.of("noop ×19", "scale_up", "noop ×22");
+        await(() -> column(actionRows(target), 2).equals(folded), "the noops folded on each side of the scale-up, newest first");
+        List<List<String>> rows = actionRows(target);
+        assertEquals(List.of("9 → 9", "8 → 9", "8 → 8"), column(rows, 3));
+        assertEquals(List.of("noop: 9 replica(s) as desired", "ok: started steady-9", "noop: 8 replica(s) as desired"), column(rows, 4));
+        assertEquals("newest: " + published.getLast().reason(), rows.get(0).get(5));
+        for (int i : new int[] {0, 2}) {
+            String[] span = rows.get(i).get(0).split("–");
+            assertEquals(2, span.length, "a folded row's time is from its first noop's to its newest's: " + rows.get(i));
+            assertNotEquals(span[0], span[1], "a minute apart: " + rows.get(i));
+        }
+        browser.executeScript("document.getElementById('actions').scrollIntoView()");
+        screenshot("actions-folded");
+
+        browser.findElement(By.id("every-action")).click();
+        await(() -> actionRows(target).size() == published.size(), "every one of the " + published.size() + " actions");
+        List<String> every = column(actionRows(target), 2);
+        assertEquals(published.reversed().stream().map(ExecResult::action).toList(), every, "each action, newest first");
+        assertEquals("fold the noops", text("#every-action"));
+        screenshot("actions-every");
+
+        browser.findElement(By.id("every-action")).click();
+        await(() -> column(actionRows(target), 2).equals(folded), "the noops folded again");
+    }
+
+    @Test
+    void foldingKeepsEachTargetsRunApartAndStartsAnotherWhenTheNoopsSaySomethingElse() {
+        List<ExecResult> results = List.of(
+                result("a", 1, "noop", 8, 8, "noop", "8 replica(s) as desired"),
+                result("b", 2, "noop", 2, 2, "noop", "2 replica(s) as desired"),
+                result("a", 3, "noop", 8, 8, "noop", "8 replica(s) as desired"),
+                result("b", 4, "scale_up", 2, 2, "skipped", "advise mode: nothing applied"), // advised: still a change wanted
+                result("a", 5, "reconcile", 8, 8, "noop", "8 replica(s) as desired"), // says the same as a's noops: folded with them
+                result("b", 6, "noop", 2, 2, "skipped", "advise mode: nothing applied"),
+                result("b", 7, "noop", 2, 2, "skipped", "advise mode: nothing applied"),
+                result("a", 8, "noop", 8, 8, "noop", "8 replica(s) as desired (1 starting)"), // says something else: a run of its own
+                result("a", 9, "reconcile", 8, 7, "error", "app-a-3 died"));
+        Object rows = browser.executeScript("return foldActions(JSON.parse(arguments[0])).map(f => f.result ? "
+                + "f.result.target + ' ' + f.result.action : f.noops[0].target + ' noop ×' + f.noops.length + ' from ' + f.noops[0].ts);",
+                Json.write(results));
+        // oldest first, each row where its newest result is: a's run of three goes on past b's advised scale-up
+        assertEquals(List.of("b noop ×1 from 2", "b scale_up", "a noop ×3 from 1", "b noop ×2 from 6", "a noop ×1 from 8", "a reconcile"), rows);
     }
 
     @Test

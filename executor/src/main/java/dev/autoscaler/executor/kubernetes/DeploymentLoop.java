@@ -43,13 +43,19 @@ public final class DeploymentLoop implements TargetLoop {
     private final RedisBus bus;
     private final Keys keys;
     private final RegistryMirror registry;
+    private final RescaleEvents events;
+    /**
+     * The last scale, until its Event is recorded: the plan's reason, which the Event carries, reaches this loop only
+     * with {@link #publishResult}, after the reconcile that scaled.
+     */
+    private Rescale unannounced;
     /** What the last reconcile found, for {@code /health}. */
     private volatile Map<String, Object> facts = Map.of();
     /** The last level-triggered outcome published, so a lasting problem is reported once, not every RECONCILE_SEC. */
     private String lastPublished = "";
 
     public DeploymentLoop(String target, KubernetesClient client, String namespace, ExecutorSettings settings, KubeLease lease,
-                          RedisBus bus) {
+                          RedisBus bus, RescaleEvents events) {
         this.target = target;
         this.client = client;
         this.namespace = namespace;
@@ -58,6 +64,7 @@ public final class DeploymentLoop implements TargetLoop {
         this.bus = bus;
         this.keys = bus.keys();
         this.registry = new RegistryMirror(target, namespace, bus);
+        this.events = events;
     }
 
     /** Kubernetes keeps the pods; there is nothing to take in beyond mirroring what the Deployment reports. */
@@ -69,6 +76,7 @@ public final class DeploymentLoop implements TargetLoop {
 
     @Override
     public synchronized Outcome reconcile() {
+        announceUnpublished();
         if (!lease.isLeader()) {
             int ready = ReplicaRegistry.ready(bus, target);
             String holder = lease.holder().isEmpty() ? "nobody yet" : lease.holder();
@@ -124,13 +132,48 @@ public final class DeploymentLoop implements TargetLoop {
             remember(d, null);
             return new Outcome(spec, spec, "noop", spec + " replica(s) as desired (" + readyReplicas(d) + " ready)");
         }
-        // scale() reads the Deployment back: what Kubernetes now reports is what the registry and the result show
-        Deployment now = client.apps().deployments().inNamespace(namespace).withName(name).scale(want);
-        log.info("{}: Deployment {}/{} spec.replicas {} -> {}", target, namespace, name, spec, want);
-        Deployment shown = now != null ? now : d;
+        Deployment shown = scale(d, spec, want);
         remember(shown, null);
         return new Outcome(spec, want, "ok", "Deployment " + namespace + "/" + name + " scaled from " + spec + " to "
                 + want + " replica(s) (" + readyReplicas(shown) + " ready); Kubernetes starts pods and drains removed ones");
+    }
+
+    /**
+     * Sets {@code d}'s replicas through /scale. scale() reads the Deployment back: what Kubernetes now reports is what
+     * the registry and the result show.
+     */
+    private Deployment scale(Deployment d, int from, int to) {
+        String name = d.getMetadata().getName();
+        Deployment now;
+        try {
+            now = client.apps().deployments().inNamespace(namespace).withName(name).scale(to);
+        } catch (RuntimeException e) {
+            events.rescaleFailed(d, from, to, e);
+            throw e;
+        }
+        log.info("{}: Deployment {}/{} spec.replicas {} -> {}", target, namespace, name, from, to);
+        // the Deployment as listed: its uid is what kubectl describe matches the Event by
+        unannounced = new Rescale(d, from, to);
+        return now != null ? now : d;
+    }
+
+    /** A scale whose Event waits for the plan's reason. */
+    private record Rescale(Deployment deployment, int from, int to) {}
+
+    /** The Event of the scale {@code o} reports, with the reason of the plan (or the reconcile) it answers. */
+    private void announce(String planId, String why, Outcome o) {
+        Rescale r = unannounced;
+        if (r == null || o.before() != r.from() || o.after() != r.to()) return;
+        unannounced = null;
+        events.rescaled(r.deployment(), r.from(), r.to(), why, planId);
+    }
+
+    /** A scale whose result was never published (Redis failed in between) still gets its Event, without a reason. */
+    private void announceUnpublished() {
+        Rescale r = unannounced;
+        if (r == null) return;
+        unannounced = null;
+        events.rescaled(r.deployment(), r.from(), r.to(), null, null);
     }
 
     private Outcome problem(int replicas, String message, Deployment d) {
@@ -196,6 +239,8 @@ public final class DeploymentLoop implements TargetLoop {
     /** Only the acting executor reports: a standby's "nothing done" would double every result. */
     @Override
     public synchronized void publishResult(String planId, String action, String reason, Outcome o) {
+        // before the leader check: a scale made while this executor led gets its Event even if the Lease was lost since
+        announce(planId, reason, o);
         if (!lease.isLeader()) return;
         String key = o.status() + "|" + o.message();
         if ("reconcile".equals(action) && key.equals(lastPublished)) return;

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -39,22 +40,24 @@ public final class KubernetesBackend implements AutoCloseable {
     /** The backend as the executor runs it: a client configured from the pod's service account (or ~/.kube/config). */
     public static Loops loops(ExecutorSettings settings, ServiceContext ctx, Consumer<String> wake) {
         KubernetesSettings ks = KubernetesSettings.executor(ctx.env());
-        KubernetesBackend b = new KubernetesBackend(new KubernetesClientBuilder().build(), true, ks, settings, ctx.bus(), wake);
+        KubernetesBackend b = new KubernetesBackend(new KubernetesClientBuilder().build(), true, ks, settings, ctx.bus(),
+                ctx.meters(), wake);
         log.info("kubernetes backend: namespace {}, lease {} as {}", ks.namespace(), ks.leaseName(), ks.identity());
         return new Loops(b.start().loops(), b);
     }
 
     /** @param ownsClient whether {@link #close} closes the client too (tests pass a client they close themselves) */
     public KubernetesBackend(KubernetesClient client, boolean ownsClient, KubernetesSettings settings, ExecutorSettings executor,
-                             RedisBus bus, Consumer<String> wake) {
+                             RedisBus bus, MeterRegistry meters, Consumer<String> wake) {
         this.client = client;
         this.ownsClient = ownsClient;
         this.settings = settings;
         this.wake = wake;
         // a new leader reconciles every target at once rather than at its next tick
         this.lease = new KubeLease(client, settings, () -> loops.keySet().forEach(wake));
+        RescaleEvents events = new RescaleEvents(client, settings.identity(), meters);
         for (String target : executor.targets()) {
-            loops.put(target, new DeploymentLoop(target, client, settings.namespace(), executor, lease, bus));
+            loops.put(target, new DeploymentLoop(target, client, settings.namespace(), executor, lease, bus, events));
         }
     }
 

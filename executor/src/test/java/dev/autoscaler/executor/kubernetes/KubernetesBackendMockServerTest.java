@@ -5,6 +5,7 @@ import dev.autoscaler.common.testing.ManifestRbac;
 import dev.autoscaler.common.kube.KubernetesSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.quicktheories.QuickTheory.qt;
@@ -19,6 +20,8 @@ import dev.autoscaler.common.testing.RedisServer;
 import dev.autoscaler.executor.backend.ExecutorSettings;
 import dev.autoscaler.executor.Reconciler;
 import dev.autoscaler.executor.backend.TargetLoop;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
@@ -26,6 +29,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +65,7 @@ class KubernetesBackendMockServerTest {
     private final String target = "k" + TARGETS.incrementAndGet();
     private final List<KubernetesBackend> backends = new ArrayList<>();
     private final List<String> wakes = new CopyOnWriteArrayList<>();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     /** The mock server logs every request at INFO through java.util.logging; held here so the level sticks. */
     private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -278,6 +283,97 @@ class KubernetesBackendMockServerTest {
         assertEquals(before + 1, resultsOfTarget().size());
     }
 
+    // ---- Events on the Deployment, as the HPA records them ----
+
+    @Test
+    void aScaleRecordsOneEventOnTheDeploymentWithTheCountsAndThePlansReason() throws Exception {
+        create(deployment("web", 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        String uid = client.apps().deployments().inNamespace(NS).withName("web").get().getMetadata().getUid();
+        assertFalse(uid == null || uid.isEmpty(), "the fake API server gives created objects a uid");
+        TargetLoop loop = leader("executor-0").loops().get(target);
+
+        setDesired(4);
+        Outcome up = loop.reconcile();
+        assertEquals("ok", up.status(), up.message());
+        loop.publishResult("plan-up", "scale_up", "p95 412 ms above the 300 ms SLO", up);
+        awaitEvents("recorded", 1);
+
+        List<Event> events = client.v1().events().inNamespace(NS).list().getItems();
+        assertEquals(1, events.size(), events.toString());
+        Event e = events.get(0);
+        assertEquals(RescaleEvents.SUCCESSFUL, e.getReason());
+        assertEquals("Normal", e.getType());
+        String message = e.getMessage();
+        assertTrue(message.contains("New size: 4") && message.contains("was 2"), message);
+        assertTrue(message.contains("reason: p95 412 ms above the 300 ms SLO"), message);
+        assertTrue(message.contains("plan-up"), message);
+        // what kubectl describe deployment selects events by
+        assertEquals("Deployment", e.getInvolvedObject().getKind());
+        assertEquals("apps/v1", e.getInvolvedObject().getApiVersion());
+        assertEquals("web", e.getInvolvedObject().getName());
+        assertEquals(NS, e.getInvolvedObject().getNamespace());
+        assertEquals(uid, e.getInvolvedObject().getUid());
+        assertEquals(RescaleEvents.COMPONENT, e.getSource().getComponent());
+        assertEquals(1, e.getCount());
+        assertFalse(e.getFirstTimestamp() == null || e.getLastTimestamp() == null, e.toString());
+        assertTrue(e.getMetadata().getName().matches("web\\.[0-9a-f]+"), e.getMetadata().getName());
+
+        // a scale whose result is never published still gets its Event, at the next reconcile, without a reason
+        setDesired(3);
+        assertEquals("ok", loop.reconcile().status());
+        assertEquals("noop", loop.reconcile().status());
+        awaitEvents("recorded", 2);
+        assertTrue(client.v1().events().inNamespace(NS).list().getItems().stream()
+                .anyMatch(ev -> ev.getMessage().startsWith("New size: 3 (was 4); reason: not known")));
+    }
+
+    @Test
+    void anApiServerThatRefusesEventsStillGetsTheScale() throws Exception {
+        create(deployment("web", 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        server.expect().post().withPath("/api/v1/namespaces/" + NS + "/events")
+                .andReturn(403, forbidden("events is forbidden: User \"system:serviceaccount:scaling:executor\" cannot create "
+                        + "resource \"events\" in API group \"\" in the namespace \"scaling\""))
+                .always();
+        TargetLoop loop = leader("executor-0").loops().get(target);
+
+        setDesired(4);
+        Outcome up = loop.reconcile();
+        loop.publishResult("plan-up", "scale_up", "p95 above SLO", up);
+        assertEquals("ok", up.status(), up.message());
+        assertEquals(4, spec("web"));
+        assertEquals("ok", lastResult().path("result").path("status").asText(), "the result is published as usual");
+        awaitEvents("failed", 1);
+
+        // and the next scale too: a refused Event is no reason to stop scaling
+        setDesired(5);
+        Outcome again = loop.reconcile();
+        loop.publishResult("plan-again", "scale_up", "p95 above SLO", again);
+        assertEquals("ok", again.status(), again.message());
+        assertEquals(5, spec("web"));
+        awaitEvents("failed", 2);
+        assertEquals(0.0, eventsCounted("recorded"));
+    }
+
+    @Test
+    void aRefusedScaleRecordsAWarningEvent() throws Exception {
+        create(deployment("web", 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        server.expect().put().withPath("/apis/apps/v1/namespaces/" + NS + "/deployments/web/scale")
+                .andReturn(403, forbidden("deployments.apps \"web\" is forbidden: cannot update resource \"deployments/scale\""))
+                .always();
+        TargetLoop loop = leader("executor-0").loops().get(target);
+
+        setDesired(4);
+        assertThrows(RuntimeException.class, loop::reconcile, "the failure reaches the executor as before");
+        awaitEvents("recorded", 1);
+
+        Event e = client.v1().events().inNamespace(NS).list().getItems().get(0);
+        assertEquals(RescaleEvents.FAILED, e.getReason());
+        assertEquals("Warning", e.getType());
+        assertTrue(e.getMessage().startsWith("New size: 4 (was 2); error: HTTP 403: deployments.apps \"web\" is forbidden"),
+                e.getMessage());
+        assertEquals(2, spec("web"));
+    }
+
     // ---- one executor acts ----
 
     @Test
@@ -331,25 +427,50 @@ class KubernetesBackendMockServerTest {
         KubernetesBackend a = leader("executor-a");
         KubernetesBackend b = started("executor-b");
         setDesired(2);
-        assertEquals("ok", a.loops().get(target).reconcile().status());
+        scaleAndPublish(a.loops().get(target), "plan-2");
+        awaitEvents("recorded", 1);
         List<RecordedRequest> sent = new ArrayList<>(drainRequests());
         a.close();
         awaitTrue("executor-b takes the Lease over", b.lease()::isLeader);
         setDesired(3);
-        assertEquals("ok", b.loops().get(target).reconcile().status());
+        scaleAndPublish(b.loops().get(target), "plan-3");
+        awaitEvents("recorded", 2);
         b.close();
         sent.addAll(drainRequests());
 
-        assertEquals(granted, ManifestRbac.needed(sent), "requests sent: " + lines(sent));
+        Set<ManifestRbac.Grant> needed = ManifestRbac.needed(sent);
+        assertTrue(needed.contains(new ManifestRbac.Grant("create", "", "events")),
+                "every scale records an Event, so the Role must let the executor create core events: " + lines(sent));
+        assertEquals(granted, needed, "requests sent: " + lines(sent));
     }
 
     // ---- helpers ----
+
+    private static void scaleAndPublish(TargetLoop loop, String planId) {
+        Outcome o = loop.reconcile();
+        assertEquals("ok", o.status(), o.message());
+        loop.publishResult(planId, "scale_up", "p95 above SLO", o);
+    }
+
+    private double eventsCounted(String result) {
+        var c = meters.find(RescaleEvents.METER).tag("result", result).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    /** Waits on the backend's own counter, not on the API: a list of events would be one more request recorded. */
+    private void awaitEvents(String result, int n) throws InterruptedException {
+        awaitTrue(n + " Event(s) " + result, () -> eventsCounted(result) >= n);
+    }
+
+    private static io.fabric8.kubernetes.api.model.Status forbidden(String message) {
+        return new StatusBuilder().withStatus("Failure").withReason("Forbidden").withCode(403).withMessage(message).build();
+    }
 
     private KubernetesBackend started(String identity) {
         // short Lease times so a takeover happens within seconds (client-go's defaults are 15/10/2 s)
         KubernetesSettings ks = new KubernetesSettings(NS, "autoscaler-executor", identity, 3, 2, 0.5);
         ExecutorSettings es = new ExecutorSettings("kubernetes", List.of(target), 1, 10, 5, 30, 5, 1, 10, 10);
-        KubernetesBackend b = new KubernetesBackend(client, false, ks, es, bus, wakes::add).start();
+        KubernetesBackend b = new KubernetesBackend(client, false, ks, es, bus, meters, wakes::add).start();
         backends.add(b);
         return b;
     }
