@@ -201,7 +201,7 @@ public final class Reconciler implements TargetLoop, AutoCloseable {
 
     private Outcome standingBy() {
         int ready = readyCount();
-        return new Outcome(ready, ready, "noop", "standing by: the executor lease is held by " + holderSeen());
+        return Outcome.standingBy(ready, "standing by: the executor lease is held by " + holderSeen());
     }
 
     private String holderSeen() {

@@ -125,12 +125,12 @@ public final class ReplicaExecutor implements Service {
         try {
             Outcome o = r.reconcile();
             reconciles.incrementAndGet();
-            if ("noop".equals(o.status())) settled.put(target, o.after());
+            if (o.settled()) settled.put(target, o.after());
             else settled.remove(target);
             Plan plan = batch.plan();
             if (plan != null) {
                 answer(r, plan, o, folded(batch));
-            } else if (!"noop".equals(o.status())) {
+            } else if (!o.settled() && !Outcome.STANDBY.equals(o.status())) {
                 String planId = bus.redis().hget(bus.keys().desired(target), "plan_id");
                 r.publishResult(planId, "reconcile", "level-triggered reconcile to desired state", o);
             }

@@ -587,7 +587,7 @@ class ReconcilerTest {
         Outcome idle = rec.reconcile();
         rec.publishResult("plan-standby", "scale_up", "p95 above the SLO", idle);
 
-        assertEquals("noop", idle.status());
+        assertEquals(Outcome.STANDBY, idle.status());
         assertTrue(idle.message().contains("executor-other"), idle.message());
         assertTrue(backend.started.isEmpty(), "a standby starts nothing");
         assertTrue(backend.stopped.isEmpty(), "a standby stops nothing");

@@ -4,8 +4,10 @@ import dev.autoscaler.cli.local.LocalRedisCluster;
 import dev.autoscaler.cli.local.Ports;
 import dev.autoscaler.cli.local.Prerequisites;
 import dev.autoscaler.cli.local.ProcessSupervisor;
+import dev.autoscaler.common.config.RedisSettings;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +25,8 @@ final class BenchRedis implements AutoCloseable {
     private final LocalRedisCluster cluster;
     private final List<RedisClient> clients = new ArrayList<>();
     private final List<StatefulRedisConnection<String, String>> nodes = new ArrayList<>();
+    /** On a cluster, the one client behind the bench's publisher and listener; null until asked for. */
+    private RedisClusterClient clusterClient;
 
     private BenchRedis(String url, List<Integer> ports, Map<String, Process> processes, LocalRedisCluster cluster) {
         this.url = url;
@@ -106,8 +110,7 @@ final class BenchRedis implements AutoCloseable {
                 public void close() { conn.close(); }
             };
         }
-        var cc = io.lettuce.core.cluster.RedisClusterClient.create(dev.autoscaler.common.config.RedisSettings.nodes(url));
-        var conn = cc.connect();
+        var conn = clusterClient().connect();
         var async = conn.async();
         var codec = io.lettuce.core.codec.StringCodec.UTF8;
         return new Sender() {
@@ -117,10 +120,7 @@ final class BenchRedis implements AutoCloseable {
                                 .addValue(text));
             }
 
-            public void close() {
-                conn.close();
-                cc.shutdown();
-            }
+            public void close() { conn.close(); }
         };
     }
 
@@ -133,8 +133,7 @@ final class BenchRedis implements AutoCloseable {
             conn.sync().subscribe(channel);
             return conn::close;
         }
-        var cc = io.lettuce.core.cluster.RedisClusterClient.create(dev.autoscaler.common.config.RedisSettings.nodes(url));
-        var conn = cc.connectPubSub();
+        var conn = clusterClient().connectPubSub();
         conn.addListener(new io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter<>() {
             @Override
             public void smessage(io.lettuce.core.cluster.models.partitions.RedisClusterNode node, String ch, String text) {
@@ -142,16 +141,19 @@ final class BenchRedis implements AutoCloseable {
             }
         });
         for (String t : targets) conn.sync().ssubscribe(keys.shardChannel(dev.autoscaler.common.msg.Channels.ACTIONS, t));
-        return () -> {
-            conn.close();
-            cc.shutdown();
-        };
+        return conn::close;
+    }
+
+    private synchronized RedisClusterClient clusterClient() {
+        if (clusterClient == null) clusterClient = RedisClusterClient.create(RedisSettings.nodes(url));
+        return clusterClient;
     }
 
     @Override
     public void close() {
         nodes.forEach(StatefulRedisConnection::close);
         clients.forEach(RedisClient::shutdown);
+        if (clusterClient != null) clusterClient.shutdown();
         if (cluster != null) cluster.close();
     }
 }

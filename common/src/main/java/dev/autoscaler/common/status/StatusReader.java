@@ -82,7 +82,7 @@ public final class StatusReader {
     public static List<ServiceInfo> services(RedisBus bus) {
         double now = Clock.nowSec();
         List<ServiceInfo> out = new ArrayList<>();
-        for (String k : scan(bus, bus.keys().servicePattern())) {
+        for (String k : bus.scan(bus.keys().servicePattern())) {
             // a heartbeat that expired between SCAN and HGETALL reads as empty and is skipped like a bad one
             heartbeat(bus, k).flatMap(h -> ServiceInfo.fromHash(h, now)).ifPresent(out::add);
         }
@@ -97,9 +97,5 @@ public final class StatusReader {
         } catch (RedisCommandExecutionException e) {
             return Optional.empty();
         }
-    }
-
-    static List<String> scan(RedisBus bus, String pattern) {
-        return bus.scan(pattern);
     }
 }

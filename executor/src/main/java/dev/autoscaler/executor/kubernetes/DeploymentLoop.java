@@ -81,7 +81,7 @@ public final class DeploymentLoop implements TargetLoop {
             int ready = ReplicaRegistry.ready(bus, target);
             String holder = lease.holder().isEmpty() ? "nobody yet" : lease.holder();
             facts = Map.of("leader", false, "leaseHolder", lease.holder());
-            return new Outcome(ready, ready, "noop", "standing by: the Lease is held by " + holder);
+            return Outcome.standingBy(ready, "standing by: the Lease is held by " + holder);
         }
         List<Deployment> mine = client.apps().deployments().inNamespace(namespace).list().getItems().stream()
                 .filter(DeploymentOptIn::optedIn).filter(d -> target.equals(DeploymentOptIn.target(d)))

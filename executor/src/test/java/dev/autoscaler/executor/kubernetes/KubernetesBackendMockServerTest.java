@@ -391,7 +391,7 @@ class KubernetesBackendMockServerTest {
         setDesired(3);
         Outcome idle = standby.loops().get(target).reconcile();
         List<String> sent = lines(drainRequests());
-        assertEquals("noop", idle.status());
+        assertEquals(Outcome.STANDBY, idle.status());
         assertTrue(idle.message().contains(leader.lease().identity()), idle.message());
         assertTrue(sent.stream().noneMatch(l -> l.contains("/deployments") && !l.contains("watch=true")),
                 "the standby sent nothing about Deployments but its watch: " + sent);
@@ -412,7 +412,7 @@ class KubernetesBackendMockServerTest {
         assertEquals(5, spec("web"));
         assertEquals(Boolean.TRUE, standby.loops().get(target).health().get("leader"));
         assertEquals(standby.lease().identity(), standby.loops().get(target).health().get("leaseHolder"));
-        assertEquals("noop", leader.loops().get(target).reconcile().status(), "the stopped executor no longer acts");
+        assertEquals(Outcome.STANDBY, leader.loops().get(target).reconcile().status(), "the stopped executor no longer acts");
     }
 
     // ---- RBAC: what is sent equals what the Role grants ----

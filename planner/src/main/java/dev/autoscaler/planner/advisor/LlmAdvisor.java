@@ -237,7 +237,7 @@ public final class LlmAdvisor implements AutoCloseable {
     private String errorText(Throwable e) {
         String m = e.getMessage() == null ? "" : " " + e.getMessage().replaceAll("\\s+", " ").trim();
         if (m.length() > MAX_ERROR_TEXT) m = m.substring(0, MAX_ERROR_TEXT) + "...";
-        return redact(e.getClass().getSimpleName() + m);
+        return audit.redact(e.getClass().getSimpleName() + m);
     }
 
     private static void release(Slot slot) {
@@ -331,7 +331,7 @@ public final class LlmAdvisor implements AutoCloseable {
 
     private void failed(String target, String trigger, double ms, LlmException e) {
         double wait = backOff(e);
-        String reason = redact(e.getMessage()) + String.format(Locale.ROOT, "; next call in %.1f s at the earliest", wait);
+        String reason = audit.redact(e.getMessage()) + String.format(Locale.ROOT, "; next call in %.1f s at the earliest", wait);
         log.warn("{}: LLM call failed ({}): {}", target, e.outcome(), reason);
         audit.failed(target, trigger, ms, e.outcome(), reason);
     }
@@ -355,11 +355,11 @@ public final class LlmAdvisor implements AutoCloseable {
             synchronized (slot) {
                 slot.held = null;
             }
-            rejected(target, trigger, ms, a, redact(r.reason()), null);
+            rejected(target, trigger, ms, a, audit.redact(r.reason()), null);
             return;
         }
         var ok = (AdviceParser.Ok) p;
-        var advice = new AdviceRules.Advice(ok.targetReplicas(), ok.confidence(), redact(ok.reasoning()), "llm", askedAt);
+        var advice = new AdviceRules.Advice(ok.targetReplicas(), ok.confidence(), audit.redact(ok.reasoning()), "llm", askedAt);
         Held held = new Held(advice, ok.action(), ms, a.tokensIn(), a.tokensOut(), trigger, budget.left(), asked);
         synchronized (slot) {
             if (!slot.latest.sameLoadAndCount(asked)) {
@@ -463,11 +463,6 @@ public final class LlmAdvisor implements AutoCloseable {
         var a = h.advice();
         return new Plan.Advice(provider.name(), provider.model(), h.action(), a.targetReplicas(), a.confidence(), a.reasoning(), a.ts(),
                 Math.round(h.latencyMs() * 10) / 10.0, role, status, rejection, null, null);
-    }
-
-    /** The last defence: a key never leaves in a text, whatever put it there. */
-    String redact(String text) {
-        return audit.redact(text);
     }
 
     /**
