@@ -14,6 +14,7 @@ import dev.autoscaler.executor.backend.TargetLoop;
 import dev.autoscaler.executor.docker.DockerBackend;
 import dev.autoscaler.executor.docker.DockerSettings;
 import dev.autoscaler.executor.kubernetes.KubernetesBackend;
+import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -93,6 +94,8 @@ public final class Backends {
         for (String target : settings.targets()) {
             TargetLease lease = TargetLease.compete(ctx.bus(), target, holder, ttl, () -> wake.accept(target));
             leases.add(lease);
+            Gauge.builder("autoscaler_executor_leader", lease, l -> l.held() ? 1 : 0).tag("target", target).strongReference(true)
+                    .description("1 while this executor holds the target's lease and acts for it").register(ctx.meters());
             Reconciler r = new Reconciler(target, settings, backend, ctx.bus(), upstreams, lease, () -> wake.accept(target));
             reconcilers.put(target, r);
             loops.put(target, r);

@@ -12,6 +12,7 @@ import dev.autoscaler.common.ops.OpsServer;
 import dev.autoscaler.common.service.Service;
 import dev.autoscaler.common.service.ServiceContext;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,12 +52,14 @@ public final class ReplicaExecutor implements Service {
     /** Targets whose running replicas were taken in. */
     private final Set<String> adopted = ConcurrentHashMap.newKeySet();
     private volatile String lastError = "";
+    private final MeterRegistry meters;
 
     public ReplicaExecutor(ServiceContext ctx) {
         this.settings = ExecutorSettings.from(ctx.env());
         // the backend reads its settings before anything connects: a bad value stops the service at once
         this.loops = Backends.create(settings, ctx, upstreams, this::wake);
         this.bus = ctx.bus();
+        this.meters = ctx.meters();
         // the newest upstreams of a target make older ones moot
         bus.subscribeLatest(Channels.UPSTREAMS, Upstreams.class, Upstreams::target, u -> upstreams.put(u.target(), new HashSet<>(u.servers())));
         for (String target : loops.byTarget().keySet()) {
@@ -67,6 +70,8 @@ public final class ReplicaExecutor implements Service {
             FunctionCounter.builder("autoscaler_executor_plans_coalesced", lane, Lane::coalescedPlans).tag("target", target)
                     .description("plans replaced by a newer one while both waited for the target's reconcile")
                     .register(ctx.meters());
+            // the failures at 0 from the start: an alert's increase() misses the first failure of a series born at 1
+            for (String result : List.of("error", "failed")) countReconcile(target, result, 0);
             // adopts, then reconciles at once: a restarted executor closes any gap left while it was away
             lane.ask(null);
             long period = (long) (settings.reconcileSec() * 1000);
@@ -125,6 +130,7 @@ public final class ReplicaExecutor implements Service {
         try {
             Outcome o = r.reconcile();
             reconciles.incrementAndGet();
+            countReconcile(target, o.status(), 1);
             if (o.settled()) settled.put(target, o.after());
             else settled.remove(target);
             Plan plan = batch.plan();
@@ -136,8 +142,17 @@ public final class ReplicaExecutor implements Service {
             }
         } catch (RuntimeException e) {
             lastError = e.getMessage();
+            countReconcile(target, "failed", 1);
             log.error("{}: reconcile failed", target, e);
         }
+    }
+
+    /**
+     * {@code autoscaler_executor_reconciles_total{target,result}}: result is the outcome's status (ok, noop, error,
+     * standby) or failed when the reconcile threw (Redis or the backend away).
+     */
+    private void countReconcile(String target, String result, double n) {
+        meters.counter("autoscaler_executor_reconciles", "target", target, "result", result).increment(n);
     }
 
     /** A plan's result: the reconcile's outcome, or "skipped" for a plan made in advise mode. */

@@ -42,6 +42,7 @@ class DryBackendTest {
                 awaitTrue("b down to 3", () -> ready(bus, "b") == 3 && bus.redis().hlen(bus.keys().registry("b")) == 3);
                 assertEquals(1, ready(bus, "a"), "the other targets untouched");
                 assertEquals(1, ready(bus, "c"));
+                assertMetered(ctx.meters());
                 var registry = bus.redis().hgetall(bus.keys().registry("b")).values().stream()
                         .map(j -> Json.read(j, ReplicaRecord.class)).toList();
                 assertTrue(registry.stream().allMatch(r -> "dry".equals(r.handle()) && r.address().startsWith("127.0.0.1:")), registry.toString());
@@ -63,6 +64,17 @@ class DryBackendTest {
             } finally {
                 ctx.close();
             }
+        }
+    }
+
+    /** What dashboards and alerts read: each reconcile's result by target, failures from 0, and who leads. */
+    private static void assertMetered(io.micrometer.core.instrument.MeterRegistry meters) {
+        assertTrue(meters.get("autoscaler_executor_reconciles").tags("target", "b", "result", "ok").counter().count() >= 2,
+                "b scaled up and down: two reconciles at least changed the fleet");
+        assertEquals(0, meters.get("autoscaler_executor_reconciles").tags("target", "a", "result", "error").counter().count());
+        assertEquals(0, meters.get("autoscaler_executor_reconciles").tags("target", "a", "result", "failed").counter().count());
+        for (String t : List.of("a", "b", "c")) {
+            assertEquals(1, meters.get("autoscaler_executor_leader").tag("target", t).gauge().value(), "the one executor leads " + t);
         }
     }
 

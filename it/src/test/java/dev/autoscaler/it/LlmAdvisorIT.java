@@ -18,6 +18,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -98,10 +101,28 @@ class LlmAdvisorIT {
                 // the calls were drawn from the installation's budget in Redis, by the planner's own ACL user
                 assertEquals(1, stack.bus().redis().exists("autoscaler:llm-budget:gemini:60/1"), "the shared LLM budget");
                 assertEquals(List.of(), stack.bus().redis().aclLog(), "Redis ACL denials");
+                assertExportsWhatTheDeployFilesUse(stack);
             } finally {
                 loader.shutdownNow();
             }
         }
+    }
+
+    /**
+     * Here, not in a test of its own: this run has had every part the Grafana dashboard and the alerting rules look at
+     * (windows, decisions by the policy and the LLM, LLM calls, reconciles, leases) without starting a stack for it.
+     */
+    static void assertExportsWhatTheDeployFilesUse(LocalStack stack) throws Exception {
+        Set<String> exported = new TreeSet<>();
+        for (int port : stack.opsPorts().values()) {
+            exported.addAll(DeployFiles.exportedNames(Http.get("http://127.0.0.1:" + port + "/metrics").body()));
+        }
+        // the windows counter is there from the start: only a count shows the monitor counts what it publishes
+        String monitor = Http.get("http://127.0.0.1:" + stack.opsPorts().get("monitor") + "/metrics").body();
+        assertTrue(Http.metric(monitor, "autoscaler_monitor_windows_total{target=\"app\"}") > 10, monitor);
+        Map<String, List<String>> missing = new TreeMap<>(DeployFiles.usedMetricNames());
+        missing.keySet().removeAll(exported);
+        assertEquals(Map.of(), missing, "metric names (and where they are used) that no service exports; exported: " + exported);
     }
 
     static void assertKeyNowhere(LocalStack stack, Path dir, String status) throws IOException {

@@ -7,6 +7,7 @@ import dev.autoscaler.common.msg.LatencyMetrics;
 import dev.autoscaler.common.ops.OpsServer;
 import dev.autoscaler.common.service.Service;
 import dev.autoscaler.common.service.ServiceContext;
+import io.micrometer.core.instrument.Counter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +41,8 @@ public final class MonitorService implements Service {
             Thread.ofPlatform().name("window").daemon().factory());
     private final AtomicLong published = new AtomicLong();
     private final Map<String, LatencyMetrics> last = new ConcurrentHashMap<>();
+    /** Windows published per target, each counter there from the start so that a target that never had one shows 0. */
+    private final Map<String, Counter> windows = new LinkedHashMap<>();
     private long lastTickNanos = System.nanoTime();
 
     public MonitorService(ServiceContext ctx) {
@@ -61,6 +64,10 @@ public final class MonitorService implements Service {
         }
         ctx.meters().gauge("autoscaler_monitor_access_log_malformed", this, m -> m.accessLog == null ? 0 : m.accessLog.malformed());
         ctx.meters().gauge("autoscaler_monitor_access_log_unattributed", this, m -> m.accessLog == null ? 0 : m.accessLog.unattributed());
+        for (String t : s.targets()) {
+            windows.put(t, Counter.builder("autoscaler_monitor_windows").tag("target", t)
+                    .description("latency windows published for the target").register(ctx.meters()));
+        }
         long period = (long) (s.sampleIntervalSec() * 1000);
         ticker.scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
         String targets = s.targets().size() <= 5 ? String.join(",", s.targets()) : s.targets().size() + " targets";
@@ -97,6 +104,8 @@ public final class MonitorService implements Service {
         last.put(m.target(), m);
         bus.publish(Channels.ALERTS, m);
         published.incrementAndGet();
+        Counter c = windows.get(m.target());
+        if (c != null) c.increment();
     }
 
     static LatencyMetrics assemble(MonitorSettings s, String target, double windowSec, LatencySample probe, LatencySample logged,

@@ -88,6 +88,7 @@ public final class PlannerService implements Service {
     private final AtomicLong ignored = new AtomicLong();
     private final MeterRegistry meters;
     private final Timer decisionTimer;
+    private final TargetMeters targetMeters;
     private volatile double lastDecisionTs;
     private final LlmSettings llm;
     private final LlmAdvisor advisor;
@@ -108,6 +109,7 @@ public final class PlannerService implements Service {
         this.defaultMode = settings.mode();
         this.meters = ctx.meters();
         this.decisionTimer = Timer.builder("autoscaler_planner_decision_seconds").publishPercentiles(0.5, 0.99).register(meters);
+        this.targetMeters = new TargetMeters(meters, settings.maxTargets());
         this.bus = ctx.bus();
         this.keys = bus.keys();
         this.llm = LlmSettings.from(ctx.env());
@@ -162,6 +164,7 @@ public final class PlannerService implements Service {
         shadows.remove(target);
         recent.remove(target);
         store.forget(target);
+        targetMeters.forget(target);
     }
 
     /** An operator's one-off scale from {@code target:{t}} field scale: taken by this window, then removed. */
@@ -183,7 +186,9 @@ public final class PlannerService implements Service {
 
     /** Another planner's windows stop at the bus (each planner hears every window); a counted one still reaches {@link #onWindow}. */
     private boolean concerns(LatencyMetrics m) {
-        if (!m.isLatencyMetrics() || owners.concerns(m.target())) return true;
+        if (!m.isLatencyMetrics()) return true;
+        targetMeters.follow(m.target(), owners::holds);
+        if (owners.concerns(m.target())) return true;
         standbyWindows.incrementAndGet();
         return false;
     }
@@ -208,6 +213,7 @@ public final class PlannerService implements Service {
         TargetOverrides o = TargetOverrides.parse(target, snap.settings());
         String mode = o.mode() != null ? o.mode() : defaultMode;
         PolicyConfig cfg = o.apply(baseConfig);
+        targetMeters.window(target, m.p95Ms(), cfg.sloP95Ms());
         PolicyState state = states.computeIfAbsent(target, store::load);
 
         boolean enforce = "enforce".equals(mode);
@@ -233,6 +239,7 @@ public final class PlannerService implements Service {
 
         if ("off".equals(mode)) {
             leave(target, r.state(), m, mode, null, false, now);
+            targetMeters.decided(target, dec, mode);
             return;
         }
         Plan.Advice advice = held == null ? null : advisor.judged(target, held, r.advice(), role, current);
@@ -244,7 +251,7 @@ public final class PlannerService implements Service {
             log.info("{} {}: {} -> {} ({})", target, dec.action(), dec.numbers().currentReplicas(), dec.targetReplicas(), dec.reason());
             bus.appendCapped(keys.eventsStream(), Map.of("type", "plan", "target", target, "json", Json.write(plan)), 10_000);
         }
-        meters.counter("autoscaler_planner_decisions", "target", target, "action", dec.action().name()).increment();
+        targetMeters.decided(target, dec, mode);
         decisionTimer.record(System.nanoTime() - t0, java.util.concurrent.TimeUnit.NANOSECONDS);
         if (!"off".equals(role)) askAdvisor(target, m, dec, cfg, r, now);
     }

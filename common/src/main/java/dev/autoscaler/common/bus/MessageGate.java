@@ -143,6 +143,8 @@ public final class MessageGate {
             for (Executor e : executors) shards.add(new Shard(e));
             this.received = meters.counter("autoscaler_messages_received", "channel", channel);
             this.malformed = meters.counter("autoscaler_messages_malformed", "channel", channel);
+            // every reason at 0 from the start: rate() and increase() miss the first drop of a series born at 1
+            for (String reason : List.of(TOO_LARGE, MALFORMED, QUEUE_FULL, SUPERSEDED)) counterFor(reason);
         }
 
         void take(String text) {
@@ -188,8 +190,11 @@ public final class MessageGate {
         }
 
         void drop(String reason) {
-            dropped.computeIfAbsent(reason, r -> meters.counter("autoscaler_messages_dropped", "channel", channel, "reason", r))
-                    .increment();
+            counterFor(reason).increment();
+        }
+
+        private Counter counterFor(String reason) {
+            return dropped.computeIfAbsent(reason, r -> meters.counter("autoscaler_messages_dropped", "channel", channel, "reason", r));
         }
 
         private void note(String what) {

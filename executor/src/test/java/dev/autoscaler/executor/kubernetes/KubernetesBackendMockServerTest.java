@@ -384,6 +384,9 @@ class KubernetesBackendMockServerTest {
         awaitTrue("one of the two holds the Lease", () -> a.lease().isLeader() || b.lease().isLeader());
         KubernetesBackend leader = a.lease().isLeader() ? a : b;
         KubernetesBackend standby = leader == a ? b : a;
+        // both register in one registry, where the first registration (a's) stands
+        assertEquals(a.lease().isLeader() ? 1.0 : 0.0, meters.get("autoscaler_executor_leader").tag("target", target).gauge().value(),
+                "autoscaler_executor_leader follows the Lease");
         assertFalse(standby.lease().isLeader(), "never two leaders");
         awaitTrue("the standby sees who holds the Lease", () -> leader.lease().identity().equals(standby.lease().holder()));
         drainRequests();
