@@ -85,14 +85,15 @@ public final class MonitorService implements Service {
             long now = System.nanoTime();
             double windowSec = (now - lastTickNanos) / 1e9;
             lastTickNanos = now;
+            Map<String, Integer> ready = ReplicaRegistry.ready(bus, s.targets());
             if (prometheus != null) {
-                prometheus.windows(t -> ReplicaRegistry.ready(bus, t)).forEach(this::publish);
+                prometheus.windows(t -> ready.getOrDefault(t, 0)).forEach(this::publish);
                 return;
             }
             Map<String, LatencySample> logged = accessLog != null ? accessLog.drain() : Map.of();
             Optional<StubStatusReader.Rate> rate = status != null ? status.sample() : Optional.empty();
             for (String t : s.targets()) {
-                LatencyMetrics m = assemble(s, t, windowSec, probes.drain(t), logged.get(t), rate.orElse(null), ReplicaRegistry.ready(bus, t));
+                LatencyMetrics m = assemble(s, t, windowSec, probes.drain(t), logged.get(t), rate.orElse(null), ready.getOrDefault(t, 0));
                 if (m != null) publish(m);
             }
         } catch (RuntimeException e) {
