@@ -50,8 +50,12 @@ DIR="$STAGE/$NAME"
 mkdir -p "$DIR/lib" "$DIR/docs"
 # only the jars the manifest's Class-Path names: cli/target/lib may still hold jars of earlier versions
 cp "$CLI/autoscaler.jar" "$DIR/autoscaler.jar"
-for jar in $(unzip -p "$CLI/autoscaler.jar" META-INF/MANIFEST.MF | tr -d '\r' \
-    | awk '/^Class-Path:/ {on=1; sub(/^Class-Path: /, ""); printf "%s", $0; next} on && /^ / {sub(/^ /, ""); printf "%s", $0; next} {on=0}'); do
+(cd "$STAGE" && "$JAVA_HOME/bin/jar" xf "$CLI/autoscaler.jar" META-INF/MANIFEST.MF)
+CLASS_PATH="$(tr -d '\r' < "$STAGE/META-INF/MANIFEST.MF" \
+  | awk '/^Class-Path:/ {on=1; sub(/^Class-Path: /, ""); printf "%s", $0; next} on && /^ / {sub(/^ /, ""); printf "%s", $0; next} {on=0}')"
+rm -rf "$STAGE/META-INF"
+[ -n "$CLASS_PATH" ] || { say "$CLI/autoscaler.jar names no Class-Path in its manifest"; exit 1; }
+for jar in $CLASS_PATH; do
   cp "$CLI/$jar" "$DIR/$jar"
 done
 cp "$ROOT/autoscaler" "$DIR/autoscaler"
@@ -61,16 +65,23 @@ for readme in "$ROOT"/*/README.md; do
   module="$(basename "$(dirname "$readme")")"
   mkdir -p "$DIR/docs/$module" && cp "$readme" "$DIR/docs/$module/README.md"
 done
-# the stack in containers and on Kubernetes, and the dashboards and alerts for Prometheus and Grafana
-cp -r "$ROOT/deploy" "$ROOT/nginx" "$ROOT/docker-compose.yml" "$DIR/"
+# the stack in containers and on Kubernetes, and the dashboards and alerts for Prometheus and Grafana: in a git
+# checkout what is committed (a stray file, a Secret with a key, stays out), else the directories as they are
+if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+  [ -z "$(git -C "$ROOT" status --porcelain)" ] || say "warning: the working tree has changes that are not committed; the jars are built from it"
+  (cd "$ROOT" && git ls-files -z deploy nginx docker-compose.yml | xargs -0 cp --parents -t "$DIR")
+else
+  cp -r "$ROOT/deploy" "$ROOT/nginx" "$ROOT/docker-compose.yml" "$DIR/"
+fi
 echo "$VERSION" > "$DIR/VERSION"
-(cd "$DIR" && find . -type f ! -name SHA256SUMS -printf '%P\n' | LC_ALL=C sort | xargs sha256sum > SHA256SUMS)
+(cd "$DIR" && find . -type f ! -name SHA256SUMS -printf '%P\0' | LC_ALL=C sort -z | xargs -0 sha256sum > SHA256SUMS)
 
 mkdir -p "$OUT"
 TARBALL="$(cd "$OUT" && pwd)/$NAME.tar.gz"
-# the same inputs give the same bytes: sorted, owned by root, dated by the last commit
+# the archive adds no difference of its own: sorted, owned by root, dated by the last commit, no umask in the modes
 EPOCH="$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || date +%s)"
-tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$EPOCH" -C "$STAGE" -cf - "$NAME" | gzip -n > "$TARBALL"
+tar --sort=name --owner=0 --group=0 --numeric-owner --mode=go-w --mtime="@$EPOCH" -C "$STAGE" -cf - "$NAME" | gzip -n > "$TARBALL.part"
+mv "$TARBALL.part" "$TARBALL"
 (cd "$(dirname "$TARBALL")" && sha256sum "$NAME.tar.gz" > "$NAME.tar.gz.sha256")
 say "wrote $TARBALL ($(du -h "$TARBALL" | cut -f1), $(ls "$DIR/lib" | wc -l) jars) and $NAME.tar.gz.sha256"
 

@@ -9,12 +9,12 @@ import dev.autoscaler.common.config.ConfigException;
 import dev.autoscaler.common.docker.DockerClients;
 import dev.autoscaler.common.service.ServiceContext;
 import dev.autoscaler.executor.backend.ExecutorSettings;
+import dev.autoscaler.executor.backend.LeaderGauge;
 import dev.autoscaler.executor.backend.Loops;
 import dev.autoscaler.executor.backend.TargetLoop;
 import dev.autoscaler.executor.docker.DockerBackend;
 import dev.autoscaler.executor.docker.DockerSettings;
 import dev.autoscaler.executor.kubernetes.KubernetesBackend;
-import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -94,8 +94,7 @@ public final class Backends {
         for (String target : settings.targets()) {
             TargetLease lease = TargetLease.compete(ctx.bus(), target, holder, ttl, () -> wake.accept(target));
             leases.add(lease);
-            Gauge.builder("autoscaler_executor_leader", lease, l -> l.held() ? 1 : 0).tag("target", target).strongReference(true)
-                    .description("1 while this executor holds the target's lease and acts for it").register(ctx.meters());
+            LeaderGauge.register(ctx.meters(), target, lease::held);
             Reconciler r = new Reconciler(target, settings, backend, ctx.bus(), upstreams, lease, () -> wake.accept(target));
             reconcilers.put(target, r);
             loops.put(target, r);

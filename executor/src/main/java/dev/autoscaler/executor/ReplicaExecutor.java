@@ -125,7 +125,10 @@ public final class ReplicaExecutor implements Service {
     }
 
     private void run(String target, Lane.Batch batch) {
-        if (!adopt(target)) return;
+        if (!adopt(target)) {
+            countReconcile(target, "failed", 1);
+            return;
+        }
         TargetLoop r = loops.byTarget().get(target);
         try {
             Outcome o = r.reconcile();
@@ -134,9 +137,9 @@ public final class ReplicaExecutor implements Service {
             if (o.settled()) settled.put(target, o.after());
             else settled.remove(target);
             Plan plan = batch.plan();
-            if (plan != null) {
+            if (plan != null && !o.standingBy()) {
                 answer(r, plan, o, folded(batch));
-            } else if (!o.settled() && !Outcome.STANDBY.equals(o.status())) {
+            } else if (plan == null && !o.settled()) {
                 String planId = bus.redis().hget(bus.keys().desired(target), "plan_id");
                 r.publishResult(planId, "reconcile", "level-triggered reconcile to desired state", o);
             }

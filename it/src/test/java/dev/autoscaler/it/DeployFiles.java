@@ -13,7 +13,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The monitoring files under {@code deploy/} (the Grafana dashboard and the Prometheus rules) as tests read them, and
@@ -165,18 +164,7 @@ final class DeployFiles {
     }
 
     /** Runs a tool in the checkout's root; its exit code and its merged output. */
-    record Run(int exit, String output) {}
-
-    static Run run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).directory(root().toFile()).redirectErrorStream(true).start();
-        String out;
-        try (Stream<String> lines = p.inputReader().lines()) {
-            out = String.join("\n", lines.toList());
-        }
-        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Run(-1, out + "\n(no exit within 60 s)");
-        }
-        return new Run(p.exitValue(), out);
+    static Commands.Run run(List<String> command) throws Exception {
+        return Commands.run(root(), null, java.time.Duration.ofSeconds(60), command);
     }
 }

@@ -25,13 +25,13 @@ class DeployFilesTest {
 
     @Test
     void theAlertingRulesPassPromtoolsCheck() throws Exception {
-        DeployFiles.Run r = DeployFiles.run(List.of(promtool(), "check", "rules", DeployFiles.RULES));
+        Commands.Run r = DeployFiles.run(List.of(promtool(), "check", "rules", DeployFiles.RULES));
         assertEquals(0, r.exit(), r.output());
     }
 
     @Test
     void theAlertingRulesPassTheirUnitTests() throws Exception {
-        DeployFiles.Run r = DeployFiles.run(List.of(promtool(), "test", "rules", DeployFiles.RULES_TEST));
+        Commands.Run r = DeployFiles.run(List.of(promtool(), "test", "rules", DeployFiles.RULES_TEST));
         assertEquals(0, r.exit(), r.output());
     }
 

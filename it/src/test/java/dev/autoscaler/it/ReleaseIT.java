@@ -6,14 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.autoscaler.common.msg.Json;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -33,36 +33,47 @@ class ReleaseIT {
         Path root = TestImages.root();
         String version = builtVersion(root);
         Path out = tmp.resolve("dist");
-        Result release = run(root, List.of("bash", root.resolve("autoscaler").toString(), "release", "--no-build", "--no-images", "--out", out.toString()));
-        assertEquals(0, release.rc, release.out);
+        Commands.Run release = run(root, List.of("bash", root.resolve("autoscaler").toString(), "release", "--no-build", "--no-images", "--out", out.toString()));
+        assertEquals(0, release.exit(), release.output());
         Path tarball = out.resolve("autoscaler-" + version + ".tar.gz");
-        assertTrue(Files.isRegularFile(tarball), release.out);
+        assertTrue(Files.isRegularFile(tarball), release.output());
 
         Path unpacked = Files.createDirectories(tmp.resolve("unpacked"));
-        assertEquals(0, run(unpacked, List.of("tar", "xzf", tarball.toString())).rc);
+        assertEquals(0, run(unpacked, List.of("tar", "xzf", tarball.toString())).exit());
         Path home = unpacked.resolve("autoscaler-" + version);
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         String launcher = home.resolve("autoscaler").toString();
 
-        Result v = run(empty, List.of(launcher, "--version"));
-        assertEquals(0, v.rc, v.out);
-        assertEquals("autoscaler " + version, v.out.strip());
-        Result help = run(empty, List.of(launcher, "status", "--help"));
-        assertEquals(0, help.rc, help.out);
-        assertTrue(help.out.startsWith("Usage: autoscaler status"), help.out);
-        Result test = run(empty, List.of(launcher, "test"));
-        assertEquals(2, test.rc, "a release points to the sources for the suite: " + test.out);
+        Commands.Run v = run(empty, List.of(launcher, "--version"));
+        assertEquals(0, v.exit(), v.output());
+        assertEquals("autoscaler " + version, v.output().strip());
+        Commands.Run help = run(empty, List.of(launcher, "status", "--help"));
+        assertEquals(0, help.exit(), help.output());
+        assertTrue(help.output().startsWith("Usage: autoscaler status"), help.output());
+        Commands.Run test = run(empty, List.of(launcher, "test"));
+        assertEquals(2, test.exit(), "a release points to the sources for the suite: " + test.output());
         try (Stream<Path> left = Files.list(empty)) {
             assertEquals(0, left.count(), "the launcher wrote nothing where it was started");
         }
 
-        Result sums = run(home, List.of("sha256sum", "--check", "--strict", "SHA256SUMS"));
-        assertEquals(0, sums.rc, sums.out);
-        assertEquals(0, run(out, List.of("sha256sum", "--check", tarball.getFileName() + ".sha256")).rc);
+        Commands.Run sums = run(home, List.of("sha256sum", "--check", "--strict", "SHA256SUMS"));
+        assertEquals(0, sums.exit(), sums.output());
+        assertEquals(0, run(out, List.of("sha256sum", "--check", tarball.getFileName() + ".sha256")).exit());
         for (String doc : List.of("README.md", "CHANGELOG.md", "LICENSE", "NOTICE", "docs/planner/README.md", "deploy/kubernetes/kustomization.yaml")) {
             assertTrue(Files.isRegularFile(home.resolve(doc)), doc);
         }
+        assertEveryJarTheManifestNamesIsThere(home);
         assertSbomListsEveryJar(home);
+    }
+
+    /** The launcher's jar finds its libraries through its manifest's Class-Path, relative to itself. */
+    private static void assertEveryJarTheManifestNamesIsThere(Path home) throws IOException {
+        try (JarFile jar = new JarFile(home.resolve("autoscaler.jar").toFile())) {
+            String classPath = jar.getManifest().getMainAttributes().getValue("Class-Path");
+            assertTrue(classPath != null && !classPath.isBlank(), "the manifest names the libraries");
+            List<String> absent = java.util.Arrays.stream(classPath.trim().split("\\s+")).filter(e -> !Files.isRegularFile(home.resolve(e))).toList();
+            assertEquals(List.of(), absent, "Class-Path entries not in the release");
+        }
     }
 
     /** Every jar the release runs on is a component of the SBOM, by name and version. */
@@ -89,20 +100,9 @@ class ReleaseIT {
         }
     }
 
-    private record Result(int rc, String out) {}
-
-    private static Result run(Path dir, List<String> cmd) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().clear();
-        pb.environment().put("PATH", "/usr/bin:/bin");
-        pb.environment().put("HOME", dir.toString());
-        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("timed out: " + cmd + "\n" + out);
-        }
-        return new Result(p.exitValue(), out);
+    /** {@code cmd} in {@code dir} with nothing of the test's environment but a JDK: PATH is the system's alone. */
+    private static Commands.Run run(Path dir, List<String> cmd) throws IOException, InterruptedException {
+        Map<String, String> env = Map.of("PATH", "/usr/bin:/bin", "HOME", dir.toString(), "JAVA_HOME", System.getProperty("java.home"));
+        return Commands.run(dir, env, Duration.ofMinutes(5), cmd);
     }
 }

@@ -85,15 +85,19 @@ public final class MonitorService implements Service {
             long now = System.nanoTime();
             double windowSec = (now - lastTickNanos) / 1e9;
             lastTickNanos = now;
-            Map<String, Integer> ready = ReplicaRegistry.ready(bus, s.targets());
             if (prometheus != null) {
+                Map<String, Integer> ready = ReplicaRegistry.ready(bus, s.targets());
                 prometheus.windows(t -> ready.getOrDefault(t, 0)).forEach(this::publish);
                 return;
             }
+            // drained before Redis is asked: a window lost to Redis away must not pile its requests onto the next one
             Map<String, LatencySample> logged = accessLog != null ? accessLog.drain() : Map.of();
             Optional<StubStatusReader.Rate> rate = status != null ? status.sample() : Optional.empty();
+            Map<String, LatencySample> probed = new LinkedHashMap<>();
+            for (String t : s.targets()) probed.put(t, probes.drain(t));
+            Map<String, Integer> ready = ReplicaRegistry.ready(bus, s.targets());
             for (String t : s.targets()) {
-                LatencyMetrics m = assemble(s, t, windowSec, probes.drain(t), logged.get(t), rate.orElse(null), ready.getOrDefault(t, 0));
+                LatencyMetrics m = assemble(s, t, windowSec, probed.get(t), logged.get(t), rate.orElse(null), ready.getOrDefault(t, 0));
                 if (m != null) publish(m);
             }
         } catch (RuntimeException e) {

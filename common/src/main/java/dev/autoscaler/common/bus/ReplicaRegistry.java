@@ -18,7 +18,7 @@ import java.util.concurrent.TimeoutException;
  * registry, logs them.
  */
 public final class ReplicaRegistry {
-    /** As long as a synchronous command may take (Lettuce's default timeout is longer than a window). */
+    /** A backstop only: the bus's command timeout fails a read that Redis does not answer well before this. */
     private static final long AWAIT_SEC = 10;
     private ReplicaRegistry() {}
 

@@ -7,13 +7,20 @@ package dev.autoscaler.executor.backend;
 public record Outcome(int before, int after, String status, String message) {
     public static final String STANDBY = "standby";
 
-    /** Another executor reconciles the target: nothing here settled, and nothing is reported. */
+    /** Another executor reconciles the target: this one reports nothing until it takes the lease (which wakes it). */
     public static Outcome standingBy(int ready, String message) {
         return new Outcome(ready, ready, STANDBY, message);
     }
 
-    /** The target is at its desired count and nothing changed: a noop plan at that count needs no reconcile. */
+    public boolean standingBy() {
+        return STANDBY.equals(status);
+    }
+
+    /**
+     * Nothing to do here until something changes (which wakes the target): at the desired count, or standing by. A noop
+     * plan at this count needs no reconcile.
+     */
     public boolean settled() {
-        return "noop".equals(status);
+        return "noop".equals(status) || standingBy();
     }
 }

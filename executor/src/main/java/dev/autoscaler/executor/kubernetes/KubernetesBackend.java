@@ -1,5 +1,6 @@
 package dev.autoscaler.executor.kubernetes;
 
+import dev.autoscaler.executor.backend.LeaderGauge;
 import dev.autoscaler.executor.backend.Loops;
 import dev.autoscaler.common.kube.KubernetesSettings;
 import dev.autoscaler.common.kube.KubeLease;
@@ -13,7 +14,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -59,9 +59,8 @@ public final class KubernetesBackend implements AutoCloseable {
         RescaleEvents events = new RescaleEvents(client, settings.identity(), meters);
         for (String target : executor.targets()) {
             loops.put(target, new DeploymentLoop(target, client, settings.namespace(), executor, lease, bus, events));
-            // one Lease for every target here, as the process and docker backends' leases are per target
-            Gauge.builder("autoscaler_executor_leader", lease, l -> l.isLeader() ? 1 : 0).tag("target", target).strongReference(true)
-                    .description("1 while this executor holds the target's lease and acts for it").register(meters);
+            // one Lease for every target here, where the process and docker backends hold one per target
+            LeaderGauge.register(meters, target, lease::isLeader);
         }
     }
 
