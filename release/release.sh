@@ -42,6 +42,10 @@ for f in "$CLI/autoscaler.jar" "$CLI/autoscaler-sbom.json"; do
 done
 VERSION="$("$JAVA_HOME/bin/java" -jar "$CLI/autoscaler.jar" --version | awk '{print $NF}')"
 [ -n "$VERSION" ] || { say "the jar did not say its version"; exit 1; }
+# an offline build (mvnw -o) skips the SBOM: one older than the jar describes another build
+if [ "$CLI/autoscaler.jar" -nt "$CLI/autoscaler-sbom.json" ] || ! grep -q "\"version\" : \"$VERSION\"" "$CLI/autoscaler-sbom.json"; then
+  say "$CLI/autoscaler-sbom.json is not this build's (an offline build skips it): build online, or drop --no-build"; exit 1
+fi
 NAME="autoscaler-$VERSION"
 
 STAGE="$(mktemp -d)"
