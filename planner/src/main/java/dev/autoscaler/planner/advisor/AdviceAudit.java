@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
  */
 final class AdviceAudit {
     private static final Logger log = LoggerFactory.getLogger(AdviceAudit.class);
+    /** What a call can end as: judged ok or rejected, or failed (LlmException's timeout, 429, error). */
+    private static final java.util.List<String> OUTCOMES = java.util.List.of("ok", "rejected", "timeout", "429", "error");
 
     private final LlmProvider provider;
     private final LlmSettings settings;
@@ -35,6 +37,8 @@ final class AdviceAudit {
         this.meters = meters;
         this.clock = clock;
         this.callsLeft = callsLeft;
+        // every outcome from 0 at start, so that rate() sees the first failure (a series that appears at 1 has no rise)
+        for (String outcome : OUTCOMES) calls(outcome);
     }
 
     /** The request could not be built: no call went out. */
@@ -79,8 +83,12 @@ final class AdviceAudit {
     }
 
     private void record(LlmCall call) {
-        meters.counter("autoscaler_llm_calls", "provider", provider.name(), "outcome", call.outcome()).increment();
+        calls(call.outcome()).increment();
         write(call);
+    }
+
+    private io.micrometer.core.instrument.Counter calls(String outcome) {
+        return meters.counter("autoscaler_llm_calls", "provider", provider.name(), "outcome", outcome);
     }
 
     private void write(LlmCall call) {

@@ -92,11 +92,12 @@ class LlmAdvisorTest {
     final List<LlmCall> audit = new CopyOnWriteArrayList<>();
     ScriptedProvider provider = new ScriptedProvider(clockMs);
     LlmAdvisor advisor;
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     LlmAdvisor advisor(String... kv) {
         Map<String, String> env = new HashMap<>(Map.of("LLM_PROVIDER", "gemini", "LLM_API_KEY", KEY));
         for (int i = 0; i < kv.length; i += 2) env.put(kv[i], kv[i + 1]);
-        advisor = new LlmAdvisor(LlmSettings.from(new Env(env)), provider, audit::add, new SimpleMeterRegistry(), () -> clockMs.get() / 1000.0);
+        advisor = new LlmAdvisor(LlmSettings.from(new Env(env)), provider, audit::add, meters, () -> clockMs.get() / 1000.0);
         return advisor;
     }
 
@@ -127,6 +128,18 @@ class LlmAdvisorTest {
     /** One window per simulated second for {@code seconds}, the state changing every window. */
     void flood(int seconds, int replicas) throws InterruptedException {
         for (int i = 0; i < seconds; i++) window(StateKey.of(100 + 50 * (i % 7), replicas + i % 3, i % 2 == 0));
+    }
+
+    @Test
+    void everyCallOutcomeIsCountedFromZeroSoTheFirstFailureIsARise() throws InterruptedException {
+        advisor();
+        for (String outcome : List.of("ok", "rejected", "timeout", "429", "error")) {
+            var c = meters.find("autoscaler_llm_calls").tag("provider", "gemini").tag("outcome", outcome).counter();
+            assertTrue(c != null && c.count() == 0, outcome + " is exported at 0 before any call");
+        }
+        provider.script.add(new LlmException(LlmException.Kind.RATE_LIMITED, 429, Duration.ofSeconds(45), "HTTP 429 RESOURCE_EXHAUSTED"));
+        window(StateKey.of(300, 2, true));
+        await(() -> meters.get("autoscaler_llm_calls").tag("outcome", "429").counter().count() == 1, "the 429 counted on the same series");
     }
 
     @Test
