@@ -15,6 +15,7 @@ import java.net.URI;
 import dev.autoscaler.common.msg.Channels;
 import dev.autoscaler.executor.backend.ReplicaRecord;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -186,6 +187,68 @@ class RecoveryIT {
         assertEquals(2, stack.replicaProcesses().size(), "no replica started or stopped because Redis forgot");
         for (String service : LocalStack.SERVICES) {
             assertEquals(200, Http.get("http://127.0.0.1:" + stack.opsPorts().get(service) + "/health").statusCode(), service);
+        }
+    }
+
+    /**
+     * Windows lost while Redis is away do not pile their requests onto the first window after it: that window's rate is
+     * the rate of its own span, not the outage's requests over one window (a pile-up reads as a burst, and a burst as a
+     * need for replicas). A window may be longer than SAMPLE_INTERVAL when the monitor waited on Redis: its window_sec
+     * says so.
+     */
+    @Test
+    void theFirstWindowAfterRedisWasAwayCountsOnlyItsOwnRequests() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(stack.process("redis") != null, "stack uses an external Redis");
+        List<Double> before = windowRates(5, 30);
+        double steady = before.stream().sorted().toList().get(before.size() / 2);
+        Path monitorLog = stack.logFile("monitor");
+        long lostBefore = windowsNotPublished(monitorLog);
+        stack.killRedis();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (windowsNotPublished(monitorLog) < lostBefore + 4) {
+            assertTrue(System.nanoTime() < deadline, "the monitor did not miss 4 windows within 30 s with Redis away");
+            Thread.sleep(100);
+        }
+        stack.startRedisAgain();
+        List<Double> after = windowRates(2, 30);
+        assertTrue(after.get(0) <= 2 * steady + 1, "first window after the outage: " + after.get(0) + " requests/s against "
+                + steady + " before (" + before + "); the lost windows' requests were carried over");
+    }
+
+    /**
+     * The requests per second of window span ({@code requests / window_sec}) of the next {@code n} windows the planner
+     * records in history, waiting up to {@code sec}.
+     */
+    private static List<Double> windowRates(int n, int sec) throws Exception {
+        String history = stack.bus().keys().history(LocalStack.TARGET);
+        String from = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(sec);
+        List<Double> out = new java.util.ArrayList<>();
+        while (out.size() < n) {
+            assertTrue(System.nanoTime() < deadline, "no " + n + " windows within " + sec + " s: " + out);
+            try {
+                if (from == null) {
+                    var newest = stack.bus().redis().xrevrange(history, io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.create(0, 1));
+                    from = newest.isEmpty() ? "0" : newest.get(0).getId();
+                }
+                for (var e : stack.bus().redis().xrange(history, io.lettuce.core.Range.create("(" + from, "+"))) {
+                    from = e.getId();
+                    if (out.size() < n && e.getBody().containsKey("window")) {
+                        var w = dev.autoscaler.common.msg.Json.read(e.getBody().get("window"), dev.autoscaler.common.msg.LatencyMetrics.class);
+                        out.add(Math.round(w.requests() / w.windowSec() * 10) / 10.0);
+                    }
+                }
+            } catch (RuntimeException reconnecting) {
+                // the test's own connection is reconnecting after the restart
+            }
+            Thread.sleep(200);
+        }
+        return out;
+    }
+
+    private static long windowsNotPublished(Path log) throws java.io.IOException {
+        try (var lines = Files.lines(log)) {
+            return lines.filter(l -> l.contains("window not published")).count();
         }
     }
 }
