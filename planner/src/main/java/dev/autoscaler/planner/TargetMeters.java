@@ -1,6 +1,7 @@
 package dev.autoscaler.planner;
 
 import dev.autoscaler.planner.policy.PolicyDecision;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,6 +24,7 @@ final class TargetMeters {
     private final int maxTargets;
     private final Map<String, Level> levels = new ConcurrentHashMap<>();
     private final Set<String> followed = ConcurrentHashMap.newKeySet();
+    private final Map<String, Set<Meter>> decisions = new ConcurrentHashMap<>();
 
     /** Written by the target's lane, read by a scrape. */
     private static final class Level {
@@ -55,14 +57,22 @@ final class TargetMeters {
     }
 
     void decided(String target, PolicyDecision dec, String mode) {
-        meters.counter("autoscaler_planner_decisions", "target", target, "action", dec.action().name(), "source",
-                String.valueOf(dec.source()), "mode", mode).increment();
+        Counter c = meters.counter("autoscaler_planner_decisions", "target", target, "action", dec.action().name(), "source",
+                String.valueOf(dec.source()), "mode", mode);
+        decisions.computeIfAbsent(target, t -> ConcurrentHashMap.newKeySet()).add(c);
+        c.increment();
     }
 
-    /** The target is another planner's now: its last p95 and SLO would be a second, stale value beside the holder's. */
+    /**
+     * The target is another planner's now: its last p95 and SLO would be a second, stale value beside the holder's, and
+     * its decision counters go too (the holder's count on; a rate() reads one that is gone as ended, not as a fall), so
+     * a planner's series follow the targets it holds, not every target it ever held.
+     */
     void forget(String target) {
         Level l = levels.remove(target);
         if (l != null) l.gauges.forEach(meters::remove);
+        Set<Meter> counted = decisions.remove(target);
+        if (counted != null) counted.forEach(meters::remove);
     }
 
     /** Exports whether this planner holds {@code target} from now on (once per target, up to the planner's bound). */

@@ -54,6 +54,18 @@ class TargetMetersTest {
     }
 
     @Test
+    void aTargetGivenUpTakesItsDecisionCountersAlongAndKeepsTheOthers() {
+        var up = new PolicyDecision(Plan.Action.scale_up, 3, "slow", 0.9, "heuristic", null);
+        tm.decided("app", up, "enforce");
+        tm.decided("web", up, "enforce");
+        tm.forget("app");
+        assertTrue(meters.find("autoscaler_planner_decisions").tag("target", "app").counters().isEmpty(), "app's counters went");
+        assertEquals(1, meters.get("autoscaler_planner_decisions").tag("target", "web").counter().count(), "web's stay");
+        tm.decided("app", up, "enforce");
+        assertEquals(1, meters.get("autoscaler_planner_decisions").tag("target", "app").counter().count(), "taken again: counted anew");
+    }
+
+    @Test
     void theLeaderGaugeFollowsTheLeaseForAsManyTargetsAsThePlannerKeeps() {
         Set<String> held = new HashSet<>();
         for (String t : new String[] {"a", "b", "c", "a"}) tm.follow(t, held::contains);

@@ -28,12 +28,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class KubernetesBackend implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KubernetesBackend.class);
+    /** How long a stop waits for Events still being sent: a pod's grace period is 30 s, and the API answers in ms. */
+    private static final java.time.Duration EVENTS_AT_CLOSE = java.time.Duration.ofSeconds(2);
 
     private final KubernetesClient client;
     private final boolean ownsClient;
     private final KubernetesSettings settings;
     private final Consumer<String> wake;
     private final KubeLease lease;
+    private final RescaleEvents events;
     private final Map<String, TargetLoop> loops = new LinkedHashMap<>();
     private volatile Watch watch;
     private volatile boolean closed;
@@ -56,7 +59,7 @@ public final class KubernetesBackend implements AutoCloseable {
         this.wake = wake;
         // a new leader reconciles every target at once rather than at its next tick
         this.lease = new KubeLease(client, settings, () -> loops.keySet().forEach(wake));
-        RescaleEvents events = new RescaleEvents(client, settings.identity(), meters);
+        this.events = new RescaleEvents(client, settings.identity(), meters);
         for (String target : executor.targets()) {
             loops.put(target, new DeploymentLoop(target, client, settings.namespace(), executor, lease, bus, events));
             // one Lease for every target here, where the process and docker backends hold one per target
@@ -114,6 +117,8 @@ public final class KubernetesBackend implements AutoCloseable {
         lease.close();
         Watch w = watch;
         if (w != null) w.close();
+        // the last scale's Event is the one an operator looks for after a stop: let it out before the client goes
+        events.awaitSent(EVENTS_AT_CLOSE);
         if (ownsClient) client.close();
     }
 }

@@ -10,6 +10,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,15 +43,17 @@ final class RescaleEvents {
     private final KubernetesClient client;
     private final String instance;
     private final Counter recorded;
-    private final Counter unrecorded;
+    private final Counter failed;
     private final AtomicBoolean failing = new AtomicBoolean();
+    /** The Events on their way to the API server. */
+    private final Set<Thread> sending = ConcurrentHashMap.newKeySet();
 
     /** @param instance this executor's identity in the Lease (its pod), as the Event's reporting instance */
     RescaleEvents(KubernetesClient client, String instance, MeterRegistry meters) {
         this.client = client;
         this.instance = instance;
         this.recorded = counter(meters, "recorded");
-        this.unrecorded = counter(meters, "failed");
+        this.failed = counter(meters, "failed");
     }
 
     private static Counter counter(MeterRegistry meters, String result) {
@@ -71,14 +76,14 @@ final class RescaleEvents {
 
     /** The API server refused (or never answered) a scale of {@code d} from {@code from} to {@code to}. */
     void rescaleFailed(Deployment d, int from, int to, RuntimeException error) {
-        send(event(d, "Warning", FAILED, "New size: " + to + " (was " + from + "); error: " + apiServersWords(error)));
+        send(event(d, "Warning", FAILED, "New size: " + to + " (was " + from + "); error: " + apiServerMessage(error)));
     }
 
     /**
      * Only the HTTP status and the API server's own Status message: an Event is readable by anyone who may describe
      * the Deployment, so nothing of the request (URL, headers, token) or of the executor's settings goes into it.
      */
-    static String apiServersWords(RuntimeException e) {
+    static String apiServerMessage(RuntimeException e) {
         if (e instanceof KubernetesClientException k && k.getStatus() != null && k.getStatus().getMessage() != null) {
             return "HTTP " + k.getCode() + ": " + k.getStatus().getMessage();
         }
@@ -114,7 +119,30 @@ final class RescaleEvents {
     }
 
     private void send(Event e) {
-        Thread.ofVirtual().name("event-" + e.getMetadata().getName()).start(() -> post(e));
+        Thread t = Thread.ofVirtual().name("event-" + e.getMetadata().getName()).unstarted(() -> {
+            try {
+                post(e);
+            } finally {
+                sending.remove(Thread.currentThread());
+            }
+        });
+        sending.add(t);
+        t.start();
+    }
+
+    /** Waits up to {@code limit} for the Events still being sent (at a stop, before the client closes). */
+    void awaitSent(java.time.Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        for (Thread t : List.copyOf(sending)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) break;
+            try {
+                t.join(java.time.Duration.ofNanos(left));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private void post(Event e) {
@@ -129,14 +157,14 @@ final class RescaleEvents {
     }
 
     private void notRecorded(Event e, RuntimeException x) {
-        unrecorded.increment();
+        failed.increment();
         if (failing.getAndSet(true)) {
-            log.debug("Event {} not recorded: {}", e.getMetadata().getName(), apiServersWords(x));
+            log.debug("Event {} not recorded: {}", e.getMetadata().getName(), apiServerMessage(x));
             return;
         }
         log.warn("cannot record Event {} ({} {}) on Deployment {}/{}: {}; the scale stands. Further failures are counted in "
                         + METER + "_total{result=\"failed\"} and warned about again after one succeeds (on a 403 the Role "
                         + "lacks create on events)", e.getMetadata().getName(), e.getType(), e.getReason(),
-                e.getMetadata().getNamespace(), e.getInvolvedObject().getName(), apiServersWords(x));
+                e.getMetadata().getNamespace(), e.getInvolvedObject().getName(), apiServerMessage(x));
     }
 }

@@ -328,6 +328,21 @@ class KubernetesBackendMockServerTest {
     }
 
     @Test
+    void theEventOfAScaleJustBeforeAStopIsSentBeforeTheBackendReturnsFromClose() throws Exception {
+        create(deployment("web", 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
+        // an API server that takes half a second to answer the Event: the stop comes while it is on its way
+        server.expect().post().delay(500, TimeUnit.MILLISECONDS).withPath("/api/v1/namespaces/" + NS + "/events")
+                .andReturn(201, new io.fabric8.kubernetes.api.model.EventBuilder().withNewMetadata().withName("web.slow")
+                        .withNamespace(NS).endMetadata().build()).once();
+        KubernetesBackend b = leader("executor-0");
+        TargetLoop loop = b.loops().get(target);
+        setDesired(3);
+        scaleAndPublish(loop, "plan-last");
+        b.close();
+        assertEquals(1.0, eventsCounted("recorded"), "the Event was on its way when the executor stopped");
+    }
+
+    @Test
     void anApiServerThatRefusesEventsStillGetsTheScale() throws Exception {
         create(deployment("web", 2, Map.of(DeploymentOptIn.ENABLED, "true", DeploymentOptIn.TARGET, target)));
         server.expect().post().withPath("/api/v1/namespaces/" + NS + "/events")
