@@ -191,13 +191,13 @@ class RecoveryIT {
     }
 
     /**
-     * Windows lost while Redis is away do not pile their requests onto the first window after it: that window's rate is
-     * the rate of its own span, not the outage's requests over one window (a pile-up reads as a burst, and a burst as a
-     * need for replicas). A window may be longer than SAMPLE_INTERVAL when the monitor waited on Redis: its window_sec
-     * says so.
+     * Windows lost while Redis is away do not pile their requests onto the windows after it, and the ticks a wait on Redis
+     * held up do not come all at once as windows of milliseconds (one request in 7 ms read as 143 a second): each
+     * window's rate is the rate of its own span (a pile-up reads as a burst, and a burst as a need for replicas). A
+     * window may be longer than SAMPLE_INTERVAL when the monitor waited on Redis: its window_sec says so.
      */
     @Test
-    void theFirstWindowAfterRedisWasAwayCountsOnlyItsOwnRequests() throws Exception {
+    void theWindowsAfterRedisWasAwayCountOnlyTheirOwnRequests() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(stack.process("redis") != null, "stack uses an external Redis");
         List<Double> before = windowRates(5, 30);
         double steady = before.stream().sorted().toList().get(before.size() / 2);
@@ -210,9 +210,10 @@ class RecoveryIT {
             Thread.sleep(100);
         }
         stack.startRedisAgain();
-        List<Double> after = windowRates(2, 30);
-        assertTrue(after.get(0) <= 2 * steady + 1, "first window after the outage: " + after.get(0) + " requests/s against "
-                + steady + " before (" + before + "); the lost windows' requests were carried over");
+        List<Double> after = windowRates(3, 30);
+        double highest = after.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        assertTrue(highest <= 2 * steady + 1, "windows after the outage: " + after + " requests/s against " + steady
+                + " before (" + before + "): requests carried over, or windows of milliseconds");
     }
 
     /**
