@@ -1,10 +1,8 @@
 package dev.autoscaler.it;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The project's images for the Docker tests, built once per test JVM with {@code docker/build-images.sh --from-host}:
@@ -26,11 +24,10 @@ final class TestImages {
 
     static synchronized void ensureBuilt() throws IOException, InterruptedException {
         if (built) return;
-        Process p = new ProcessBuilder("bash", root().resolve("docker/build-images.sh").toString(), "--from-host", "--tag", TAG)
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) throw new IllegalStateException("build-images.sh failed:\n" + out);
-        System.out.println(out.strip());
+        Commands.Run r = Commands.run(root(), null, java.time.Duration.ofMinutes(10),
+                java.util.List.of("bash", root().resolve("docker/build-images.sh").toString(), "--from-host", "--tag", TAG));
+        if (r.exit() != 0) throw new IllegalStateException("build-images.sh failed:\n" + r.output());
+        System.out.println(r.output().strip());
         built = true;
     }
 }

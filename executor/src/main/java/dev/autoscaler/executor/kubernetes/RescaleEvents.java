@@ -10,9 +10,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,8 +46,8 @@ final class RescaleEvents {
     private final Counter recorded;
     private final Counter failed;
     private final AtomicBoolean failing = new AtomicBoolean();
-    /** The Events on their way to the API server. */
-    private final Set<Thread> sending = ConcurrentHashMap.newKeySet();
+    /** A virtual thread per Event on its way to the API server. */
+    private final ExecutorService sending = Executors.newVirtualThreadPerTaskExecutor();
 
     /** @param instance this executor's identity in the Lease (its pod), as the Event's reporting instance */
     RescaleEvents(KubernetesClient client, String instance, MeterRegistry meters) {
@@ -119,29 +120,20 @@ final class RescaleEvents {
     }
 
     private void send(Event e) {
-        Thread t = Thread.ofVirtual().name("event-" + e.getMetadata().getName()).unstarted(() -> {
-            try {
-                post(e);
-            } finally {
-                sending.remove(Thread.currentThread());
-            }
-        });
-        sending.add(t);
-        t.start();
+        try {
+            sending.execute(() -> post(e));
+        } catch (RejectedExecutionException stopped) {
+            notRecorded(e, stopped);
+        }
     }
 
-    /** Waits up to {@code limit} for the Events still being sent (at a stop, before the client closes). */
+    /** Waits up to {@code limit} for the Events still being sent (at a stop, before the client closes); sends no more. */
     void awaitSent(java.time.Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        for (Thread t : List.copyOf(sending)) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) break;
-            try {
-                t.join(java.time.Duration.ofNanos(left));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        sending.shutdown();
+        try {
+            sending.awaitTermination(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -2,6 +2,7 @@ package dev.autoscaler.planner.advisor;
 
 import dev.autoscaler.common.msg.LlmCall;
 import dev.autoscaler.common.msg.Plan;
+import dev.autoscaler.planner.llm.LlmException;
 import dev.autoscaler.planner.llm.LlmProvider;
 import dev.autoscaler.planner.llm.LlmSettings;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,8 +19,9 @@ import org.slf4j.LoggerFactory;
  */
 final class AdviceAudit {
     private static final Logger log = LoggerFactory.getLogger(AdviceAudit.class);
-    /** What a call can end as: judged ok or rejected, or failed (LlmException's timeout, 429, error). */
-    private static final java.util.List<String> OUTCOMES = java.util.List.of("ok", "rejected", "timeout", "429", "error");
+    /** What a call can end as: judged ok or rejected, or failed as an LlmException says (timeout, 429, error). */
+    private static final java.util.List<String> OUTCOMES = java.util.stream.Stream.concat(java.util.stream.Stream.of("ok", "rejected"),
+            java.util.Arrays.stream(LlmException.Kind.values()).map(LlmException::outcome)).distinct().toList();
 
     private final LlmProvider provider;
     private final LlmSettings settings;

@@ -48,6 +48,11 @@ public final class LlmException extends Exception {
 
     /** The audit's outcome word: timeout, 429 or error. */
     public String outcome() {
+        return outcome(kind);
+    }
+
+    /** The audit's outcome word for a failure of this kind. */
+    public static String outcome(Kind kind) {
         return switch (kind) {
             case TIMEOUT -> "timeout";
             case RATE_LIMITED -> "429";
